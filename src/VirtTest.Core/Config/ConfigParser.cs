@@ -1,0 +1,427 @@
+namespace VirtTest.Core.Config;
+
+/// <summary>
+/// Builds the variant tree from Cartesian config text. Statement order, block nesting and the
+/// batching of plain assignments follow the reference parser, because the order in which
+/// statements reach a dict decides its values.
+/// </summary>
+internal sealed class ConfigParser
+{
+    private static readonly Tok[] IndentKinds = { Tok.Indent, Tok.EndBlock };
+    private static readonly Tok[] BlockAllowed =
+        { Tok.Variants, Tok.Identifier, Tok.Only, Tok.No, Tok.Include, Tok.Del, Tok.NotCond, Tok.Suffix, Tok.Join };
+    private static readonly Tok[] VariantsAllowed = { Tok.Variant };
+    private static readonly Tok[] IdentifierEnd =
+        { Tok.Set, Tok.Append, Tok.Prepend, Tok.LazySet, Tok.RegexSet, Tok.RegexAppend, Tok.RegexPrepend, Tok.Colon, Tok.EndL };
+    private static readonly Tok[] VariantsHeaderEnd = { Tok.LBracket, Tok.Colon, Tok.Identifier, Tok.EndL };
+    private static readonly Tok[] NameParts = { Tok.Identifier, Tok.Dot };
+    private static readonly Tok[] ColonOnly = { Tok.Colon };
+    private static readonly Tok[] ColonOrEnd = { Tok.Colon, Tok.EndL };
+    private static readonly Tok[] BracketEnd = { Tok.RBracket, Tok.EndL };
+    private static readonly Tok[] EndOfLine = { Tok.EndL };
+
+    private readonly Stack<string> _includeStack = new();
+    private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
+
+    public Node Root { get; private set; } = new();
+
+    /// <summary>Every variant name seen so far (for completion).</summary>
+    public IReadOnlyCollection<string> VariantNames => _variantNames;
+
+    public void ParseFile(string path)
+    {
+        var full = Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var kind = e is FileNotFoundException or DirectoryNotFoundException ? ConfigErrorKind.MissingInclude : ConfigErrorKind.Parser;
+            throw new ConfigError(kind, "cannot read config file: " + e.Message, path, 0, inner: e);
+        }
+        _includeStack.Push(full);
+        try
+        {
+            Root = (Node)Parse(new Lexer(new LineReader(text, path, isFile: true)), Root, -1);
+        }
+        finally
+        {
+            _includeStack.Pop();
+        }
+    }
+
+    public void ParseString(string text, string name, string? baseDirectory)
+    {
+        _stringBase = baseDirectory;
+        Root = (Node)Parse(new Lexer(new LineReader(text, name, isFile: false)), Root, -1);
+    }
+
+    private string? _stringBase;
+
+    private IContentHolder Parse(Lexer lexer, IContentHolder node, int prevIndent)
+    {
+        var allowed = BlockAllowed;
+        var varIndent = 0;
+        var varName = "";
+        var meta = new Dictionary<string, List<List<Token>?>>(StringComparer.Ordinal); // null entry: [flag] without value
+        var batch = new WorkingDict(8);
+        ContentItem? suffix = null;
+        lexer.Fast = true;
+
+        void Flush()
+        {
+            // The reference flushes (possibly empty) batches at these points; an empty one changes nothing.
+            if (batch.Count == 0) return;
+            node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new BatchOp(batch)));
+            batch = new WorkingDict(8);
+        }
+
+        while (true)
+        {
+            lexer.PrevIndent = prevIndent;
+            var head = lexer.Expect(IndentKinds);
+            if (head.Kind == Tok.EndBlock)
+            {
+                Flush();
+                if (suffix is not null) node.Content.Add(suffix);
+                return node;
+            }
+            var indent = head.Indent;
+            var token = lexer.Expect(allowed);
+            switch (token.Kind)
+            {
+                case Tok.Identifier:
+                {
+                    var rest = lexer.Until(IdentifierEnd, dropWhite: true);
+                    var last = rest[^1];
+                    if (last.IsOperator)
+                    {
+                        var name = rest.Count == 1
+                            ? token.Text
+                            : token.Text + string.Concat(rest.Take(rest.Count - 1).Select(t => t.SourceText));
+                        var value = lexer.Expect(Tok.String).Text;
+                        if (value.Length > 0 && ((value[0] == '"' && value[^1] == '"') || (value[0] == '\'' && value[^1] == '\'')))
+                            value = value.Length >= 2 ? value.Substring(1, value.Length - 2) : "";
+                        var op = new AssignOp(last.AssignKind, name, value);
+                        var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
+                        if (op.Kind == AssignKind.Set && !op.HasSubstitution)
+                        {
+                            op.ApplyToBatch(batch, item);
+                        }
+                        else
+                        {
+                            if (batch.Count > 0)
+                            {
+                                if (batch.ContainsKey(op.Name) && !op.HasSubstitution)
+                                {
+                                    // Safe to fold into the batch: the key is set in this same block.
+                                    op.ApplyToBatch(batch, item);
+                                    lexer.Expect(Tok.EndL);
+                                    continue;
+                                }
+                                Flush();
+                            }
+                            node.Content.Add(item);
+                        }
+                        lexer.Expect(Tok.EndL);
+                    }
+                    else if (last.Kind == Tok.Colon)
+                    {
+                        var filterTokens = new List<Token> { token };
+                        filterTokens.AddRange(rest.Take(rest.Count - 1));
+                        var words = FilterParser.Parse(lexer, filterTokens);
+                        ParseConditionBody(lexer, node, FilterKind.Condition, words, indent, Flush);
+                    }
+                    else
+                    {
+                        throw lexer.ParseError("a statement must be an assignment or a filter block", "':' or an assignment operator");
+                    }
+                    break;
+                }
+                case Tok.Variant:
+                {
+                    Flush();
+                    node = ParseVariants(lexer, (Node)node, varName, varIndent, indent, meta);
+                    allowed = BlockAllowed;
+                    break;
+                }
+                case Tok.Variants:
+                {
+                    if (node is ConditionHolder)
+                        throw lexer.ParseError("'variants' is not allowed inside a conditional block");
+                    lexer.Fast = false;
+                    var header = lexer.Until(VariantsHeaderEnd, dropWhite: true);
+                    var kind = header[^1].Kind;
+                    varName = "";
+                    meta.Clear();
+                    var current = header[^1];
+                    while (kind is not (Tok.Colon or Tok.EndL))
+                    {
+                        if (kind == Tok.Identifier)
+                        {
+                            if (varName != "") throw lexer.ParseError("a variants block has one name", "'[' or ':'");
+                            varName = current.Text;
+                        }
+                        else if (kind == Tok.LBracket)
+                        {
+                            var key = lexer.ExpectSkippingWhite(Tok.Identifier).Text;
+                            var sep = lexer.ExpectSkippingWhite(Tok.Set, Tok.RBracket);
+                            if (!meta.TryGetValue(key, out var entries)) meta[key] = entries = new();
+                            if (sep.Kind == Tok.RBracket)
+                            {
+                                entries.Add(null);
+                            }
+                            else
+                            {
+                                var valueTokens = lexer.Until(BracketEnd, dropWhite: true);
+                                if (valueTokens[^1].Kind != Tok.RBracket) throw lexer.ParseError("unclosed '['", "']'");
+                                valueTokens.RemoveAt(valueTokens.Count - 1);
+                                entries.Add(valueTokens);
+                            }
+                        }
+                        current = lexer.ExpectSkippingWhite(VariantsHeaderEnd);
+                        kind = current.Kind;
+                    }
+                    if (meta.TryGetValue("default", out var defaults) && defaults.Any(d => d is null))
+                        throw lexer.ParseError("'[default]' needs a variant name", "[default=name]");
+                    if (kind == Tok.EndL) throw lexer.ParseError("a variants line ends with ':'", "':'");
+                    lexer.ExpectSkippingWhite(Tok.EndL);
+                    allowed = VariantsAllowed;
+                    varIndent = indent;
+                    break;
+                }
+                case Tok.Only or Tok.No or Tok.Join:
+                {
+                    if (token.Kind == Tok.Join && node is ConditionHolder)
+                        throw lexer.ParseError("'join' is not allowed inside a conditional block");
+                    var words = FilterParser.Parse(lexer, lexer.RestOfLine());
+                    Flush();
+                    var kind = token.Kind switch { Tok.Only => FilterKind.Only, Tok.No => FilterKind.No, _ => FilterKind.Join };
+                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new FilterStatement(kind, words, lexer.Line ?? "")));
+                    break;
+                }
+                case Tok.Suffix:
+                {
+                    Flush();
+                    var value = lexer.Expect(Tok.Identifier).Text;
+                    lexer.Expect(Tok.EndL);
+                    suffix = new ContentItem(lexer.FileName, lexer.LineNumber, new SuffixOp(value));
+                    break;
+                }
+                case Tok.Include:
+                {
+                    var path = lexer.RestAsText().Text;
+                    var includeLine = lexer.Line;
+                    var includeLineNumber = lexer.LineNumber;
+                    var resolved = ResolveInclude(lexer, path);
+                    if (!File.Exists(resolved))
+                        throw new ConfigError(ConfigErrorKind.MissingInclude,
+                            "included file '" + path + "' does not exist or is not a regular file (looked for " + Path.GetFullPath(resolved) + ")",
+                            lexer.FileName, includeLineNumber, includeLine, expected: "a path relative to the including file");
+                    var full = Path.GetFullPath(resolved);
+                    if (_includeStack.Contains(full))
+                        throw new ConfigError(ConfigErrorKind.IncludeCycle,
+                            "include cycle: " + string.Join(" -> ", _includeStack.Reverse().Append(full)),
+                            lexer.FileName, includeLineNumber, includeLine, expected: "includes that do not loop");
+                    Flush();
+                    string text;
+                    try
+                    {
+                        text = File.ReadAllText(full);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw new ConfigError(ConfigErrorKind.MissingInclude, "cannot read included file: " + e.Message,
+                            lexer.FileName, includeLineNumber, includeLine, inner: e);
+                    }
+                    _includeStack.Push(full);
+                    try
+                    {
+                        node = Parse(new Lexer(new LineReader(text, resolved, isFile: true)), node, -1);
+                    }
+                    finally
+                    {
+                        _includeStack.Pop();
+                    }
+                    lexer.PrevIndent = prevIndent;
+                    break;
+                }
+                case Tok.Del:
+                {
+                    var name = lexer.ExpectSkippingWhite(Tok.Identifier).Text;
+                    lexer.ExpectSkippingWhite(Tok.EndL);
+                    Flush();
+                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new DelOp(name)));
+                    break;
+                }
+                case Tok.NotCond:
+                {
+                    var filterTokens = lexer.Until(ColonOrEnd, dropWhite: true);
+                    filterTokens.RemoveAt(filterTokens.Count - 1);
+                    var words = FilterParser.Parse(lexer, filterTokens);
+                    ParseConditionBody(lexer, node, FilterKind.NegativeCondition, words, indent, Flush);
+                    lexer.PrevIndent = prevIndent;
+                    break;
+                }
+                default:
+                    throw lexer.ParseError("unexpected " + token.Describe());
+            }
+        }
+    }
+
+    private void ParseConditionBody(Lexer lexer, IContentHolder node, FilterKind kind, Label[][][] words, int indent, Action flush)
+    {
+        var rest = lexer.RestAsText();
+        if (rest.Kind != Tok.String)
+            throw lexer.ParseError("a conditional block needs ':' after its filter", "':'");
+        if (rest.Text.Length > 0) lexer.Reader.PushBack(rest.Text, indent + 1, lexer.LineNumber);
+        var cond = new FilterStatement(kind, words, lexer.Line ?? "");
+        Parse(lexer, new ConditionHolder(cond), indent);
+        flush();
+        node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, cond));
+    }
+
+    private string ResolveInclude(Lexer lexer, string path)
+    {
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            var home = Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            path = home + path.Substring(1);
+        }
+        if (Path.IsPathRooted(path)) return path;
+        if (lexer.Reader.IsFile) return Path.Combine(Path.GetDirectoryName(lexer.FileName) ?? "", path);
+        return _stringBase is null ? path : Path.Combine(_stringBase, path);
+    }
+
+    /// <remarks>Every variant's body is read relative to the first variant line's indentation
+    /// (<paramref name="bodyIndent"/>), as the reference does.</remarks>
+    private Node ParseVariants(Lexer lexer, Node previous, string varName, int varIndent, int bodyIndent,
+        Dictionary<string, List<List<Token>?>> meta)
+    {
+        var alreadyDefault = false;
+        meta.TryGetValue("default", out var wantedDefaults);
+        var container = new Node();
+        var first = true;
+        while (true)
+        {
+            Token token;
+            if (first)
+            {
+                first = false;
+                token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default);
+            }
+            else
+            {
+                lexer.PrevIndent = varIndent;
+                token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default, Tok.Indent, Tok.EndBlock);
+                if (token.Kind == Tok.EndBlock) break;
+                if (token.Kind == Tok.Indent)
+                {
+                    lexer.ExpectSkippingWhite(Tok.Variant);
+                    token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default);
+                }
+            }
+            bool isDefault;
+            List<Token> nameTokens;
+            if (token.Kind == Tok.Default)
+            {
+                isDefault = true;
+                nameTokens = lexer.UntilChecked(NameParts, ColonOnly);
+            }
+            else
+            {
+                isDefault = false;
+                nameTokens = new List<Token> { token };
+                nameTokens.AddRange(lexer.UntilChecked(NameParts, ColonOnly));
+            }
+            List<Token> rawName;
+            List<string> names;
+            if (nameTokens.Count == 2)
+            {
+                rawName = new List<Token> { nameTokens[0] };
+                names = new List<string> { nameTokens[0].SourceText };
+            }
+            else
+            {
+                rawName = nameTokens.Take(nameTokens.Count - 1).ToList();
+                names = rawName.Where(t => t.Kind == Tok.Identifier).Select(t => t.Text).ToList();
+            }
+            var lineNumber = lexer.LineNumber;
+
+            var next = lexer.Next();
+            while (next.Kind == Tok.White) next = lexer.Next();
+            var deps = Array.Empty<Label[][]>();
+            if (next.Kind != Tok.EndL)
+            {
+                var depTokens = new List<Token> { next };
+                depTokens.AddRange(lexer.Until(EndOfLine));
+                deps = FilterParser.Parse(lexer, depTokens);
+            }
+
+            var body = new Node { Labels = previous.Labels };
+            body.Children.Add(previous);
+            if (varName != "")
+                body.Content.Add(new ContentItem(lexer.FileName, lineNumber, new AssignOp(AssignKind.Set, varName, string.Join(".", names))));
+            var variant = (Node)Parse(lexer, body, bodyIndent);
+            if (varName != "")
+            {
+                variant.VarName = varName;
+                variant.Name = names.Select(n => new Label(n, varName)).ToArray();
+            }
+            else
+            {
+                variant.Name = names.Select(n => new Label(n)).ToArray();
+            }
+            foreach (var n in names) _variantNames.Add(n);
+            variant.Dep = deps;
+            if (wantedDefaults is not null)
+            {
+                // Removing while walking skips the next entry, as the reference's loop does.
+                for (var i = 0; i < wantedDefaults.Count; i++)
+                {
+                    if (TokensMatch(wantedDefaults[i]!, rawName))
+                    {
+                        isDefault = true;
+                        wantedDefaults.RemoveAt(i);
+                    }
+                }
+            }
+            if (isDefault && !alreadyDefault)
+            {
+                variant.DefaultCandidate = true;
+                alreadyDefault = true;
+            }
+            variant.BlockVarName = varName;
+            variant.AppendToShortname = !isDefault;
+            container.Children.Add(variant);
+        }
+        if (wantedDefaults is { Count: > 0 })
+            throw lexer.ParseError("a default variant named in [default=...] does not exist in the block: " +
+                                   string.Join(", ", wantedDefaults.Select(w => string.Concat(w!.Select(t => t.SourceText)))));
+        container.Labels = LabelSet.Union(container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
+        return container;
+    }
+
+    /// <summary>Compares a [default=...] value with a variant's name token by token, over the shorter of the two.</summary>
+    private static bool TokensMatch(List<Token> wanted, List<Token> name)
+    {
+        var n = Math.Min(wanted.Count, name.Count);
+        for (var i = 0; i < n; i++)
+        {
+            var a = wanted[i];
+            var b = name[i];
+            if (a.IsText != b.IsText) return false;
+            if (a.IsText ? a.Text != b.Text : a.Kind != b.Kind) return false;
+        }
+        return true;
+    }
+
+    private sealed class ConditionHolder : IContentHolder
+    {
+        public ConditionHolder(FilterStatement cond) => Cond = cond;
+        public FilterStatement Cond { get; }
+        public List<ContentItem> Content => Cond.Content!;
+    }
+}

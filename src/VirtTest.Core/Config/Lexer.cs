@@ -1,0 +1,350 @@
+using System.Text;
+
+namespace VirtTest.Core.Config;
+
+/// <summary>
+/// Turns the lines of a <see cref="LineReader"/> into tokens, lazily: the parser switches modes
+/// (fast assignment lines, strict lines after <c>variants</c>, rest-of-line text) between tokens,
+/// and those switches act on the tokens not yet produced.
+/// </summary>
+internal sealed class Lexer
+{
+    private static readonly Tok[] EndOfLine = { Tok.EndL };
+    private readonly IEnumerator<Token> _tokens;
+    private bool _restAsString;
+
+    public Lexer(LineReader reader)
+    {
+        Reader = reader;
+        _tokens = Generate().GetEnumerator();
+    }
+
+    public LineReader Reader { get; }
+    public string FileName => Reader.FileName;
+    /// <summary>The line being tokenized (null between blocks).</summary>
+    public string? Line { get; private set; }
+    public int LineNumber { get; private set; }
+    /// <summary>Lines without a leading keyword whose first operator comes before any colon are assignments, read whole.</summary>
+    public bool Fast { get; set; }
+    public int PrevIndent { get; set; }
+
+    public Token Next()
+    {
+        _tokens.MoveNext();
+        return _tokens.Current;
+    }
+
+    private IEnumerable<Token> Generate()
+    {
+        while (true)
+        {
+            var (text, indent, number) = Reader.Next(PrevIndent);
+            Line = text;
+            LineNumber = number;
+            if (text is null)
+            {
+                yield return new Token(Tok.EndBlock, Indent: indent);
+                continue;
+            }
+            yield return new Token(Tok.Indent, Indent: indent);
+            foreach (var t in MatchLine(text)) yield return t;
+        }
+    }
+
+    private static bool KeywordAt(string line, string keyword) => line.StartsWith(keyword, StringComparison.Ordinal);
+
+    private static int SkipSpace(string line, int pos)
+    {
+        while (pos < line.Length && PyText.IsSpace(line[pos])) pos++;
+        return pos;
+    }
+
+    private IEnumerable<Token> MatchLine(string line)
+    {
+        var pos = 0;
+        switch (line[0])
+        {
+            case 'v' when KeywordAt(line, "variants:"):
+                yield return new Token(Tok.Variants);
+                yield return new Token(Tok.Colon);
+                pos = 9;
+                break;
+            case 'v' when KeywordAt(line, "variants "):
+                yield return new Token(Tok.Variants);
+                pos = 8;
+                break;
+            case '-':
+                yield return new Token(Tok.Variant);
+                pos = 1;
+                break;
+            case 'o' when KeywordAt(line, "only "):
+                yield return new Token(Tok.Only);
+                pos = SkipSpace(line, 4);
+                break;
+            case 'n' when KeywordAt(line, "no "):
+                yield return new Token(Tok.No);
+                pos = SkipSpace(line, 2);
+                break;
+            case 'i' when KeywordAt(line, "include "):
+                yield return new Token(Tok.Include);
+                pos = 7;
+                break;
+            case 'd' when KeywordAt(line, "del "):
+                yield return new Token(Tok.Del);
+                pos = SkipSpace(line, 3);
+                break;
+            case 's' when KeywordAt(line, "suffix "):
+                yield return new Token(Tok.Suffix);
+                pos = SkipSpace(line, 6);
+                break;
+            case 'j' when KeywordAt(line, "join "):
+                yield return new Token(Tok.Join);
+                pos = SkipSpace(line, 4);
+                break;
+        }
+
+        var colon = 0;
+        (int Start, int End, Tok Kind)? op = null;
+        if (Fast && pos == 0)
+        {
+            colon = line.IndexOf(':');
+            op = FindOperator(line);
+        }
+
+        var chars = new StringBuilder();
+        if (_restAsString)
+        {
+            _restAsString = false;
+            yield return new Token(Tok.String, PyText.LStrip(line.Substring(pos)));
+        }
+        else if (Fast && op is { } o && (colon < 0 || colon > o.End))
+        {
+            yield return new Token(Tok.Identifier, PyText.RStrip(line.Substring(0, o.Start)));
+            yield return new Token(o.Kind);
+            yield return new Token(Tok.String, PyText.LStrip(line.Substring(o.End)));
+        }
+        else
+        {
+            var oper = "";
+            var i = pos;
+            while (i < line.Length)
+            {
+                pos = i;
+                var c = line[i++];
+                if (PyText.IsAlnum(c) || c is '_' or '-')
+                {
+                    chars.Append(c);
+                    continue;
+                }
+                if (c is '+' or '<' or '?' or '~')
+                {
+                    if (chars.Length > 0)
+                    {
+                        yield return new Token(Tok.Identifier, chars.ToString());
+                        oper = "";
+                    }
+                    chars.Clear();
+                    oper += c;
+                    continue;
+                }
+                if (chars.Length > 0)
+                {
+                    yield return new Token(Tok.Identifier, chars.ToString());
+                    chars.Clear();
+                }
+                if (PyText.IsSpace(c))
+                {
+                    while (i < line.Length)
+                    {
+                        pos = i;
+                        c = line[i++];
+                        if (!PyText.IsSpace(c))
+                        {
+                            yield return new Token(Tok.White);
+                            break;
+                        }
+                    }
+                }
+                Token? single = null;
+                if (PyText.IsAlnum(c) || c is '_' or '-')
+                {
+                    chars.Append(c);
+                }
+                else if (c == '=')
+                {
+                    var kind = OperatorFor(oper) ?? throw Error(
+                        "unexpected character '=' after '" + oper + "' at column " + (pos + 1), pos, "one of = += <= ~= ?= ?+= ?<=");
+                    yield return new Token(kind);
+                    oper = "";
+                }
+                else if (Punctuation(c) is { } p)
+                {
+                    single = new Token(p);
+                }
+                else if (c == '"')
+                {
+                    // The text keeps standing in 'chars' afterwards, as in the reference.
+                    chars.Clear();
+                    if (i >= line.Length) throw Error("unterminated double quote", pos, "a closing \"");
+                    pos = i;
+                    c = line[i++];
+                    while (c != '"')
+                    {
+                        chars.Append(c);
+                        if (i >= line.Length) throw Error("unterminated double quote", pos, "a closing \"");
+                        pos = i;
+                        c = line[i++];
+                    }
+                    yield return new Token(Tok.String, chars.ToString());
+                }
+                else if (c == '#')
+                {
+                    break;
+                }
+                else if (c is '+' or '<' or '?' or '~')
+                {
+                    oper += c;
+                }
+                else
+                {
+                    throw Error("unexpected character '" + c + "' at column " + (pos + 1) +
+                                "; special characters are allowed only in the value of an assignment", pos,
+                        "a name, '.', ',', ':', '(', ')', '[', ']', '@', '!' or an operator");
+                }
+                if (single is { } s) yield return s;
+                if (_restAsString)
+                {
+                    _restAsString = false;
+                    yield return new Token(Tok.String, PyText.LStrip(line.Substring(pos + 1)));
+                    break;
+                }
+            }
+        }
+        if (chars.Length > 0) yield return new Token(Tok.Identifier, chars.ToString());
+        yield return new Token(Tok.EndL);
+    }
+
+    private ConfigError Error(string problem, int column, string expected) =>
+        new(ConfigErrorKind.Lexer, problem, FileName, LineNumber, Line, column + 1, expected);
+
+    private static Tok? Punctuation(char c) => c switch
+    {
+        '-' => Tok.Variant,
+        '.' => Tok.Dot,
+        ':' => Tok.Colon,
+        '@' => Tok.Default,
+        ',' => Tok.Comma,
+        '[' => Tok.LBracket,
+        ']' => Tok.RBracket,
+        '(' => Tok.LParen,
+        ')' => Tok.RParen,
+        '!' => Tok.NotCond,
+        _ => null,
+    };
+
+    private static Tok? OperatorFor(string prefix) => prefix switch
+    {
+        "" => Tok.Set,
+        "~" => Tok.LazySet,
+        "+" => Tok.Append,
+        "<" => Tok.Prepend,
+        "?" => Tok.RegexSet,
+        "?+" => Tok.RegexAppend,
+        "?<" => Tok.RegexPrepend,
+        _ => null,
+    };
+
+    /// <summary>The leftmost assignment operator of a line.</summary>
+    private static (int Start, int End, Tok Kind)? FindOperator(string line)
+    {
+        for (var p = 0; p < line.Length; p++)
+        {
+            var c = line[p];
+            var n1 = p + 1 < line.Length ? line[p + 1] : '\0';
+            var n2 = p + 2 < line.Length ? line[p + 2] : '\0';
+            switch (c)
+            {
+                case '=': return (p, p + 1, Tok.Set);
+                case '+' when n1 == '=': return (p, p + 2, Tok.Append);
+                case '<' when n1 == '=': return (p, p + 2, Tok.Prepend);
+                case '~' when n1 == '=': return (p, p + 2, Tok.LazySet);
+                case '?' when n1 == '=': return (p, p + 2, Tok.RegexSet);
+                case '?' when n1 == '+' && n2 == '=': return (p, p + 3, Tok.RegexAppend);
+                case '?' when n1 == '<' && n2 == '=': return (p, p + 3, Tok.RegexPrepend);
+            }
+        }
+        return null;
+    }
+
+    // ---- reading helpers used by the parser ----
+
+    public ConfigError ParseError(string problem, string? expected = null) =>
+        new(ConfigErrorKind.Parser, problem, FileName, LineNumber, Line, expected: expected);
+
+    /// <summary>Tokens up to and including the first whose kind is in <paramref name="end"/>.</summary>
+    public List<Token> Until(Tok[] end, bool dropWhite = false)
+    {
+        var list = new List<Token>();
+        while (true)
+        {
+            var t = Next();
+            if (!(dropWhite && t.Kind == Tok.White)) list.Add(t);
+            if (Array.IndexOf(end, t.Kind) >= 0) return list;
+        }
+    }
+
+    public List<Token> UntilChecked(Tok[] allowed, Tok[] end)
+    {
+        var list = new List<Token>();
+        while (true)
+        {
+            var t = Next();
+            if (Array.IndexOf(allowed, t.Kind) < 0 && Array.IndexOf(end, t.Kind) < 0)
+                throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed.Concat(end)));
+            list.Add(t);
+            if (Array.IndexOf(end, t.Kind) >= 0) return list;
+        }
+    }
+
+    /// <summary>The rest of the current line's tokens, without the end of line.</summary>
+    public List<Token> RestOfLine()
+    {
+        var list = Until(EndOfLine);
+        list.RemoveAt(list.Count - 1);
+        return list;
+    }
+
+    /// <summary>The rest of the current line as raw text.</summary>
+    public Token RestAsText()
+    {
+        _restAsString = true;
+        var text = Next();
+        Next();
+        return text;
+    }
+
+    public Token Expect(params Tok[] allowed)
+    {
+        var t = Next();
+        if (Array.IndexOf(allowed, t.Kind) < 0) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
+        return t;
+    }
+
+    public Token ExpectSkippingWhite(params Tok[] allowed)
+    {
+        var t = Next();
+        while (t.Kind == Tok.White) t = Next();
+        if (Array.IndexOf(allowed, t.Kind) < 0) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
+        return t;
+    }
+
+    public Token Check(Token t, params Tok[] allowed)
+    {
+        if (Array.IndexOf(allowed, t.Kind) < 0) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
+        return t;
+    }
+
+    public static string ExpectedText(IEnumerable<Tok> kinds) =>
+        string.Join(" or ", kinds.Distinct().Select(k => k is Tok.Identifier or Tok.String or Tok.EndL or Tok.White or Tok.Indent or Tok.EndBlock
+            ? Token.Symbol(k) : "'" + Token.Symbol(k) + "'"));
+}

@@ -1,0 +1,34 @@
+namespace VirtTest.Core.Config;
+
+/// <summary>Something statements can be parsed into: a tree node or a conditional block.</summary>
+internal interface IContentHolder
+{
+    List<ContentItem> Content { get; }
+}
+
+/// <summary>
+/// A node of the variant tree. A variants block becomes a node whose children are its variants;
+/// each variant's only child is what came before the block, so the last block is the root and
+/// every path from the root to a leaf is one dict.
+/// </summary>
+internal sealed class Node : IContentHolder
+{
+    private static int _nextId;
+
+    public int Id { get; } = Interlocked.Increment(ref _nextId);
+    /// <summary>The labels this node adds to the full name (empty for containers).</summary>
+    public Label[] Name { get; set; } = Array.Empty<Label>();
+    /// <summary>The named block (<c>variants name:</c>) this variant belongs to.</summary>
+    public string? VarName { get; set; }
+    /// <summary>Dependencies as written after the variant's colon.</summary>
+    public Label[][][] Dep { get; set; } = Array.Empty<Label[][]>();
+    public List<ContentItem> Content { get; } = new();
+    public List<Node> Children { get; } = new();
+    /// <summary>Every label found below this node.</summary>
+    public LabelSet Labels { get; set; } = LabelSet.Empty;
+    public bool AppendToShortname { get; set; }
+    /// <summary>The first default variant (<c>@name</c> or <c>[default=name]</c>) of its block.</summary>
+    public bool DefaultCandidate { get; set; }
+    /// <summary>The name of the block the variant is in ("" for an unnamed block).</summary>
+    public string BlockVarName { get; set; } = "";
+}

@@ -1,0 +1,71 @@
+namespace VirtTest.Core.Config;
+
+/// <summary>
+/// Character classes and string helpers with the same meaning as in the reference
+/// implementation's language, so that the same bytes split, strip and tokenize the same way.
+/// </summary>
+internal static class PyText
+{
+    public static bool IsSpace(char c) => char.IsWhiteSpace(c) || (c >= '\x1c' && c <= '\x1f');
+
+    public static bool IsAlnum(char c) => char.IsLetterOrDigit(c) || char.IsNumber(c);
+
+    public static bool IsLineBreak(char c) =>
+        c is '\n' or '\r' or '\x0b' or '\x0c' or '\x1c' or '\x1d' or '\x1e' or '\x85' or '\u2028' or '\u2029';
+
+    public static string LStrip(string s)
+    {
+        var i = 0;
+        while (i < s.Length && IsSpace(s[i])) i++;
+        return i == 0 ? s : s.Substring(i);
+    }
+
+    public static string RStrip(string s)
+    {
+        var j = s.Length;
+        while (j > 0 && IsSpace(s[j - 1])) j--;
+        return j == s.Length ? s : s.Substring(0, j);
+    }
+
+    public static string Strip(string s) => LStrip(RStrip(s));
+
+    /// <summary>Lines as <c>str.splitlines()</c> cuts them (\r\n counts once).</summary>
+    public static List<string> SplitLines(string text)
+    {
+        var lines = new List<string>();
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (!IsLineBreak(c)) continue;
+            lines.Add(text.Substring(start, i - start));
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+            start = i + 1;
+        }
+        if (start < text.Length) lines.Add(text.Substring(start));
+        return lines;
+    }
+
+    /// <summary>Tabs expanded to the next multiple of 8 columns.</summary>
+    public static string ExpandTabs(string s)
+    {
+        if (s.IndexOf('\t') < 0) return s;
+        var sb = new System.Text.StringBuilder(s.Length + 16);
+        var col = 0;
+        foreach (var c in s)
+        {
+            if (c == '\t')
+            {
+                var n = 8 - col % 8;
+                sb.Append(' ', n);
+                col += n;
+            }
+            else
+            {
+                sb.Append(c);
+                col++;
+            }
+        }
+        return sb.ToString();
+    }
+}
