@@ -1,0 +1,31 @@
+@{
+    # Binary module: the cmdlets live in VirtTest.PowerShell.dll (built from
+    # src/VirtTest.PowerShell). build.ps1 assembles the loadable module in out/VirtTest/.
+    RootModule           = 'VirtTest.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'b5c28e93-f562-4a31-b004-4bd2142f3588'
+    Author               = 'VirtTest contributors'
+    CompanyName          = 'VirtTest'
+    Copyright            = '(c) VirtTest contributors.'
+    Description          = 'Virtualization testing: expand Cartesian test configs into parameter dictionaries and drive tests from PowerShell.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+
+    # Every cmdlet is listed explicitly (tests/Module.Meta.Tests.ps1 checks this list
+    # against the cmdlets in the DLL, both ways).
+    CmdletsToExport      = @(
+        'ConvertTo-VirtYaml'
+        'Expand-VirtConfig'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+
+    FormatsToProcess     = 'VirtTest.Format.ps1xml'
+
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Virtualization', 'Testing', 'Cartesian', 'QEMU', 'KVM')
+        }
+    }
+}

@@ -1,0 +1,362 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the VirtTest PowerShell module.
+
+.DESCRIPTION
+    Tasks:
+      Build  dotnet build VirtTest.sln, then assemble the loadable module in out/VirtTest/
+             (VirtTest.psd1, VirtTest.PowerShell.dll, VirtTest.Core.dll, YamlDotNet.dll,
+             VirtTest.Format.ps1xml, en-US/ MAML help and about topics).
+      Test   Build, then the xunit tests (dotnet test, TRX) and the Pester tests
+             (tests/*.Tests.ps1, in a child pwsh). Ends with the line 'N passed, N failed'
+             and exits 1 if anything failed or a runner crashed.
+      Demo   Build, then expand examples/tests.cfg in a child pwsh and print a summary.
+      Bench  Build, then run bench/VirtTest.Bench (if that project exists).
+
+    Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
+    (dotnet tool restore) and Pester from NuGet (restore-only project under .build/).
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test -ExcludeTag Guest
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release',
+
+    # Pester tags to run / to leave out (for example -ExcludeTag Guest).
+    [string[]] $Tag = @(),
+    [string[]] $ExcludeTag = @(),
+
+    # Iterations for fuzz tests (reserved: passed to the tests as VIRTTEST_FUZZ_ITERATIONS).
+    [ValidateRange(0, [int]::MaxValue)]
+    [int] $FuzzIterations = 0,
+
+    # Extra arguments for the Bench task, passed through to the benchmark program.
+    [Parameter(ValueFromRemainingArguments)]
+    [string[]] $BenchArguments = @()
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$PSNativeCommandUseErrorActionPreference = $false
+$ProgressPreference = 'SilentlyContinue'
+
+$Root = $PSScriptRoot
+$OutRoot = Join-Path $Root 'out'
+$ModuleOut = Join-Path $OutRoot 'VirtTest'
+$WorkDir = Join-Path $Root '.build'
+$ResultsDir = Join-Path $WorkDir 'TestResults'
+$PesterVersion = '5.7.1'
+$TargetFramework = 'net8.0'
+
+# ---------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+# Runs a native command from an argument array (never a composed command string) and
+# returns its exit code; throws on a non-zero exit code unless -AllowFailure.
+function Invoke-Native {
+    param(
+        [Parameter(Mandatory)] [string] $FilePath,
+        [string[]] $ArgumentList = @(),
+        [switch] $AllowFailure
+    )
+    & $FilePath @ArgumentList | Out-Host
+    $code = $LASTEXITCODE
+    if ($code -ne 0 -and -not $AllowFailure) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $code."
+    }
+    return $code
+}
+
+# Runs a script in a fresh child pwsh (dotnet pwsh, from the repository's tool manifest)
+# with extra environment variables; returns the exit code.
+function Invoke-ChildPwsh {
+    param(
+        [Parameter(Mandatory)] [string] $ScriptPath,
+        [string[]] $ArgumentList = @(),
+        [hashtable] $Environment = @{}
+    )
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, [string]$Environment[$name])
+    }
+    Push-Location -LiteralPath $Root
+    try {
+        $arguments = @('pwsh', '-NoLogo', '-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $ArgumentList
+        & dotnet @arguments | Out-Host
+        return $LASTEXITCODE
+    }
+    finally {
+        Pop-Location
+        foreach ($name in $saved.Keys) {
+            [Environment]::SetEnvironmentVariable($name, $saved[$name])
+        }
+    }
+}
+
+function Get-NuGetPackagesRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    return Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Initialize-Tools {
+    Write-Step 'dotnet tool restore (PowerShell tool from .config/dotnet-tools.json)'
+    Push-Location -LiteralPath $Root
+    try { $null = Invoke-Native dotnet @('tool', 'restore') }
+    finally { Pop-Location }
+}
+
+# Returns the path of Pester.psd1, downloading Pester from NuGet when it is missing.
+function Initialize-Pester {
+    $manifest = Join-Path (Get-NuGetPackagesRoot) "pester/$PesterVersion/tools/Pester.psd1"
+    if (Test-Path -LiteralPath $manifest) { return $manifest }
+
+    Write-Step "Downloading Pester $PesterVersion from NuGet"
+    $projectDir = Join-Path $WorkDir 'pester-restore'
+    $null = New-Item -ItemType Directory -Force -Path $projectDir
+    $project = Join-Path $projectDir 'PesterRestore.csproj'
+    # Restore-only project: PackageDownload fetches the package without referencing it.
+    @"
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <IsPackable>false</IsPackable>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageDownload Include="Pester" Version="[$PesterVersion]" />
+  </ItemGroup>
+</Project>
+"@ | Set-Content -LiteralPath $project -Encoding utf8NoBOM
+    $null = Invoke-Native dotnet @('restore', $project, '--nologo')
+    if (-not (Test-Path -LiteralPath $manifest)) {
+        throw "Pester $PesterVersion was restored but $manifest does not exist."
+    }
+    return $manifest
+}
+
+# ---------------------------------------------------------------------------------
+# tasks
+# ---------------------------------------------------------------------------------
+
+function Invoke-Build {
+    Initialize-Tools   # the MAML generator runs in a child 'dotnet pwsh'
+    Write-Step "dotnet build VirtTest.sln -c $Configuration"
+    $null = Invoke-Native dotnet @('build', (Join-Path $Root 'VirtTest.sln'), '-c', $Configuration, '--nologo', '-v', 'minimal')
+
+    Write-Step "Assembling module in $ModuleOut"
+    if (Test-Path -LiteralPath $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
+    $null = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleOut 'en-US')
+
+    $bin = Join-Path $Root "src/VirtTest.PowerShell/bin/$Configuration/$TargetFramework"
+    foreach ($dll in 'VirtTest.PowerShell.dll', 'VirtTest.Core.dll', 'YamlDotNet.dll') {
+        $source = Join-Path $bin $dll
+        if (-not (Test-Path -LiteralPath $source)) { throw "Build output $source is missing." }
+        Copy-Item -LiteralPath $source -Destination $ModuleOut
+    }
+    if (Test-Path -LiteralPath (Join-Path $bin 'System.Management.Automation.dll')) {
+        throw 'System.Management.Automation.dll was copied to the build output: PowerShellStandard.Library must stay compile-only.'
+    }
+    Copy-Item -LiteralPath (Join-Path $Root 'VirtTest.psd1') -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $Root 'module/VirtTest.Format.ps1xml') -Destination $ModuleOut
+    $aboutTopics = @(Get-ChildItem -Path (Join-Path $Root 'module/en-US') -Filter 'about_*.help.txt')
+    if ($aboutTopics.Count -eq 0) { throw 'No about_*.help.txt topics in module/en-US.' }
+    $aboutTopics | Copy-Item -Destination (Join-Path $ModuleOut 'en-US')
+
+    Write-Step 'Generating MAML help from module/help/*.psd1'
+    $mamlFile = Join-Path $ModuleOut 'en-US/VirtTest.PowerShell.dll-Help.xml'
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-MamlHelp.ps1') -ArgumentList @(
+        '-ModulePath', (Join-Path $ModuleOut 'VirtTest.psd1'),
+        '-HelpSourcePath', (Join-Path $Root 'module/help'),
+        '-OutFile', $mamlFile)
+    if ($code -ne 0 -or -not (Test-Path -LiteralPath $mamlFile)) { throw "MAML help generation failed (exit code $code)." }
+    [xml](Get-Content -LiteralPath $mamlFile -Raw) | Out-Null   # well-formed?
+
+    Write-Host "Module ready: $ModuleOut"
+}
+
+# Reads a VSTest TRX file: returns passed/failed/skipped counts, or $null when unusable.
+function Read-TrxCounts([string] $Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return $null }
+    $trx = [xml](Get-Content -LiteralPath $Path -Raw)
+    $counters = $trx.TestRun.ResultSummary.Counters
+    if ($null -eq $counters) { return $null }
+    $n = { param($name) if ($counters.HasAttribute($name)) { [int]$counters.GetAttribute($name) } else { 0 } }
+    [pscustomobject]@{
+        Total   = & $n 'total'
+        Passed  = & $n 'passed'
+        Failed  = (& $n 'failed') + (& $n 'error') + (& $n 'timeout') + (& $n 'aborted')
+        Skipped = (& $n 'notExecuted') + (& $n 'inconclusive')
+    }
+}
+
+function Invoke-XunitTests {
+    Write-Step 'xunit: dotnet test tests/VirtTest.Core.Tests'
+    $trxName = 'xunit.trx'
+    $trxPath = Join-Path $ResultsDir $trxName
+    if (Test-Path -LiteralPath $trxPath) { Remove-Item -LiteralPath $trxPath -Force }
+    $code = Invoke-Native -AllowFailure dotnet @(
+        'test', (Join-Path $Root 'tests/VirtTest.Core.Tests/VirtTest.Core.Tests.csproj'),
+        '-c', $Configuration, '--no-build', '--nologo',
+        '--logger', "trx;LogFileName=$trxName",
+        '--logger', 'console;verbosity=normal',
+        '--results-directory', $ResultsDir)
+    $counts = Read-TrxCounts $trxPath
+    $result = [pscustomobject]@{ Name = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = '' }
+    if ($null -eq $counts) {
+        $result.Crashed = $true
+        $result.Note = "no TRX results (dotnet test exit code $code)"
+    }
+    else {
+        $result.Passed = $counts.Passed
+        $result.Failed = $counts.Failed
+        $result.Skipped = $counts.Skipped
+        if ($counts.Total -eq 0) {
+            $result.Crashed = $true
+            $result.Note = 'no tests were discovered'
+        }
+        elseif ($code -ne 0 -and $counts.Failed -eq 0) {
+            $result.Crashed = $true
+            $result.Note = "dotnet test exit code $code with no failed test"
+        }
+    }
+    return $result
+}
+
+function Invoke-PesterTests {
+    param([string] $PesterManifest)
+    Write-Step 'Pester: tests/*.Tests.ps1 (child pwsh)'
+    $summaryFile = Join-Path $ResultsDir 'pester-summary.json'
+    $xmlFile = Join-Path $ResultsDir 'pester.xml'
+    foreach ($f in $summaryFile, $xmlFile) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
+
+    $arguments = @(
+        '-PesterPath', $PesterManifest,
+        '-TestPath', (Join-Path $Root 'tests'),
+        '-ResultFile', $xmlFile,
+        '-SummaryFile', $summaryFile)
+    if ($Tag.Count) { $arguments += @('-Tag', ($Tag -join ',')) }
+    if ($ExcludeTag.Count) { $arguments += @('-ExcludeTag', ($ExcludeTag -join ',')) }
+
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Invoke-PesterTests.ps1') -ArgumentList $arguments -Environment @{
+        VIRTTEST_MODULE_PATH     = $ModuleOut
+        VIRTTEST_FUZZ_ITERATIONS = $FuzzIterations
+    }
+
+    $result = [pscustomobject]@{ Name = 'Pester'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = '' }
+    if (-not (Test-Path -LiteralPath $summaryFile)) {
+        $result.Crashed = $true
+        $result.Note = "no Pester summary (child exit code $code)"
+        return $result
+    }
+    $summary = Get-Content -LiteralPath $summaryFile -Raw | ConvertFrom-Json
+    $result.Passed = [int]$summary.Passed
+    $result.Failed = [int]$summary.Failed + [int]$summary.FailedBlocks + [int]$summary.FailedContainers
+    $result.Skipped = [int]$summary.Skipped + [int]$summary.NotRun
+    if ($summary.Result -eq 'Failed' -and $result.Failed -eq 0) {
+        $result.Crashed = $true
+        $result.Note = 'Pester reported Failed with no failed test'
+    }
+    elseif ([int]$summary.Total -eq 0 -and -not ($Tag.Count -or $ExcludeTag.Count)) {
+        $result.Crashed = $true
+        $result.Note = 'no Pester tests were discovered'
+    }
+    elseif ($code -ne 0 -and $result.Failed -eq 0) {
+        $result.Crashed = $true
+        $result.Note = "child pwsh exit code $code with no failed test"
+    }
+    return $result
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $pester = Initialize-Pester
+    $null = New-Item -ItemType Directory -Force -Path $ResultsDir
+
+    $results = @()
+    foreach ($runner in @({ Invoke-XunitTests }, { Invoke-PesterTests -PesterManifest $pester })) {
+        try {
+            $results += & $runner
+        }
+        catch {
+            $name = if ($results.Count -eq 0) { 'xunit' } else { 'Pester' }
+            Write-Host "Runner $name crashed: $_" -ForegroundColor Red
+            $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_" }
+        }
+    }
+
+    Write-Host ''
+    Write-Host 'Test summary' -ForegroundColor Cyan
+    $passed = 0; $failed = 0; $skipped = 0
+    foreach ($r in $results) {
+        $line = '  {0,-7} {1,5} passed, {2,5} failed, {3,5} skipped' -f $r.Name, $r.Passed, $r.Failed, $r.Skipped
+        if ($r.Crashed) { $line += "  RUNNER CRASHED: $($r.Note)" }
+        Write-Host $line -ForegroundColor $(if ($r.Crashed -or $r.Failed) { 'Red' } else { 'Green' })
+        $passed += $r.Passed
+        $skipped += $r.Skipped
+        # A crashed runner counts as (at least) one failure: it must never read as 0 failed.
+        $failed += $r.Failed + $(if ($r.Crashed -and $r.Failed -eq 0) { 1 } else { 0 })
+    }
+    Write-Host "  results: $ResultsDir"
+    $final = "$passed passed, $failed failed"
+    if ($skipped) { $final += ", $skipped skipped" }
+    # Must stay the very last line of output.
+    Write-Host $final
+    return [int]($failed -gt 0)
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Step 'Demo: expanding examples/tests.cfg'
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Demo.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    return $code
+}
+
+function Invoke-Bench {
+    # ----- BENCH HOOK --------------------------------------------------------------
+    # The benchmark project is written separately. When bench/VirtTest.Bench exists,
+    # this runs:  dotnet run -c Release --project bench/VirtTest.Bench -- <BenchArguments>
+    # -------------------------------------------------------------------------------
+    $project = Join-Path $Root 'bench/VirtTest.Bench'
+    if (-not (Test-Path -LiteralPath $project)) {
+        Write-Warning "No benchmark project at $project yet: nothing to run."
+        return 0
+    }
+    $arguments = @('run', '-c', 'Release', '--project', $project, '--') + $BenchArguments
+    return (Invoke-Native -AllowFailure dotnet $arguments)
+}
+
+# ---------------------------------------------------------------------------------
+
+$exitCode = 0
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' { $exitCode = Invoke-Test }
+        'Demo' { $exitCode = Invoke-Demo }
+        'Bench' { $exitCode = Invoke-Bench }
+    }
+}
+catch {
+    Write-Host "build.ps1 -Task $Task failed: $_" -ForegroundColor Red
+    Write-Host $_.ScriptStackTrace
+    if ($Task -eq 'Test') {
+        # Keep the contract of the Test task: the last line is the count line.
+        Write-Host '0 passed, 1 failed'
+    }
+    $exitCode = 1
+}
+exit $exitCode

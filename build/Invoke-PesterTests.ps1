@@ -1,0 +1,55 @@
+<#
+.SYNOPSIS
+    Runs the Pester tests; called by build.ps1 in a child pwsh so the module loads fresh.
+
+.DESCRIPTION
+    Imports Pester from -PesterPath, runs every *.Tests.ps1 under -TestPath, writes an
+    NUnit XML report to -ResultFile and a small JSON summary (counts) to -SummaryFile,
+    which build.ps1 reads. The module under test is found by the tests through
+    $env:VIRTTEST_MODULE_PATH.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [Parameter(Mandatory)] [string] $TestPath,
+    [Parameter(Mandatory)] [string] $ResultFile,
+    [Parameter(Mandatory)] [string] $SummaryFile,
+    # Comma-separated lists (a child process gets plain strings).
+    [string] $Tag = '',
+    [string] $ExcludeTag = ''
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+Import-Module -Name $PesterPath -Force
+
+$config = New-PesterConfiguration
+$config.Run.Path = $TestPath
+$config.Run.PassThru = $true
+$config.Run.Exit = $false
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'NUnitXml'
+$config.TestResult.OutputPath = $ResultFile
+$tags = @($Tag -split ',' | Where-Object { $_ })
+$excluded = @($ExcludeTag -split ',' | Where-Object { $_ })
+if ($tags.Count) { $config.Filter.Tag = $tags }
+if ($excluded.Count) { $config.Filter.ExcludeTag = $excluded }
+
+$result = Invoke-Pester -Configuration $config
+
+$summary = [ordered]@{
+    Result           = [string]$result.Result
+    Total            = [int]$result.TotalCount
+    Passed           = [int]$result.PassedCount
+    Failed           = [int]$result.FailedCount
+    Skipped          = [int]$result.SkippedCount
+    NotRun           = [int]$result.NotRunCount
+    FailedBlocks     = [int]$result.FailedBlocksCount
+    FailedContainers = [int]$result.FailedContainersCount
+}
+$summary | ConvertTo-Json | Set-Content -LiteralPath $SummaryFile -Encoding utf8NoBOM
+
+if ($result.Result -eq 'Passed') { exit 0 }
+exit 1

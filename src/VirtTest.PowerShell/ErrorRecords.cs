@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Management.Automation;
+using VirtTest.Core.Config;
+
+namespace VirtTest.PowerShell;
+
+/// <summary>Turns Core exceptions into PowerShell <see cref="ErrorRecord"/>s.</summary>
+public static class ErrorRecords
+{
+    /// <summary>Error id prefix: the full id is <c>VirtTest.ConfigError.&lt;Kind&gt;</c>.</summary>
+    public const string ConfigErrorIdPrefix = "VirtTest.ConfigError.";
+
+    /// <summary>
+    /// Builds the record for a config error: category <see cref="ErrorCategory.ParserError"/>
+    /// (<see cref="ErrorCategory.ObjectNotFound"/> for a missing include), the file name as
+    /// target object, and a message that always names <c>file:line</c>.
+    /// </summary>
+    public static ErrorRecord FromConfigError(ConfigError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+
+        var category = error.Kind == ConfigErrorKind.MissingInclude
+            ? ErrorCategory.ObjectNotFound
+            : ErrorCategory.ParserError;
+
+        var record = new ErrorRecord(
+            error,
+            ConfigErrorIdPrefix + error.Kind.ToString(),
+            category,
+            error.FileName);
+
+        var message = DescribeLocation(error);
+        if (!string.Equals(message, error.Message, StringComparison.Ordinal))
+        {
+            record.ErrorDetails = new ErrorDetails(message);
+        }
+        return record;
+    }
+
+    /// <summary>
+    /// The error message, with "(file:line[:column])" appended when the parser's own
+    /// message does not already contain the location.
+    /// </summary>
+    public static string DescribeLocation(ConfigError error)
+    {
+        var file = string.IsNullOrEmpty(error.FileName) ? "<unknown>" : error.FileName;
+        var location = error.Line > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{file}:{error.Line}")
+            : file;
+        var message = error.Message ?? string.Empty;
+        if (message.Contains(location, StringComparison.Ordinal))
+        {
+            return message;
+        }
+        if (error.Column is int column && error.Line > 0)
+        {
+            location = string.Create(CultureInfo.InvariantCulture, $"{location}:{column}");
+        }
+        var text = string.IsNullOrEmpty(message) ? location : $"{message} ({location})";
+        if (!string.IsNullOrWhiteSpace(error.LineText) && !message.Contains(error.LineText!, StringComparison.Ordinal))
+        {
+            text += Environment.NewLine + "    " + error.LineText!.Trim();
+        }
+        return text;
+    }
+
+    /// <summary>A path given to a cmdlet does not exist.</summary>
+    public static ErrorRecord PathNotFound(string path, Exception? inner = null) =>
+        new(
+            inner ?? new ItemNotFoundException($"Cannot find path '{path}' because it does not exist."),
+            "VirtTest.PathNotFound",
+            ErrorCategory.ObjectNotFound,
+            path)
+        {
+            ErrorDetails = new ErrorDetails($"Cannot find path '{path}' because it does not exist."),
+        };
+
+    /// <summary>A path resolved to something that is not a file-system file.</summary>
+    public static ErrorRecord NotAFile(string path, string providerName) =>
+        new(
+            new ArgumentException($"'{path}' is not a file-system path (provider '{providerName}')."),
+            "VirtTest.NotAFileSystemPath",
+            ErrorCategory.InvalidArgument,
+            path);
+}

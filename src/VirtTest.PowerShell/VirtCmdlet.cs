@@ -1,0 +1,98 @@
+using System.Management.Automation;
+
+namespace VirtTest.PowerShell;
+
+/// <summary>
+/// Base class of every VirtTest cmdlet.
+/// </summary>
+/// <remarks>
+/// Owns a <see cref="CancellationTokenSource"/> that is cancelled when the user presses
+/// Ctrl+C (or the pipeline is otherwise stopped: <see cref="StopProcessing"/>), so Core
+/// code that takes a <see cref="System.Threading.CancellationToken"/> stops promptly.
+/// <para>
+/// Derived cmdlets override <see cref="EndProcessingCore"/> instead of
+/// <see cref="EndProcessing"/>; the base disposes the token source after it has run.
+/// PowerShell also calls <see cref="Dispose()"/> when the command is torn down
+/// (including when a downstream <c>Select-Object -First</c> stops it early).
+/// </para>
+/// </remarks>
+public abstract class VirtCmdlet : PSCmdlet, IDisposable
+{
+    private readonly object _gate = new();
+    private CancellationTokenSource? _cts = new();
+    private readonly CancellationToken _token;
+
+    protected VirtCmdlet()
+    {
+        _token = _cts!.Token;
+    }
+
+    /// <summary>Cancelled when the pipeline is stopped (Ctrl+C, StopProcessing).</summary>
+    protected CancellationToken CancellationToken => _token;
+
+    /// <inheritdoc />
+    protected override void StopProcessing()
+    {
+        lock (_gate)
+        {
+            _cts?.Cancel();
+        }
+        base.StopProcessing();
+    }
+
+    /// <inheritdoc />
+    protected sealed override void EndProcessing()
+    {
+        try
+        {
+            EndProcessingCore();
+        }
+        finally
+        {
+            DisposeTokenSource();
+        }
+    }
+
+    /// <summary>End-of-pipeline work of the derived cmdlet.</summary>
+    protected virtual void EndProcessingCore()
+    {
+    }
+
+    /// <summary>
+    /// Rethrows <paramref name="ex"/> as a <see cref="PipelineStoppedException"/> when it
+    /// is the result of our own cancellation; returns false otherwise.
+    /// </summary>
+    protected bool IsOwnCancellation(Exception ex) =>
+        ex is OperationCanceledException && _token.IsCancellationRequested;
+
+    /// <summary>
+    /// Writes a <see cref="VirtTest.Core.Config.ConfigError"/> as a terminating error.
+    /// </summary>
+    protected void ThrowConfigError(VirtTest.Core.Config.ConfigError error) =>
+        ThrowTerminatingError(ErrorRecords.FromConfigError(error));
+
+    private void DisposeTokenSource()
+    {
+        lock (_gate)
+        {
+            _cts?.Dispose();
+            _cts = null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the cancellation token source.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DisposeTokenSource();
+        }
+    }
+}
