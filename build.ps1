@@ -8,11 +8,16 @@
       Build  dotnet build VirtTest.sln, then assemble the loadable module in out/VirtTest/
              (VirtTest.psd1, VirtTest.PowerShell.dll, VirtTest.Core.dll, YamlDotNet.dll,
              VirtTest.Format.ps1xml, en-US/ MAML help and about topics).
-      Test   Build, then the xunit tests (dotnet test, TRX) and the Pester tests
+      Test   Build and Guest, then the xunit tests (dotnet test, TRX) and the Pester tests
              (tests/*.Tests.ps1, in a child pwsh). Ends with the line 'N passed, N failed'
              and exits 1 if anything failed or a runner crashed.
-      Demo   Build, then expand examples/tests.cfg in a child pwsh and print a summary.
-      Bench  Build, then run bench/VirtTest.Bench (if that project exists).
+      Guest  Build the test guest (Debian cloud kernel + busybox initramfs) into .build/guest/,
+             installing qemu-system-x86, qemu-utils, busybox-static and cpio when missing
+             (as root; otherwise it prints the apt-get command). Cached between runs.
+      Demo   Build and Guest, then boot the test guest, hot-plug a NIC, print the PCI devices
+             before and after, and stop the guest.
+      Bench  Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
+             memory ratio and, with -ReferenceParser, the speed ratio against the reference.
 
     Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
     (dotnet tool restore) and Pester from NuGet (restore-only project under .build/).
@@ -25,7 +30,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -38,6 +43,10 @@ param(
     # Iterations for fuzz tests (reserved: passed to the tests as VIRTTEST_FUZZ_ITERATIONS).
     [ValidateRange(0, [int]::MaxValue)]
     [int] $FuzzIterations = 0,
+
+    # Bench: the reference parser (avocado-vt's cartesian_config.py) to run side by side
+    # for the speed ratio. Not shipped with VirtTest; also read from VIRTTEST_REFERENCE_PARSER.
+    [string] $ReferenceParser = '',
 
     # Extra arguments for the Bench task, passed through to the benchmark program.
     [Parameter(ValueFromRemainingArguments)]
@@ -54,6 +63,9 @@ $OutRoot = Join-Path $Root 'out'
 $ModuleOut = Join-Path $OutRoot 'VirtTest'
 $WorkDir = Join-Path $Root '.build'
 $ResultsDir = Join-Path $WorkDir 'TestResults'
+$GuestDir = Join-Path $WorkDir 'guest'
+# Tests, the demo and New-VirtVm -TestGuest find the guest through this variable.
+if (-not $env:VIRTTEST_TEST_GUEST) { $env:VIRTTEST_TEST_GUEST = $GuestDir }
 $PesterVersion = '5.7.1'
 $TargetFramework = 'net8.0'
 
@@ -283,6 +295,7 @@ function Invoke-PesterTests {
 
 function Invoke-Test {
     Invoke-Build
+    Invoke-Guest
     $pester = Initialize-Pester
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
 
@@ -318,24 +331,31 @@ function Invoke-Test {
     return [int]($failed -gt 0)
 }
 
+function Invoke-Guest {
+    Write-Step 'Test guest (build/New-TestGuest.ps1)'
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-TestGuest.ps1') -ArgumentList @('-OutputPath', $GuestDir)
+    if ($code -ne 0) { throw "Building the test guest failed (exit code $code)." }
+}
+
 function Invoke-Demo {
     Invoke-Build
+    Invoke-Guest
     Write-Step 'Demo: expanding examples/tests.cfg'
     $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Demo.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
     return $code
 }
 
 function Invoke-Bench {
-    # ----- BENCH HOOK --------------------------------------------------------------
-    # The benchmark project is written separately. When bench/VirtTest.Bench exists,
-    # this runs:  dotnet run -c Release --project bench/VirtTest.Bench -- <BenchArguments>
-    # -------------------------------------------------------------------------------
+    # Each measurement runs in its own child process (see bench/VirtTest.Bench/Program.cs).
     $project = Join-Path $Root 'bench/VirtTest.Bench'
     if (-not (Test-Path -LiteralPath $project)) {
         Write-Warning "No benchmark project at $project yet: nothing to run."
         return 0
     }
     $arguments = @('run', '-c', 'Release', '--project', $project, '--') + $BenchArguments
+    if ($ReferenceParser) {
+        $arguments += @('--reference', (Resolve-Path -LiteralPath $ReferenceParser).Path)
+    }
     return (Invoke-Native -AllowFailure dotnet $arguments)
 }
 
@@ -345,6 +365,7 @@ $exitCode = 0
 try {
     switch ($Task) {
         'Build' { Invoke-Build }
+        'Guest' { Invoke-Guest }
         'Test' { $exitCode = Invoke-Test }
         'Demo' { $exitCode = Invoke-Demo }
         'Bench' { $exitCode = Invoke-Bench }

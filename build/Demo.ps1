@@ -1,6 +1,7 @@
 <#
 .SYNOPSIS
-    The Demo task of build.ps1: imports the built module and expands examples/tests.cfg.
+    The Demo task of build.ps1: expands examples/tests.cfg, then boots the test guest under
+    QEMU, hot-plugs a NIC, prints the PCI devices before and after, and stops the guest.
 #>
 [CmdletBinding()]
 param(
@@ -45,3 +46,40 @@ Write-Host ("-Defaults: {0} tests; -Filter 'only Fedora..qcow2','no migrate': {1
 Write-Host ''
 Write-Host 'First test as YAML (ConvertTo-VirtYaml):' -ForegroundColor Cyan
 $tests | Select-Object -First 1 | ConvertTo-VirtYaml | Write-Host
+
+# ---------------------------------------------------------------------------------------
+# A real guest: boot, hot-plug a NIC, look again, stop. No raw monitor text anywhere.
+# ---------------------------------------------------------------------------------------
+Write-Host ''
+Write-Host 'Booting the test guest (QEMU, TCG)' -ForegroundColor Cyan
+$vm = New-VirtVm -TestGuest -Name demo -MemoryMB 256
+try {
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    $vm | Start-VirtVm -Wait -TimeoutSec 120
+    Write-Host ("Guest ready in {0:N1} s (QEMU pid {1})" -f $watch.Elapsed.TotalSeconds, $vm.ProcessId)
+    $vm | Format-Table | Out-String -Width 120 | Write-Host
+
+    $before = @(Get-VirtPciInfo -Vm $vm)
+    Write-Host "PCI devices before hot-plug: $($before.Count)" -ForegroundColor Cyan
+    $before | Format-Table | Out-String -Width 120 | Write-Host
+
+    $nic = Add-VirtPciDevice -Vm $vm -Model e1000 -Id demo-nic
+    $after = @(Get-VirtPciInfo -Vm $vm)
+    Write-Host "PCI devices after hot-plugging e1000 as 'demo-nic': $($after.Count)" -ForegroundColor Cyan
+    $after | Format-Table | Out-String -Width 120 | Write-Host
+
+    Remove-VirtPciDevice -Vm $vm -Id demo-nic
+    $final = @(Get-VirtPciInfo -Vm $vm)
+    $ok = ($after.Count -eq $before.Count + 1) -and ($final.Count -eq $before.Count) -and ($after.QdevId -contains 'demo-nic')
+    $result = if ($ok) { 'PASS' } else { 'FAIL' }
+    Write-Host ("RESULT: {0}: e1000 hot-plugged at {1} ({2}), PCI devices {3} -> {4} -> {5} after unplug" -f
+        $result, $nic.Address, $nic.VendorDevice, $before.Count, $after.Count, $final.Count) -ForegroundColor $(if ($ok) { 'Green' } else { 'Red' })
+}
+finally {
+    # The busybox guest has no ACPI daemon: after 2 s Stop-VirtVm has QEMU quit.
+    $vm | Stop-VirtVm -TimeoutSec 2
+    $vm | Remove-VirtVm
+}
+$left = @(Get-Process -Name 'qemu-system-*' -ErrorAction SilentlyContinue | Where-Object { $_.CommandLine -match 'guest=demo,' })
+Write-Host "Guest stopped; QEMU processes left: $($left.Count)"
+if (-not $ok -or $left.Count) { exit 1 }

@@ -5,7 +5,10 @@ using VirtTest.Core.Config;
 // Benchmarks for VirtTest. Each measurement runs in its own process so that peak memory is its own.
 //   config-run FILE [--defaults]       parse + expand FILE, print one line of figures
 //   config [--tests N] [--reference PATH/TO/cartesian_config.py]
-//                                      the Cartesian config benchmark (what build.ps1 -Task Bench runs)
+//                                      the Cartesian config benchmark
+//   qemu [--calls N] [--rounds N] [--no-boot]
+//                                      QMP round trips and boot-to-command, each beside a bare baseline
+//   all (default)                      config, then qemu (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
 {
@@ -18,11 +21,17 @@ switch (argList.FirstOrDefault())
     case "config-run":
         return ConfigRun(argList[1], argList.Contains("--defaults"));
     case "write-config":
-        File.WriteAllText(argList[1], BenchConfig.Generate(int.Parse(Opt("--tests", "40")), int.Parse(Opt("--repeat", "1"))));
+        File.WriteAllText(argList[1], BenchConfig.Generate(int.Parse(Opt("--tests", "45")), int.Parse(Opt("--repeat", "1"))));
         return 0;
-    case "config":
+    case "qemu":
+        return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
+    case "all":
     case null:
-        return ConfigBench(int.Parse(Opt("--tests", "40")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
+        var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
+        Console.WriteLine();
+        return configResult != 0 ? configResult : await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")));
+    case "config":
+        return ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
     default:
         Console.Error.WriteLine("unknown benchmark: " + argList[0]);
         return 2;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Management.Automation;
 using VirtTest.Core.Config;
+using VirtTest.Core.Monitor;
+using VirtTest.Core.Vm;
 
 namespace VirtTest.PowerShell;
 
@@ -82,4 +84,39 @@ public static class ErrorRecords
             "VirtTest.NotAFileSystemPath",
             ErrorCategory.InvalidArgument,
             path);
+
+    /// <summary>
+    /// Maps a Core exception to a record with a stable error id and a fitting category:
+    /// unsupported operations are NotImplemented, bad params InvalidArgument, monitor
+    /// timeouts OperationTimeout, a dead hypervisor ConnectionError.
+    /// </summary>
+    public static ErrorRecord FromException(Exception error, object? target)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error is ConfigError configError) return FromConfigError(configError);
+        var (id, category) = error switch
+        {
+            NotSupportedByBackendException => ("VirtTest.NotSupportedByBackend", ErrorCategory.NotImplemented),
+            VmParamException => ("VirtTest.VmParam", ErrorCategory.InvalidArgument),
+            VmStateException => ("VirtTest.VmState", ErrorCategory.InvalidOperation),
+            MonitorTimeoutException => ("VirtTest.MonitorTimeout", ErrorCategory.OperationTimeout),
+            MonitorCommandException c => ("VirtTest.MonitorCommand." + c.ErrorClass, ErrorCategory.InvalidOperation),
+            MonitorConnectionException => ("VirtTest.MonitorConnection", ErrorCategory.ConnectionError),
+            MonitorException => ("VirtTest.Monitor", ErrorCategory.InvalidOperation),
+            VmException => ("VirtTest.Vm", ErrorCategory.InvalidOperation),
+            FileNotFoundException => ("VirtTest.FileNotFound", ErrorCategory.ObjectNotFound),
+            ArgumentException => ("VirtTest.InvalidArgument", ErrorCategory.InvalidArgument),
+            TimeoutException => ("VirtTest.Timeout", ErrorCategory.OperationTimeout),
+            _ => ("VirtTest.Unexpected", ErrorCategory.NotSpecified),
+        };
+        return new ErrorRecord(error, id, category, target);
+    }
+
+    /// <summary>No VM of this session has a matching name.</summary>
+    public static ErrorRecord VmNotFound(string name) =>
+        new(
+            new ItemNotFoundException($"No VM named '{name}' exists in this session (Get-VirtVm lists them)."),
+            "VirtTest.VmNotFound",
+            ErrorCategory.ObjectNotFound,
+            name);
 }

@@ -71,6 +71,44 @@ public abstract class VirtCmdlet : PSCmdlet, IDisposable
     protected void ThrowConfigError(VirtTest.Core.Config.ConfigError error) =>
         ThrowTerminatingError(ErrorRecords.FromConfigError(error));
 
+    /// <summary>
+    /// Runs Core async work synchronously on the pipeline thread (cmdlets may only write from
+    /// it), observing Ctrl+C. Our own cancellation becomes <see cref="PipelineStoppedException"/>.
+    /// </summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> operation)
+    {
+        try
+        {
+            return operation(CancellationToken).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (IsOwnCancellation(ex))
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <inheritdoc cref="Await{T}(Func{CancellationToken, Task{T}})"/>
+    protected void Await(Func<CancellationToken, Task> operation) =>
+        Await<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
+
+    /// <summary>
+    /// Runs one piece of work for one target; a VirtTest error becomes a non-terminating
+    /// error about that target (so the pipeline goes on with the next one). Returns success.
+    /// </summary>
+    protected bool TryAwait(object? target, Func<CancellationToken, Task> operation)
+    {
+        try
+        {
+            Await(operation);
+            return true;
+        }
+        catch (Exception ex) when (ex is VirtTest.Core.VirtTestException or ArgumentException or IOException or TimeoutException)
+        {
+            WriteError(ErrorRecords.FromException(ex, target));
+            return false;
+        }
+    }
+
     private void DisposeTokenSource()
     {
         lock (_gate)

@@ -1,0 +1,514 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds the small Linux test guest (kernel + busybox initramfs) used by tests and the demo.
+
+.DESCRIPTION
+    Everything comes from Debian packages and nothing is installed on the host except the
+    prerequisites (qemu-system-x86, qemu-utils, busybox-static, cpio; installed with apt-get
+    when running as root):
+
+      vmlinuz      the Debian cloud kernel (linux-image-cloud-amd64), downloaded and unpacked
+                   with dpkg-deb in a temporary directory, never installed
+      initrd.img   gzip'd newc cpio: static busybox, the virtio-net modules in dependency
+                   order and an /init that configures eth0 with DHCP, prints the ready line
+                   and keeps a root shell on the serial console
+      guest.json   manifest: kernel version, packages, modules, ready line, prompt regex,
+                   recommended kernel parameters and the hash of the build inputs
+
+    The guest is cached: when OutputPath/guest.json records the same inputs hash (this
+    script's content and the package versions), nothing is rebuilt.
+
+    Kernel command-line options read by /init (virttest.X=Y):
+      virttest.nonet=1   do not run DHCP on eth0
+
+.EXAMPLE
+    dotnet pwsh ./build/New-TestGuest.ps1
+
+.EXAMPLE
+    qemu-system-x86_64 -machine pc -accel tcg -m 256 -nographic -nodefaults -serial stdio `
+        -kernel .build/guest/vmlinuz -initrd .build/guest/initrd.img -append 'console=ttyS0 panic=-1 quiet' `
+        -netdev user,id=n0 -device virtio-net-pci,netdev=n0 -no-reboot
+#>
+[CmdletBinding()]
+param(
+    [string] $OutputPath = (Join-Path (Split-Path -Parent $PSScriptRoot) '.build/guest'),
+    # Rebuild even when the cached guest is up to date.
+    [switch] $Force
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$PSNativeCommandUseErrorActionPreference = $false
+
+$MetaPackage = 'linux-image-cloud-amd64'
+$BusyboxPackage = 'busybox-static'
+$AptPackages = @('qemu-system-x86', 'qemu-utils', 'busybox-static', 'cpio')
+$ReadyLine = 'VIRTTEST-GUEST-READY'
+$HostName = 'virttest-guest'
+$Prompt = '[virttest]# '
+$KernelParams = 'console=ttyS0 panic=-1 quiet'
+# Modules for virtio-net (name = optional). Dependencies are added from each module's
+# .modinfo. Optional ones may be absent (virtio_pci_legacy_dev only exists since 5.16; the
+# cloud kernel does not build e1000 at all): the manifest lists them as missingModules.
+$WantedModules = [ordered]@{
+    virtio                = $false
+    virtio_ring           = $false
+    virtio_pci_modern_dev = $false
+    virtio_pci_legacy_dev = $true
+    virtio_pci            = $false
+    failover              = $false
+    net_failover          = $false
+    virtio_net            = $false
+    e1000                 = $true
+}
+
+# ---------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Test-Root {
+    return (Invoke-Native id @('-u') -Capture) -eq '0'
+}
+
+# Runs a native command from an argument array (never a composed command string). With
+# -Capture, returns its stdout lines and keeps stderr for the error message; otherwise the
+# output goes to the host. Throws, naming the command, on a non-zero exit code.
+function Invoke-Native {
+    param(
+        [Parameter(Mandatory)] [string] $FilePath,
+        [string[]] $ArgumentList = @(),
+        [switch] $Capture
+    )
+    if ($Capture) {
+        $all = @(& $FilePath @ArgumentList 2>&1)
+        $code = $LASTEXITCODE
+        $stderr = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { "$_" })
+        $stdout = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | ForEach-Object { "$_" })
+        $stderr | ForEach-Object { Write-Verbose "$FilePath`: $_" }
+        if ($code -ne 0) {
+            throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $code.`n$($stderr -join "`n")"
+        }
+        return $stdout
+    }
+    & $FilePath @ArgumentList | Out-Host
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+# apt-get with DEBIAN_FRONTEND=noninteractive in its environment.
+function Invoke-AptGet([string[]] $ArgumentList) {
+    $saved = $env:DEBIAN_FRONTEND
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    try { Invoke-Native apt-get $ArgumentList }
+    finally { $env:DEBIAN_FRONTEND = $saved }
+}
+
+# Candidate version from the apt index, or $null when the package is unknown (no index yet).
+function Get-AptCandidate([string] $Package) {
+    $line = Invoke-Native apt-cache @('policy', $Package) -Capture | Where-Object { $_ -match '^\s*Candidate:' }
+    $version = if ($line) { ($line -replace '^\s*Candidate:\s*', '').Trim() } else { '' }
+    if (-not $version -or $version -eq '(none)') { return $null }
+    return $version
+}
+
+function Get-InstalledVersion([string] $Package) {
+    $status = & dpkg-query -W -f '${Status}|${Version}' $Package 2>$null
+    if ($LASTEXITCODE -ne 0 -or $status -notmatch '^install ok installed\|(.+)$') { return $null }
+    return $Matches[1]
+}
+
+# Reads an ELF64 little-endian file; returns the named section's bytes and whether the
+# file has a PT_INTERP program header (that is, is dynamically linked).
+function Read-Elf([string] $Path, [string] $SectionName) {
+    $b = [System.IO.File]::ReadAllBytes($Path)
+    if ($b.Length -lt 64 -or $b[0] -ne 0x7f -or $b[1] -ne 0x45 -or $b[2] -ne 0x4c -or $b[3] -ne 0x46 -or $b[4] -ne 2 -or $b[5] -ne 1) {
+        throw "Not an ELF64 little-endian file: $Path"
+    }
+    $phoff = [int][BitConverter]::ToUInt64($b, 0x20); $phentsize = [int][BitConverter]::ToUInt16($b, 0x36); $phnum = [int][BitConverter]::ToUInt16($b, 0x38)
+    $shoff = [int][BitConverter]::ToUInt64($b, 0x28); $shentsize = [int][BitConverter]::ToUInt16($b, 0x3A); $shnum = [int][BitConverter]::ToUInt16($b, 0x3C)
+    $shstrndx = [int][BitConverter]::ToUInt16($b, 0x3E)
+    $interp = $false
+    for ($i = 0; $i -lt $phnum; $i++) {
+        if ([BitConverter]::ToUInt32($b, $phoff + $i * $phentsize) -eq 3) { $interp = $true }
+    }
+    $section = $null
+    if ($SectionName -and $shnum -gt 0) {
+        $names = [int][BitConverter]::ToUInt64($b, $shoff + $shstrndx * $shentsize + 0x18)
+        for ($i = 0; $i -lt $shnum; $i++) {
+            $h = $shoff + $i * $shentsize
+            $n = $names + [int][BitConverter]::ToUInt32($b, $h)
+            $end = [Array]::IndexOf($b, [byte]0, $n)
+            if ([Text.Encoding]::ASCII.GetString($b, $n, $end - $n) -eq $SectionName) {
+                $offset = [int][BitConverter]::ToUInt64($b, $h + 0x18); $size = [int][BitConverter]::ToUInt64($b, $h + 0x20)
+                $section = [byte[]]::new($size)
+                [Array]::Copy($b, $offset, $section, 0, $size)
+                break
+            }
+        }
+    }
+    return [pscustomobject]@{ Section = $section; Dynamic = $interp }
+}
+
+# Module dependencies from the module's .modinfo 'depends=' (what depmod would write to
+# modules.dep; the Debian package ships no modules.dep, depmod runs at install time).
+function Get-ModuleDepends([string] $Path) {
+    $info = (Read-Elf $Path '.modinfo').Section
+    if (-not $info) { throw "No .modinfo section in $Path" }
+    $depends = [Text.Encoding]::ASCII.GetString($info).Split([char]0) | Where-Object { $_ -like 'depends=*' }
+    if (-not $depends) { return @() }
+    return @($depends.Substring(8).Split(',') | Where-Object { $_ })
+}
+
+function ConvertTo-ModuleName([string] $FileName) {
+    return ($FileName -replace '\.ko(\.\w+)?$', '') -replace '-', '_'
+}
+
+# Downloads a package's .deb into $Directory (apt-get download writes to the current
+# directory) and returns its path; refreshes a stale index once when the download fails.
+function Save-AptPackage([string] $Package, [string] $Directory) {
+    Push-Location -LiteralPath $Directory
+    try {
+        try { $null = Invoke-Native apt-get @('download', $Package) -Capture }
+        catch {
+            if (-not (Test-Root)) { throw }
+            Write-Host "apt-get download $Package failed; refreshing the package index and retrying."
+            Invoke-AptGet @('update')
+            $null = Invoke-Native apt-get @('download', $Package) -Capture
+        }
+    }
+    finally { Pop-Location }
+    $deb = Get-ChildItem -LiteralPath $Directory -Filter "$($Package)_*.deb" | Select-Object -First 1
+    if (-not $deb) { throw "apt-get download $Package produced no .deb in $Directory" }
+    return $deb.FullName
+}
+
+function Write-TextFile([string] $Path, [string] $Text, [int] $Mode = 0x1A4) {
+    $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $Path)
+    $Text = $Text -replace "`r`n", "`n"
+    if (-not $Text.EndsWith("`n")) { $Text += "`n" }
+    [System.IO.File]::WriteAllText($Path, $Text, [Text.UTF8Encoding]::new($false))
+    [System.IO.File]::SetUnixFileMode($Path, [System.IO.UnixFileMode]$Mode)
+}
+
+# ---------------------------------------------------------------------------------
+# steps
+# ---------------------------------------------------------------------------------
+
+# Installs the prerequisites as root, or tells a non-root user the apt command to run.
+function Initialize-Prerequisites {
+    $missing = @(foreach ($command in 'qemu-system-x86_64', 'qemu-img', 'cpio') {
+            if (-not (Get-Command $command -CommandType Application -ErrorAction Ignore)) { $command }
+        })
+    if (-not (Get-InstalledVersion $BusyboxPackage)) { $missing += $BusyboxPackage }
+    if ($missing.Count -eq 0) { return }
+
+    $install = @('install', '-y', '--no-install-recommends') + $AptPackages
+    if (-not (Test-Root)) {
+        throw "Missing prerequisites: $($missing -join ', '). Install them with:`n  sudo apt-get install -y --no-install-recommends $($AptPackages -join ' ')"
+    }
+    Write-Step "Installing prerequisites ($($missing -join ', '))"
+    if (@($AptPackages | Where-Object { -not (Get-AptCandidate $_) }).Count) { Invoke-AptGet @('update') }
+    Invoke-AptGet $install
+}
+
+# The static busybox binary shipped by busybox-static (the busybox package is dynamic).
+function Get-StaticBusybox {
+    $path = Invoke-Native dpkg @('-L', $BusyboxPackage) -Capture | Where-Object { $_ -match '/bin/busybox$' } | Select-Object -First 1
+    if (-not $path -or -not (Test-Path -LiteralPath $path)) { throw "$BusyboxPackage installs no bin/busybox." }
+    if ((Read-Elf $path $null).Dynamic) { throw "$path is dynamically linked; the initramfs needs a static busybox." }
+    return $path
+}
+
+# Downloads the kernel metapackage and follows its linux-image-* dependencies to the
+# package that actually ships /boot/vmlinuz-*; unpacks that one into $Directory/root.
+function Expand-Kernel([string] $Directory) {
+    $packages = [System.Collections.Generic.List[object]]::new()
+    $name = $MetaPackage
+    for ($depth = 0; ; $depth++) {
+        if ($depth -ge 5) { throw "No package with /boot/vmlinuz-* found from $MetaPackage." }
+        Write-Step "Downloading $name"
+        $deb = Save-AptPackage $name $Directory
+        $version = (Invoke-Native dpkg-deb @('-f', $deb, 'Version') -Capture) -join ''
+        $packages.Add([ordered]@{ name = $name; version = $version.Trim() })
+        if (Invoke-Native dpkg-deb @('-c', $deb) -Capture | Where-Object { $_ -match '\./boot/vmlinuz-' }) { break }
+        $depends = (Invoke-Native dpkg-deb @('-f', $deb, 'Depends') -Capture) -join ' '
+        $next = $depends.Split(',') | ForEach-Object { $_.Split('|') } |
+            ForEach-Object { ($_.Trim() -split '\s')[0] } | Where-Object { $_ -like 'linux-image-*' } | Select-Object -First 1
+        if (-not $next) { throw "$name ships no kernel and depends on no linux-image-* package (Depends: $depends)." }
+        $name = $next
+    }
+    $root = Join-Path $Directory 'root'
+    Write-Step "Unpacking $name"
+    Invoke-Native dpkg-deb @('-x', $deb, $root)
+    $vmlinuz = @(Get-ChildItem -LiteralPath (Join-Path $root 'boot') -Filter 'vmlinuz-*')
+    if ($vmlinuz.Count -ne 1) { throw "Expected one /boot/vmlinuz-* in $name, found $($vmlinuz.Count)." }
+    $kernelVersion = $vmlinuz[0].Name.Substring('vmlinuz-'.Length)
+    $moduleDir = Join-Path $root "lib/modules/$kernelVersion"
+    if (-not (Test-Path -LiteralPath $moduleDir)) { throw "$name has no lib/modules/$kernelVersion." }
+    return [pscustomobject]@{
+        Version   = $kernelVersion
+        Vmlinuz   = $vmlinuz[0].FullName
+        ModuleDir = $moduleDir
+        Packages  = $packages
+    }
+}
+
+# Copies the wanted modules and their dependencies into the initramfs tree (decompressed:
+# busybox insmod cannot load .ko.xz); returns them in load order, dependencies first.
+function Copy-Modules($Kernel, [string] $Staging) {
+    $builtinFile = Join-Path $Kernel.ModuleDir 'modules.builtin'
+    $builtin = @{}
+    if (Test-Path -LiteralPath $builtinFile) {
+        Get-Content -LiteralPath $builtinFile | ForEach-Object { $builtin[(ConvertTo-ModuleName (Split-Path -Leaf $_))] = $true }
+    }
+    $files = @{}
+    Get-ChildItem -LiteralPath (Join-Path $Kernel.ModuleDir 'kernel') -Recurse -File |
+        Where-Object { $_.Name -match '\.ko(\.xz)?$' } |
+        ForEach-Object { $files[(ConvertTo-ModuleName $_.Name)] = $_.FullName }
+
+    $state = @{ Order = [System.Collections.Generic.List[object]]::new(); Seen = @{}; Builtin = @(); Missing = @() }
+    $add = {
+        param([string] $Name, [bool] $Optional)
+        if ($state.Seen.ContainsKey($Name)) { return }
+        $state.Seen[$Name] = $true
+        if ($builtin.ContainsKey($Name)) { $state.Builtin += $Name; return }
+        if (-not $files.ContainsKey($Name)) {
+            if ($Optional) { $state.Missing += $Name; return }
+            throw "Kernel module $Name is neither built in nor shipped in lib/modules/$($Kernel.Version)."
+        }
+        $source = $files[$Name]
+        $relative = [System.IO.Path]::GetRelativePath($Kernel.ModuleDir, $source) -replace '\.xz$', ''
+        $target = Join-Path $Staging "lib/modules/$($Kernel.Version)/$relative"
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $target)
+        if ($source.EndsWith('.xz')) {
+            Copy-Item -LiteralPath $source -Destination "$target.xz"
+            Invoke-Native xz @('--decompress', '--force', "$target.xz")
+        }
+        else { Copy-Item -LiteralPath $source -Destination $target }
+        $depends = Get-ModuleDepends $target
+        foreach ($dep in $depends) { & $add $dep $false }
+        $state.Order.Add([pscustomobject]@{ Name = $Name; Path = $relative; Depends = $depends })
+    }
+    foreach ($name in $WantedModules.Keys) { & $add $name $WantedModules[$name] }
+    return [pscustomobject]@{ Order = $state.Order; Builtin = $state.Builtin; Missing = $state.Missing }
+}
+
+function New-InitScript($Kernel, $Modules) {
+    $moduleList = ($Modules.Order | ForEach-Object { "    $($_.Path)" }) -join " \`n"
+    return @"
+#!/bin/sh
+# VirtTest test guest init (PID 1), generated by build/New-TestGuest.ps1.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+mount -t devtmpfs devtmpfs /dev
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+
+# Options from the kernel command line: virttest.X=Y (add new ones as cases here).
+nonet=0
+for opt in `$(cat /proc/cmdline); do
+    case "`$opt" in
+        virttest.nonet=*) nonet="`${opt#*=}" ;;
+        virttest.*) echo "virttest: unknown option `$opt" ;;
+    esac
+done
+
+# Dependencies first (computed from the modules' .modinfo at build time).
+cd /lib/modules/$($Kernel.Version)
+for m in \
+$moduleList
+do
+    insmod "`$m" || echo "virttest: insmod `$m failed"
+done
+cd /
+
+hostname -F /etc/hostname
+ifconfig lo 127.0.0.1 up
+# Bounded (3 discovers, 1 s apart) so a NIC without a DHCP server cannot hang the boot.
+if [ "`$nonet" != 1 ] && [ -e /sys/class/net/eth0 ]; then
+    udhcpc -i eth0 -q -n -t 3 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1 ||
+        echo "virttest: no DHCP lease on eth0"
+fi
+
+echo $ReadyLine
+# PID 1 must never exit (kernel panic): respawn the shell. setsid + cttyhack give the shell
+# the console tty as its controlling terminal, hence job control and Ctrl+C.
+while :; do
+    setsid cttyhack sh -l
+    echo "virttest: shell exited, restarting"
+done
+"@
+}
+
+$UdhcpcScript = @'
+#!/bin/sh
+# udhcpc event hook: apply the lease to $interface (address, default route, DNS).
+case "$1" in
+    deconfig)
+        ifconfig "$interface" 0.0.0.0 up
+        ;;
+    bound|renew)
+        ifconfig "$interface" "$ip" ${subnet:+netmask "$subnet"} ${broadcast:+broadcast "$broadcast"} up
+        while route del default dev "$interface" 2>/dev/null; do :; done
+        for r in $router; do
+            route add default gw "$r" dev "$interface"
+            break
+        done
+        : > /etc/resolv.conf
+        [ -n "$domain" ] && echo "search $domain" >> /etc/resolv.conf
+        for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+        ;;
+esac
+exit 0
+'@
+
+function New-Initramfs($Kernel, [string] $Busybox, [string] $WorkDir, [string] $Destination) {
+    $staging = Join-Path $WorkDir 'initramfs'
+    foreach ($dir in 'bin', 'sbin', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run', 'etc', 'root', 'mnt', 'etc/udhcpc') {
+        $null = New-Item -ItemType Directory -Force -Path (Join-Path $staging $dir)
+    }
+    Copy-Item -LiteralPath $Busybox -Destination (Join-Path $staging 'bin/busybox')
+    [System.IO.File]::SetUnixFileMode((Join-Path $staging 'bin/busybox'), [System.IO.UnixFileMode]0x1ED)
+    foreach ($applet in Invoke-Native $Busybox @('--list-full') -Capture) {
+        $link = Join-Path $staging $applet
+        if ($applet -in 'bin/busybox', 'linuxrc' -or (Test-Path -LiteralPath $link)) { continue }
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $link)
+        $null = [System.IO.File]::CreateSymbolicLink($link, '/bin/busybox')
+    }
+    # No dev/console node (it would need root): the kernel's built-in initramfs already
+    # has one, and it is open as /init's stdin/stdout before /init runs.
+
+    Write-Step 'Copying kernel modules'
+    $modules = Copy-Modules $Kernel $staging
+    # A modules.dep for the copied subset lets 'modprobe' work in the guest too.
+    $dep = ($modules.Order | ForEach-Object {
+            $deps = foreach ($d in $_.Depends) { ($modules.Order | Where-Object Name -EQ $d).Path }
+            "$($_.Path):$(if ($deps) { ' ' + ($deps -join ' ') })"
+        }) -join "`n"
+    Write-TextFile (Join-Path $staging "lib/modules/$($Kernel.Version)/modules.dep") "$dep`n"
+
+    Write-TextFile (Join-Path $staging 'init') (New-InitScript $Kernel $modules) 0x1ED
+    Write-TextFile (Join-Path $staging 'usr/share/udhcpc/default.script') $UdhcpcScript 0x1ED
+    $null = [System.IO.File]::CreateSymbolicLink((Join-Path $staging 'etc/udhcpc/default.script'), '/usr/share/udhcpc/default.script')
+    Write-TextFile (Join-Path $staging 'etc/passwd') "root:x:0:0:root:/root:/bin/sh`n"
+    Write-TextFile (Join-Path $staging 'etc/group') "root:x:0:`n"
+    Write-TextFile (Join-Path $staging 'etc/hostname') "$HostName`n"
+    Write-TextFile (Join-Path $staging 'etc/profile') @"
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+export PS1='$Prompt'
+cd /root
+"@
+
+    Write-Step 'Packing initrd.img (newc cpio, gzip)'
+    # Same as 'find . | cpio -o -H newc', without a shell: the (sorted, so parents come
+    # first) name list goes to cpio's stdin and cpio writes the archive to a file itself.
+    $names = @('.') + @(Get-ChildItem -LiteralPath $staging -Recurse -Force |
+            ForEach-Object { './' + [System.IO.Path]::GetRelativePath($staging, $_.FullName) })
+    $names = [string[]]$names
+    [Array]::Sort($names, [StringComparer]::Ordinal)
+    $cpioFile = Join-Path $WorkDir 'initrd.cpio'
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('cpio')
+    foreach ($a in '-o', '-H', 'newc', '-R', '0:0', '--quiet', '-O', $cpioFile) { $psi.ArgumentList.Add($a) }
+    $psi.WorkingDirectory = $staging
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardError = $true
+    $psi.StandardInputEncoding = [Text.UTF8Encoding]::new($false)
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stderr = $process.StandardError.ReadToEndAsync()
+    foreach ($n in $names) { $process.StandardInput.Write("$n`n") }
+    $process.StandardInput.Close()
+    $process.WaitForExit()
+    if ($process.ExitCode -ne 0) { throw "cpio failed with exit code $($process.ExitCode).`n$($stderr.Result)" }
+
+    $in = [System.IO.File]::OpenRead($cpioFile)
+    try {
+        $out = [System.IO.File]::Create($Destination)
+        try {
+            $gzip = [System.IO.Compression.GZipStream]::new($out, [System.IO.Compression.CompressionLevel]::SmallestSize)
+            try { $in.CopyTo($gzip) } finally { $gzip.Dispose() }
+        }
+        finally { $out.Dispose() }
+    }
+    finally { $in.Dispose() }
+    return $modules
+}
+
+# ---------------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------------
+
+Initialize-Prerequisites
+$busybox = Get-StaticBusybox
+
+$metaVersion = Get-AptCandidate $MetaPackage
+if (-not $metaVersion) {
+    if (-not (Test-Root)) { throw "$MetaPackage is unknown to apt; run 'sudo apt-get update' first." }
+    Invoke-AptGet @('update')
+    $metaVersion = Get-AptCandidate $MetaPackage
+    if (-not $metaVersion) { throw "$MetaPackage is not available from the configured apt sources." }
+}
+$busyboxVersion = Get-InstalledVersion $BusyboxPackage
+# The kernel metapackage's version changes with every kernel ABI or package update.
+$inputsText = "$([System.IO.File]::ReadAllText($PSCommandPath))`n$MetaPackage=$metaVersion`n$BusyboxPackage=$busyboxVersion`n"
+$inputs = [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($inputsText))).ToLowerInvariant()
+
+$OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
+$manifestPath = Join-Path $OutputPath 'guest.json'
+if (-not $Force -and (Test-Path -LiteralPath $manifestPath)) {
+    $cached = Get-Content -LiteralPath $manifestPath -Raw | ConvertFrom-Json
+    $complete = (Test-Path -LiteralPath (Join-Path $OutputPath 'vmlinuz')) -and (Test-Path -LiteralPath (Join-Path $OutputPath 'initrd.img'))
+    if ($complete -and $cached.PSObject.Properties['inputs'] -and $cached.inputs -eq $inputs) {
+        Write-Host "Test guest is up to date: $OutputPath"
+        exit 0
+    }
+}
+
+$work = Join-Path ([System.IO.Path]::GetTempPath()) "virttest-guest-$([guid]::NewGuid().ToString('n'))"
+$null = New-Item -ItemType Directory -Path $work
+try {
+    $kernel = Expand-Kernel $work
+    $initrd = Join-Path $work 'initrd.img'
+    $modules = New-Initramfs $kernel $busybox $work $initrd
+
+    Write-Step "Writing $OutputPath"
+    $null = New-Item -ItemType Directory -Force -Path $OutputPath
+    # The manifest goes last: without it a half-written output never counts as cached.
+    Remove-Item -LiteralPath $manifestPath -Force -ErrorAction Ignore
+    # Copy, then rename over the old file: a QEMU started meanwhile reads a whole old or new file.
+    foreach ($file in @(@($kernel.Vmlinuz, 'vmlinuz'), @($initrd, 'initrd.img'))) {
+        $target = Join-Path $OutputPath $file[1]
+        Copy-Item -LiteralPath $file[0] -Destination "$target.tmp" -Force
+        [System.IO.File]::Move("$target.tmp", $target, $true)
+    }
+    $manifest = [ordered]@{
+        kernelVersion  = $kernel.Version
+        kernel         = 'vmlinuz'
+        initrd         = 'initrd.img'
+        packages       = @($kernel.Packages) + @([ordered]@{ name = $BusyboxPackage; version = $busyboxVersion })
+        modules        = @($modules.Order | ForEach-Object Name)
+        builtinModules = @($modules.Builtin)
+        missingModules = @($modules.Missing)
+        hostname       = $HostName
+        readyLine      = $ReadyLine
+        # busybox ash may follow the prompt with ESC[6n (cursor position query).
+        shellPrompt    = '\[virttest\]# '
+        kernelParams   = $KernelParams
+        cmdlineOptions = [ordered]@{ 'virttest.nonet' = '1: do not run DHCP on eth0' }
+        inputs         = $inputs
+        builtAt        = [DateTime]::UtcNow.ToString('o')
+    }
+    Write-TextFile $manifestPath (ConvertTo-Json $manifest -Depth 5)
+    Write-Host "Test guest ready: $OutputPath (kernel $($kernel.Version), modules: $($manifest.modules -join ' '))" -ForegroundColor Green
+}
+finally {
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction Ignore
+}

@@ -1,0 +1,45 @@
+using VirtTest.Core.Config;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Backends.Qemu;
+
+/// <summary>The QEMU/KVM backend: QEMU processes driven over QMP.</summary>
+public sealed class QemuBackend : IVmBackend
+{
+    public const string DefaultBinary = "qemu-system-x86_64";
+
+    /// <summary>Machine types that have no hot-pluggable PCI bus.</summary>
+    private static readonly string[] NoPciHotplugMachines = { "microvm", "isapc", "none" };
+
+    public string Name => "qemu";
+
+    public VmCapability Capabilities =>
+        VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.Screendump | VmCapability.SendKey | VmCapability.Mouse |
+        VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Migration | VmCapability.MigrationWithDiskCopy |
+        VmCapability.SerialConsole | VmCapability.RawMonitor | VmCapability.Events;
+
+    public VmCapability GetCapabilities(VirtParams vmParams)
+    {
+        var caps = Capabilities;
+        if (vmParams.Get("vga") == "none") caps &= ~VmCapability.Screendump;
+        var machine = vmParams.Get("machine_type") ?? "pc";
+        if (NoPciHotplugMachines.Any(m => machine.StartsWith(m, StringComparison.Ordinal))) caps &= ~VmCapability.PciHotplug;
+        return caps;
+    }
+
+    public IVmDriver CreateDriver(string vmName, VirtParams vmParams)
+    {
+        var binaryName = vmParams.Get("qemu_binary") is { Length: > 0 } b ? b : DefaultBinary;
+        QemuBinary binary;
+        try
+        {
+            binary = QemuBinary.Get(binaryName);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new VmParamException(vmName, "qemu_binary", binaryName, ex.Message.TrimEnd('.'));
+        }
+        QemuCommandLine.Validate(vmName, vmParams, binary);
+        return new QemuVmDriver(vmName, vmParams, binary, GetCapabilities(vmParams));
+    }
+}

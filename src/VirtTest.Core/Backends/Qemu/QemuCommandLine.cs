@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Text;
+using VirtTest.Core.Config;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Backends.Qemu;
+
+/// <summary>Host-side paths one QEMU instance uses, all inside its runtime directory.</summary>
+public sealed record QemuRuntimePaths(string QmpSocket, string SerialSocket, string ConsoleLog, string PidFile, string Directory)
+{
+    public static QemuRuntimePaths In(string directory) => new(
+        Path.Combine(directory, "qmp.sock"),
+        Path.Combine(directory, "serial.sock"),
+        Path.Combine(directory, "console.log"),
+        Path.Combine(directory, "qemu.pid"),
+        directory);
+}
+
+/// <summary>
+/// Builds the QEMU argument list from a VM's params (established names: mem, smp,
+/// machine_type, kernel, initrd, kernel_params, images, image_name, image_format,
+/// drive_format, nics, nic_model, nettype, display, vga, monitors, monitor_type,
+/// extra_params, ...). Every value is checked against what the binary offers first, so
+/// a bad value fails with the param's name and the valid choices instead of a QEMU
+/// error later. The result is an argument list: no shell ever parses it.
+/// </summary>
+public sealed class QemuCommandLine
+{
+    /// <summary>Short aliases of established nic_model values.</summary>
+    private static readonly Dictionary<string, string> NicModelAliases = new(StringComparer.Ordinal)
+    {
+        ["virtio"] = "virtio-net-pci",
+        ["virtio_net"] = "virtio-net-pci",
+    };
+
+    private static readonly Dictionary<string, string> DriveFormatDevices = new(StringComparer.Ordinal)
+    {
+        ["virtio"] = "virtio-blk-pci",
+        ["ide"] = "ide-hd",
+        ["scsi"] = "scsi-hd",
+        ["scsi-hd"] = "scsi-hd",
+        ["virtio-blk-pci"] = "virtio-blk-pci",
+        ["ahci"] = "ide-hd",
+    };
+
+    private static readonly Dictionary<string, string> VgaDevices = new(StringComparer.Ordinal)
+    {
+        ["std"] = "VGA",
+        ["cirrus"] = "cirrus-vga",
+        ["virtio"] = "virtio-vga",
+        ["qxl"] = "qxl-vga",
+        ["vmware"] = "vmware-svga",
+        ["none"] = "",
+    };
+
+    private static readonly string[] Displays = { "none", "vnc" };
+    private static readonly string[] MonitorTypes = { "qmp", "human" };
+    private static readonly string[] NetTypes = { "user", "none" };
+
+    private readonly string _vm;
+    private readonly VirtParams _p;
+    private readonly QemuBinary _bin;
+    private readonly List<string> _args = new();
+
+    private QemuCommandLine(string vmName, VirtParams vmParams, QemuBinary binary)
+    {
+        _vm = vmName;
+        _p = vmParams;
+        _bin = binary;
+    }
+
+    /// <summary>Checks the params against the binary without building anything for a real start.</summary>
+    public static void Validate(string vmName, VirtParams vmParams, QemuBinary binary) =>
+        Build(vmName, vmParams, binary, QemuRuntimePaths.In(Path.Combine(Path.GetTempPath(), "virttest-validate")), incoming: null);
+
+    /// <summary>The full argument list (without the binary itself).</summary>
+    /// <remarks>incoming: for a migration destination, the -incoming value (e.g. "defer"); null otherwise.</remarks>
+    public static IReadOnlyList<string> Build(string vmName, VirtParams vmParams, QemuBinary binary, QemuRuntimePaths paths, string? incoming)
+    {
+        var b = new QemuCommandLine(vmName, vmParams, binary);
+        b.BuildAll(paths, incoming);
+        return b._args;
+    }
+
+    private void Add(params string[] args) => _args.AddRange(args);
+
+    private void BuildAll(QemuRuntimePaths paths, string? incoming)
+    {
+        Add("-name", "guest=" + Escape(_vm) + ",debug-threads=on");
+        Add("-nodefaults", "-no-user-config");
+        // Always start with stopped CPUs: the framework connects its monitor first and then
+        // continues the VM, so no early event or console output is missed.
+        Add("-S");
+        Machine();
+        Add("-m", PositiveInt("mem", "512").ToString(CultureInfo.InvariantCulture));
+        Add("-smp", PositiveInt("smp", "1").ToString(CultureInfo.InvariantCulture));
+        if (_p.Get("cpu_model") is { Length: > 0 } cpu) Add("-cpu", cpu);
+        Add("-pidfile", paths.PidFile);
+        Add("-chardev", $"socket,id=qmp_monitor,path={Escape(paths.QmpSocket)},server=on,wait=off", "-mon", "chardev=qmp_monitor,mode=control");
+        ExtraMonitors(paths);
+        Add("-chardev", $"socket,id=serial0,path={Escape(paths.SerialSocket)},server=on,wait=off,logfile={Escape(paths.ConsoleLog)},logappend=on",
+            "-serial", "chardev:serial0");
+        Display(paths);
+        Kernel();
+        Images();
+        Nics();
+        if (incoming is not null) Add("-incoming", incoming);
+        if (_p.Get("extra_params") is { Length: > 0 } extra) _args.AddRange(SplitArguments(extra));
+    }
+
+    private void Machine()
+    {
+        var machine = Value("machine_type", "pc");
+        if (!_bin.HasMachine(machine))
+            throw new VmParamException(_vm, "machine_type", machine, $"{_bin.Path} has no such machine type", _bin.MachineTypes);
+        Add("-machine", machine);
+        // KVM only when asked for: a /dev/kvm node can exist without working (nested
+        // hosts), and a guest that silently never boots is worse than a slow one.
+        var accel = _p.Get("accel") is { Length: > 0 } a ? a
+            : _p.Get("enable_kvm") == "yes" ? "kvm" : "tcg";
+        if (accel is not ("kvm" or "tcg"))
+            throw new VmParamException(_vm, "accel", accel, "unknown accelerator", new[] { "kvm", "tcg" });
+        Add("-accel", accel);
+    }
+
+    private void ExtraMonitors(QemuRuntimePaths paths)
+    {
+        foreach (var mon in _p.Objects("monitors"))
+        {
+            var mp = _p.ObjectParams(mon);
+            var type = mp.Get("monitor_type") is { Length: > 0 } t ? t : "qmp";
+            if (!MonitorTypes.Contains(type))
+                throw new VmParamException(_vm, "monitor_type_" + mon, type, "unknown monitor type", MonitorTypes);
+            var id = "mon_" + SafeId(mon);
+            var socket = Path.Combine(paths.Directory, $"monitor-{SafeId(mon)}.sock");
+            Add("-chardev", $"socket,id={id},path={Escape(socket)},server=on,wait=off",
+                "-mon", $"chardev={id},mode={(type == "qmp" ? "control" : "readline")}");
+        }
+    }
+
+    private void Display(QemuRuntimePaths paths)
+    {
+        var vga = Value("vga", "std");
+        if (!VgaDevices.TryGetValue(vga, out var device))
+            throw new VmParamException(_vm, "vga", vga, "unknown VGA type", VgaDevices.Keys.ToList());
+        if (device.Length > 0)
+        {
+            if (!_bin.HasDevice(device))
+                throw new VmParamException(_vm, "vga", vga, $"{_bin.Path} has no {device} device", VgaDevices.Where(kv => kv.Value.Length == 0 || _bin.HasDevice(kv.Value)).Select(kv => kv.Key).ToList());
+            Add("-device", device + ",id=video0");
+        }
+        var display = Value("display", "none");
+        switch (display)
+        {
+            case "none":
+                Add("-display", "none");
+                break;
+            case "vnc":
+                Add("-display", "vnc=unix:" + Path.Combine(paths.Directory, "vnc.sock"));
+                break;
+            default:
+                throw new VmParamException(_vm, "display", display, "not a display the framework can run headless", Displays);
+        }
+    }
+
+    private void Kernel()
+    {
+        if (_p.Get("kernel") is { Length: > 0 } kernel)
+        {
+            Add("-kernel", ExistingFile("kernel", kernel));
+            if (_p.Get("initrd") is { Length: > 0 } initrd) Add("-initrd", ExistingFile("initrd", initrd));
+            if (_p.Get("kernel_params") is { Length: > 0 } append) Add("-append", append);
+        }
+        else if (_p.Get("initrd") is { Length: > 0 } initrd)
+        {
+            throw new VmParamException(_vm, "initrd", initrd, "an initrd needs a kernel (param kernel is not set)");
+        }
+    }
+
+    private void Images()
+    {
+        var needsScsi = false;
+        var drives = new List<string[]>();
+        foreach (var image in _p.Objects("images"))
+        {
+            var ip = _p.ObjectParams(image);
+            var format = ip.Get("image_format") is { Length: > 0 } f ? f : "qcow2";
+            var name = ip.Get("image_name") ?? throw new VmParamException(_vm, "image_name_" + image, "", "image has no image_name");
+            var file = ip.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
+                : format == "raw" && ip.Get("image_raw_device") == "yes" ? name : name + "." + format;
+            if (!Path.IsPathRooted(file) && ip.Get("images_base_dir") is { Length: > 0 } baseDir) file = Path.Combine(baseDir, file);
+            file = ExistingFile("image_name_" + image, file);
+            var driveFormat = ip.Get("drive_format") is { Length: > 0 } df ? df : "virtio";
+            var device = DriveFormatDevices.TryGetValue(driveFormat, out var mapped) ? mapped : driveFormat;
+            if (!_bin.HasDevice(device))
+                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "not a block device model of " + _bin.Path, DriveFormatDevices.Keys.ToList());
+            if (device == "scsi-hd") needsScsi = true;
+            var id = SafeId(image);
+            var drive = $"file={Escape(file)},if=none,id=drive_{id},format={Escape(format)}";
+            if (ip.Get("drive_cache") is { Length: > 0 } cache) drive += ",cache=" + Escape(cache);
+            if (ip.Get("image_snapshot") == "yes") drive += ",snapshot=on";
+            drives.Add(new[] { "-drive", drive, "-device", $"{device},drive=drive_{id},id={id}" + (ip.Get("drive_index") is { Length: > 0 } idx && device == "ide-hd" ? ",unit=" + idx : "") });
+        }
+        if (needsScsi) Add("-device", "virtio-scsi-pci,id=scsi0");
+        foreach (var d in drives) _args.AddRange(d);
+    }
+
+    private void Nics()
+    {
+        var networkModels = _bin.DeviceNames("Network devices");
+        foreach (var nic in _p.Objects("nics"))
+        {
+            var np = _p.ObjectParams(nic);
+            var model = np.Get("nic_model") is { Length: > 0 } m ? m : "virtio-net-pci";
+            var device = NicModelAliases.TryGetValue(model, out var alias) ? alias : model;
+            var known = _bin.DevicesByName.TryGetValue(device, out var found) && found.Category == "Network devices";
+            if (!known)
+                throw new VmParamException(_vm, "nic_model", model, $"{_bin.Path} has no such network device", networkModels.Concat(NicModelAliases.Keys).OrderBy(x => x, StringComparer.Ordinal).ToList());
+            var id = SafeId(nic);
+            var netType = np.Get("nettype") is { Length: > 0 } t ? t : "user";
+            if (!NetTypes.Contains(netType))
+                throw new VmParamException(_vm, "nettype", netType, "not a network type the QEMU backend can set up", NetTypes);
+            var deviceArg = $"{device},id={id}";
+            if (netType == "user")
+            {
+                var netdev = $"user,id=netdev_{id}";
+                if (np.Get("hostfwd") is { Length: > 0 } fwd)
+                {
+                    foreach (var rule in fwd.Split(' ', StringSplitOptions.RemoveEmptyEntries)) netdev += ",hostfwd=" + Escape(rule);
+                }
+                Add("-netdev", netdev);
+                deviceArg += ",netdev=netdev_" + id;
+            }
+            if (np.Get("mac") is { Length: > 0 } mac) deviceArg += ",mac=" + Escape(mac);
+            Add("-device", deviceArg);
+        }
+    }
+
+    private string Value(string key, string fallback) => _p.Get(key) is { Length: > 0 } v ? v : fallback;
+
+    private int PositiveInt(string key, string fallback)
+    {
+        var text = Value(key, fallback);
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n <= 0)
+            throw new VmParamException(_vm, key, text, "not a positive whole number");
+        return n;
+    }
+
+    private string ExistingFile(string param, string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new VmParamException(_vm, param, path, "no such file");
+        return full;
+    }
+
+    private static string SafeId(string name)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in name) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
+        return sb.ToString();
+    }
+
+    /// <summary>QEMU's option syntax: a comma inside a value is written twice.</summary>
+    public static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Splits <c>extra_params</c> into arguments the way a POSIX shell would split words
+    /// (quotes and backslashes), without running one.
+    /// </summary>
+    public static IReadOnlyList<string> SplitArguments(string text)
+    {
+        var result = new List<string>();
+        var current = new StringBuilder();
+        var inWord = false;
+        char quote = '\0';
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote != '\0')
+            {
+                if (c == quote) quote = '\0';
+                else if (c == '\\' && quote == '"' && i + 1 < text.Length && text[i + 1] is '"' or '\\') current.Append(text[++i]);
+                else current.Append(c);
+            }
+            else if (c is '\'' or '"') { quote = c; inWord = true; }
+            else if (c == '\\' && i + 1 < text.Length) { current.Append(text[++i]); inWord = true; }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inWord) { result.Add(current.ToString()); current.Clear(); inWord = false; }
+            }
+            else { current.Append(c); inWord = true; }
+        }
+        if (quote != '\0') throw new FormatException($"Unclosed {quote} quote in '{text}'.");
+        if (inWord) result.Add(current.ToString());
+        return result;
+    }
+}

@@ -1,0 +1,492 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VirtTest.Core.Monitor;
+
+namespace VirtTest.Core.Backends.Qemu;
+
+/// <summary>
+/// A QEMU Machine Protocol (QMP) connection: commands with replies matched by id, and the
+/// events QEMU sends in between, collected in <see cref="Events"/>.
+/// </summary>
+/// <remarks>
+/// One background task reads newline-delimited JSON and dispatches it; any number of callers
+/// may run commands at once (writes are serialized). When the connection ends (QEMU exited,
+/// the client was disposed) every waiting and later call fails with
+/// <see cref="MonitorConnectionException"/> instead of hanging.
+/// <para>
+/// Lines the client cannot use (not JSON, not an object, a reply nobody waits for) are reported
+/// through <see cref="Trace"/>, counted in <see cref="IgnoredLineCount"/> and skipped: QEMU never
+/// sends them, and one stray line should not take the VM's monitor down. A caller whose reply was
+/// lost that way gets a <see cref="MonitorTimeoutException"/>.
+/// </para>
+/// </remarks>
+public sealed class QmpClient : IAsyncDisposable, IDisposable
+{
+    private const string CommandIdPrefix = "virttest-";
+    private static readonly TimeSpan ConnectRetryInterval = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan ReaderStopTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Stream _stream;
+    private readonly StreamReader _reader;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly object _gate = new();
+    private readonly Dictionary<string, PendingCommand> _pending = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _lifetime = new(); // never disposed: no timer, and late Cancel() calls must not throw
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _readLoop = Task.CompletedTask;
+    private long _lastCommandNumber;
+    private long _ignoredLineCount;
+    private volatile Exception? _closeReason;
+    private int _disposed;
+
+    private QmpClient(Stream stream, string endpoint, Action<string>? trace)
+    {
+        _stream = stream;
+        Endpoint = endpoint;
+        Trace = trace;
+        _reader = new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024, leaveOpen: true);
+    }
+
+    /// <summary>What the client is connected to (the socket path), for messages.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The server's greeting: QEMU version and offered capabilities.</summary>
+    public QmpGreeting Greeting { get; private set; } = null!;
+
+    /// <summary>Every event received on this connection.</summary>
+    public QmpEventLog Events { get; } = new();
+
+    /// <summary>The reply timeout of commands called without one.</summary>
+    public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Receives each line sent (<c>-&gt; </c>) and received (<c>&lt;- </c>), and notes on ignored lines and closing (<c>!! </c>). Called on the reader's thread; exceptions it throws are swallowed.</summary>
+    public Action<string>? Trace { get; set; }
+
+    /// <summary>
+    /// Raised on the reader's thread for each event, after it is in <see cref="Events"/>. Keep handlers
+    /// short and never block on a command there: its reply could not be read until the handler returns.
+    /// </summary>
+    public event EventHandler<QmpEvent>? EventReceived;
+
+    public bool IsConnected => _closeReason is null;
+
+    /// <summary>Completes (never faults) when the connection has closed, for whatever reason.</summary>
+    public Task Closed => _closed.Task;
+
+    /// <summary>Why the connection closed, or null while it is open.</summary>
+    public Exception? CloseReason => _closeReason;
+
+    /// <summary>Lines received that were not usable QMP messages and were skipped.</summary>
+    public long IgnoredLineCount => Interlocked.Read(ref _ignoredLineCount);
+
+    /// <summary>
+    /// Connects to QEMU's QMP Unix socket (<c>-qmp unix:PATH,server=on,wait=off</c>), retrying until
+    /// the socket exists and accepts, then reads the greeting and negotiates capabilities, all within
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    /// <exception cref="MonitorConnectionException">No connection within the timeout, or the peer is not a QMP server.</exception>
+    /// <exception cref="MonitorTimeoutException">Connected, but the greeting or the negotiation reply did not come in time.</exception>
+    public static async Task<QmpClient> ConnectAsync(string unixSocketPath, TimeSpan timeout, CancellationToken ct = default, Action<string>? trace = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(unixSocketPath);
+        var endpoint = new UnixDomainSocketEndPoint(unixSocketPath);
+        var clock = Stopwatch.StartNew();
+
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            SocketException failure;
+            try
+            {
+                await socket.ConnectAsync(endpoint, ct).ConfigureAwait(false);
+                var stream = new NetworkStream(socket, ownsSocket: true);
+                return await ConnectCoreAsync(stream, unixSocketPath, timeout, clock, ct, trace).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                // QEMU may not have created the socket yet (ENOENT) or not be listening yet (ECONNREFUSED).
+                socket.Dispose();
+                failure = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            var remaining = timeout - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+            {
+                var seconds = $"{timeout.TotalSeconds:0.###} s";
+                throw new MonitorConnectionException(
+                    File.Exists(unixSocketPath)
+                        ? $"Could not connect to the QMP socket '{unixSocketPath}' within {seconds}: {failure.Message}"
+                        : $"The QMP socket '{unixSocketPath}' did not appear within {seconds} (is QEMU running with -qmp unix:{unixSocketPath},server=on?).",
+                    failure);
+            }
+            await Task.Delay(remaining < ConnectRetryInterval ? remaining : ConnectRetryInterval, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Speaks QMP over an already connected stream (another transport, or a test's fake server):
+    /// reads the greeting and negotiates capabilities within <paramref name="timeout"/>.
+    /// The client owns the stream from then on and disposes it, also when this method fails.
+    /// </summary>
+    public static Task<QmpClient> ConnectAsync(Stream connectedStream, TimeSpan timeout, CancellationToken ct = default, Action<string>? trace = null, string endpoint = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(connectedStream);
+        return ConnectCoreAsync(connectedStream, endpoint, timeout, Stopwatch.StartNew(), ct, trace);
+    }
+
+    private static async Task<QmpClient> ConnectCoreAsync(Stream stream, string endpoint, TimeSpan timeout, Stopwatch clock, CancellationToken ct, Action<string>? trace)
+    {
+        var client = new QmpClient(stream, endpoint, trace);
+        try
+        {
+            await client.ReadGreetingAsync(timeout, clock, ct).ConfigureAwait(false);
+            client._readLoop = Task.Run(client.ReadLoopAsync, CancellationToken.None);
+            var remaining = timeout - clock.Elapsed;
+            // No capabilities are enabled: "oob" would change reply ordering rules for no benefit here.
+            await client.ExecuteAsync("qmp_capabilities", timeout: remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), ct: ct).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task ReadGreetingAsync(TimeSpan timeout, Stopwatch clock, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var remaining = timeout - clock.Elapsed;
+        deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        string? line;
+        try
+        {
+            line = await _reader.ReadLineAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new MonitorTimeoutException($"the QMP greeting on '{Endpoint}'", timeout);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            throw new MonitorConnectionException($"Reading the QMP greeting on '{Endpoint}' failed: {ex.Message}", ex);
+        }
+
+        if (line is null) throw new MonitorConnectionException($"The QMP connection '{Endpoint}' closed before the server sent its greeting.");
+        TraceLine("<- " + line);
+        try
+        {
+            Greeting = QmpGreeting.Parse(line);
+        }
+        catch (FormatException ex)
+        {
+            throw new MonitorConnectionException($"'{Endpoint}' is not a QMP server: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs a QMP command and returns its <c>return</c> value (often an empty object).
+    /// </summary>
+    /// <exception cref="MonitorCommandException">QEMU answered with an error (its class and description are kept).</exception>
+    /// <exception cref="MonitorTimeoutException">No reply within the timeout (<see cref="DefaultTimeout"/> when none is given).</exception>
+    /// <exception cref="MonitorConnectionException">The connection is closed or closed while waiting.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
+    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments = null, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(command);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ct.ThrowIfCancellationRequested();
+
+        var effectiveTimeout = timeout ?? DefaultTimeout;
+        var id = CommandIdPrefix + Interlocked.Increment(ref _lastCommandNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var pending = new PendingCommand(command);
+        lock (_gate)
+        {
+            if (_closeReason is { } reason) throw ConnectionClosed($"Cannot run '{command}'", reason);
+            _pending.Add(id, pending);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(effectiveTimeout);
+        try
+        {
+            await SendAsync(EncodeCommand(command, arguments, id), command, deadline.Token).ConfigureAwait(false);
+            var reply = await pending.Reply.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            return InterpretReply(command, reply);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new MonitorTimeoutException($"QMP reply to '{command}'", effectiveTimeout);
+        }
+        finally
+        {
+            lock (_gate) _pending.Remove(id);
+        }
+    }
+
+    /// <summary>Runs a human monitor (HMP) command line, e.g. <c>info pci</c>, and returns its text output.</summary>
+    public async Task<string> HumanMonitorCommandAsync(string commandLine, TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(commandLine);
+        var result = await ExecuteAsync("human-monitor-command", new JsonObject { ["command-line"] = commandLine }, timeout, ct).ConfigureAwait(false);
+        return result is JsonValue value && value.TryGetValue<string>(out var text)
+            ? text
+            : throw new MonitorException($"human-monitor-command '{commandLine}' returned {result?.ToJsonString() ?? "null"} instead of text.");
+    }
+
+    /// <summary>Shortcut for <see cref="QmpEventLog.WaitForEventAsync"/> on <see cref="Events"/>.</summary>
+    public Task<QmpEvent> WaitForEventAsync(string name, Func<QmpEvent, bool>? predicate = null, long afterSequence = 0, TimeSpan? timeout = null, CancellationToken ct = default) =>
+        Events.WaitForEventAsync(name, predicate, afterSequence, timeout ?? DefaultTimeout, ct);
+
+    private static byte[] EncodeCommand(string command, JsonObject? arguments, string id)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("execute", command);
+            if (arguments is not null)
+            {
+                // WriteTo, not adding the node: the caller's JsonObject may belong to another tree.
+                json.WritePropertyName("arguments");
+                arguments.WriteTo(json);
+            }
+            json.WriteString("id", id);
+            json.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private async Task SendAsync(byte[] line, string command, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_closeReason is { } reason) throw ConnectionClosed($"Cannot send '{command}'", reason);
+            if (Trace is not null) TraceLine("-> " + Encoding.UTF8.GetString(line, 0, line.Length - 1));
+            try
+            {
+                await _stream.WriteAsync(line, ct).ConfigureAwait(false);
+                await _stream.FlushAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex)
+            {
+                // Part of the line may be on the wire; whatever follows would be misparsed, so the connection is done.
+                FailConnection(new MonitorConnectionException($"Sending '{command}' to '{Endpoint}' was interrupted; the connection was closed because its state is unknown.", ex));
+                throw;
+            }
+            catch (Exception ex)
+            {
+                FailConnection(new MonitorConnectionException($"Sending '{command}' to '{Endpoint}' failed: {ex.Message}", ex));
+                throw ConnectionClosed($"Cannot send '{command}'", _closeReason!);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static JsonNode? InterpretReply(string command, JsonObject reply)
+    {
+        if (reply.TryGetPropertyValue("error", out var errorNode))
+        {
+            var error = errorNode as JsonObject;
+            throw new MonitorCommandException(command, AsText(error?["class"]) ?? "UnknownError", AsText(error?["desc"]) ?? errorNode?.ToJsonString() ?? "");
+        }
+        if (reply.TryGetPropertyValue("return", out var result))
+        {
+            reply.Remove("return"); // detached, so the caller may put it into its own JSON trees
+            return result;
+        }
+        throw new MonitorException($"The QMP reply to '{command}' has neither 'return' nor 'error': {QmpGreeting.Shorten(reply.ToJsonString())}");
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        Exception reason;
+        try
+        {
+            while (true)
+            {
+                var line = await _reader.ReadLineAsync(_lifetime.Token).ConfigureAwait(false);
+                if (line is null)
+                {
+                    reason = new MonitorConnectionException($"The QMP connection '{Endpoint}' was closed by QEMU (did the process exit?).");
+                    break;
+                }
+                TraceLine("<- " + line);
+                if (!string.IsNullOrWhiteSpace(line)) Dispatch(line);
+            }
+        }
+        catch (Exception) when (_lifetime.IsCancellationRequested)
+        {
+            return; // closed on purpose; FailConnection already ran
+        }
+        catch (Exception ex)
+        {
+            reason = new MonitorConnectionException($"Reading from the QMP connection '{Endpoint}' failed: {ex.Message}", ex);
+        }
+        FailConnection(reason);
+    }
+
+    private void Dispatch(string line)
+    {
+        JsonObject message;
+        try
+        {
+            if (JsonNode.Parse(line) is not JsonObject parsed)
+            {
+                Ignore("not a JSON object", line);
+                return;
+            }
+            message = parsed;
+        }
+        catch (JsonException ex)
+        {
+            Ignore("not JSON (" + ex.Message + ")", line);
+            return;
+        }
+
+        if (message.TryGetPropertyValue("event", out var eventName))
+        {
+            if (AsText(eventName) is not { Length: > 0 } name)
+            {
+                Ignore("event without a name", line);
+                return;
+            }
+            var data = message["data"] as JsonObject;
+            if (data is not null) message.Remove("data");
+            var logged = Events.Append(name, data, QmpEvent.ParseTimestamp(message["timestamp"], DateTimeOffset.UtcNow));
+            RaiseEventReceived(logged);
+            return;
+        }
+
+        // QEMU echoes our id; replies without one answer input it could not parse, which we never send.
+        PendingCommand? waiting = null;
+        if (AsText(message["id"]) is { } id)
+        {
+            lock (_gate)
+            {
+                _pending.Remove(id, out waiting);
+            }
+        }
+        if (waiting is null)
+        {
+            Ignore("a reply nobody waits for (timed out or cancelled?)", line);
+            return;
+        }
+        waiting.Reply.TrySetResult(message);
+    }
+
+    private void RaiseEventReceived(QmpEvent logged)
+    {
+        var handlers = EventReceived;
+        if (handlers is null) return;
+        foreach (EventHandler<QmpEvent> handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                handler(this, logged);
+            }
+            catch (Exception ex)
+            {
+                // A faulty subscriber must not stop the reader (and with it every command).
+                TraceLine($"!! EventReceived handler threw for {logged.Name}: {ex}");
+            }
+        }
+    }
+
+    private void Ignore(string why, string line)
+    {
+        Interlocked.Increment(ref _ignoredLineCount);
+        TraceLine($"!! ignored line, {why}: {QmpGreeting.Shorten(line)}");
+    }
+
+    /// <summary>Ends the connection once: stops the reader, closes the stream, fails every waiter.</summary>
+    private void FailConnection(Exception reason)
+    {
+        PendingCommand[] orphaned;
+        lock (_gate)
+        {
+            if (_closeReason is not null) return;
+            _closeReason = reason;
+            orphaned = _pending.Values.ToArray();
+            _pending.Clear();
+        }
+
+        TraceLine("!! closed: " + reason.Message);
+        _lifetime.Cancel();
+        try
+        {
+            _stream.Dispose(); // also unblocks a reader or writer stuck in the socket
+        }
+        catch (Exception ex)
+        {
+            TraceLine("!! closing the stream failed: " + ex.Message);
+        }
+
+        foreach (var command in orphaned)
+            command.Reply.TrySetException(ConnectionClosed($"No reply to '{command.Name}'", reason));
+        Events.Close(reason);
+        _closed.TrySetResult();
+    }
+
+    private MonitorConnectionException ConnectionClosed(string what, Exception reason) =>
+        new($"{what}: the QMP connection '{Endpoint}' is closed. {reason.Message}", reason);
+
+    private void TraceLine(string text)
+    {
+        var trace = Trace;
+        if (trace is null) return;
+        try
+        {
+            trace(text);
+        }
+        catch
+        {
+            // Tracing is best effort (e.g. a test's output helper after the test ended).
+        }
+    }
+
+    private static string? AsText(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            FailConnection(new MonitorConnectionException($"The QMP connection '{Endpoint}' was closed by the client."));
+        try
+        {
+            // Never faults (the loop catches everything). Bounded, because a custom stream might not
+            // abort a pending read when disposed; a socket always does.
+            await _readLoop.WaitAsync(ReaderStopTimeout).ConfigureAwait(false);
+            _reader.Dispose();
+        }
+        catch (TimeoutException)
+        {
+            TraceLine($"!! the reader of '{Endpoint}' did not stop within {ReaderStopTimeout.TotalSeconds} s of closing the stream.");
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private sealed class PendingCommand
+    {
+        public PendingCommand(string name) => Name = name;
+
+        public string Name { get; }
+
+        public TaskCompletionSource<JsonObject> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,12 @@
+namespace VirtTest.Core.Monitor;
+
+/// <summary>How to migrate a VM.</summary>
+public sealed class MigrationOptions
+{
+    /// <summary>Transport of the migration stream: <c>unix</c> (default, same host) or <c>tcp</c>.</summary>
+    public string Protocol { get; init; } = "unix";
+    /// <summary>Also copy the VM's disks (non-shared storage).</summary>
+    public bool CopyStorage { get; init; }
+    /// <summary>The whole migration must finish within this time.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,51 @@
+using VirtTest.Core.Monitor;
+
+namespace VirtTest.Core.Vm;
+
+/// <summary>
+/// The part of one VM that a backend implements: its hypervisor process or domain, its
+/// monitor and its console. <see cref="VirtualMachine"/> wraps it with capability checks
+/// and state rules, so drivers stay small.
+/// </summary>
+public interface IVmDriver : IAsyncDisposable
+{
+    /// <summary>What this VM (with its params) supports.</summary>
+    VmCapability Capabilities { get; }
+
+    VmState State { get; }
+
+    /// <summary>Why the VM is <see cref="VmState.Dead"/> (exit code, signal), when it is.</summary>
+    string? DeathReason { get; }
+
+    /// <summary>The monitor; valid while the VM runs.</summary>
+    IVmMonitor Monitor { get; }
+
+    /// <summary>Where the guest's serial console can be reached while it runs (a Unix socket path), or null.</summary>
+    string? SerialConsolePath { get; }
+
+    /// <summary>A file that receives everything the guest prints on its serial console, from boot on.</summary>
+    string? ConsoleLogPath { get; }
+
+    /// <summary>The hypervisor's process id on this host, when there is one.</summary>
+    int? ProcessId { get; }
+
+    Task StartAsync(bool paused, CancellationToken ct);
+
+    /// <summary>Asks the guest to power off, waits up to <paramref name="gracefulTimeout"/>, then ends the VM by force. Resources are released in every case.</summary>
+    Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct);
+
+    /// <summary>Ends the VM at once and releases its resources.</summary>
+    Task KillAsync();
+
+    Task PauseAsync(CancellationToken ct);
+    Task ResumeAsync(CancellationToken ct);
+
+    /// <summary>Asks the hypervisor for the current state (also notices a VM that died).</summary>
+    Task<VmState> QueryStateAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Live-migrates to a new hypervisor instance on this host and returns the driver of the
+    /// destination, which is running when this returns; this driver is then stopped.
+    /// </summary>
+    Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct);
+}

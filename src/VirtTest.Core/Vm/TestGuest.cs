@@ -1,0 +1,96 @@
+using System.Text.Json;
+using VirtTest.Core.Config;
+
+namespace VirtTest.Core.Vm;
+
+/// <summary>
+/// The small Linux guest that <c>build.ps1 -Task Guest</c> builds (Debian cloud kernel +
+/// busybox initramfs): where its files are and the params that boot it.
+/// </summary>
+public sealed class TestGuest
+{
+    public const string EnvironmentVariable = "VIRTTEST_TEST_GUEST";
+    public const string ManifestName = "guest.json";
+
+    private TestGuest(string directory, JsonElement manifest)
+    {
+        Directory = directory;
+        Kernel = Path.Combine(directory, "vmlinuz");
+        Initrd = Path.Combine(directory, "initrd.img");
+        ReadyLine = Read(manifest, "readyLine") ?? "VIRTTEST-GUEST-READY";
+        ShellPrompt = Read(manifest, "shellPrompt") ?? @"\[virttest\][#$] ?$";
+        KernelParams = Read(manifest, "kernelParams") ?? "console=ttyS0";
+        KernelVersion = Read(manifest, "kernelVersion") ?? "";
+    }
+
+    public string Directory { get; }
+    public string Kernel { get; }
+    public string Initrd { get; }
+    /// <summary>The line the guest's init prints when its shell is ready.</summary>
+    public string ReadyLine { get; }
+    /// <summary>A regular expression matching the guest shell's prompt.</summary>
+    public string ShellPrompt { get; }
+    public string KernelParams { get; }
+    public string KernelVersion { get; }
+
+    private static string? Read(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>
+    /// Finds the built guest: <c>$VIRTTEST_TEST_GUEST</c>, else <c>.build/guest</c> in a
+    /// parent folder of this library (the repository that built it).
+    /// </summary>
+    public static TestGuest Locate()
+    {
+        var candidates = new List<string>();
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnv) candidates.Add(fromEnv);
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            candidates.Add(Path.Combine(dir.FullName, ".build", "guest"));
+        }
+        var asm = Path.GetDirectoryName(typeof(TestGuest).Assembly.Location);
+        for (var dir = asm is null ? null : new DirectoryInfo(asm); dir is not null; dir = dir.Parent)
+        {
+            candidates.Add(Path.Combine(dir.FullName, ".build", "guest"));
+        }
+        foreach (var dir in candidates)
+        {
+            var manifest = Path.Combine(dir, ManifestName);
+            if (File.Exists(manifest) && File.Exists(Path.Combine(dir, "vmlinuz")) && File.Exists(Path.Combine(dir, "initrd.img")))
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
+                return new TestGuest(Path.GetFullPath(dir), doc.RootElement.Clone());
+            }
+        }
+        throw new FileNotFoundException(
+            $"The test guest is not built: no {ManifestName} with vmlinuz and initrd.img in ${EnvironmentVariable} or a .build/guest folder above {AppContext.BaseDirectory}. Build it with: dotnet pwsh ./build.ps1 -Task Guest");
+    }
+
+    /// <summary>Params that boot this guest as VM <paramref name="vmName"/>.</summary>
+    public VirtParams CreateParams(string vmName = "vm1", int memoryMB = 256, int cpus = 1)
+    {
+        var p = new VirtParams
+        {
+            ["name"] = vmName,
+            ["shortname"] = vmName,
+            ["vms"] = vmName,
+            ["main_vm"] = vmName,
+            ["vm_type"] = "qemu",
+            ["machine_type"] = "pc",
+            ["mem"] = memoryMB.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["smp"] = cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["kernel"] = Kernel,
+            ["initrd"] = Initrd,
+            ["kernel_params"] = KernelParams,
+            ["images"] = "",
+            ["nics"] = "nic1",
+            ["nic_model"] = "virtio-net-pci",
+            ["nettype"] = "user",
+            ["vga"] = "std",
+            ["display"] = "none",
+            ["ready_pattern"] = System.Text.RegularExpressions.Regex.Escape(ReadyLine),
+            ["shell_prompt"] = ShellPrompt,
+        };
+        return p;
+    }
+}

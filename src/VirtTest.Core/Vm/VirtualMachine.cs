@@ -1,0 +1,263 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using VirtTest.Core.Config;
+using VirtTest.Core.Monitor;
+
+namespace VirtTest.Core.Vm;
+
+/// <summary>
+/// A VM as test code sees it, whatever its hypervisor: life cycle, the typed monitor
+/// operations and the console log. Every operation first checks the VM's state and
+/// capabilities, so an unsupported operation is a <see cref="NotSupportedByBackendException"/>
+/// and an operation on a dead VM a <see cref="VmStateException"/>, never a silent no-op.
+/// </summary>
+public sealed class VirtualMachine : IAsyncDisposable
+{
+    private IVmDriver _driver;
+
+    private VirtualMachine(string name, VirtParams vmParams, IVmBackend backend, IVmDriver driver)
+    {
+        Name = name;
+        Params = vmParams;
+        Backend = backend;
+        _driver = driver;
+    }
+
+    /// <summary>
+    /// Creates (does not start) the VM <paramref name="vmName"/> of a test's params, or the
+    /// main one (<c>main_vm</c>, else the first of <c>vms</c>). Its own params are the
+    /// test's params with that VM's suffixed keys folded in.
+    /// </summary>
+    public static VirtualMachine FromParams(VirtParams testParams, string? vmName = null)
+    {
+        ArgumentNullException.ThrowIfNull(testParams);
+        vmName ??= MainVmName(testParams);
+        var vmParams = testParams.ObjectParams(vmName);
+        var backend = BackendRegistry.ForParams(vmParams, vmName);
+        return new VirtualMachine(vmName, vmParams, backend, backend.CreateDriver(vmName, vmParams));
+    }
+
+    /// <summary>The names of the VMs a test's params describe (<c>vms</c>), main VM first.</summary>
+    public static IReadOnlyList<string> VmNames(VirtParams testParams)
+    {
+        var names = testParams.Objects("vms").ToList();
+        if (names.Count == 0) names.Add(MainVmName(testParams));
+        return names;
+    }
+
+    private static string MainVmName(VirtParams p) =>
+        p.Get("main_vm") is { Length: > 0 } main ? main : p.Objects("vms").FirstOrDefault() ?? "vm1";
+
+    public string Name { get; }
+    /// <summary>This VM's params (object params of its test).</summary>
+    public VirtParams Params { get; }
+    public IVmBackend Backend { get; }
+    public string BackendName => Backend.Name;
+    public VmState State => _driver.State;
+    public string? DeathReason => _driver.DeathReason;
+    public VmCapability Capabilities => _driver.Capabilities;
+    public int MemoryMB => int.TryParse(Params.Get("mem"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 0;
+    public int Cpu => int.TryParse(Params.Get("smp"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 1;
+    public int? ProcessId => _driver.ProcessId;
+    public string? SerialConsolePath => _driver.SerialConsolePath;
+    public string? ConsoleLogPath => _driver.ConsoleLogPath;
+    /// <summary>How many times the VM moved to a new hypervisor instance by live migration.</summary>
+    public int MigrationCount { get; private set; }
+
+    /// <summary>The monitor, for code that needs the escape hatch; prefer the typed methods here.</summary>
+    public IVmMonitor Monitor { get { EnsureLive("use the monitor of"); return _driver.Monitor; } }
+
+    public bool Supports(VmCapability capability) => (Capabilities & capability) == capability;
+
+    public async Task StartAsync(bool paused = false, CancellationToken ct = default)
+    {
+        if (State is VmState.Running or VmState.Paused or VmState.Starting)
+            throw new VmStateException(Name, State, "start");
+        await _driver.StartAsync(paused, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until the guest prints something matching <paramref name="pattern"/> on its
+    /// serial console (read from the console log, so nothing printed before the call is
+    /// missed). Fails at once, with the console's last lines, if the VM dies meanwhile.
+    /// </summary>
+    public async Task<Match> WaitForConsoleAsync(Regex pattern, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var log = ConsoleLogPath ?? throw new NotSupportedByBackendException(BackendName, VmCapability.SerialConsole, "no console log");
+        var deadline = DateTime.UtcNow + timeout;
+        var text = new StringBuilder();
+        long offset = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (File.Exists(log))
+            {
+                await using var fs = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (fs.Length > offset)
+                {
+                    fs.Seek(offset, SeekOrigin.Begin);
+                    var buffer = new byte[fs.Length - offset];
+                    var read = await fs.ReadAsync(buffer, ct).ConfigureAwait(false);
+                    offset += read;
+                    text.Append(Encoding.UTF8.GetString(buffer, 0, read));
+                    var match = pattern.Match(text.ToString());
+                    if (match.Success) return match;
+                }
+            }
+            if (State is VmState.Dead or VmState.Stopped)
+            {
+                throw new VmStateException(Name, State, "wait for console output from",
+                    (DeathReason ?? "stopped") + "; last console output: " + Tail(text.ToString()));
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new VmException(Name, string.Create(CultureInfo.InvariantCulture,
+                    $"VM '{Name}': '{pattern}' did not appear on the serial console within {timeout.TotalSeconds:0.#} s; last console output: {Tail(text.ToString())}"));
+            }
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static string Tail(string s)
+    {
+        var clean = Regex.Replace(s, @"\x1b\[[0-9;?]*[A-Za-z]|\r", "");
+        var lines = clean.Split('\n').Where(l => l.Trim().Length > 0).TakeLast(5);
+        var tail = string.Join(" | ", lines);
+        return tail.Length == 0 ? "(nothing)" : tail;
+    }
+
+    /// <summary>Graceful power-off with a deadline, then by force. Releases everything.</summary>
+    public Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct = default) => _driver.StopAsync(gracefulTimeout, ct);
+
+    public Task KillAsync() => _driver.KillAsync();
+
+    public Task PauseAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.Pause);
+        EnsureLive("pause");
+        return _driver.PauseAsync(ct);
+    }
+
+    public Task ResumeAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.Pause);
+        EnsureLive("resume");
+        return _driver.ResumeAsync(ct);
+    }
+
+    /// <summary>Asks the hypervisor for the state (a VM that died behind our back becomes Dead here).</summary>
+    public Task<VmState> RefreshStateAsync(CancellationToken ct = default) => _driver.QueryStateAsync(ct);
+
+    public async Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.PciInfo);
+        EnsureLive("list the PCI devices of");
+        var devices = await _driver.Monitor.GetPciDevicesAsync(ct).ConfigureAwait(false);
+        return devices.Select(d => d with { VmName = Name }).ToList();
+    }
+
+    public async Task<PciDevice> AddPciDeviceAsync(PciDeviceSpec spec, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.PciHotplug);
+        EnsureLive("add a PCI device to");
+        var device = await _driver.Monitor.AddPciDeviceAsync(spec, timeout, ct).ConfigureAwait(false);
+        return device with { VmName = Name };
+    }
+
+    public Task RemovePciDeviceAsync(string id, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.PciHotplug);
+        EnsureLive("remove a PCI device from");
+        return _driver.Monitor.RemovePciDeviceAsync(id, timeout, ct);
+    }
+
+    public Task SaveScreenshotAsync(string pngPath, CancellationToken ct = default)
+    {
+        Require(VmCapability.Screendump);
+        EnsureLive("take a screenshot of");
+        return _driver.Monitor.SaveScreenshotAsync(pngPath, ct);
+    }
+
+    public Task SendKeysAsync(IReadOnlyList<string> keys, CancellationToken ct = default)
+    {
+        Require(VmCapability.SendKey);
+        EnsureLive("send keys to");
+        return _driver.Monitor.SendKeysAsync(keys, ct);
+    }
+
+    public Task MoveMouseAsync(int dx, int dy, CancellationToken ct = default)
+    {
+        Require(VmCapability.Mouse);
+        EnsureLive("move the mouse of");
+        return _driver.Monitor.MoveMouseAsync(dx, dy, ct);
+    }
+
+    public Task SystemResetAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.Reset);
+        EnsureLive("reset");
+        return _driver.Monitor.SystemResetAsync(ct);
+    }
+
+    public Task SystemPowerdownAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.Powerdown);
+        EnsureLive("power down");
+        return _driver.Monitor.SystemPowerdownAsync(ct);
+    }
+
+    public Task<MonitorEvent> WaitForEventAsync(string name, Func<MonitorEvent, bool>? predicate, long afterSequence, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.Events);
+        return _driver.Monitor.WaitForEventAsync(name, predicate, afterSequence, timeout, ct);
+    }
+
+    public Task<JsonNode?> InvokeMonitorAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.RawMonitor);
+        EnsureLive("send a monitor command to");
+        return _driver.Monitor.InvokeRawAsync(command, arguments, timeout, ct);
+    }
+
+    public Task<string> InvokeHumanMonitorAsync(string commandLine, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.RawMonitor);
+        EnsureLive("send a monitor command to");
+        return _driver.Monitor.InvokeHumanAsync(commandLine, timeout, ct);
+    }
+
+    /// <summary>Live-migrates the VM; afterwards this object stands for the destination.</summary>
+    public async Task MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress = null, CancellationToken ct = default)
+    {
+        Require(VmCapability.Migration);
+        if (options.CopyStorage) Require(VmCapability.MigrationWithDiskCopy);
+        EnsureLive("migrate");
+        var destination = await _driver.MigrateAsync(options, progress, ct).ConfigureAwait(false);
+        var source = _driver;
+        _driver = destination;
+        MigrationCount++;
+        await source.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Require(VmCapability capability)
+    {
+        if (!Supports(capability)) throw new NotSupportedByBackendException(BackendName, capability);
+    }
+
+    private void EnsureLive(string operation)
+    {
+        var state = State;
+        if (state is not (VmState.Running or VmState.Paused))
+            throw new VmStateException(Name, state, operation, state == VmState.Dead ? DeathReason : null);
+    }
+
+    public override string ToString() => $"{Name} ({BackendName}, {State})";
+
+    public async ValueTask DisposeAsync()
+    {
+        await _driver.KillAsync().ConfigureAwait(false);
+        await _driver.DisposeAsync().ConfigureAwait(false);
+    }
+}

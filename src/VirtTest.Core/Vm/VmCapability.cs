@@ -1,0 +1,37 @@
+namespace VirtTest.Core.Vm;
+
+/// <summary>
+/// Operations a backend may or may not be able to carry out. Each backend (and each VM,
+/// since e.g. a Xen PV guest can do less than an HVM one) reports the set it supports.
+/// </summary>
+[Flags]
+public enum VmCapability : long
+{
+    None = 0,
+    /// <summary>Listing the PCI devices of a running VM.</summary>
+    PciInfo = 1L << 0,
+    /// <summary>Adding and removing PCI devices on a running VM.</summary>
+    PciHotplug = 1L << 1,
+    /// <summary>Saving the display as an image.</summary>
+    Screendump = 1L << 2,
+    /// <summary>Sending key presses.</summary>
+    SendKey = 1L << 3,
+    /// <summary>Moving the mouse pointer.</summary>
+    Mouse = 1L << 4,
+    /// <summary>Pausing and resuming the virtual CPUs.</summary>
+    Pause = 1L << 5,
+    /// <summary>System reset.</summary>
+    Reset = 1L << 6,
+    /// <summary>ACPI power button (graceful shutdown request).</summary>
+    Powerdown = 1L << 7,
+    /// <summary>Live migration.</summary>
+    Migration = 1L << 8,
+    /// <summary>Live migration that also copies the disks (non-shared storage).</summary>
+    MigrationWithDiskCopy = 1L << 9,
+    /// <summary>A serial console the framework can read and write.</summary>
+    SerialConsole = 1L << 10,
+    /// <summary>Raw monitor commands (the escape hatch).</summary>
+    RawMonitor = 1L << 11,
+    /// <summary>Asynchronous events (device deleted, stop, resume, shutdown, ...).</summary>
+    Events = 1L << 12,
+}

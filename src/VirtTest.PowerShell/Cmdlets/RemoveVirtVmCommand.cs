@@ -1,0 +1,20 @@
+using System.Management.Automation;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.PowerShell.Cmdlets;
+
+/// <summary><c>Remove-VirtVm</c>: kills VMs if they still run and removes them from the session.</summary>
+[Cmdlet(VerbsCommon.Remove, "VirtVm", DefaultParameterSetName = VmSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(void))]
+public sealed class RemoveVirtVmCommand : VmCmdlet
+{
+    /// <inheritdoc />
+    protected override void ProcessVm(VirtualMachine vm)
+    {
+        if (!ShouldProcess(vm.Name, "Remove VM")) return;
+        if (TryAwait(vm, _ => vm.DisposeAsync().AsTask()))
+        {
+            VmRegistry.Default.Remove(vm);
+        }
+    }
+}
