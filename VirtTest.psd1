@@ -14,8 +14,23 @@
     # Every cmdlet is listed explicitly (tests/Module.Meta.Tests.ps1 checks this list
     # against the cmdlets in the DLL, both ways).
     CmdletsToExport      = @(
+        'Add-VirtPciDevice'
         'ConvertTo-VirtYaml'
         'Expand-VirtConfig'
+        'Get-VirtCapability'
+        'Get-VirtPciInfo'
+        'Get-VirtVm'
+        'Invoke-VirtMonitor'
+        'Move-VirtVm'
+        'New-VirtVm'
+        'Remove-VirtPciDevice'
+        'Remove-VirtVm'
+        'Resume-VirtVm'
+        'Save-VirtScreenshot'
+        'Start-VirtVm'
+        'Stop-VirtVm'
+        'Suspend-VirtVm'
+        'Wait-VirtVmEvent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -220,12 +220,16 @@ function Invoke-XunitTests {
     $trxName = 'xunit.trx'
     $trxPath = Join-Path $ResultsDir $trxName
     if (Test-Path -LiteralPath $trxPath) { Remove-Item -LiteralPath $trxPath -Force }
-    $code = Invoke-Native -AllowFailure dotnet @(
+    $arguments = @(
         'test', (Join-Path $Root 'tests/VirtTest.Core.Tests/VirtTest.Core.Tests.csproj'),
         '-c', $Configuration, '--no-build', '--nologo',
         '--logger', "trx;LogFileName=$trxName",
         '--logger', 'console;verbosity=normal',
         '--results-directory', $ResultsDir)
+    # The same tags select xunit traits: -ExcludeTag Guest leaves out [Trait("Category","Guest")].
+    $filters = @($ExcludeTag | ForEach-Object { "Category!=$_" }) + @($Tag | ForEach-Object { "Category=$_" })
+    if ($filters.Count) { $arguments += @('--filter', ($filters -join '&')) }
+    $code = Invoke-Native -AllowFailure dotnet $arguments
     $counts = Read-TrxCounts $trxPath
     $result = [pscustomobject]@{ Name = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = '' }
     if ($null -eq $counts) {
@@ -257,7 +261,7 @@ function Invoke-PesterTests {
 
     $arguments = @(
         '-PesterPath', $PesterManifest,
-        '-TestPath', (Join-Path $Root 'tests'),
+        '-TestPath', ((Join-Path $Root 'tests'), (Join-Path $Root 'examples') -join ','),
         '-ResultFile', $xmlFile,
         '-SummaryFile', $summaryFile)
     if ($Tag.Count) { $arguments += @('-Tag', ($Tag -join ',')) }

@@ -11,7 +11,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $PesterPath,
-    [Parameter(Mandatory)] [string] $TestPath,
+    [Parameter(Mandatory)] [string[]] $TestPath,
     [Parameter(Mandatory)] [string] $ResultFile,
     [Parameter(Mandatory)] [string] $SummaryFile,
     # Comma-separated lists (a child process gets plain strings).
@@ -25,7 +25,8 @@ $ErrorActionPreference = 'Stop'
 Import-Module -Name $PesterPath -Force
 
 $config = New-PesterConfiguration
-$config.Run.Path = $TestPath
+# pwsh -File passes 'a,b' as one string: split it here.
+$config.Run.Path = @($TestPath | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Detailed'

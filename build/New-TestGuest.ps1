@@ -5,22 +5,46 @@
 
 .DESCRIPTION
     Everything comes from Debian packages and nothing is installed on the host except the
-    prerequisites (qemu-system-x86, qemu-utils, busybox-static, cpio; installed with apt-get
-    when running as root):
+    prerequisites (qemu-system-x86, qemu-utils, busybox-static, cpio and the host libraries
+    copied into the initramfs: libc6, libcrypt1, zlib1g, libgmp10, all present on a normal
+    Debian 12; installed with apt-get when running as root):
 
       vmlinuz      the Debian cloud kernel (linux-image-cloud-amd64), downloaded and unpacked
                    with dpkg-deb in a temporary directory, never installed
-      initrd.img   gzip'd newc cpio: static busybox, the virtio-net modules in dependency
-                   order and an /init that configures eth0 with DHCP, prints the ready line
-                   and keeps a root shell on the serial console
+      initrd.img   gzip'd newc cpio: static busybox, the virtio-net, ACPI button and evdev
+                   modules in dependency order, the dropbear SSH server with OpenSSH's
+                   sftp-server (both from Debian packages unpacked like the kernel, with
+                   their shared libraries and the dynamic loader) and an /init that
+                   configures eth0 with DHCP, starts the power-button watcher and dropbear,
+                   prints the ready line and keeps a root shell on the serial console
       guest.json   manifest: kernel version, packages, modules, ready line, prompt regex,
-                   recommended kernel parameters and the hash of the build inputs
+                   recommended kernel parameters, SSH port, credentials and host key, and
+                   the hash of the build inputs
+
+    Logins: user root, password 'virttest' (SHA-512 crypt hash in /etc/shadow, made at build
+    time with busybox mkpasswd). dropbear listens on port 22 (password and public-key
+    authentication, SFTP) with an ed25519 host key generated at build time; guest.json
+    records its public key (sshHostKey) and fingerprint. The ready line is printed once
+    dropbear listens. The shared libraries dropbear needs that Debian does not install by
+    default (libtomcrypt1, libtommath1) come from downloaded packages, the others (libc6,
+    libcrypt1, zlib1g, libgmp10) from the host, which must be Debian 12 like the guest's
+    packages.
 
     The guest is cached: when OutputPath/guest.json records the same inputs hash (this
     script's content and the package versions), nothing is rebuilt.
 
+    The guest powers off when the ACPI power button is pressed (QMP system_powerdown; QEMU
+    then exits), printing 'virttest: power button pressed, powering off' on the console
+    first. 'poweroff -f' at the guest shell powers off as well (plain 'poweroff' does not:
+    PID 1 is the /init script, not busybox init).
+
     Kernel command-line options read by /init (virttest.X=Y):
-      virttest.nonet=1   do not run DHCP on eth0
+      virttest.nonet=1           do not run DHCP on eth0
+      virttest.nopowerbutton=1   ignore the ACPI power button (system_powerdown does nothing)
+      virttest.login=1           a getty on ttyS0 ('virttest-guest login:', 'Password:')
+                                 instead of the direct root shell; respawned after logout
+      virttest.sshkey=<base64>   base64 of an OpenSSH public key line, written to
+                                 /root/.ssh/authorized_keys
 
 .EXAMPLE
     dotnet pwsh ./build/New-TestGuest.ps1
@@ -48,9 +72,14 @@ $ReadyLine = 'VIRTTEST-GUEST-READY'
 $HostName = 'virttest-guest'
 $Prompt = '[virttest]# '
 $KernelParams = 'console=ttyS0 panic=-1 quiet'
-# Modules for virtio-net (name = optional). Dependencies are added from each module's
-# .modinfo. Optional ones may be absent (virtio_pci_legacy_dev only exists since 5.16; the
-# cloud kernel does not build e1000 at all): the manifest lists them as missingModules.
+# Modules for virtio-net and the power button (name = optional), loaded in this order.
+# Dependencies are added from each module's .modinfo. Optional ones may be absent
+# (virtio_pci_legacy_dev only exists since 5.16; the cloud kernel does not build e1000 at
+# all): the manifest lists them as missingModules. button (the ACPI power button as an
+# input device) and evdev (its /dev/input/eventN) are what the power-button watcher in
+# /init reads; without them the guest boots the same but ignores system_powerdown.
+# virtio_rng: with QEMU's -device virtio-rng-pci the kernel's random pool is ready at once;
+# without it the first SSH connection waits ~1 s (TCG) for the kernel's own entropy.
 $WantedModules = [ordered]@{
     virtio                = $false
     virtio_ring           = $false
@@ -61,7 +90,25 @@ $WantedModules = [ordered]@{
     net_failover          = $false
     virtio_net            = $false
     e1000                 = $true
+    button                = $true
+    evdev                 = $true
+    virtio_rng            = $true
 }
+# Name of the ACPI power button's input device (/sys/class/input/eventN/device/name).
+$PowerButtonName = 'Power Button'
+# SSH: dropbear (server) and OpenSSH's sftp-server, unpacked from these packages together
+# with the libraries they need that a Debian host does not have (never installed).
+$DropbearPackage = 'dropbear-bin'
+$SftpPackage = 'openssh-sftp-server'
+$SshPackages = @($DropbearPackage, 'libtomcrypt1', 'libtommath1', $SftpPackage)
+# Packages of the host libraries copied into the initramfs (the build checks that every
+# copied host library belongs to one of them; their versions are build inputs).
+$HostLibraryPackages = @('libc6', 'libcrypt1', 'zlib1g', 'libgmp10')
+$LibDir = 'lib/x86_64-linux-gnu'
+$SshUser = 'root'
+$SshPassword = 'virttest'
+$SshPort = 22
+$HostKeyPath = 'etc/dropbear/dropbear_ed25519_host_key'
 
 # ---------------------------------------------------------------------------------
 # helpers
@@ -123,8 +170,8 @@ function Get-InstalledVersion([string] $Package) {
     return $Matches[1]
 }
 
-# Reads an ELF64 little-endian file; returns the named section's bytes and whether the
-# file has a PT_INTERP program header (that is, is dynamically linked).
+# Reads an ELF64 little-endian file; returns the named section's bytes, whether the file
+# has a PT_INTERP program header (that is, is dynamically linked) and that interpreter.
 function Read-Elf([string] $Path, [string] $SectionName) {
     $b = [System.IO.File]::ReadAllBytes($Path)
     if ($b.Length -lt 64 -or $b[0] -ne 0x7f -or $b[1] -ne 0x45 -or $b[2] -ne 0x4c -or $b[3] -ne 0x46 -or $b[4] -ne 2 -or $b[5] -ne 1) {
@@ -133,9 +180,13 @@ function Read-Elf([string] $Path, [string] $SectionName) {
     $phoff = [int][BitConverter]::ToUInt64($b, 0x20); $phentsize = [int][BitConverter]::ToUInt16($b, 0x36); $phnum = [int][BitConverter]::ToUInt16($b, 0x38)
     $shoff = [int][BitConverter]::ToUInt64($b, 0x28); $shentsize = [int][BitConverter]::ToUInt16($b, 0x3A); $shnum = [int][BitConverter]::ToUInt16($b, 0x3C)
     $shstrndx = [int][BitConverter]::ToUInt16($b, 0x3E)
-    $interp = $false
+    $interp = $null
     for ($i = 0; $i -lt $phnum; $i++) {
-        if ([BitConverter]::ToUInt32($b, $phoff + $i * $phentsize) -eq 3) { $interp = $true }
+        $h = $phoff + $i * $phentsize
+        if ([BitConverter]::ToUInt32($b, $h) -eq 3) {
+            $offset = [int][BitConverter]::ToUInt64($b, $h + 0x08); $size = [int][BitConverter]::ToUInt64($b, $h + 0x20)
+            $interp = [Text.Encoding]::ASCII.GetString($b, $offset, $size).TrimEnd([char]0)
+        }
     }
     $section = $null
     if ($SectionName -and $shnum -gt 0) {
@@ -152,7 +203,7 @@ function Read-Elf([string] $Path, [string] $SectionName) {
             }
         }
     }
-    return [pscustomobject]@{ Section = $section; Dynamic = $interp }
+    return [pscustomobject]@{ Section = $section; Dynamic = [bool]$interp; Interpreter = $interp }
 }
 
 # Module dependencies from the module's .modinfo 'depends=' (what depmod would write to
@@ -188,6 +239,17 @@ function Save-AptPackage([string] $Package, [string] $Directory) {
     return $deb.FullName
 }
 
+# The package that installed a host file, or $null. dpkg knows each file under the path its
+# package ships it at, /lib/... or /usr/lib/... (merged /usr), so both are asked.
+function Get-HostFilePackage([string] $Path) {
+    $alias = if ($Path -like '/usr/*') { $Path.Substring(4) } else { "/usr$Path" }
+    foreach ($candidate in $Path, $alias) {
+        $lines = @(& dpkg -S $candidate 2>$null)
+        if ($LASTEXITCODE -eq 0 -and $lines) { return ($lines[0] -split '[:,]')[0].Trim() }
+    }
+    return $null
+}
+
 function Write-TextFile([string] $Path, [string] $Text, [int] $Mode = 0x1A4) {
     $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $Path)
     $Text = $Text -replace "`r`n", "`n"
@@ -205,15 +267,18 @@ function Initialize-Prerequisites {
     $missing = @(foreach ($command in 'qemu-system-x86_64', 'qemu-img', 'cpio') {
             if (-not (Get-Command $command -CommandType Application -ErrorAction Ignore)) { $command }
         })
-    if (-not (Get-InstalledVersion $BusyboxPackage)) { $missing += $BusyboxPackage }
+    foreach ($package in @($BusyboxPackage) + $HostLibraryPackages) {
+        if (-not (Get-InstalledVersion $package)) { $missing += $package }
+    }
     if ($missing.Count -eq 0) { return }
 
-    $install = @('install', '-y', '--no-install-recommends') + $AptPackages
+    $packages = $AptPackages + $HostLibraryPackages
+    $install = @('install', '-y', '--no-install-recommends') + $packages
     if (-not (Test-Root)) {
-        throw "Missing prerequisites: $($missing -join ', '). Install them with:`n  sudo apt-get install -y --no-install-recommends $($AptPackages -join ' ')"
+        throw "Missing prerequisites: $($missing -join ', '). Install them with:`n  sudo apt-get install -y --no-install-recommends $($packages -join ' ')"
     }
     Write-Step "Installing prerequisites ($($missing -join ', '))"
-    if (@($AptPackages | Where-Object { -not (Get-AptCandidate $_) }).Count) { Invoke-AptGet @('update') }
+    if (@($packages | Where-Object { -not (Get-AptCandidate $_) }).Count) { Invoke-AptGet @('update') }
     Invoke-AptGet $install
 }
 
@@ -299,6 +364,112 @@ function Copy-Modules($Kernel, [string] $Staging) {
     return [pscustomobject]@{ Order = $state.Order; Builtin = $state.Builtin; Missing = $state.Missing }
 }
 
+# Downloads the SSH packages and unpacks them into $Directory/ssh (never installed).
+function Expand-Ssh([string] $Directory) {
+    $debs = Join-Path $Directory 'ssh-debs'
+    $root = Join-Path $Directory 'ssh'
+    $null = New-Item -ItemType Directory -Force -Path $debs
+    $packages = foreach ($name in $SshPackages) {
+        Write-Step "Downloading $name"
+        $deb = Save-AptPackage $name $debs
+        Invoke-Native dpkg-deb @('-x', $deb, $root)
+        [ordered]@{ name = $name; version = ((Invoke-Native dpkg-deb @('-f', $deb, 'Version') -Capture) -join '').Trim() }
+    }
+    $ssh = [pscustomobject]@{
+        Packages    = @($packages)
+        Root        = $root
+        Dropbear    = Join-Path $root 'usr/sbin/dropbear'
+        Dropbearkey = Join-Path $root 'usr/bin/dropbearkey'
+        SftpServer  = Join-Path $root 'usr/lib/openssh/sftp-server'
+        LibraryPath = Join-Path $root "usr/$LibDir"
+        Loader      = $null
+        SftpPath    = $null
+    }
+    foreach ($file in $ssh.Dropbear, $ssh.Dropbearkey, $ssh.SftpServer) {
+        if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { throw "$($SshPackages -join ', ') unpacked no $file." }
+    }
+    $ssh.Loader = (Read-Elf $ssh.Dropbear $null).Interpreter
+    if (-not $ssh.Loader) { throw "$($ssh.Dropbear) is not dynamically linked." }
+    if (-not (Test-Path -LiteralPath $ssh.Loader)) { throw "The host has no $($ssh.Loader) (dropbear's dynamic loader); the build needs an amd64 Debian 12 host." }
+    # SFTPSERVER_PATH, what dropbear runs for the sftp subsystem (Debian: /usr/lib/sftp-server).
+    $strings = [Text.Encoding]::ASCII.GetString([System.IO.File]::ReadAllBytes($ssh.Dropbear))
+    $match = [regex]::Match($strings, '(?<=\0)/[\w./-]*sftp-server(?=\0)')
+    if (-not $match.Success) { throw "No sftp-server path compiled into $($ssh.Dropbear)." }
+    $ssh.SftpPath = $match.Value
+    return $ssh
+}
+
+# Runs an unpacked binary on the host through the dynamic loader, the unpacked libraries
+# first in its search path; returns its stdout lines.
+function Invoke-Unpacked($Ssh, [string] $Path, [string[]] $ArgumentList) {
+    return Invoke-Native $Ssh.Loader (@('--library-path', $Ssh.LibraryPath, $Path) + $ArgumentList) -Capture
+}
+
+# Puts dropbear, sftp-server, their shared libraries (from the unpacked packages or the
+# host) and the dynamic loader into the initramfs tree; generates the host key and the
+# root password hash. Returns the host's public key and its fingerprint.
+function Copy-Ssh($Ssh, [string] $Busybox, [string] $Staging) {
+    $sftpTarget = '/usr/lib/openssh/sftp-server'
+    foreach ($file in @(@($Ssh.Dropbear, '/usr/sbin/dropbear'), @($Ssh.SftpServer, $sftpTarget))) {
+        $target = Join-Path $Staging $file[1].TrimStart('/')
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $target)
+        [System.IO.File]::Copy($file[0], $target, $true)
+        [System.IO.File]::SetUnixFileMode($target, [System.IO.UnixFileMode]0x1ED)
+    }
+    if ($Ssh.SftpPath -ne $sftpTarget) {
+        $link = Join-Path $Staging $Ssh.SftpPath.TrimStart('/')
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $link)
+        $null = [System.IO.File]::CreateSymbolicLink($link, $sftpTarget)
+    }
+
+    # What the loader resolves (ld.so --list is ldd without the wrapper): the unpacked
+    # libraries first, then the host's. All go to /lib/x86_64-linux-gnu, which the loader
+    # searches by default (the initramfs has no ld.so.cache).
+    $libraries = [ordered]@{}
+    foreach ($binary in $Ssh.Dropbear, $Ssh.SftpServer) {
+        foreach ($line in Invoke-Native $Ssh.Loader @('--library-path', $Ssh.LibraryPath, '--list', $binary) -Capture) {
+            if ($line -match '^\s*(\S+) => not found') { throw "$binary needs $($Matches[1]), which neither $($SshPackages -join ', ') nor the host has." }
+            if ($line -match '^\s*(\S+) => (/\S+) \(0x') { $libraries[$Matches[1]] = $Matches[2] }
+        }
+    }
+    $hostFiles = @($libraries.Values | Where-Object { -not $_.StartsWith($Ssh.Root + '/') }) + $Ssh.Loader
+    foreach ($file in $hostFiles) {
+        $package = Get-HostFilePackage $file
+        if ($package -notin $HostLibraryPackages) { throw "Host library $file comes from $(if ($package) { $package } else { 'no package' }), not from one of `$HostLibraryPackages." }
+    }
+    $null = New-Item -ItemType Directory -Force -Path (Join-Path $Staging $LibDir)
+    foreach ($library in $libraries.GetEnumerator()) {
+        # File.Copy follows symlinks: the file lands under its soname.
+        [System.IO.File]::Copy($library.Value, (Join-Path $Staging "$LibDir/$($library.Key)"), $true)
+    }
+    $loader = Join-Path $Staging $Ssh.Loader.TrimStart('/')
+    $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $loader)
+    [System.IO.File]::Copy($Ssh.Loader, $loader, $true)
+
+    Write-Step 'Generating the SSH host key (ed25519)'
+    $key = Join-Path $Staging $HostKeyPath
+    $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $key)
+    $null = Invoke-Unpacked $Ssh $Ssh.Dropbearkey @('-t', 'ed25519', '-f', $key)
+    [System.IO.File]::SetUnixFileMode($key, [System.IO.UnixFileMode]0x180)
+    $line = Invoke-Unpacked $Ssh $Ssh.Dropbearkey @('-y', '-f', $key) | Where-Object { $_ -match '^ssh-ed25519 \S+' } | Select-Object -First 1
+    if (-not $line) { throw "dropbearkey -y printed no ssh-ed25519 public key." }
+    # Type and base64 blob, without dropbearkey's comment (the build host's user@name).
+    $fields = $line.Split(' ')
+    $publicKey = "$($fields[0]) $($fields[1])"
+    $digest = [System.Security.Cryptography.SHA256]::HashData([Convert]::FromBase64String($fields[1]))
+    $fingerprint = 'SHA256:' + [Convert]::ToBase64String($digest).TrimEnd('=')
+
+    $hash = (Invoke-Native $Busybox @('mkpasswd', '-m', 'sha512', $SshPassword) -Capture | Select-Object -First 1).Trim()
+    if ($hash -notmatch '^\$6\$[^:]+$') { throw "busybox mkpasswd -m sha512 printed no SHA-512 crypt hash: $hash" }
+    # Last change today, never expires. busybox login rejects a line whose numeric fields
+    # (last change, min, max, warn) are empty: it then reads as no shadow entry at all.
+    $days = [int][Math]::Floor(([DateTime]::UtcNow - [DateTime]::UnixEpoch).TotalDays)
+    Write-TextFile (Join-Path $Staging 'etc/shadow') "$($SshUser):$($hash):$($days):0:99999:7:::`n" 0x180
+    Write-TextFile (Join-Path $Staging 'etc/shells') "/bin/sh`n/bin/ash`n"
+    Write-TextFile (Join-Path $Staging 'etc/nsswitch.conf') "passwd: files`ngroup: files`nshadow: files`n"
+    return [pscustomobject]@{ PublicKey = $publicKey; Fingerprint = $fingerprint; Libraries = @($libraries.Keys) }
+}
+
 function New-InitScript($Kernel, $Modules) {
     $moduleList = ($Modules.Order | ForEach-Object { "    $($_.Path)" }) -join " \`n"
     return @"
@@ -310,12 +481,21 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# Pseudo-terminals for SSH sessions (/dev/ptmx from devtmpfs uses this instance).
+mkdir -p /dev/pts
+mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 
 # Options from the kernel command line: virttest.X=Y (add new ones as cases here).
 nonet=0
+nopowerbutton=0
+login=0
+sshkey=
 for opt in `$(cat /proc/cmdline); do
     case "`$opt" in
         virttest.nonet=*) nonet="`${opt#*=}" ;;
+        virttest.nopowerbutton=*) nopowerbutton="`${opt#*=}" ;;
+        virttest.login=*) login="`${opt#*=}" ;;
+        virttest.sshkey=*) sshkey="`${opt#*=}" ;;
         virttest.*) echo "virttest: unknown option `$opt" ;;
     esac
 done
@@ -331,15 +511,75 @@ cd /
 
 hostname -F /etc/hostname
 ifconfig lo 127.0.0.1 up
+
+# virttest.sshkey=<base64 of a public key line> authorizes that key for root.
+if [ -n "`$sshkey" ]; then
+    mkdir -p /root/.ssh
+    chmod 700 /root/.ssh
+    { echo "`$sshkey" | base64 -d && echo; } > /root/.ssh/authorized_keys 2>/dev/null ||
+        echo "virttest: virttest.sshkey is not valid base64"
+    chmod 600 /root/.ssh/authorized_keys
+fi
+# SSH server (password or key; sftp), started before DHCP so that its start-up overlaps the
+# lease. -F (no fork): a daemonizing dropbear would close stderr, which -E logs to (kept
+# off the console). It writes the pid file once its socket listens.
+dropbear -F -E -p $SshPort -r /$HostKeyPath -P /run/dropbear.pid </dev/null >/dev/null 2>/tmp/dropbear.log &
+dropbear_pid=`$!
+
 # Bounded (3 discovers, 1 s apart) so a NIC without a DHCP server cannot hang the boot.
 if [ "`$nonet" != 1 ] && [ -e /sys/class/net/eth0 ]; then
     udhcpc -i eth0 -q -n -t 3 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1 ||
         echo "virttest: no DHCP lease on eth0"
 fi
 
+# ACPI power button (QMP system_powerdown) -> power off. One background watcher per
+# '$PowerButtonName' input device blocks in read() on its /dev/input/eventN (silent, no
+# polling): that device reports nothing but KEY_POWER, so any event is a press. The device
+# is opened here, by PID 1 before the ready line, so a press right after it is never lost
+# (evdev queues events for every open file). poweroff -f: PID 1 is this script, not
+# busybox init, so a plain poweroff would signal nobody.
+power_button_watch() {
+    dd of=/dev/null bs=4096 count=1 2>/dev/null || return
+    printf '\nvirttest: power button pressed, powering off\n'
+    exec poweroff -f
+}
+if [ "`$nopowerbutton" != 1 ]; then
+    found=0
+    for n in /sys/class/input/event*/device/name; do
+        name=
+        read -r name 2>/dev/null < "`$n"
+        [ "`$name" = '$PowerButtonName' ] || continue
+        e=`${n%/device/name}
+        e=/dev/input/`${e##*/}
+        # A failed redirection on a { } group only fails the group (exec 3< would end PID 1).
+        { power_button_watch <&3 3<&- & } 3<"`$e" && found=1
+    done
+    [ "`$found" = 1 ] || echo "virttest: no '$PowerButtonName' input device (button/evdev modules?); system_powerdown will be ignored"
+fi
+
+# The ready line means SSH is up: wait (at most 5 s) for dropbear's pid file. DHCP takes
+# longer than dropbear's start, so this normally costs nothing; without a network
+# (virttest.nonet=1 or no NIC) SSH is unreachable anyway and the ready line does not wait.
+if [ "`$nonet" != 1 ] && [ -e /sys/class/net/eth0 ]; then
+    i=0
+    while [ ! -s /run/dropbear.pid ] && [ `$i -lt 500 ] && kill -0 `$dropbear_pid 2>/dev/null; do
+        usleep 10000
+        i=`$((i + 1))
+    done
+    [ -s /run/dropbear.pid ] || echo "virttest: dropbear is not listening on port $SshPort (see /tmp/dropbear.log)"
+fi
+
 echo $ReadyLine
-# PID 1 must never exit (kernel panic): respawn the shell. setsid + cttyhack give the shell
-# the console tty as its controlling terminal, hence job control and Ctrl+C.
+# PID 1 must never exit (kernel panic). virttest.login=1: a real login on the serial port
+# (getty prints '$HostName login: ', login asks 'Password:' and checks /etc/shadow, then
+# starts a login shell, which reads /etc/profile), a new getty after each logout.
+if [ "`$login" = 1 ]; then
+    while :; do
+        getty -L 115200 ttyS0
+    done
+fi
+# Otherwise respawn the shell. setsid + cttyhack give the shell the console tty as its
+# controlling terminal, hence job control and Ctrl+C.
 while :; do
     setsid cttyhack sh -l
     echo "virttest: shell exited, restarting"
@@ -369,7 +609,7 @@ esac
 exit 0
 '@
 
-function New-Initramfs($Kernel, [string] $Busybox, [string] $WorkDir, [string] $Destination) {
+function New-Initramfs($Kernel, $Ssh, [string] $Busybox, [string] $WorkDir, [string] $Destination) {
     $staging = Join-Path $WorkDir 'initramfs'
     foreach ($dir in 'bin', 'sbin', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'run', 'etc', 'root', 'mnt', 'etc/udhcpc') {
         $null = New-Item -ItemType Directory -Force -Path (Join-Path $staging $dir)
@@ -393,6 +633,9 @@ function New-Initramfs($Kernel, [string] $Busybox, [string] $WorkDir, [string] $
             "$($_.Path):$(if ($deps) { ' ' + ($deps -join ' ') })"
         }) -join "`n"
     Write-TextFile (Join-Path $staging "lib/modules/$($Kernel.Version)/modules.dep") "$dep`n"
+
+    Write-Step 'Copying dropbear, sftp-server and their libraries'
+    $sshInfo = Copy-Ssh $Ssh $Busybox $staging
 
     Write-TextFile (Join-Path $staging 'init') (New-InitScript $Kernel $modules) 0x1ED
     Write-TextFile (Join-Path $staging 'usr/share/udhcpc/default.script') $UdhcpcScript 0x1ED
@@ -439,7 +682,7 @@ cd /root
         finally { $out.Dispose() }
     }
     finally { $in.Dispose() }
-    return $modules
+    return [pscustomobject]@{ Modules = $modules; Ssh = $sshInfo }
 }
 
 # ---------------------------------------------------------------------------------
@@ -449,16 +692,26 @@ cd /root
 Initialize-Prerequisites
 $busybox = Get-StaticBusybox
 
-$metaVersion = Get-AptCandidate $MetaPackage
-if (-not $metaVersion) {
-    if (-not (Test-Root)) { throw "$MetaPackage is unknown to apt; run 'sudo apt-get update' first." }
+# Versions of the packages the build downloads (apt candidates) and of those it takes from
+# the host (installed). The kernel metapackage's version changes with every kernel ABI or
+# package update.
+$downloaded = @($MetaPackage) + $SshPackages
+$versions = [ordered]@{}
+foreach ($package in $downloaded) { $versions[$package] = Get-AptCandidate $package }
+$unknown = @($downloaded | Where-Object { -not $versions[$_] })
+if ($unknown) {
+    if (-not (Test-Root)) { throw "$($unknown -join ', ') unknown to apt; run 'sudo apt-get update' first." }
     Invoke-AptGet @('update')
-    $metaVersion = Get-AptCandidate $MetaPackage
-    if (-not $metaVersion) { throw "$MetaPackage is not available from the configured apt sources." }
+    foreach ($package in $unknown) {
+        $versions[$package] = Get-AptCandidate $package
+        if (-not $versions[$package]) { throw "$package is not available from the configured apt sources." }
+    }
 }
 $busyboxVersion = Get-InstalledVersion $BusyboxPackage
-# The kernel metapackage's version changes with every kernel ABI or package update.
-$inputsText = "$([System.IO.File]::ReadAllText($PSCommandPath))`n$MetaPackage=$metaVersion`n$BusyboxPackage=$busyboxVersion`n"
+$hostPackages = @(foreach ($package in $HostLibraryPackages) { [ordered]@{ name = $package; version = Get-InstalledVersion $package } })
+$inputsText = "$([System.IO.File]::ReadAllText($PSCommandPath))`n" +
+    (@($versions.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join "`n") + "`n$BusyboxPackage=$busyboxVersion`n" +
+    (@($hostPackages | ForEach-Object { "$($_.name)=$($_.version) (host)" }) -join "`n") + "`n"
 $inputs = [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($inputsText))).ToLowerInvariant()
 
 $OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
@@ -477,7 +730,9 @@ $null = New-Item -ItemType Directory -Path $work
 try {
     $kernel = Expand-Kernel $work
     $initrd = Join-Path $work 'initrd.img'
-    $modules = New-Initramfs $kernel $busybox $work $initrd
+    $ssh = Expand-Ssh $work
+    $initramfs = New-Initramfs $kernel $ssh $busybox $work $initrd
+    $modules = $initramfs.Modules
 
     Write-Step "Writing $OutputPath"
     $null = New-Item -ItemType Directory -Force -Path $OutputPath
@@ -493,7 +748,9 @@ try {
         kernelVersion  = $kernel.Version
         kernel         = 'vmlinuz'
         initrd         = 'initrd.img'
-        packages       = @($kernel.Packages) + @([ordered]@{ name = $BusyboxPackage; version = $busyboxVersion })
+        packages       = @($kernel.Packages) + @([ordered]@{ name = $BusyboxPackage; version = $busyboxVersion }) + $ssh.Packages
+        # Shared libraries for dropbear and sftp-server copied from the host.
+        hostPackages   = $hostPackages
         modules        = @($modules.Order | ForEach-Object Name)
         builtinModules = @($modules.Builtin)
         missingModules = @($modules.Missing)
@@ -502,7 +759,20 @@ try {
         # busybox ash may follow the prompt with ESC[6n (cursor position query).
         shellPrompt    = '\[virttest\]# '
         kernelParams   = $KernelParams
-        cmdlineOptions = [ordered]@{ 'virttest.nonet' = '1: do not run DHCP on eth0' }
+        cmdlineOptions = [ordered]@{
+            'virttest.nonet'         = '1: do not run DHCP on eth0'
+            'virttest.nopowerbutton' = '1: ignore the ACPI power button (QMP system_powerdown does nothing); by default the guest runs poweroff -f and QEMU exits'
+            'virttest.login'         = "1: a getty on ttyS0 (login prompt, then 'Password:') instead of the direct root shell; respawned after logout"
+            'virttest.sshkey'        = 'base64 of an OpenSSH public key line: written to /root/.ssh/authorized_keys'
+        }
+        # Serial login (virttest.login=1) and SSH (dropbear, password or key; SFTP).
+        username       = $SshUser
+        password       = $SshPassword
+        loginPrompt    = 'login: '
+        passwordPrompt = 'Password: '
+        sshPort        = $SshPort
+        sshHostKey     = $initramfs.Ssh.PublicKey
+        sshHostKeyFingerprint = $initramfs.Ssh.Fingerprint
         inputs         = $inputs
         builtAt        = [DateTime]::UtcNow.ToString('o')
     }

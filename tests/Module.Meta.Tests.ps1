@@ -15,6 +15,20 @@ BeforeDiscovery {
                 @{ Name = $c.Name; Index = $i; Code = [string]$ex.code }
             }
         })
+    # Examples that create or use a VM boot a guest (seconds each): they run under the
+    # 'Guest' tag, so -ExcludeTag Guest leaves them out. Recognised by their code: the
+    # VirtVm noun family, -TestGuest, or any cmdlet that needs a VM.
+    $vmCmdletNames = @(Get-Command -Module VirtTest -CommandType Cmdlet | Where-Object {
+            $_.Noun -like 'VirtVm*' -or $_.Noun -in 'VirtPciInfo', 'VirtPciDevice', 'VirtMonitor', 'VirtScreenshot', 'VirtCapability'
+        } | ForEach-Object Name)
+    $usesVm = {
+        param([string] $Code)
+        if ($Code -match 'VirtVm|-TestGuest') { return $true }
+        foreach ($n in $vmCmdletNames) { if ($Code -match [regex]::Escape($n)) { return $true } }
+        return $false
+    }
+    $guestExamples = @($examples | Where-Object { & $usesVm $_.Code })
+    $plainExamples = @($examples | Where-Object { -not (& $usesVm $_.Code) })
 }
 
 BeforeAll {
@@ -140,7 +154,7 @@ Describe 'Cmdlet <Name>' -ForEach $commands {
     }
 }
 
-Describe 'Help example <Index> of <Name>' -ForEach $examples {
+Describe 'Help example <Index> of <Name>' -ForEach $plainExamples {
     It 'runs without error from the repository root' {
         Push-Location -LiteralPath $RepoRoot
         try {
@@ -150,5 +164,36 @@ Describe 'Help example <Index> of <Name>' -ForEach $examples {
         finally {
             Pop-Location
         }
+    }
+}
+
+Describe 'Help example <Index> of <Name> (VM)' -Tag 'Guest' -ForEach $guestExamples {
+    BeforeAll {
+        # VMs live in a process-wide registry. A VM left over by an earlier test is not this
+        # example's fault: remove it (loudly) so that the check below blames the right test.
+        $leftover = @(Get-VirtVm)
+        if ($leftover.Count) {
+            Write-Warning "Removing VMs left over before this example: $(($leftover | ForEach-Object Name) -join ', ')"
+            $leftover | Remove-VirtVm -Confirm:$false
+        }
+    }
+
+    It 'runs without error from the repository root and removes every VM it created' {
+        Push-Location -LiteralPath $RepoRoot
+        try {
+            $ErrorActionPreference = 'Stop'
+            $null = & ([scriptblock]::Create($Code)) | Out-String
+        }
+        finally {
+            Pop-Location
+        }
+        # Checked before the safety net below removes them.
+        $left = @(Get-VirtVm)
+        $left.Count | Should -Be 0 -Because "a help example must remove every VM it creates (left: $(($left | ForEach-Object Name) -join ', '))"
+    }
+
+    AfterEach {
+        # Safety net: whatever the example did (or failed to do), no VM survives it.
+        Get-VirtVm | Remove-VirtVm -Confirm:$false
     }
 }

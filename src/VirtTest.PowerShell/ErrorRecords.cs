@@ -97,6 +97,11 @@ public static class ErrorRecords
         var (id, category) = error switch
         {
             NotSupportedByBackendException => ("VirtTest.NotSupportedByBackend", ErrorCategory.NotImplemented),
+            Core.Session.ShellCommandError => ("VirtTest.ShellCommand", ErrorCategory.NotSpecified),
+            Core.Session.SessionAuthenticationException => ("VirtTest.SessionAuthentication", ErrorCategory.AuthenticationError),
+            Core.Session.SessionTimeoutException => ("VirtTest.SessionTimeout", ErrorCategory.OperationTimeout),
+            Core.Session.SessionClosedException => ("VirtTest.SessionClosed", ErrorCategory.ConnectionError),
+            Core.Session.SessionException => ("VirtTest.Session", ErrorCategory.InvalidOperation),
             VmParamException => ("VirtTest.VmParam", ErrorCategory.InvalidArgument),
             VmStateException => ("VirtTest.VmState", ErrorCategory.InvalidOperation),
             MonitorTimeoutException => ("VirtTest.MonitorTimeout", ErrorCategory.OperationTimeout),

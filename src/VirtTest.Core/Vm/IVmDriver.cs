@@ -26,6 +26,12 @@ public interface IVmDriver : IAsyncDisposable
     /// <summary>A file that receives everything the guest prints on its serial console, from boot on.</summary>
     string? ConsoleLogPath { get; }
 
+    /// <summary>
+    /// How the host reaches guest TCP ports while the VM runs: guest port → (host, port).
+    /// For QEMU user-mode networking these are the <c>redirs</c> forwarded to 127.0.0.1.
+    /// </summary>
+    IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; }
+
     /// <summary>The hypervisor's process id on this host, when there is one.</summary>
     int? ProcessId { get; }
 

@@ -58,11 +58,19 @@ public sealed class VirtualMachine : IAsyncDisposable
     public VmState State => _driver.State;
     public string? DeathReason => _driver.DeathReason;
     public VmCapability Capabilities => _driver.Capabilities;
-    public int MemoryMB => int.TryParse(Params.Get("mem"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 0;
+    /// <summary>Memory in MiB (param mem; <see cref="DefaultMemoryMB"/> when unset, as every backend uses).</summary>
+    public int MemoryMB => int.TryParse(Params.Get("mem"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : DefaultMemoryMB;
+
+    /// <summary>Memory given to a VM whose params have no <c>mem</c>.</summary>
+    public const int DefaultMemoryMB = 512;
     public int Cpu => int.TryParse(Params.Get("smp"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 1;
     public int? ProcessId => _driver.ProcessId;
     public string? SerialConsolePath => _driver.SerialConsolePath;
     public string? ConsoleLogPath => _driver.ConsoleLogPath;
+
+    /// <summary>Where the host reaches a guest TCP port (e.g. 22 for SSH), or null when it cannot.</summary>
+    public (string Host, int Port)? GetGuestPortEndpoint(int guestPort) =>
+        _driver.GuestPortEndpoints.TryGetValue(guestPort, out var endpoint) ? endpoint : null;
     /// <summary>How many times the VM moved to a new hypervisor instance by live migration.</summary>
     public int MigrationCount { get; private set; }
 

@@ -32,8 +32,44 @@ public sealed class VmRegistry
     /// <summary>VMs whose name matches a wildcard pattern (<c>*</c>, <c>?</c>), ordered by name.</summary>
     public IReadOnlyList<VirtualMachine> Find(string pattern)
     {
-        var regex = new Regex("^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.IgnoreCase);
+        var regex = WildcardToRegex(pattern);
         return _vms.Values.Where(vm => regex.IsMatch(vm.Name)).OrderBy(vm => vm.Name, StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    /// <summary>
+    /// PowerShell's wildcard language as a regex: <c>*</c>, <c>?</c>, <c>[abc]</c> and
+    /// <c>[a-c]</c> character sets, and the backtick escaping the next character.
+    /// </summary>
+    public static Regex WildcardToRegex(string pattern)
+    {
+        var sb = new System.Text.StringBuilder("^");
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            switch (c)
+            {
+                case '`' when i + 1 < pattern.Length:
+                    sb.Append(Regex.Escape(pattern[++i].ToString()));
+                    break;
+                case '*':
+                    sb.Append(".*");
+                    break;
+                case '?':
+                    sb.Append('.');
+                    break;
+                case '[':
+                    var close = pattern.IndexOf(']', i + 1);
+                    if (close < 0) { sb.Append(@"\["); break; }
+                    var set = pattern.Substring(i + 1, close - i - 1).Replace(@"\", @"\\").Replace("^", @"\^");
+                    sb.Append('[').Append(set).Append(']');
+                    i = close;
+                    break;
+                default:
+                    sb.Append(Regex.Escape(c.ToString()));
+                    break;
+            }
+        }
+        return new Regex(sb.Append('$').ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
     }
 
     public IReadOnlyList<VirtualMachine> All => _vms.Values.OrderBy(vm => vm.Name, StringComparer.OrdinalIgnoreCase).ToList();

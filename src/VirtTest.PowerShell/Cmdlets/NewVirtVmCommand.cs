@@ -118,7 +118,7 @@ public sealed class NewVirtVmCommand : VirtCmdlet
                 VmRegistry.Default.Add(vm);
                 WriteObject(vm);
             }
-            catch (Exception ex) when (ex is Core.VirtTestException or FileNotFoundException or ArgumentException)
+            catch (Exception ex) when (ex is Core.VirtTestException or FileNotFoundException or ArgumentException or InvalidOperationException or TimeoutException)
             {
                 WriteError(ErrorRecords.FromException(ex, name));
             }

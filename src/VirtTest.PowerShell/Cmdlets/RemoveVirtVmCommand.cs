@@ -12,7 +12,12 @@ public sealed class RemoveVirtVmCommand : VmCmdlet
     protected override void ProcessVm(VirtualMachine vm)
     {
         if (!ShouldProcess(vm.Name, "Remove VM")) return;
-        if (TryAwait(vm, _ => vm.DisposeAsync().AsTask()))
+        // Sessions to the VM go first: their sockets would only fail once it is gone.
+        if (TryAwait(vm, async _ =>
+            {
+                await Core.Session.SessionRegistry.Default.CloseForVmAsync(vm.Name).ConfigureAwait(false);
+                await vm.DisposeAsync().ConfigureAwait(false);
+            }))
         {
             VmRegistry.Default.Remove(vm);
         }

@@ -61,6 +61,7 @@ public sealed class QemuCommandLine
     private readonly VirtParams _p;
     private readonly QemuBinary _bin;
     private readonly List<string> _args = new();
+    private IReadOnlyDictionary<string, int> _hostPorts = new Dictionary<string, int>();
 
     private QemuCommandLine(string vmName, VirtParams vmParams, QemuBinary binary)
     {
@@ -71,13 +72,34 @@ public sealed class QemuCommandLine
 
     /// <summary>Checks the params against the binary without building anything for a real start.</summary>
     public static void Validate(string vmName, VirtParams vmParams, QemuBinary binary) =>
-        Build(vmName, vmParams, binary, QemuRuntimePaths.In(Path.Combine(Path.GetTempPath(), "virttest-validate")), incoming: null);
+        Build(vmName, vmParams, binary, QemuRuntimePaths.In(Path.Combine(Path.GetTempPath(), "virttest-validate")), incoming: null,
+            Redirections(vmParams).ToDictionary(r => r.Name, _ => 0));
+
+    /// <summary>
+    /// Port redirections for user-mode networking, by the established names: <c>redirs</c>
+    /// lists them, <c>guest_port_&lt;name&gt;</c> gives each one's guest TCP port (e.g.
+    /// <c>redirs = remote_shell</c>, <c>guest_port_remote_shell = 22</c>). Host ports are
+    /// chosen when the VM starts.
+    /// </summary>
+    public static IReadOnlyList<(string Name, int GuestPort)> Redirections(VirtParams vmParams)
+    {
+        var result = new List<(string, int)>();
+        foreach (var redir in vmParams.Objects("redirs"))
+        {
+            var text = vmParams.Get("guest_port_" + redir) ?? vmParams.ObjectParams(redir).Get("guest_port") ?? "";
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+                throw new VmParamException(vmParams.Get("main_vm") ?? "", "guest_port_" + redir, text, "not a TCP port number (1-65535)");
+            result.Add((redir, port));
+        }
+        return result;
+    }
 
     /// <summary>The full argument list (without the binary itself).</summary>
     /// <remarks>incoming: for a migration destination, the -incoming value (e.g. "defer"); null otherwise.</remarks>
-    public static IReadOnlyList<string> Build(string vmName, VirtParams vmParams, QemuBinary binary, QemuRuntimePaths paths, string? incoming)
+    public static IReadOnlyList<string> Build(string vmName, VirtParams vmParams, QemuBinary binary, QemuRuntimePaths paths, string? incoming,
+        IReadOnlyDictionary<string, int>? hostPorts = null)
     {
-        var b = new QemuCommandLine(vmName, vmParams, binary);
+        var b = new QemuCommandLine(vmName, vmParams, binary) { _hostPorts = hostPorts ?? new Dictionary<string, int>() };
         b.BuildAll(paths, incoming);
         return b._args;
     }
@@ -92,7 +114,7 @@ public sealed class QemuCommandLine
         // continues the VM, so no early event or console output is missed.
         Add("-S");
         Machine();
-        Add("-m", PositiveInt("mem", "512").ToString(CultureInfo.InvariantCulture));
+        Add("-m", PositiveInt("mem", VirtualMachine.DefaultMemoryMB.ToString(CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture));
         Add("-smp", PositiveInt("smp", "1").ToString(CultureInfo.InvariantCulture));
         if (_p.Get("cpu_model") is { Length: > 0 } cpu) Add("-cpu", cpu);
         Add("-pidfile", paths.PidFile);
@@ -224,6 +246,15 @@ public sealed class QemuCommandLine
             if (netType == "user")
             {
                 var netdev = $"user,id=netdev_{id}";
+                if (nic == _p.Objects("nics")[0])
+                {
+                    // Redirections go on the first user-mode NIC, bound to loopback only.
+                    foreach (var (redir, guestPort) in Redirections(_p))
+                    {
+                        var hostPort = _hostPorts.TryGetValue(redir, out var hp) ? hp : 0;
+                        netdev += string.Create(CultureInfo.InvariantCulture, $",hostfwd=tcp:127.0.0.1:{hostPort}-:{guestPort}");
+                    }
+                }
                 if (np.Get("hostfwd") is { Length: > 0 } fwd)
                 {
                     foreach (var rule in fwd.Split(' ', StringSplitOptions.RemoveEmptyEntries)) netdev += ",hostfwd=" + Escape(rule);

@@ -31,8 +31,11 @@ internal sealed class QemuVmDriver : IVmDriver
     private QemuMonitor? _monitor;
     private volatile VmState _state = VmState.Created;
     private volatile bool _stopping;
+    private bool _exitHandled;
+    private TaskCompletionSource _exitDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _deathReason;
     private QemuRuntimePaths? _paths;
+    private readonly List<IDisposable> _portReservations = new();
 
     public QemuVmDriver(string name, VirtParams vmParams, QemuBinary binary, VmCapability capabilities)
     {
@@ -48,6 +51,7 @@ internal sealed class QemuVmDriver : IVmDriver
     public IVmMonitor Monitor => _monitor ?? throw new VmStateException(_name, _state, "use the monitor of");
     public string? SerialConsolePath => _state is VmState.Running or VmState.Paused ? _paths?.SerialSocket : null;
     public string? ConsoleLogPath => _paths?.ConsoleLog;
+    public IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; private set; } = new Dictionary<int, (string, int)>();
     public int? ProcessId { get { try { return _process is { HasExited: false } p ? p.Id : null; } catch (InvalidOperationException) { return null; } } }
     /// <summary>The argument list of the current (or last) start, for logs and tests.</summary>
     public IReadOnlyList<string> Arguments { get; private set; } = Array.Empty<string>();
@@ -59,13 +63,25 @@ internal sealed class QemuVmDriver : IVmDriver
         if (_state is VmState.Running or VmState.Paused or VmState.Starting) throw new VmStateException(_name, _state, "start");
         _state = VmState.Starting;
         _stopping = false;
+        _exitHandled = false;
+        _exitDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _deathReason = null;
         _stderr.Clear();
         try
         {
             _runtime = RuntimeDirectory.Create(_name);
             _paths = QemuRuntimePaths.In(_runtime.Path);
-            Arguments = QemuCommandLine.Build(_name, _params, _binary, _paths, incoming);
+            var hostPorts = new Dictionary<string, int>();
+            var endpoints = new Dictionary<int, (string, int)>();
+            foreach (var (redir, guestPort) in QemuCommandLine.Redirections(_params))
+            {
+                var reservation = Resources.PortAllocator.ReservePort();
+                _portReservations.Add(reservation);
+                hostPorts[redir] = reservation.Port;
+                endpoints[guestPort] = ("127.0.0.1", reservation.Port);
+            }
+            GuestPortEndpoints = endpoints;
+            Arguments = QemuCommandLine.Build(_name, _params, _binary, _paths, incoming, hostPorts);
             var psi = new ProcessStartInfo(_binary.Path)
             {
                 UseShellExecute = false,
@@ -139,17 +155,30 @@ internal sealed class QemuVmDriver : IVmDriver
     private void OnProcessExited()
     {
         var process = _process;
+        TaskCompletionSource done;
+        bool cleanupRunsElsewhere;
         lock (_gate)
         {
-            if (_stopping || _state == VmState.Dead || process is null) return;
-            _state = VmState.Dead;
+            if (_stopping || process is null) return;
+            cleanupRunsElsewhere = _exitHandled;
+            _exitHandled = true;
+            done = _exitDone;
+        }
+        if (cleanupRunsElsewhere)
+        {
+            // Another thread is cleaning up: let this caller see the end state, not the middle.
+            done.Task.Wait(TimeSpan.FromSeconds(15));
+            return;
         }
         // QEMU ended without us asking: a crash, a kill from outside, or the guest powered off.
         process.WaitForExit(); // flush the stderr reader
         var code = SafeExitCode(process);
         var how = int.TryParse(code, out var n) && n > 128 ? $" (killed by signal {n - 128})" : "";
         _deathReason = $"QEMU exited on its own with exit code {code}{how}" + (StderrTail() is var tail && tail != "(no error output)" ? ": " + tail : "");
+        // Clean up before anyone can see the VM as dead, so "dead" always means "nothing left".
         ReleaseResources();
+        _state = VmState.Dead;
+        done.TrySetResult();
     }
 
     public async Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct)
@@ -236,6 +265,11 @@ internal sealed class QemuVmDriver : IVmDriver
         }
         try { qmp?.Dispose(); } catch (ObjectDisposedException) { }
         runtime?.Dispose();
+        lock (_portReservations)
+        {
+            foreach (var r in _portReservations) r.Dispose();
+            _portReservations.Clear();
+        }
         process?.Dispose();
     }
 
@@ -274,8 +308,9 @@ internal sealed class QemuVmDriver : IVmDriver
             var running = status?["running"]?.GetValue<bool>() ?? false;
             _state = running ? VmState.Running : VmState.Paused;
         }
-        catch (MonitorConnectionException)
+        catch (Exception ex) when (ex is MonitorConnectionException or ObjectDisposedException)
         {
+            // The monitor went away: QEMU exited (or is exiting) behind our back.
             if (process.WaitForExit(5000)) OnProcessExited();
         }
         return _state;

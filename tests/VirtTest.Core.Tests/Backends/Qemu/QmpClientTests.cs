@@ -357,6 +357,7 @@ public class QmpClientTests
         await Assert.ThrowsAsync<MonitorConnectionException>(() => c.Client.ExecuteAsync("c"));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         Assert.False(c.Client.IsConnected);
+        await c.Client.Closed.WaitAsync(TimeSpan.FromSeconds(2));   // completes asynchronously, right after the failure
         Assert.True(c.Client.Closed.IsCompletedSuccessfully);
         Assert.IsType<MonitorConnectionException>(c.Client.CloseReason);
     }

@@ -1,0 +1,50 @@
+# Help source for Move-VirtVm (see module/help/Expand-VirtConfig.psd1 for the format).
+@{
+    Synopsis    = 'Live-migrates virtual machines to a new hypervisor instance on this host.'
+
+    Description = @(
+        'Move-VirtVm starts a second hypervisor for each VM, waiting for an incoming migration, sends the running VM''s state to it (memory, devices, and with -CopyStorage the disks) while the guest keeps running, and switches over when the transfer is complete. The old hypervisor is then stopped. A progress bar shows the amount of data sent.'
+        'The VirtualMachine object stays the same but stands for the destination afterwards: its ProcessId, SerialConsolePath and ConsoleLogPath change, and MigrationCount goes up by one. A VM that was running is running again after the move; a paused VM stays paused. Connections to the old serial console socket are closed: connect again.'
+        'A migration that fails or does not finish within -TimeoutSec is cancelled; the VM keeps running on the source and the error says why (VirtTest.Monitor or VirtTest.MonitorTimeout). A backend without live migration gives a VirtTest.NotSupportedByBackend error.'
+    )
+
+    Parameters  = @{
+        Vm          = 'Specifies the VMs to migrate, as objects from New-VirtVm or Get-VirtVm. Accepts VMs from the pipeline.'
+        Name        = 'Specifies the VMs by name; wildcards are allowed. A name without wildcards that matches no VM of the session is a VirtTest.VmNotFound error. Binds from the Name or VmName property of piped objects.'
+        Protocol    = 'Specifies the transport of the migration stream: unix (a Unix socket in the destination''s runtime directory, the default) or tcp (a free port on 127.0.0.1).'
+        CopyStorage = 'Also copies the disk images to the destination (migration with non-shared storage).'
+        TimeoutSec  = 'Specifies how many seconds the whole migration may take before it is cancelled. The default is 300.'
+        PassThru    = 'Writes each migrated VM to the pipeline. By default Move-VirtVm writes nothing.'
+    }
+
+    Inputs      = @(
+        @{ Type = 'VirtTest.Core.Vm.VirtualMachine'; Description = 'VMs from New-VirtVm or Get-VirtVm.' }
+        @{ Type = 'System.String'; Description = 'VM names, from the Name or VmName property of piped objects.' }
+    )
+
+    Outputs     = @(
+        @{ Type = 'None'; Description = 'By default, nothing.' }
+        @{ Type = 'VirtTest.Core.Vm.VirtualMachine'; Description = 'With -PassThru, each migrated VM, now standing for the destination.' }
+    )
+
+    Notes       = @(
+        'The destination is started from the VM''s params, so devices hot-plugged with Add-VirtPciDevice are not part of it and the migration fails with a VirtTest.Monitor error (the VM keeps running on the source): remove them with Remove-VirtPciDevice before migrating.'
+    )
+
+    Examples    = @(
+        @{
+            Title   = 'Migrate a VM and compare the processes'
+            Code    = @'
+$vm = New-VirtVm -TestGuest -Name mover
+Start-VirtVm $vm
+$before = $vm.ProcessId
+$vm | Move-VirtVm -Protocol tcp -TimeoutSec 120 -PassThru | Select-Object Name, State, MigrationCount, ProcessId
+'{0} -> {1}' -f $before, $vm.ProcessId
+Remove-VirtVm $vm
+'@
+            Remarks = 'Migrates the VM over TCP on the loopback interface. Afterwards it runs in a new QEMU process and its MigrationCount is 1.'
+        }
+    )
+
+    RelatedLinks = @('Start-VirtVm', 'Get-VirtCapability', 'about_VirtTest')
+}

@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+
+namespace VirtTest.Core.Session;
+
+/// <summary>
+/// Logs in on a serial console: answers login and password prompts until the shell prompt
+/// shows, retrying (the guest may still be booting) until the deadline. The password is
+/// sent to the guest and nowhere else: not to logs, errors or traces.
+/// </summary>
+public static class SerialLogin
+{
+    private static readonly Regex LoginPrompt = new(@"[Ll]ogin:\s*$");
+    private static readonly Regex PasswordPrompt = new(@"[Pp]assword:\s*$");
+
+    public static async Task LoginAsync(SerialSession session, string userName, string? password, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var any = new Regex($"(?<shell>{session.ShellPrompt})|(?<login>{LoginPrompt})|(?<password>{PasswordPrompt})");
+        var sentPassword = false;
+        await session.SendLineAsync("", ct).ConfigureAwait(false);
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new SessionTimeoutException(session.Name, "a login, password or shell prompt", timeout, "");
+            ExpectResult seen;
+            try
+            {
+                // Short waits, then a fresh Enter: a prompt printed before we connected is not repeated otherwise.
+                seen = await session.ReadUntilPromptAsync(left < TimeSpan.FromSeconds(5) ? left : TimeSpan.FromSeconds(5), any, ct).ConfigureAwait(false);
+            }
+            catch (SessionTimeoutException)
+            {
+                await session.SendLineAsync("", ct).ConfigureAwait(false);
+                continue;
+            }
+            var match = any.Match(seen.Match);
+            if (match.Groups["shell"].Success) return;
+            if (match.Groups["login"].Success)
+            {
+                if (sentPassword || seen.Before.Contains("incorrect", StringComparison.OrdinalIgnoreCase))
+                    throw new SessionAuthenticationException(session.Name, userName, "the guest answered 'Login incorrect'");
+                await session.SendLineAsync(userName, ct).ConfigureAwait(false);
+                continue;
+            }
+            if (match.Groups["password"].Success)
+            {
+                if (password is null) throw new SessionAuthenticationException(session.Name, userName, "the guest asks for a password and none was given");
+                if (sentPassword) throw new SessionAuthenticationException(session.Name, userName, "the guest asked for the password again");
+                await session.SendAsync(password + "\n", ct).ConfigureAwait(false);
+                sentPassword = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Session;
+
+/// <summary>
+/// A shell on the guest's serial console, through the VM's console socket. Commands are
+/// framed by markers that printf writes, so the echoed command line is never taken for the
+/// result, and the exit status is the shell's own <c>$?</c>.
+/// </summary>
+public sealed class SerialSession : GuestSession
+{
+    private static int _markerCounter;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _reader;
+    private readonly SemaphoreSlim _commandLock = new(1, 1);
+    private StreamWriter? _log;
+
+    private SerialSession(Socket socket, string name, Regex prompt) : base(name, SessionTransport.Serial, prompt)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: false);
+        _reader = Task.Run(ReadLoopAsync);
+    }
+
+    /// <summary>
+    /// Connects to a running VM's serial console. Nothing is sent. An optional
+    /// <c>logPath</c> file receives everything the guest prints while the session is open.
+    /// </summary>
+    public static async Task<SerialSession> ConnectAsync(VirtualMachine vm, Regex shellPrompt, TimeSpan timeout, string? logPath = null, CancellationToken ct = default)
+    {
+        var path = vm.SerialConsolePath ?? throw new VmStateException(vm.Name, vm.State, "open the serial console of");
+        return await ConnectAsync(path, $"{vm.Name} serial", shellPrompt, timeout, logPath, ct, vm.Name).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects to a serial console socket.</summary>
+    public static async Task<SerialSession> ConnectAsync(string socketPath, string name, Regex shellPrompt, TimeSpan timeout, string? logPath = null,
+        CancellationToken ct = default, string? vmName = null)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(timeout);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new SessionClosedException(name, $"Could not connect to {name} at {socketPath}: {ex.Message}", ex);
+        }
+        var session = new SerialSession(socket, name, shellPrompt) { VmName = vmName };
+        if (logPath is not null)
+        {
+            session._log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false)) { AutoFlush = true };
+            session.Buffer.Received = session.LogChunk;
+        }
+        return session;
+    }
+
+    private void LogChunk(string text)
+    {
+        try { lock (_stop) _log?.Write(text); } catch (ObjectDisposedException) { }
+    }
+
+    public override bool IsOpen => !Buffer.IsClosed;
+
+    private async Task ReadLoopAsync()
+    {
+        var bytes = new byte[4096];
+        var chars = new char[8192];
+        var decoder = Encoding.UTF8.GetDecoder();
+        try
+        {
+            while (true)
+            {
+                var n = await _stream.ReadAsync(bytes, _stop.Token).ConfigureAwait(false);
+                if (n == 0) throw new IOException("the console socket was closed (did the VM stop?)");
+                var c = decoder.GetChars(bytes, 0, n, chars, 0);
+                Buffer.Append(new string(chars, 0, c));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Buffer.Close(new ObjectDisposedException(Name, "the session was closed"));
+        }
+        catch (Exception ex)
+        {
+            Buffer.Close(ex);
+        }
+    }
+
+    public override async Task SendAsync(string text, CancellationToken ct = default)
+    {
+        if (!IsOpen) throw new SessionClosedException(Name, $"{Name} is closed.");
+        try
+        {
+            await _stream.WriteAsync(Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new SessionClosedException(Name, $"Writing to {Name} failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Presses Enter and waits for the shell prompt (the guest may have printed it long ago).</summary>
+    public async Task WaitForPromptAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        Buffer.Discard();
+        await SendLineAsync("", ct).ConfigureAwait(false);
+        await ReadUntilPromptAsync(timeout, null, ct).ConfigureAwait(false);
+    }
+
+    protected override async Task<(int Status, string Output)> RunCommandAsync(string command, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        await _commandLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var id = Interlocked.Increment(ref _markerCounter).ToString(CultureInfo.InvariantCulture);
+            Buffer.Discard();
+            // One line (the shell echoes what it reads, so a second line would land in the output).
+            // The markers are written by printf from two pieces, so the echo never contains them.
+            var trimmed = command.TrimEnd();
+            var separator = trimmed.EndsWith('&') && !trimmed.EndsWith("&&", StringComparison.Ordinal) ? " " : "; ";
+            await SendLineAsync($"printf '%s%s\\n' '<<VT{id}' 'B>>'; {trimmed}{separator}printf '\\n%s%d%s\\n' '<<VT{id}E' $? '>>'", ct).ConfigureAwait(false);
+            try
+            {
+                await Buffer.ReadUntilAsync(new Regex($"<<VT{id}B>>\n"), Left(deadline), ct, $"the start of '{command}'").ConfigureAwait(false);
+                var end = await Buffer.ReadUntilAsync(new Regex($"\n?<<VT{id}E(\\d+)>>\n"), Left(deadline), ct, $"the end of '{command}'").ConfigureAwait(false);
+                return (int.Parse(end.Groups[0], CultureInfo.InvariantCulture), end.Before);
+            }
+            catch (SessionTimeoutException)
+            {
+                await InterruptAsync().ConfigureAwait(false);
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                await InterruptAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _commandLock.Release();
+        }
+    }
+
+    /// <summary>Ctrl+C and wait for the prompt, so the session stays usable after a command that hung.</summary>
+    private async Task InterruptAsync()
+    {
+        try
+        {
+            await SendAsync("\u0003").ConfigureAwait(false);
+            await Task.Delay(100).ConfigureAwait(false);
+            await SendLineAsync("").ConfigureAwait(false);
+            await ReadUntilPromptAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            Buffer.Discard();
+        }
+        catch (SessionException)
+        {
+            // The shell does not come back: leave it; the caller's error says what timed out.
+        }
+    }
+
+    private static TimeSpan Left(DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    protected override async ValueTask CloseAsync()
+    {
+        _stop.Cancel();
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        _socket.Dispose();
+        try { await _reader.ConfigureAwait(false); } catch { /* the reader ends with the socket */ }
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        lock (_stop)
+        {
+            _log?.Dispose();
+            _log = null;
+        }
+        _commandLock.Dispose();
+    }
+}

@@ -1,0 +1,33 @@
+# Runs last (Pester takes the files in name order): after all the other tests, no VM may be
+# left in the session and no QEMU process started by this test run may still be alive.
+# Run through build.ps1 -Task Test, which sets VIRTTEST_MODULE_PATH (fallback ./out/VirtTest).
+
+BeforeAll {
+    $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
+    Import-Module -Name $modulePath -Force
+}
+
+Describe 'After all tests' {
+    It 'leaves no VM in the session' {
+        $left = @(Get-VirtVm)
+        $left.Count | Should -Be 0 -Because "every test removes its VMs (left: $(($left | ForEach-Object Name) -join ', '))"
+    }
+
+    It 'leaves no QEMU process with a runtime directory behind' {
+        # The runtime directories live under RuntimeDirectory.Root (/tmp/virttest by default);
+        # every QEMU of the framework has its sockets there, so its command line names it.
+        $root = [VirtTest.Core.Vm.RuntimeDirectory]::Root.TrimEnd('/') + '/'
+        $qemu = @(Get-Process -Name 'qemu-system*' -ErrorAction SilentlyContinue | Where-Object {
+                $_.CommandLine -and $_.CommandLine.Contains($root, [StringComparison]::Ordinal)
+            })
+        # QEMU processes of other sessions on this host (another test run, a demo) are not ours:
+        # ours are children of this process, which is still alive.
+        $isOurs = { $parent = $_.Parent; $null -ne $parent -and $parent.Id -eq $PID }
+        $ours = @($qemu | Where-Object $isOurs)
+        $others = @($qemu | Where-Object { -not (& $isOurs) })
+        if ($others.Count) {
+            Write-Host "QEMU processes of other sessions (not checked): $(($others | ForEach-Object Id) -join ', ')"
+        }
+        $ours.Count | Should -Be 0 -Because "no test may leave QEMU running (left: $($ours | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
+    }
+}
