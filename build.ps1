@@ -174,11 +174,12 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleOut 'en-US')
 
     $bin = Join-Path $Root "src/VirtTest.PowerShell/bin/$Configuration/$TargetFramework"
-    foreach ($dll in 'VirtTest.PowerShell.dll', 'VirtTest.Core.dll', 'YamlDotNet.dll') {
+    foreach ($dll in 'VirtTest.PowerShell.dll', 'VirtTest.Core.dll', 'YamlDotNet.dll', 'Renci.SshNet.dll') {
         $source = Join-Path $bin $dll
         if (-not (Test-Path -LiteralPath $source)) { throw "Build output $source is missing." }
-        Copy-Item -LiteralPath $source -Destination $ModuleOut
     }
+    # Every assembly the module needs at run time (SSH.NET brings its own dependencies).
+    Get-ChildItem -LiteralPath $bin -Filter '*.dll' | Copy-Item -Destination $ModuleOut
     if (Test-Path -LiteralPath (Join-Path $bin 'System.Management.Automation.dll')) {
         throw 'System.Management.Automation.dll was copied to the build output: PowerShellStandard.Library must stay compile-only.'
     }
@@ -297,9 +298,26 @@ function Invoke-PesterTests {
     return $result
 }
 
+# Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
+# OpenSSH's server for the SSH session tests on loopback.
+function Initialize-TestPackages {
+    $needed = [ordered]@{ 'openssh-server' = '/usr/sbin/sshd'; 'openssh-sftp-server' = '/usr/lib/openssh/sftp-server' }
+    $missing = @($needed.Keys | Where-Object { -not (Test-Path -LiteralPath $needed[$_]) })
+    if ($missing.Count -eq 0) { return }
+    $aptArguments = @('install', '-y', '--no-install-recommends') + $missing
+    if ((& id -u) -ne '0') {
+        throw "Missing Debian packages for the tests: $($missing -join ', '). Install them with: sudo apt-get $($aptArguments -join ' ')"
+    }
+    Write-Step "apt-get $($aptArguments -join ' ')"
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    $null = Invoke-Native -AllowFailure apt-get @('update', '-qq')
+    $null = Invoke-Native apt-get $aptArguments
+}
+
 function Invoke-Test {
     Invoke-Build
     Invoke-Guest
+    Initialize-TestPackages
     $pester = Initialize-Pester
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
 

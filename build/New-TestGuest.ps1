@@ -11,24 +11,33 @@
 
       vmlinuz      the Debian cloud kernel (linux-image-cloud-amd64), downloaded and unpacked
                    with dpkg-deb in a temporary directory, never installed
-      initrd.img   gzip'd newc cpio: static busybox, the virtio-net, ACPI button and evdev
-                   modules in dependency order, the dropbear SSH server with OpenSSH's
-                   sftp-server (both from Debian packages unpacked like the kernel, with
-                   their shared libraries and the dynamic loader) and an /init that
-                   configures eth0 with DHCP, starts the power-button watcher and dropbear,
-                   prints the ready line and keeps a root shell on the serial console
+      initrd.img   gzip'd newc cpio: static busybox, the virtio-net, ACPI button, evdev and
+                   virtio-rng modules in dependency order, the dropbear SSH server with
+                   OpenSSH's sftp-server (both from Debian packages unpacked like the
+                   kernel, with their shared libraries and the dynamic loader) and an /init
+                   that configures eth0 with DHCP, starts the power-button watcher and
+                   dropbear, prints the ready line and keeps a root shell on the serial
+                   console
       guest.json   manifest: kernel version, packages, modules, ready line, prompt regex,
                    recommended kernel parameters, SSH port, credentials and host key, and
                    the hash of the build inputs
 
-    Logins: user root, password 'virttest' (SHA-512 crypt hash in /etc/shadow, made at build
+    Logins: user root, password 'Guest-Pw-4711' (SHA-512 crypt hash in /etc/shadow, made at build
     time with busybox mkpasswd). dropbear listens on port 22 (password and public-key
     authentication, SFTP) with an ed25519 host key generated at build time; guest.json
     records its public key (sshHostKey) and fingerprint. The ready line is printed once
-    dropbear listens. The shared libraries dropbear needs that Debian does not install by
-    default (libtomcrypt1, libtommath1) come from downloaded packages, the others (libc6,
-    libcrypt1, zlib1g, libgmp10) from the host, which must be Debian 12 like the guest's
-    packages.
+    dropbear listens (when eth0 is configured; that costs no wait, DHCP takes longer). The
+    first connection waits ~1 s under TCG for the kernel's random pool unless QEMU has
+    -device virtio-rng-pci. The shared libraries dropbear needs that Debian does not
+    install by default (libtomcrypt1, libtommath1) come from downloaded packages, the
+    others (libc6, libcrypt1, zlib1g, libgmp10) from the host, which must be Debian 12
+    like the guest's packages.
+
+    With virttest.login=1 the serial console shows '<hostname> login: ' and 'Password: '
+    (send the password only after that prompt: login flushes earlier input; a password
+    sent at once may still be echoed, busybox turns echo off just after the prompt),
+    'Login incorrect' after a wrong one, and busybox login's own 'login[PID]: ...' log
+    lines (no syslogd: they go to the console).
 
     The guest is cached: when OutputPath/guest.json records the same inputs hash (this
     script's content and the package versions), nothing is rebuilt.
@@ -53,6 +62,11 @@
     qemu-system-x86_64 -machine pc -accel tcg -m 256 -nographic -nodefaults -serial stdio `
         -kernel .build/guest/vmlinuz -initrd .build/guest/initrd.img -append 'console=ttyS0 panic=-1 quiet' `
         -netdev user,id=n0 -device virtio-net-pci,netdev=n0 -no-reboot
+
+.EXAMPLE
+    # SSH (password virttest) and SFTP through a QEMU user-mode port forward:
+    qemu-system-x86_64 ... -netdev user,id=n0,hostfwd=tcp:127.0.0.1:2222-:22 -device virtio-net-pci,netdev=n0
+    ssh -p 2222 root@127.0.0.1
 #>
 [CmdletBinding()]
 param(
@@ -106,7 +120,8 @@ $SshPackages = @($DropbearPackage, 'libtomcrypt1', 'libtommath1', $SftpPackage)
 $HostLibraryPackages = @('libc6', 'libcrypt1', 'zlib1g', 'libgmp10')
 $LibDir = 'lib/x86_64-linux-gnu'
 $SshUser = 'root'
-$SshPassword = 'virttest'
+# Distinct from every word the guest prints (hostname, prompt), so tests can prove it is never logged.
+$SshPassword = 'Guest-Pw-4711'
 $SshPort = 22
 $HostKeyPath = 'etc/dropbear/dropbear_ed25519_host_key'
 
@@ -467,7 +482,7 @@ function Copy-Ssh($Ssh, [string] $Busybox, [string] $Staging) {
     Write-TextFile (Join-Path $Staging 'etc/shadow') "$($SshUser):$($hash):$($days):0:99999:7:::`n" 0x180
     Write-TextFile (Join-Path $Staging 'etc/shells') "/bin/sh`n/bin/ash`n"
     Write-TextFile (Join-Path $Staging 'etc/nsswitch.conf') "passwd: files`ngroup: files`nshadow: files`n"
-    return [pscustomobject]@{ PublicKey = $publicKey; Fingerprint = $fingerprint; Libraries = @($libraries.Keys) }
+    return [pscustomobject]@{ PublicKey = $publicKey; Fingerprint = $fingerprint }
 }
 
 function New-InitScript($Kernel, $Modules) {

@@ -10,15 +10,14 @@ BeforeAll {
     # Runs a shell command in the guest over its serial console (a new connection each time:
     # the socket path changes with every migration); returns exit status and output.
     function Invoke-GuestCommand([VirtTest.Core.Vm.VirtualMachine] $Vm, [string] $Command, [double] $TimeoutSec = 20) {
-        $none = [Threading.CancellationToken]::None
-        $console = [VirtTest.Core.Session.SerialConsole]::ConnectAsync($Vm, [timespan]::FromSeconds(10), $none).GetAwaiter().GetResult()
+        # A new session each time (the console socket changes with every migration).
+        $session = Connect-VirtSession -Vm $Vm -Transport Serial -TimeoutSec 20
         try {
-            $r = $console.RunAsync($Command, [timespan]::FromSeconds($TimeoutSec), $none).GetAwaiter().GetResult()
-            # RunAsync returns (int ExitStatus, string Output): PowerShell sees the tuple's Item1/Item2.
-            [pscustomobject]@{ ExitStatus = $r.Item1; Output = $r.Item2 }
+            $r = Invoke-VirtSessionCommand -Session $session -Command $Command -TimeoutSec $TimeoutSec -IgnoreExitCode
+            [pscustomobject]@{ ExitStatus = $r.ExitCode; Output = $r.Output }
         }
         finally {
-            $console.Dispose()
+            Disconnect-VirtSession -Session $session
         }
     }
 

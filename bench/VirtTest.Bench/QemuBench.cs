@@ -12,7 +12,7 @@ namespace VirtTest.Bench;
 /// Framework overhead against bare baselines, measured side by side in one run and
 /// alternated round by round so machine noise hits both alike:
 /// QMP round trips through <see cref="QmpClient"/> vs a minimal raw socket client, and
-/// QEMU start to first answered console command through VirtualMachine + SerialConsole vs
+/// QEMU start to first answered console command through VirtualMachine + SerialSession vs
 /// a bare qemu-system process read on its stdio serial.
 /// </summary>
 internal static class QemuBench
@@ -116,8 +116,8 @@ internal static class QemuBench
         await using var vm = VirtualMachine.FromParams(guest.CreateParams("bench" + round), "bench" + round);
         await vm.StartAsync();
         await vm.WaitForConsoleAsync(new Regex(Regex.Escape(guest.ReadyLine)), TimeSpan.FromSeconds(120));
-        await using var console = await SerialConsole.ConnectAsync(vm, TimeSpan.FromSeconds(10));
-        var (status, output) = await console.RunAsync("echo bench-answer", TimeSpan.FromSeconds(60));
+        await using var console = await SerialSession.ConnectAsync(vm, new Regex(guest.ShellPrompt), TimeSpan.FromSeconds(10));
+        var (_, status, output, _) = await console.CmdStatusOutputAsync("echo bench-answer", TimeSpan.FromSeconds(60));
         var elapsed = sw.Elapsed.TotalMilliseconds;
         if (status != 0 || !output.Contains("bench-answer")) throw new InvalidOperationException("the guest did not answer: " + output);
         return elapsed;
@@ -126,13 +126,26 @@ internal static class QemuBench
     private static async Task<double> BareBootAsync(TestGuest guest)
     {
         var sw = Stopwatch.StartNew();
-        var psi = new ProcessStartInfo(QemuBinary.Get(QemuBackend.DefaultBinary).Path)
+        var binary = QemuBinary.Get(QemuBackend.DefaultBinary);
+        var psi = new ProcessStartInfo(binary.Path)
         {
             UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        foreach (var a in new[] { "-machine", "pc", "-accel", "tcg", "-nodefaults", "-m", "256", "-smp", "1", "-device", "VGA",
-                     "-display", "none", "-serial", "stdio", "-kernel", guest.Kernel, "-initrd", guest.Initrd, "-append", guest.KernelParams,
-                     "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0" }) psi.ArgumentList.Add(a);
+        // The very same VM as the framework's (devices, port forward, kernel), minus what only the
+        // framework needs: stopped CPUs until the monitor connects, the monitor, the console socket.
+        var dir = Path.Combine(Path.GetTempPath(), "virttest-bare-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        using var port = VirtTest.Core.Resources.PortAllocator.ReservePort();
+        var vmParams = guest.CreateParams("bare");
+        var args = QemuCommandLine.Build("bare", vmParams, binary, QemuRuntimePaths.In(dir), incoming: null,
+            new Dictionary<string, int> { ["remote_shell"] = port.Port }).ToList();
+        args.Remove("-S");
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] is "-chardev" or "-mon" or "-serial") { args.RemoveAt(i + 1); args.RemoveAt(i); i--; }
+        }
+        args.AddRange(new[] { "-serial", "stdio" });
+        foreach (var a in args) psi.ArgumentList.Add(a);
         using var qemu = Process.Start(psi)!;
         try
         {
@@ -157,6 +170,7 @@ internal static class QemuBench
         {
             qemu.Kill(true);
             qemu.WaitForExit();
+            Directory.Delete(dir, recursive: true);
         }
     }
 

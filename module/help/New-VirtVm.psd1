@@ -21,6 +21,7 @@
         Initrd       = 'Specifies the initial ramdisk that goes with -Kernel (the initrd param). PowerShell paths are resolved; the file must exist.'
         KernelParams = 'Specifies the kernel command line for -Kernel (the kernel_params param), for example ''console=ttyS0''.'
         TestGuest    = 'Creates a VM that boots the project''s test guest (a Debian cloud kernel with a busybox initramfs), with a serial console, a virtio network card and params for Start-VirtVm -Wait. Build the guest first with build.ps1 -Task Guest; when it cannot be found, New-VirtVm stops with a VirtTest.FileNotFound error.'
+        LoginPrompt  = 'With -TestGuest, boots the guest so that its serial console asks for a login (user root, password Guest-Pw-4711, from the guest''s manifest) instead of starting a shell, so that the login path of Connect-VirtSession and Wait-VirtLogin is exercised.'
         Property     = 'Specifies further params as a hashtable of name = value pairs, for example @{ vga = ''none''; nic_model = ''e1000'' }. They are added to the generated params or replace them; the values are converted to strings.'
     }
 

@@ -98,6 +98,9 @@ public static class ErrorRecords
         {
             NotSupportedByBackendException => ("VirtTest.NotSupportedByBackend", ErrorCategory.NotImplemented),
             Core.Session.ShellCommandError => ("VirtTest.ShellCommand", ErrorCategory.NotSpecified),
+            Core.Session.SshHostKeyException => ("VirtTest.SshHostKey", ErrorCategory.SecurityError),
+            Core.Transfer.TransferException => ("VirtTest.Transfer", ErrorCategory.WriteError),
+            Core.Resources.ResourceException => ("VirtTest.Resource", ErrorCategory.ResourceUnavailable),
             Core.Session.SessionAuthenticationException => ("VirtTest.SessionAuthentication", ErrorCategory.AuthenticationError),
             Core.Session.SessionTimeoutException => ("VirtTest.SessionTimeout", ErrorCategory.OperationTimeout),
             Core.Session.SessionClosedException => ("VirtTest.SessionClosed", ErrorCategory.ConnectionError),

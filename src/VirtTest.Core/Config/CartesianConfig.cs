@@ -78,11 +78,8 @@ public sealed class CartesianConfig
         return ExpandCore(root, defaults, expand, cancellationToken);
     }
 
-    private static IEnumerable<VirtParams> ExpandCore(Node root, bool defaults, HashSet<string> expand, CancellationToken ct)
-    {
-        var expander = new Expander(defaults, expand, ct);
-        foreach (var d in expander.Expand(root)) yield return VirtParams.FromWorkingDict(d);
-    }
+    private static IEnumerable<VirtParams> ExpandCore(Node root, bool defaults, HashSet<string> expand, CancellationToken ct) =>
+        new Expander.Sequence(root, defaults, expand, ct);
 
     /// <summary>Convenience: parse the files, apply the filters, expand.</summary>
     public static IEnumerable<VirtParams> ExpandFiles(IEnumerable<string> paths, IEnumerable<string>? filters = null,

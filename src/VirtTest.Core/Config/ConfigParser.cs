@@ -21,6 +21,8 @@ internal sealed class ConfigParser
     private static readonly Tok[] EndOfLine = { Tok.EndL };
 
     private readonly Stack<string> _includeStack = new();
+    // One string per key name: dict lookups then mostly compare a string with itself.
+    private readonly Dictionary<string, string> _keyNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
 
     public Node Root { get; private set; } = new();
@@ -59,6 +61,13 @@ internal sealed class ConfigParser
     }
 
     private string? _stringBase;
+
+    private string Pooled(string key)
+    {
+        if (_keyNames.TryGetValue(key, out var pooled)) return pooled;
+        _keyNames.Add(key, key);
+        return key;
+    }
 
     private IContentHolder Parse(Lexer lexer, IContentHolder node, int prevIndent)
     {
@@ -104,7 +113,7 @@ internal sealed class ConfigParser
                         var value = lexer.Expect(Tok.String).Text;
                         if (value.Length > 0 && ((value[0] == '"' && value[^1] == '"') || (value[0] == '\'' && value[^1] == '\'')))
                             value = value.Length >= 2 ? value.Substring(1, value.Length - 2) : "";
-                        var op = new AssignOp(last.AssignKind, name, value);
+                        var op = new AssignOp(last.AssignKind, Pooled(name), value);
                         var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
                         if (op.Kind == AssignKind.Set && !op.HasSubstitution)
                         {
@@ -363,7 +372,7 @@ internal sealed class ConfigParser
             var body = new Node { Labels = previous.Labels };
             body.Children.Add(previous);
             if (varName != "")
-                body.Content.Add(new ContentItem(lexer.FileName, lineNumber, new AssignOp(AssignKind.Set, varName, string.Join(".", names))));
+                body.Content.Add(new ContentItem(lexer.FileName, lineNumber, new AssignOp(AssignKind.Set, Pooled(varName), string.Join(".", names))));
             var variant = (Node)Parse(lexer, body, bodyIndent);
             if (varName != "")
             {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>One statement of a block as the expander sees it: an operation or a filter, and where it came from.</summary>
@@ -23,10 +25,12 @@ internal sealed class ContentItem
     public FilterStatement? Filter { get; }
 
     /// <summary>Equality as used to recognise a filter that failed before: same place, same filter.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool SameAs(ContentItem other) =>
         ReferenceEquals(this, other) ||
         (Filter is not null && other.Filter is not null && Line == other.Line && File == other.File && Filter.SameAs(other.Filter));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool ListContains(List<ContentItem> list, ContentItem item)
     {
         foreach (var x in list)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace VirtTest.Core.Config;
@@ -7,15 +9,17 @@ namespace VirtTest.Core.Config;
 /// early as possible; subtrees that failed under a similar context are skipped, with the same
 /// bookkeeping as the reference, so that the same dicts come out in the same order.
 /// </summary>
-internal sealed class Expander
+internal sealed partial class Expander
 {
     private const int FailedCasesKept = 5;
 
     private readonly bool _defaults;
     private readonly IReadOnlySet<string> _expandDefaults;
     private readonly CancellationToken _cancel;
-    private readonly Dictionary<Node, List<FailedCase>> _failed = new();
-    private readonly Dictionary<Node, List<ContentItem>> _contentOverride = new();
+    private readonly Dictionary<int, List<FailedCase>> _failed = new();   // by node id
+    private readonly Dictionary<int, List<ContentItem>> _contentOverride = new();   // by node id
+    private readonly PrefixCache _leaves = new();
+    private static readonly List<ContentItem> NoItems = new();   // never changed
 
     private sealed record FailedCase(Label[] Ctx, List<ContentItem> External, List<ContentItem> Internal);
 
@@ -26,31 +30,131 @@ internal sealed class Expander
         _cancel = cancel;
     }
 
-    public IEnumerable<WorkingDict> Expand(Node root) =>
-        GetDicts(root, Array.Empty<Label>(), new List<ContentItem>(), Array.Empty<Label>(), Array.Empty<string>(), parent: true);
+    /// <summary>The dicts below <paramref name="root"/>, suffixes folded.</summary>
+    public IEnumerator<WorkingDict> Expand(Node root)
+    {
+        var ctx = Array.Empty<Label>();
+        var content = new List<ContentItem>();
+        var dep = Array.Empty<string>();
+        return HasJoins(root)
+            ? GetDicts(root, ctx, content, ctx, dep, parent: true).GetEnumerator()
+            : new Walk(this, root, ctx, content, ctx, dep, dropSuffixes: true);
+    }
 
-    private List<ContentItem> ContentOf(Node node) => _contentOverride.TryGetValue(node, out var c) ? c : node.Content;
+    /// <summary>
+    /// The parameters of a tree, lazily; every enumeration starts afresh with an expander of its own
+    /// (made at the first <see cref="IEnumerator.MoveNext"/>).
+    /// </summary>
+    internal sealed class Sequence : IEnumerable<VirtParams>
+    {
+        private readonly Node _root;
+        private readonly bool _defaults;
+        private readonly IReadOnlySet<string> _expandDefaults;
+        private readonly CancellationToken _cancel;
+
+        public Sequence(Node root, bool defaults, IReadOnlySet<string> expandDefaults, CancellationToken cancel)
+        {
+            _root = root;
+            _defaults = defaults;
+            _expandDefaults = expandDefaults;
+            _cancel = cancel;
+        }
+
+        public IEnumerator<VirtParams> GetEnumerator() => new Enumerator(this);
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private sealed class Enumerator : IEnumerator<VirtParams>
+        {
+            private Sequence? _sequence;
+            private IEnumerator<WorkingDict>? _dicts;
+            private VirtParams? _current;
+
+            public Enumerator(Sequence sequence) => _sequence = sequence;
+
+            public VirtParams Current => _current!;
+            object System.Collections.IEnumerator.Current => Current;
+
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            public bool MoveNext()
+            {
+                if (_dicts is null)
+                {
+                    if (_sequence is not { } s) return false;
+                    _sequence = null;
+                    _dicts = new Expander(s._defaults, s._expandDefaults, s._cancel).Expand(s._root);
+                }
+                bool more;
+                try
+                {
+                    more = _dicts.MoveNext();
+                }
+                catch
+                {
+                    Dispose();
+                    throw;
+                }
+                if (!more)
+                {
+                    Dispose();
+                    return false;
+                }
+                _current = VirtParams.FromWorkingDict(_dicts.Current);
+                return true;
+            }
+
+            public void Reset() => throw new NotSupportedException();
+
+            public void Dispose()
+            {
+                _sequence = null;
+                var dicts = _dicts;
+                _dicts = null;
+                dicts?.Dispose();
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private List<ContentItem> ContentOf(Node node) =>
+        _contentOverride.Count > 0 && _contentOverride.TryGetValue(node.Id, out var c) ? c : node.Content;
 
     private void SetContent(Node node, List<ContentItem>? content)
     {
-        if (content is null) _contentOverride.Remove(node);
-        else _contentOverride[node] = content;
+        if (content is null) _contentOverride.Remove(node.Id);
+        else _contentOverride[node.Id] = content;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsDefault(Node n) => n.DefaultCandidate && !_expandDefaults.Contains(n.BlockVarName);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool HasJoins(Node node) => Scan(node, ContentOf(node)).HasJoins;
+
+    /// <summary>What <paramref name="content"/> (the node's content) holds; remembered on the node.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Node.ContentScan Scan(Node node, List<ContentItem> content)
+    {
+        var scan = node.LastScan;
+        if (scan is not null && ReferenceEquals(scan.List, content) && scan.Count == content.Count) return scan;
+        return node.LastScan = new Node.ContentScan(content);
+    }
 
     private IEnumerable<WorkingDict> GetDicts(Node node, Label[] ctx, List<ContentItem> content, Label[] shortname, string[] dep, bool parent)
     {
         List<ContentItem>? withoutJoins = null;
         List<ContentItem>? joins = null;
-        foreach (var t in ContentOf(node))
+        if (HasJoins(node))
         {
-            if (t.Filter?.Kind == FilterKind.Join) (joins ??= new()).Add(t);
-            else (withoutJoins ??= new()).Add(t);
+            foreach (var t in ContentOf(node))
+            {
+                if (t.Filter?.Kind == FilterKind.Join) (joins ??= new()).Add(t);
+                else (withoutJoins ??= new()).Add(t);
+            }
         }
         if (joins is null)
         {
-            foreach (var d in Plain(node, ctx, content, shortname, dep))
+            foreach (var d in new Walk(this, node, ctx, content, shortname, dep, dropSuffixes: false))
                 yield return parent ? d.DropSuffixes() : d;
             yield break;
         }
@@ -62,7 +166,7 @@ internal sealed class Expander
             foreach (var word in j.Filter!.Words)
                 onlys.Add(new ContentItem(j.File, j.Line, new FilterStatement(FilterKind.Only, new[] { word }, j.Filter.LineText)));
         }
-        _contentOverride.TryGetValue(node, out var saved);
+        _contentOverride.TryGetValue(node.Id, out var saved);
         SetContent(node, withoutJoins ?? new List<ContentItem>());
         try
         {
@@ -84,10 +188,10 @@ internal sealed class Expander
         ContentOf(node).Add(onlys[0]);
         if (remains.Count == 0)
         {
-            foreach (var d in Plain(node, ctx, content, shortname, dep)) yield return d;
+            foreach (var d in new Walk(this, node, ctx, content, shortname, dep, dropSuffixes: false)) yield return d;
             yield break;
         }
-        foreach (var d1 in Plain(node, ctx, content, shortname, dep))
+        foreach (var d1 in new Walk(this, node, ctx, content, shortname, dep, dropSuffixes: false))
         {
             SetContent(node, original);
             foreach (var d2 in MultiplyJoin(remains, node, ctx, content, shortname, dep))
@@ -129,123 +233,74 @@ internal sealed class Expander
         }
     }
 
-    private IEnumerable<WorkingDict> Plain(Node node, Label[] ctx, List<ContentItem> content, Label[] shortname, string[] dep)
+    private static string[] AddDeps(Label[][][] deps, ReadOnlySpan<Label> ctx, string[] dep)
     {
-        _cancel.ThrowIfCancellationRequested();
-        foreach (var word in node.Dep)
+        var prefix = ctx.ToArray();
+        foreach (var word in deps)
         {
             foreach (var block in word)
-                dep = Append(dep, string.Join(".", ctx.Concat(block).Select(l => l.LongName)));
+                dep = Append(dep, string.Join(".", prefix.Concat(block).Select(l => l.LongName)));
         }
-        ctx = node.Name.Length == 0 ? ctx : Concat(ctx, node.Name);
-        var labels = node.Labels;
-
-        if (_failed.TryGetValue(node, out var failedCases))
-        {
-            for (var i = 0; i < failedCases.Count; i++)
-            {
-                var fc = failedCases[i];
-                if (!MightPass(fc, node, ctx, content, labels))
-                {
-                    failedCases.RemoveAt(i);
-                    failedCases.Insert(0, fc);
-                    yield break;
-                }
-            }
-        }
-
-        var newContent = new List<ContentItem>();
-        var newExternal = new List<ContentItem>();
-        var newInternal = new List<ContentItem>();
-        if (!ProcessContent(ContentOf(node), newInternal, newContent, newInternal, ctx, labels) ||
-            !ProcessContent(content, newExternal, newContent, newInternal, ctx, labels))
-        {
-            if (failedCases is null) _failed[node] = failedCases = new List<FailedCase>();
-            failedCases.Insert(0, new FailedCase(ctx, newExternal, newInternal));
-            if (failedCases.Count > FailedCasesKept) failedCases.RemoveAt(failedCases.Count - 1);
-            yield break;
-        }
-
-        if (node.AppendToShortname) shortname = Concat(shortname, node.Name);
-
-        var count = 0;
-        var children = node.Children;
-        if (_defaults && !(node.VarName is not null && _expandDefaults.Contains(node.VarName)))
-        {
-            var defaultChild = children.FirstOrDefault(IsDefault);
-            var ordered = defaultChild is null ? children : children.Where(c => c != defaultChild).Prepend(defaultChild);
-            foreach (var child in ordered)
-            {
-                foreach (var d in GetDicts(child, ctx, newContent, shortname, dep, parent: false))
-                {
-                    count++;
-                    yield return d;
-                }
-                if (count > 0 && IsDefault(child)) break;
-            }
-        }
-        else
-        {
-            foreach (var child in children)
-            {
-                foreach (var d in GetDicts(child, ctx, newContent, shortname, dep, parent: false))
-                    yield return d;
-            }
-        }
-
-        if (children.Count == 0)
-        {
-            var name = string.Join(".", ctx.Select(l => l.LongName));
-            var d = new WorkingDict();
-            d[WorkingDict.NameKey] = name;
-            d[WorkingDict.DepKey] = "";
-            d.Dep = dep.ToList();
-            d[WorkingDict.ShortNameKey] = string.Join(".", shortname.Select(l => l.Name));
-            foreach (var item in newContent) item.Op?.Apply(d, item);
-            PostfixRules.Apply(d, name);
-            yield return d;
-        }
+        return dep;
     }
 
     /// <summary>
     /// Checks a block's statements against the context: failed only/no filters stop the subtree,
     /// matching conditional blocks are unpacked, settled filters dropped, the rest kept for later.
+    /// The lists of failed filters are made when something fails; <paramref name="keptFilters"/>
+    /// becomes true when a filter is kept in <paramref name="newContent"/>. Statements between
+    /// filters are copied in runs.
     /// </summary>
-    private static bool ProcessContent(List<ContentItem> content, List<ContentItem> failed, List<ContentItem> newContent,
-        List<ContentItem> newInternal, Label[] ctx, LabelSet labels)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool ProcessContent(List<ContentItem> content, bool hasFilters, ref List<ContentItem>? failed,
+        List<ContentItem> newContent, ref List<ContentItem>? newInternal, ReadOnlySpan<Label> ctx, LabelSet labels,
+        ref bool keptFilters)
     {
-        foreach (var t in content)
+        var items = CollectionsMarshal.AsSpan(content);
+        if (!hasFilters)
         {
-            if (t.Filter is not { } f)
-            {
-                newContent.Add(t);
-                continue;
-            }
+            newContent.AddRange(items);
+            return true;
+        }
+        var run = 0;
+        for (var i = 0; i < items.Length; i++)
+        {
+            var t = items[i];
+            if (t.Filter is not { } f) continue;
+            if (i > run) newContent.AddRange(items[run..i]);
+            run = i + 1;
             if (f.RequiresAction(ctx, labels))
             {
                 if (f.Kind is FilterKind.Only or FilterKind.No)
                 {
-                    failed.Add(t);
+                    (failed ??= new List<ContentItem>()).Add(t);
                     return false;
                 }
-                if (!ProcessContent(f.Content!, newInternal, newContent, newInternal, ctx, labels))
+                if (!ProcessContent(f.Content!, hasFilters: true, ref newInternal, newContent, ref newInternal, ctx, labels, ref keptFilters))
                 {
-                    failed.Add(t);
+                    (failed ??= new List<ContentItem>()).Add(t);
                     return false;
                 }
             }
             else if (!f.IsIrrelevant(ctx, labels))
             {
                 newContent.Add(t);
+                keptFilters = true;
             }
         }
+        if (items.Length > run) newContent.AddRange(items[run..]);
         return true;
     }
 
-    private bool MightPass(FailedCase fc, Node node, Label[] ctx, List<ContentItem> content, LabelSet labels)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool MightPass(FailedCase fc, Node node, ReadOnlySpan<Label> ctx, List<ContentItem> content, LabelSet labels)
     {
         var nodeContent = ContentOf(node);
-        foreach (var t in fc.External.Concat(fc.Internal))
+        foreach (var t in fc.External)
+        {
+            if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent, t)) return true;
+        }
+        foreach (var t in fc.Internal)
         {
             if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent, t)) return true;
         }
@@ -262,14 +317,6 @@ internal sealed class Expander
             if (!t.Filter!.MightPass(fc.Ctx, ctx, labels)) return false;
         }
         return true;
-    }
-
-    private static Label[] Concat(Label[] a, Label[] b)
-    {
-        var r = new Label[a.Length + b.Length];
-        a.CopyTo(r, 0);
-        b.CopyTo(r, a.Length);
-        return r;
     }
 
     private static string[] Append(string[] a, string s)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>The statements that carry a filter expression.</summary>
@@ -36,7 +38,8 @@ internal sealed class FilterStatement
     /// <summary>Only-like statements pass where they match; no-like ones where they do not.</summary>
     private bool OnlyLike => Kind is FilterKind.Only or FilterKind.NegativeCondition;
 
-    public bool Match(Label[] ctx)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool Match(ReadOnlySpan<Label> ctx)
     {
         foreach (var word in Words)
         {
@@ -50,7 +53,8 @@ internal sealed class FilterStatement
         return false;
     }
 
-    public bool MightMatch(Label[] ctx, LabelSet descendants)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool MightMatch(ReadOnlySpan<Label> ctx, LabelSet descendants)
     {
         foreach (var word in Words)
         {
@@ -64,17 +68,18 @@ internal sealed class FilterStatement
         return false;
     }
 
-    public bool IsIrrelevant(Label[] ctx, LabelSet descendants) =>
+    public bool IsIrrelevant(ReadOnlySpan<Label> ctx, LabelSet descendants) =>
         OnlyLike ? Match(ctx) : !MightMatch(ctx, descendants);
 
-    public bool RequiresAction(Label[] ctx, LabelSet descendants) =>
+    public bool RequiresAction(ReadOnlySpan<Label> ctx, LabelSet descendants) =>
         OnlyLike ? !MightMatch(ctx, descendants) : Match(ctx);
 
     /// <summary>
     /// Whether a subtree that failed on this filter under <paramref name="failedCtx"/> is worth
     /// trying again under <paramref name="ctx"/>.
     /// </summary>
-    public bool MightPass(Label[] failedCtx, Label[] ctx, LabelSet descendants)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool MightPass(Label[] failedCtx, ReadOnlySpan<Label> ctx, LabelSet descendants)
     {
         foreach (var word in Words)
         {
@@ -111,7 +116,8 @@ internal sealed class FilterStatement
         return true;
     }
 
-    private static bool InContext(Label label, Label[] ctx)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool InContext(Label label, ReadOnlySpan<Label> ctx)
     {
         foreach (var c in ctx)
         {
@@ -121,8 +127,11 @@ internal sealed class FilterStatement
     }
 
     /// <summary>How many labels of an adjacency chain match consecutively in the context.</summary>
-    internal static int MatchAdjacent(Label[] block, Label[] ctx)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int MatchAdjacent(Label[] block, ReadOnlySpan<Label> ctx)
     {
+        // The reference fails on such a filter when it first evaluates it, not before.
+        if (block.Length == 0) throw EmptyPart();
         if (!InContext(block[0], ctx)) return 0;
         if (block.Length == 1) return 1;
         if (!InContext(block[1], ctx)) return block[0].IsMatchedBy(ctx[^1]) ? 1 : 0;
@@ -147,7 +156,12 @@ internal sealed class FilterStatement
         return k;
     }
 
-    private static bool MightMatchAdjacent(Label[] block, Label[] ctx, LabelSet descendants)
+    private static ConfigError EmptyPart() =>
+        new(ConfigErrorKind.Filter, "a filter has an empty part: '.' with no name on one side", null, 0,
+            expected: "a name on both sides of '.'");
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool MightMatchAdjacent(Label[] block, ReadOnlySpan<Label> ctx, LabelSet descendants)
     {
         var matched = MatchAdjacent(block, ctx);
         for (var i = matched; i < block.Length; i++)

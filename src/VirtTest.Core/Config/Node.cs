@@ -31,4 +31,30 @@ internal sealed class Node : IContentHolder
     public bool DefaultCandidate { get; set; }
     /// <summary>The name of the block the variant is in ("" for an unnamed block).</summary>
     public string BlockVarName { get; set; } = "";
+
+    /// <summary>
+    /// What a content list of this node held when it had <see cref="ContentScan.Count"/> items
+    /// (statements are only ever appended to a list, so an unchanged count means an unchanged list).
+    /// </summary>
+    internal ContentScan? LastScan;
+
+    internal sealed class ContentScan
+    {
+        public ContentScan(List<ContentItem> list)
+        {
+            List = list;
+            Count = list.Count;
+            foreach (var t in list)
+            {
+                if (t.Filter is not { } f) continue;
+                HasFilters = true;
+                if (f.Kind == FilterKind.Join) HasJoins = true;
+            }
+        }
+
+        public readonly List<ContentItem> List;
+        public readonly int Count;
+        public readonly bool HasFilters;
+        public readonly bool HasJoins;
+    }
 }

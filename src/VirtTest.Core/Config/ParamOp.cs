@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace VirtTest.Core.Config;
@@ -8,7 +9,26 @@ internal enum AssignKind { Set, Append, Prepend, LazySet, RegexSet, RegexAppend,
 /// <summary>A statement that changes the dict being built: assignments, <c>del</c>, <c>suffix</c>.</summary>
 internal abstract class ParamOp
 {
+    private readonly int _writes;
+
+    /// <param name="writes">How many keys the operation writes, or -1 when it visits every key.</param>
+    /// <param name="readsReservedKeys">See <see cref="ReadsReservedKeys"/>.</param>
+    protected ParamOp(int writes, bool readsReservedKeys)
+    {
+        _writes = writes;
+        ReadsReservedKeys = readsReservedKeys;
+    }
+
     public abstract void Apply(WorkingDict d, ContentItem where);
+
+    /// <summary>Roughly how many keys applying the operation to <paramref name="d"/> writes or visits.</summary>
+    public int Writes(WorkingDict d) => _writes >= 0 ? _writes : d.Count;
+
+    /// <summary>
+    /// Whether the result may depend on the values of <c>name</c>, <c>shortname</c> or <c>dep</c>
+    /// (a substitution that names one of them); other operations skip those keys.
+    /// </summary>
+    public bool ReadsReservedKeys { get; }
 
     protected static Regex KeyRegex(string pattern, ContentItem where)
     {
@@ -30,11 +50,24 @@ internal sealed class AssignOp : ParamOp
 {
     private Regex? _regex;
 
+    private readonly bool _reserved;
+    private readonly int _hash;
+    private readonly bool _hasSubstitution;
+    private readonly bool _plainName;      // not a tuple key
+    private readonly bool _postfixName;
+
     public AssignOp(AssignKind kind, string name, string value)
+        : base(kind is AssignKind.RegexSet or AssignKind.RegexAppend or AssignKind.RegexPrepend ? -1 : 1,
+            value.IndexOf('$') >= 0 && (value.Contains("name", StringComparison.Ordinal) || value.Contains("dep", StringComparison.Ordinal)))
     {
         Kind = kind;
         Name = name;
         Value = value;
+        _reserved = WorkingDict.IsReserved(name);
+        _hash = OrderedStore.Hash(name);
+        _hasSubstitution = value.IndexOf('$') >= 0;
+        _plainName = !WorkingDict.IsTuple(name);
+        _postfixName = WorkingDict.IsPostfixKey(name);
     }
 
     public AssignKind Kind { get; }
@@ -42,34 +75,46 @@ internal sealed class AssignOp : ParamOp
     public string Value { get; }
     public bool HasSubstitution => Value.IndexOf('$') >= 0;
 
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
         switch (Kind)
         {
             case AssignKind.Set:
-                if (!WorkingDict.IsReserved(Name)) d[Name] = Substitution.Apply(Value, d);
+                if (!_reserved) Store(d, Substituted(d));
                 break;
             case AssignKind.Append:
-                if (!WorkingDict.IsReserved(Name))
+                if (!_reserved)
                 {
-                    var v = Substitution.Apply(Value, d);
-                    d[Name] = (d.TryGetValue(Name, out var old) ? old : "") + v;
+                    var v = Substituted(d);
+                    Store(d, (d.TryGetValue(Name, _hash, out var old) ? old : "") + v);
                 }
                 break;
             case AssignKind.Prepend:
-                if (!WorkingDict.IsReserved(Name))
+                if (!_reserved)
                 {
-                    var v = Substitution.Apply(Value, d);
-                    d[Name] = v + (d.TryGetValue(Name, out var old) ? old : "");
+                    var v = Substituted(d);
+                    Store(d, v + (d.TryGetValue(Name, _hash, out var old) ? old : ""));
                 }
                 break;
             case AssignKind.LazySet:
-                if (!WorkingDict.IsReserved(Name) && !d.ContainsKey(Name)) d[Name] = Substitution.Apply(Value, d);
+                if (!_reserved && !d.ContainsKey(Name, _hash)) Store(d, Substituted(d));
                 break;
             default:
                 ApplyRegex(d, where);
                 break;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private string Substituted(WorkingDict d) => _hasSubstitution ? Substitution.Apply(Value, d) : Value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Store(WorkingDict d, string value)
+    {
+        if (_plainName) d.SetPlain(Name, _hash, value, _postfixName);
+        else d.Set(Name, _hash, value);
     }
 
     private void ApplyRegex(WorkingDict d, ContentItem where)
@@ -96,13 +141,49 @@ internal sealed class AssignOp : ParamOp
 /// <summary>A run of plain <c>key = value</c> statements of one block, applied as one update.</summary>
 internal sealed class BatchOp : ParamOp
 {
-    public BatchOp(WorkingDict values) => Values = values;
+    private Entries? _entries;
 
+    private sealed class Entries
+    {
+        public Entries(WorkingDict values)
+        {
+            var n = values.Count;
+            Keys = new string[n];
+            Hashes = new int[n];
+            Values = new string[n];
+            Postfix = new bool[n];
+            var i = 0;
+            foreach (var (k, v) in values.Entries())
+            {
+                Keys[i] = k;
+                Hashes[i] = OrderedStore.Hash(k);
+                Values[i] = v;
+                Postfix[i] = WorkingDict.IsPostfixKey(k);
+                i++;
+            }
+        }
+
+        public readonly string[] Keys;
+        public readonly int[] Hashes;
+        public readonly string[] Values;
+        public readonly bool[] Postfix;
+    }
+
+    public BatchOp(WorkingDict values) : base(values.Count, readsReservedKeys: false) => Values = values;
+
+    /// <summary>The batch as the parser built it; it does not change once the op exists.</summary>
     public WorkingDict Values { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
-        foreach (var (k, v) in Values.Entries()) d[k] = v;
+        // A batch only ever holds plain keys (never reserved ones, never tuples).
+        var e = _entries ??= new Entries(Values);
+        var keys = e.Keys;
+        var hashes = e.Hashes;
+        var values = e.Values;
+        var postfix = e.Postfix;
+        for (var i = 0; i < keys.Length; i++) d.SetPlain(keys[i], hashes[i], values[i], postfix[i]);
     }
 }
 
@@ -111,10 +192,11 @@ internal sealed class DelOp : ParamOp
 {
     private Regex? _regex;
 
-    public DelOp(string name) => Name = name;
+    public DelOp(string name) : base(-1, readsReservedKeys: false) => Name = name;
 
     public string Name { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
         _regex ??= KeyRegex(Name, where);
@@ -135,10 +217,11 @@ internal sealed class DelOp : ParamOp
 /// <summary><c>suffix _x</c>: every key of the dict so far gets the suffix (applied last in its block).</summary>
 internal sealed class SuffixOp : ParamOp
 {
-    public SuffixOp(string suffix) => Suffix = suffix;
+    public SuffixOp(string suffix) : base(-1, readsReservedKeys: false) => Suffix = suffix;
 
     public string Suffix { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
         foreach (var key in d.KeySnapshot())

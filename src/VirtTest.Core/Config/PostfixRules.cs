@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace VirtTest.Core.Config;
 
@@ -10,8 +11,10 @@ namespace VirtTest.Core.Config;
 /// </summary>
 internal static class PostfixRules
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(WorkingDict d, string dictName)
     {
+        if (!d.MaybeHasPostfixKeys) return;
         List<KeyValuePair<string, string>>? changes = null;
         foreach (var (key, value) in d.Entries())
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace VirtTest.Core.Config;
@@ -11,6 +12,7 @@ namespace VirtTest.Core.Config;
 /// </summary>
 internal static class Substitution
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string Apply(string value, WorkingDict d)
     {
         if (value.IndexOf('$') < 0) return value;
@@ -20,7 +22,8 @@ internal static class Substitution
         while (true)
         {
             var open = value.IndexOf("${", start, StringComparison.Ordinal);
-            if (open < 0) break;
+            // A reference needs at least one character between the braces.
+            if (open < 0 || open + 3 > value.Length) break;
             var close = value.IndexOf('}', open + 3);
             if (close < 0) break;
             flat ??= d.DropSuffixes();

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 
 namespace VirtTest.Core.Config;
 
@@ -14,35 +15,34 @@ public sealed class VirtParams : IDictionary<string, string>, IReadOnlyDictionar
     public const string ShortNameKey = "shortname";
     public const string DepKey = "dep";
 
-    private readonly List<string> _keys;
-    private readonly Dictionary<string, string> _map;
+    // Keys and values in insertion order; a removed key leaves a dead slot (compacted now and then).
+    private OrderedStore _store;
+    private int _version;
 
-    public VirtParams()
-    {
-        _keys = new List<string>();
-        _map = new Dictionary<string, string>(StringComparer.Ordinal);
-    }
+    public VirtParams() => _store = OrderedStore.Create(0);
 
     public VirtParams(IEnumerable<KeyValuePair<string, string>> items) : this()
     {
         foreach (var (k, v) in items) this[k] = v;
     }
 
-    private VirtParams(int capacity)
-    {
-        _keys = new List<string>(capacity);
-        _map = new Dictionary<string, string>(capacity, StringComparer.Ordinal);
-    }
+    private VirtParams(in OrderedStore store) => _store = store;
 
+    /// <summary>Takes over a finished dict's storage; the dict must not be used afterwards.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static VirtParams FromWorkingDict(WorkingDict d)
     {
-        var p = new VirtParams(d.Count);
-        foreach (var (k, v) in d.Entries())
-        {
-            p._keys.Add(k);
-            p._map[k] = k == DepKey ? string.Join(" ", d.Dep) : v;
-        }
+        var p = new VirtParams(in d.Store);
+        var i = p._store.Find(DepKey);
+        if (i >= 0) p._store.Values[i] = d.Dep.Count == 0 ? "" : string.Join(" ", d.Dep);
         return p;
+    }
+
+    private string? Lookup(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var i = _store.Find(key);
+        return i >= 0 ? _store.Values[i] : null;
     }
 
     /// <summary>The full name, with named blocks as <c>(name=value)</c>.</summary>
@@ -53,11 +53,11 @@ public sealed class VirtParams : IDictionary<string, string>, IReadOnlyDictionar
     public IReadOnlyList<string> Dep => Objects(DepKey);
 
     /// <summary>The value of a key, or <paramref name="fallback"/> when it is missing.</summary>
-    public string? Get(string key, string? fallback = null) => _map.TryGetValue(key, out var v) ? v : fallback;
+    public string? Get(string key, string? fallback = null) => Lookup(key) ?? fallback;
 
     /// <summary>The white-space separated names in a key's value (<c>Objects("vms")</c>).</summary>
     public IReadOnlyList<string> Objects(string key) =>
-        _map.TryGetValue(key, out var v) ? v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : Array.Empty<string>();
+        Lookup(key) is { } v ? v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : Array.Empty<string>();
 
     /// <summary>
     /// The parameters of one object (a VM, image, NIC...): every key <c>k_&lt;object&gt;</c>
@@ -67,76 +67,121 @@ public sealed class VirtParams : IDictionary<string, string>, IReadOnlyDictionar
     {
         ArgumentException.ThrowIfNullOrEmpty(objectName);
         var suffix = "_" + objectName;
-        var result = new VirtParams(_keys.Count);
-        foreach (var k in _keys)
+        var result = Clone();
+        for (var i = 0; i < _store.Count; i++)
         {
-            result._keys.Add(k);
-            result._map[k] = _map[k];
-        }
-        foreach (var k in _keys)
-        {
-            if (!k.EndsWith(suffix, StringComparison.Ordinal)) continue;
+            if (_store.Keys[i] is not { } k || !k.EndsWith(suffix, StringComparison.Ordinal)) continue;
             var baseKey = k.Substring(0, k.IndexOf(suffix, StringComparison.Ordinal));
-            result[baseKey] = _map[k];
+            result[baseKey] = _store.Values[i]!;
         }
         return result;
     }
 
     /// <summary>A copy that can be changed without touching this one.</summary>
-    public VirtParams Clone() => new(this);
+    public VirtParams Clone() => new(_store.Clone(4));
 
     public override string ToString() => ShortName;
 
     // ---- IDictionary<string,string> ----
     public string this[string key]
     {
-        get => _map.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException("no parameter '" + key + "'");
+        get
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            var i = _store.Find(key);
+            return i >= 0 ? _store.Values[i]! : throw new KeyNotFoundException("no parameter '" + key + "'");
+        }
         set
         {
             ArgumentNullException.ThrowIfNull(key);
             ArgumentNullException.ThrowIfNull(value);
-            if (!_map.ContainsKey(key)) _keys.Add(key);
-            _map[key] = value;
+            var hash = OrderedStore.Hash(key);
+            var i = _store.Find(key, hash);
+            if (i >= 0)
+            {
+                _store.Values[i] = value;
+                return;
+            }
+            _store.Add(key, hash, value);
+            _version++;
         }
     }
 
-    public ICollection<string> Keys => _keys.AsReadOnly();
-    public ICollection<string> Values => _keys.Select(k => _map[k]).ToList().AsReadOnly();
-    public int Count => _keys.Count;
+    private string[] LiveKeys()
+    {
+        var r = new string[_store.Live];
+        var j = 0;
+        for (var i = 0; i < _store.Count; i++)
+        {
+            if (_store.Keys[i] is { } k) r[j++] = k;
+        }
+        return r;
+    }
+
+    private string[] LiveValues()
+    {
+        var r = new string[_store.Live];
+        var j = 0;
+        for (var i = 0; i < _store.Count; i++)
+        {
+            if (_store.Keys[i] is not null) r[j++] = _store.Values[i]!;
+        }
+        return r;
+    }
+
+    public ICollection<string> Keys => new System.Collections.ObjectModel.ReadOnlyCollection<string>(new KeyList(this));
+    public ICollection<string> Values => Array.AsReadOnly(LiveValues());
+    public int Count => _store.Live;
     public bool IsReadOnly => false;
     public void Add(string key, string value)
     {
-        if (_map.ContainsKey(key)) throw new ArgumentException("parameter '" + key + "' already exists", nameof(key));
+        if (ContainsKey(key)) throw new ArgumentException("parameter '" + key + "' already exists", nameof(key));
         this[key] = value;
     }
     public void Add(KeyValuePair<string, string> item) => Add(item.Key, item.Value);
     public void Clear()
     {
-        _keys.Clear();
-        _map.Clear();
+        _store = OrderedStore.Create(0);
+        _version++;
     }
-    public bool Contains(KeyValuePair<string, string> item) => _map.TryGetValue(item.Key, out var v) && v == item.Value;
-    public bool ContainsKey(string key) => _map.ContainsKey(key);
+    public bool Contains(KeyValuePair<string, string> item) => Lookup(item.Key) is { } v && v == item.Value;
+    public bool ContainsKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _store.Find(key) >= 0;
+    }
     public void CopyTo(KeyValuePair<string, string>[] array, int arrayIndex)
     {
         foreach (var kv in this) array[arrayIndex++] = kv;
     }
     public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
     {
-        foreach (var k in _keys) yield return new KeyValuePair<string, string>(k, _map[k]);
+        var version = _version;
+        for (var i = 0; i < _store.Count; i++)
+        {
+            if (version != _version) throw new InvalidOperationException("the parameters were changed while being enumerated");
+            if (_store.Keys[i] is { } k) yield return new KeyValuePair<string, string>(k, _store.Values[i]!);
+        }
+        if (version != _version) throw new InvalidOperationException("the parameters were changed while being enumerated");
     }
     public bool Remove(string key)
     {
-        if (!_map.Remove(key)) return false;
-        _keys.Remove(key);
+        ArgumentNullException.ThrowIfNull(key);
+        var i = _store.Find(key);
+        if (i < 0) return false;
+        _store.RemoveAt(i);
+        _version++;
+        if (_store.Count > 16 && _store.Live < _store.Count / 2) _store.Compact();
         return true;
     }
     public bool Remove(KeyValuePair<string, string> item) => Contains(item) && Remove(item.Key);
     public bool TryGetValue(string key, out string value)
     {
-        if (_map.TryGetValue(key, out var v))
+        ArgumentNullException.ThrowIfNull(key);
+        var i = _store.Find(key);
+        if (i >= 0)
         {
-            value = v;
+            value = _store.Values[i]!;
             return true;
         }
         value = "";
@@ -144,22 +189,22 @@ public sealed class VirtParams : IDictionary<string, string>, IReadOnlyDictionar
     }
 
     // ---- IReadOnlyDictionary ----
-    IEnumerable<string> IReadOnlyDictionary<string, string>.Keys => _keys;
-    IEnumerable<string> IReadOnlyDictionary<string, string>.Values => _keys.Select(k => _map[k]);
+    IEnumerable<string> IReadOnlyDictionary<string, string>.Keys => new KeyList(this);
+    IEnumerable<string> IReadOnlyDictionary<string, string>.Values => LiveValues();
 
     // ---- non-generic IDictionary (PowerShell, Pester -ForEach, ConvertTo-Json) ----
     object? IDictionary.this[object key]
     {
-        get => key is string s && _map.TryGetValue(s, out var v) ? v : null;
+        get => key is string s ? Lookup(s) : null;
         set => this[(string)key] = value?.ToString() ?? throw new ArgumentNullException(nameof(value));
     }
-    ICollection IDictionary.Keys => _keys.ToArray();
-    ICollection IDictionary.Values => _keys.Select(k => _map[k]).ToArray();
+    ICollection IDictionary.Keys => LiveKeys();
+    ICollection IDictionary.Values => LiveValues();
     bool IDictionary.IsFixedSize => false;
     bool ICollection.IsSynchronized => false;
     object ICollection.SyncRoot => this;
     void IDictionary.Add(object key, object? value) => Add((string)key, value?.ToString() ?? throw new ArgumentNullException(nameof(value)));
-    bool IDictionary.Contains(object key) => key is string s && _map.ContainsKey(s);
+    bool IDictionary.Contains(object key) => key is string s && ContainsKey(s);
     IDictionaryEnumerator IDictionary.GetEnumerator() => new Enumerator(this);
     void IDictionary.Remove(object key)
     {
@@ -176,12 +221,72 @@ public sealed class VirtParams : IDictionary<string, string>, IReadOnlyDictionar
         private readonly VirtParams _owner;
         private int _i = -1;
         public Enumerator(VirtParams owner) => _owner = owner;
-        private string K => _owner._keys[_i];
-        public DictionaryEntry Entry => new(K, _owner._map[K]);
+        private string K => _i >= 0 && _i < _owner._store.Count && _owner._store.Keys[_i] is { } k ? k : throw new InvalidOperationException("no current entry");
+        public DictionaryEntry Entry => new(K, _owner._store.Values[_i]);
         public object Key => K;
-        public object? Value => _owner._map[K];
+        public object? Value => K is not null ? _owner._store.Values[_i] : null;
         public object Current => Entry;
-        public bool MoveNext() => ++_i < _owner._keys.Count;
+        public bool MoveNext()
+        {
+            while (++_i < _owner._store.Count)
+            {
+                if (_owner._store.Keys[_i] is not null) return true;
+            }
+            _i = _owner._store.Count;
+            return false;
+        }
         public void Reset() => _i = -1;
+    }
+
+    /// <summary>The keys in order, as a live list (wrapped read-only by <see cref="Keys"/>).</summary>
+    private sealed class KeyList : IList<string>, IReadOnlyList<string>
+    {
+        private readonly VirtParams _owner;
+        public KeyList(VirtParams owner) => _owner = owner;
+        public int Count => _owner.Count;
+        public bool IsReadOnly => true;
+
+        public string this[int index]
+        {
+            get
+            {
+                if ((uint)index >= (uint)_owner.Count) throw new ArgumentOutOfRangeException(nameof(index));
+                ref var store = ref _owner._store;
+                if (store.Live == store.Count) return store.Keys[index]!;
+                foreach (var k in this)
+                {
+                    if (index-- == 0) return k;
+                }
+                throw new ArgumentOutOfRangeException(nameof(index));
+            }
+            set => throw new NotSupportedException("the key collection is read-only");
+        }
+
+        public int IndexOf(string item)
+        {
+            var i = 0;
+            foreach (var k in this)
+            {
+                if (k == item) return i;
+                i++;
+            }
+            return -1;
+        }
+
+        public bool Contains(string item) => item is not null && _owner.ContainsKey(item);
+        public void CopyTo(string[] array, int arrayIndex)
+        {
+            foreach (var k in this) array[arrayIndex++] = k;
+        }
+        public IEnumerator<string> GetEnumerator()
+        {
+            foreach (var kv in _owner) yield return kv.Key;
+        }
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        public void Add(string item) => throw new NotSupportedException("the key collection is read-only");
+        public void Insert(int index, string item) => throw new NotSupportedException("the key collection is read-only");
+        public void RemoveAt(int index) => throw new NotSupportedException("the key collection is read-only");
+        public void Clear() => throw new NotSupportedException("the key collection is read-only");
+        public bool Remove(string item) => throw new NotSupportedException("the key collection is read-only");
     }
 }

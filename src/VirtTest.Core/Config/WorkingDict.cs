@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>
@@ -6,6 +9,11 @@ namespace VirtTest.Core.Config;
 /// A key that a <c>suffix</c> statement has touched is a tuple (base, suffix1, suffix2, ...);
 /// it is stored as one string with <see cref="TupleSeparator"/> between the parts.
 /// </summary>
+/// <remarks>
+/// Keys and values live in two parallel arrays in insertion order (removed keys leave a null
+/// slot behind), with a hash index from key to slot. A finished dict hands these arrays over to
+/// its <see cref="VirtParams"/> without copying them.
+/// </remarks>
 internal sealed class WorkingDict
 {
     public const char TupleSeparator = '\u0001';
@@ -13,25 +21,28 @@ internal sealed class WorkingDict
     public const string ShortNameKey = "shortname";
     public const string DepKey = "dep";
 
-    private readonly Dictionary<string, int> _index;
-    private string?[] _keys;
-    private string?[] _values;
-    private int _count;      // slots used, dead ones included
-    private int _live;
+    private OrderedStore _store;
     private int _tupleKeys;
+    private bool _maybePostfix;
 
-    public WorkingDict(int capacity = 32)
+    public WorkingDict(int capacity = 32) => _store = OrderedStore.Create(capacity);
+
+    private WorkingDict(in OrderedStore store, int tupleKeys, bool maybePostfix, IReadOnlyList<string> dep)
     {
-        _index = new Dictionary<string, int>(capacity, StringComparer.Ordinal);
-        _keys = new string?[capacity];
-        _values = new string?[capacity];
+        _store = store;
+        _tupleKeys = tupleKeys;
+        _maybePostfix = maybePostfix;
+        Dep = dep;
     }
 
     /// <summary>The dependency names; the <c>dep</c> key holds its place in the order.</summary>
-    public List<string> Dep { get; set; } = new();
+    public IReadOnlyList<string> Dep { get; set; } = Array.Empty<string>();
 
-    public int Count => _live;
+    public int Count => _store.Live;
     public bool HasTupleKeys => _tupleKeys > 0;
+
+    /// <summary>False when no key ending in <c>_max</c>, <c>_min</c> or <c>_fixed</c> was ever added.</summary>
+    public bool MaybeHasPostfixKeys => _maybePostfix;
 
     public static bool IsReserved(string key) => key is NameKey or ShortNameKey or DepKey;
     public static bool IsTuple(string key) => key.IndexOf(TupleSeparator) >= 0;
@@ -43,13 +54,40 @@ internal sealed class WorkingDict
     /// <summary>The key as a regex sees it: the tuple's parts joined.</summary>
     public static string Flatten(string key) => IsTuple(key) ? key.Replace(TupleSeparator.ToString(), "") : key;
 
-    public bool ContainsKey(string key) => _index.ContainsKey(key);
-
-    public bool TryGetValue(string key, out string value)
+    /// <summary>Whether <see cref="PostfixRules"/> may have something to do with this key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsPostfixKey(string key)
     {
-        if (_index.TryGetValue(key, out var i))
+        if (key.Length < 4) return false;
+        return key[^1] switch
         {
-            value = key == DepKey ? DepRepr() : _values[i]!;
+            'x' => key.EndsWith("_max", StringComparison.Ordinal),
+            'n' => key.EndsWith("_min", StringComparison.Ordinal),
+            'd' => key.EndsWith("_fixed", StringComparison.Ordinal),
+            _ => false,
+        };
+    }
+
+    private static readonly int NameHash = OrderedStore.Hash(NameKey);
+    private static readonly int DepHash = OrderedStore.Hash(DepKey);
+    private static readonly int ShortNameHash = OrderedStore.Hash(ShortNameKey);
+
+    /// <summary>The storage, for <see cref="VirtParams"/> to take over.</summary>
+    internal ref readonly OrderedStore Store => ref _store;
+    internal int RawCount => _store.Count;
+
+    public bool ContainsKey(string key) => _store.Find(key) >= 0;
+    public bool ContainsKey(string key, int hash) => _store.Find(key, hash) >= 0;
+
+    public bool TryGetValue(string key, out string value) => TryGetValue(key, OrderedStore.Hash(key), out value);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryGetValue(string key, int hash, out string value)
+    {
+        var i = _store.Find(key, hash);
+        if (i >= 0)
+        {
+            value = key == DepKey ? DepRepr() : _store.Values[i]!;
             return true;
         }
         value = "";
@@ -59,49 +97,82 @@ internal sealed class WorkingDict
     public string this[string key]
     {
         get => TryGetValue(key, out var v) ? v : throw new KeyNotFoundException(key);
-        set
+        set => Set(key, OrderedStore.Hash(key), value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Set(string key, int hash, string value)
+    {
+        var i = _store.Find(key, hash);
+        if (i >= 0)
         {
-            if (_index.TryGetValue(key, out var i))
-            {
-                _values[i] = value;
-                return;
-            }
-            if (_count == _keys.Length) Grow();
-            _keys[_count] = key;
-            _values[_count] = value;
-            _index[key] = _count;
-            _count++;
-            _live++;
-            if (IsTuple(key)) _tupleKeys++;
+            _store.Values[i] = value;
+            return;
         }
+        _store.Add(key, hash, value);
+        if (IsTuple(key)) _tupleKeys++;
+        else if (!_maybePostfix && IsPostfixKey(key)) _maybePostfix = true;
+    }
+
+    /// <summary><see cref="Set"/> for a key known to be neither a tuple nor reserved; <paramref name="postfix"/> as <see cref="IsPostfixKey"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SetPlain(string key, int hash, string value, bool postfix)
+    {
+        var i = _store.Find(key, hash);
+        if (i >= 0)
+        {
+            _store.Values[i] = value;
+            return;
+        }
+        _store.Add(key, hash, value);
+        if (postfix) _maybePostfix = true;
+    }
+
+    /// <summary>Adds the three reserved keys to an empty dict, in the reference's order.</summary>
+    public void InitReserved(string name, IReadOnlyList<string> dep, string shortName)
+    {
+        _store.Add(NameKey, NameHash, name);
+        _store.Add(DepKey, DepHash, "");
+        _store.Add(ShortNameKey, ShortNameHash, shortName);
+        Dep = dep;
+    }
+
+    /// <summary>A copy with other reserved values (the keys keep their places) and room for <paramref name="extra"/> more keys.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public WorkingDict CopyWithReserved(string name, IReadOnlyList<string> dep, string shortName, int extra)
+    {
+        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep);
+        copy._store.Values[copy._store.Find(NameKey, NameHash)] = name;
+        copy._store.Values[copy._store.Find(ShortNameKey, ShortNameHash)] = shortName;
+        return copy;
     }
 
     public bool Remove(string key, out string value)
     {
-        if (!_index.TryGetValue(key, out var i))
+        var i = _store.Find(key);
+        if (i < 0)
         {
             value = "";
             return false;
         }
-        value = _values[i]!;
-        _index.Remove(key);
-        _keys[i] = null;
-        _values[i] = null;
-        _live--;
+        value = _store.Values[i]!;
+        _store.RemoveAt(i);
         if (IsTuple(key)) _tupleKeys--;
         return true;
     }
 
     /// <summary>Sets the value of a key that exists, in place (used while iterating).</summary>
-    public void SetAt(string key, string value) => _values[_index[key]] = value;
+    public void SetAt(string key, string value) => _store.Values[_store.Find(key)] = value;
 
     /// <summary>The live keys in order, as a snapshot that later changes do not disturb.</summary>
-    public List<string> KeySnapshot()
+    public string[] KeySnapshot()
     {
-        var list = new List<string>(_live);
-        for (var i = 0; i < _count; i++)
+        var list = new string[_store.Live];
+        var j = 0;
+        var keys = _store.Keys;
+        for (var i = 0; i < _store.Count; i++)
         {
-            if (_keys[i] is { } k) list.Add(k);
+            if (keys[i] is { } k) list[j++] = k;
         }
         return list;
     }
@@ -109,58 +180,34 @@ internal sealed class WorkingDict
     /// <summary>Live entries in order (values of <c>dep</c> are rendered as the reference prints its list).</summary>
     public IEnumerable<KeyValuePair<string, string>> Entries()
     {
-        for (var i = 0; i < _count; i++)
+        for (var i = 0; i < _store.Count; i++)
         {
-            if (_keys[i] is { } k) yield return new(k, k == DepKey ? DepRepr() : _values[i]!);
+            if (_store.Keys[i] is { } k) yield return new(k, k == DepKey ? DepRepr() : _store.Values[i]!);
         }
     }
 
-    public WorkingDict Copy()
-    {
-        var copy = new WorkingDict(Math.Max(8, _live + 8));
-        for (var i = 0; i < _count; i++)
-        {
-            if (_keys[i] is { } k) copy[k] = _values[i]!;
-        }
-        copy.Dep = Dep;
-        return copy;
-    }
+    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep);
 
     /// <summary>Python's <c>dict.update</c>: existing keys keep their place, new ones go to the end.</summary>
     public void Update(WorkingDict other)
     {
-        for (var i = 0; i < other._count; i++)
+        for (var i = 0; i < other._store.Count; i++)
         {
-            if (other._keys[i] is { } k) this[k] = other._values[i]!;
+            if (other._store.Keys[i] is { } k) Set(k, OrderedStore.Hash(k), other._store.Values[i]!);
         }
         if (other.ContainsKey(DepKey)) Dep = other.Dep;
     }
 
-    private string DepRepr() => "[" + string.Join(", ", Dep.Select(d => "'" + d + "'")) + "]";
-
-    private void Grow()
+    private string DepRepr()
     {
-        if (_live < _count / 2)
+        if (Dep.Count == 0) return "[]";
+        var sb = new StringBuilder("[");
+        for (var i = 0; i < Dep.Count; i++)
         {
-            // Mostly dead slots: compact instead of growing.
-            var j = 0;
-            for (var i = 0; i < _count; i++)
-            {
-                if (_keys[i] is { } k)
-                {
-                    _keys[j] = k;
-                    _values[j] = _values[i];
-                    _index[k] = j;
-                    j++;
-                }
-            }
-            Array.Clear(_keys, j, _count - j);
-            Array.Clear(_values, j, _count - j);
-            _count = j;
-            if (_count < _keys.Length) return;
+            if (i > 0) sb.Append(", ");
+            sb.Append('\'').Append(Dep[i]).Append('\'');
         }
-        Array.Resize(ref _keys, _keys.Length * 2);
-        Array.Resize(ref _values, _keys.Length);
+        return sb.Append(']').ToString();
     }
 
     /// <summary>

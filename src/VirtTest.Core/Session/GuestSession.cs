@@ -64,7 +64,7 @@ public abstract class GuestSession : IAsyncDisposable, IDisposable
     public async Task<CommandResult> CmdStatusOutputAsync(string command, TimeSpan timeout, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_disposed != 0) throw new SessionClosedException(Name, $"{Name} was disconnected; open a new session.");
         var clock = Stopwatch.StartNew();
         var (status, output) = await RunCommandAsync(command, timeout, ct).ConfigureAwait(false);
         return new CommandResult(command, status, output, clock.Elapsed);

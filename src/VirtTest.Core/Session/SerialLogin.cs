@@ -11,6 +11,7 @@ public static class SerialLogin
 {
     private static readonly Regex LoginPrompt = new(@"[Ll]ogin:\s*$");
     private static readonly Regex PasswordPrompt = new(@"[Pp]assword:\s*$");
+    private static readonly TimeSpan PasswordSettle = TimeSpan.FromMilliseconds(300);
 
     public static async Task LoginAsync(SerialSession session, string userName, string? password, TimeSpan timeout, CancellationToken ct = default)
     {
@@ -46,6 +47,9 @@ public static class SerialLogin
             {
                 if (password is null) throw new SessionAuthenticationException(session.Name, userName, "the guest asks for a password and none was given");
                 if (sentPassword) throw new SessionAuthenticationException(session.Name, userName, "the guest asked for the password again");
+                // busybox login turns echo off just after printing the prompt: a password sent
+                // at once can be echoed, and then it would be in the console log. Let it settle.
+                await Task.Delay(PasswordSettle, ct).ConfigureAwait(false);
                 await session.SendAsync(password + "\n", ct).ConfigureAwait(false);
                 sentPassword = true;
             }

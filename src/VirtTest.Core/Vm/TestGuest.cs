@@ -21,6 +21,9 @@ public sealed class TestGuest
         ShellPrompt = Read(manifest, "shellPrompt") ?? @"\[virttest\][#$] ?$";
         KernelParams = Read(manifest, "kernelParams") ?? "console=ttyS0";
         KernelVersion = Read(manifest, "kernelVersion") ?? "";
+        UserName = Read(manifest, "username") ?? "root";
+        Password = Read(manifest, "password") ?? "";
+        SshHostKeyFingerprint = Read(manifest, "sshHostKeyFingerprint");
     }
 
     public string Directory { get; }
@@ -32,19 +35,29 @@ public sealed class TestGuest
     public string ShellPrompt { get; }
     public string KernelParams { get; }
     public string KernelVersion { get; }
+    /// <summary>The guest's login (root) and its password, a published test credential.</summary>
+    public string UserName { get; }
+    public string Password { get; }
+    /// <summary>The SSH host key fingerprint (SHA256:...) made when the guest was built, when it has SSH.</summary>
+    public string? SshHostKeyFingerprint { get; }
 
     private static string? Read(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     /// <summary>
-    /// Finds the built guest: <c>$VIRTTEST_TEST_GUEST</c>, else <c>.build/guest</c> in a
-    /// parent folder of this library (the repository that built it).
+    /// Finds the built guest: <c>$VIRTTEST_TEST_GUEST</c>, else <c>.build/guest</c> in the
+    /// current folder or a parent of it, or in a parent folder of this library (the repository
+    /// that built it).
     /// </summary>
     public static TestGuest Locate()
     {
         var candidates = new List<string>();
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnv) candidates.Add(fromEnv);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            candidates.Add(Path.Combine(dir.FullName, ".build", "guest"));
+        }
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
         {
             candidates.Add(Path.Combine(dir.FullName, ".build", "guest"));
         }
@@ -67,7 +80,8 @@ public sealed class TestGuest
     }
 
     /// <summary>Params that boot this guest as VM <paramref name="vmName"/>.</summary>
-    public VirtParams CreateParams(string vmName = "vm1", int memoryMB = 256, int cpus = 1)
+    /// <remarks>With <paramref name="loginPrompt"/> the serial console asks for a login (getty) instead of giving a shell.</remarks>
+    public VirtParams CreateParams(string vmName = "vm1", int memoryMB = 256, int cpus = 1, bool loginPrompt = false)
     {
         var p = new VirtParams
         {
@@ -81,7 +95,8 @@ public sealed class TestGuest
             ["smp"] = cpus.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["kernel"] = Kernel,
             ["initrd"] = Initrd,
-            ["kernel_params"] = KernelParams,
+            ["kernel_params"] = loginPrompt ? KernelParams + " virttest.login=1" : KernelParams,
+            ["serial_login"] = loginPrompt ? "yes" : "no",
             ["images"] = "",
             ["nics"] = "nic1",
             ["nic_model"] = "virtio-net-pci",
@@ -90,6 +105,13 @@ public sealed class TestGuest
             ["display"] = "none",
             ["ready_pattern"] = System.Text.RegularExpressions.Regex.Escape(ReadyLine),
             ["shell_prompt"] = ShellPrompt,
+            ["virtio_rng"] = "yes",
+            ["username"] = UserName,
+            ["password"] = Password,
+            ["shell_client"] = "serial",
+            ["shell_port"] = "22",
+            ["redirs"] = "remote_shell",
+            ["guest_port_remote_shell"] = "22",
         };
         return p;
     }

@@ -60,6 +60,10 @@ public sealed class NewVirtVmCommand : VirtCmdlet
     [Parameter(ParameterSetName = TestGuestSet, Mandatory = true)]
     public SwitchParameter TestGuest { get; set; }
 
+    /// <summary>With -TestGuest: the serial console asks for a login (user root) instead of giving a shell.</summary>
+    [Parameter(ParameterSetName = TestGuestSet)]
+    public SwitchParameter LoginPrompt { get; set; }
+
     /// <summary>Further params (name = value) added to or replacing the generated ones.</summary>
     [Parameter(ParameterSetName = AdHocSet)]
     [Parameter(ParameterSetName = TestGuestSet)]
@@ -79,7 +83,7 @@ public sealed class NewVirtVmCommand : VirtCmdlet
             case TestGuestSet:
                 try
                 {
-                    testParams = Core.Vm.TestGuest.Locate().CreateParams(Name, MemoryMB, Cpu);
+                    testParams = Core.Vm.TestGuest.Locate().CreateParams(Name, MemoryMB, Cpu, LoginPrompt.IsPresent);
                 }
                 catch (FileNotFoundException ex)
                 {

@@ -15,7 +15,7 @@ public sealed class GuestCollection { }
 internal sealed class GuestVm : IAsyncDisposable
 {
     public static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(90);
-    private readonly List<SerialConsole> _consoles = new();
+    private readonly List<SerialSession> _consoles = new();
 
     private GuestVm(VirtualMachine vm, TestGuest guest)
     {
@@ -51,21 +51,20 @@ internal sealed class GuestVm : IAsyncDisposable
     }
 
     /// <summary>Opens the serial console and waits for the shell prompt.</summary>
-    public async Task<SerialConsole> ConsoleAsync()
+    public async Task<SerialSession> ConsoleAsync()
     {
-        var console = await SerialConsole.ConnectAsync(Vm, TimeSpan.FromSeconds(10));
+        var console = await SerialSession.ConnectAsync(Vm, new Regex(Guest.ShellPrompt), TimeSpan.FromSeconds(10));
         _consoles.Add(console);
         // The ready line may have been printed before we connected: ask for a fresh prompt.
-        await console.SendLineAsync("");
-        await console.ReadUntilAsync(new Regex(Guest.ShellPrompt), TimeSpan.FromSeconds(30));
+        await console.WaitForPromptAsync(TimeSpan.FromSeconds(30));
         return console;
     }
 
-    public async Task<string> RunAsync(SerialConsole console, string command)
+    public async Task<string> RunAsync(SerialSession console, string command)
     {
-        var (status, output) = await console.RunAsync(command, TimeSpan.FromSeconds(30));
-        Assert.True(status == 0, $"'{command}' exited with {status}: {output}");
-        return output.Trim();
+        var r = await console.CmdStatusOutputAsync(command, TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode == 0, $"'{command}' exited with {r.ExitCode}: {r.Output}");
+        return r.Output.Trim();
     }
 
     public static bool ProcessAlive(int pid)

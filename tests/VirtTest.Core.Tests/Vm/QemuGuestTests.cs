@@ -45,13 +45,12 @@ public sealed class QemuGuestTests
         Assert.Contains(g.Vm.Monitor.Events, e => e.Name == "DEVICE_DELETED" && e.GetString("device") == "hotnic");
     }
 
-    private static async Task<string> WaitForGuestAsync(GuestVm g, VirtTest.Core.Session.SerialConsole console, string command, Func<string, bool> done)
+    private static async Task<string> WaitForGuestAsync(GuestVm g, VirtTest.Core.Session.SerialSession console, string command, Func<string, bool> done)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)
         {
-            var (_, output) = await console.RunAsync(command, TimeSpan.FromSeconds(20));
-            output = output.Trim();
+            var output = (await console.CmdOutputAsync(command, TimeSpan.FromSeconds(20))).Trim();
             if (done(output) || DateTime.UtcNow > deadline) return output;
             await Task.Delay(200);
         }

@@ -124,6 +124,8 @@ public sealed class QemuCommandLine
             "-serial", "chardev:serial0");
         Display(paths);
         Kernel();
+        // An entropy source: without one a small guest's first SSH handshake waits for its random pool.
+        if (_p.Get("virtio_rng") == "yes") Add("-device", "virtio-rng-pci,id=rng0");
         Images();
         Nics();
         if (incoming is not null) Add("-incoming", incoming);

@@ -159,8 +159,10 @@ internal sealed class QemuVmDriver : IVmDriver
         bool cleanupRunsElsewhere;
         lock (_gate)
         {
-            if (_stopping || process is null) return;
+            if (_stopping) return;
             cleanupRunsElsewhere = _exitHandled;
+            // Once cleanup has started, _process may already be released: wait for it instead.
+            if (process is null && !cleanupRunsElsewhere) return;
             _exitHandled = true;
             done = _exitDone;
         }
@@ -170,6 +172,7 @@ internal sealed class QemuVmDriver : IVmDriver
             done.Task.Wait(TimeSpan.FromSeconds(15));
             return;
         }
+        if (process is null) return;
         // QEMU ended without us asking: a crash, a kill from outside, or the guest powered off.
         process.WaitForExit(); // flush the stderr reader
         var code = SafeExitCode(process);

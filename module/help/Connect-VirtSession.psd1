@@ -1,0 +1,62 @@
+# Help source for Connect-VirtSession (see module/help/Expand-VirtConfig.psd1 for the format).
+# Examples are run by tests/Module.Meta.Tests.ps1 from the repository root: every VM an
+# example creates must be removed by the example itself.
+@{
+    Synopsis    = 'Opens a logged-in shell session on the guest of a running VM, over its serial console or SSH.'
+
+    Description = @(
+        'Connect-VirtSession logs in to the guest of a running VM and writes the session to the pipeline: a SerialSession for the serial console, an SshSession for SSH. Use the session with Invoke-VirtSessionCommand (commands with exit status and output), Send-VirtSessionInput and Wait-VirtSessionOutput (interactive, expect-style use) and, for SSH sessions, Copy-VirtGuestItem (files). Close it with Disconnect-VirtSession; Remove-VirtVm closes every session of the VM it removes.'
+        'Serial sessions connect to the VM''s console socket and answer the guest''s login: and Password: prompts until its shell prompt (the shell_prompt param) shows; a guest that gives a shell without a login needs no credentials. SSH sessions connect to the host side of the port forward to the guest''s shell_port (22 by default; the test guest''s VMs have one), with password (or ssh_key) authentication. An SSH host key that does not match the known_hosts_file param is a VirtTest.SshHostKey error.'
+        'Until -TimeoutSec (default 30 seconds) runs out, Connect-VirtSession keeps trying while the guest is not ready (SSH server not up yet, console not answering), showing progress. Wait-VirtLogin logs in the same way but waits as long as the VM''s login_timeout param (else 60 seconds) by default: use it right after Start-VirtVm, while the guest still boots. A refused login is not retried: it is a VirtTest.SessionAuthentication error (category AuthenticationError) at once. A deadline that passes is a VirtTest.SessionTimeout error, and a VM that is not running a VirtTest.VmState error. The password is sent to the guest only: it appears in no error message, verbose output or log.'
+    )
+
+    Parameters  = @{
+        Vm         = 'Specifies the running VM whose guest to log in to, as an object from New-VirtVm or Get-VirtVm. Accepts VMs from the pipeline; one session is written per VM.'
+        Transport  = 'Specifies how to reach the guest: Serial (its serial console) or Ssh (SSH through the VM''s port forward). The default comes from the VM''s shell_client param (ssh means Ssh), else Serial.'
+        Credential = 'Specifies the user name and password to log in with, as a PSCredential (or a user name, for which PowerShell asks the password). The default is the VM''s username and password params; for the test guest, root and the password of its manifest (.build/guest/guest.json).'
+        TimeoutSec = 'Specifies how long, in seconds, to keep trying to log in. The default is 30.'
+    }
+
+    Inputs      = @(
+        @{ Type = 'VirtTest.Core.Vm.VirtualMachine'; Description = 'VMs from New-VirtVm or Get-VirtVm.' }
+    )
+
+    Outputs     = @(
+        @{ Type = 'VirtTest.Core.Session.GuestSession'; Description = 'A VirtTest.Core.Session.SerialSession or VirtTest.Core.Session.SshSession, logged in and ready for commands. Its Name says the VM and the transport (for example "vm1 serial" or "vm1 ssh root@127.0.0.1:40022"); IsOpen says whether it can still be used.' }
+    )
+
+    Notes       = @(
+        'A VM''s serial console takes one session at a time: while a serial session to a VM is open, another Connect-VirtSession -Transport Serial to it waits until -TimeoutSec and fails with VirtTest.SessionTimeout. Close the first with Disconnect-VirtSession, or use SSH, which takes any number of sessions and gives every command a channel of its own.'
+    )
+
+    Examples    = @(
+        @{
+            Title   = 'Log in over the serial console and run a command'
+            Code    = @'
+$vm = New-VirtVm -TestGuest -Name con1
+Start-VirtVm $vm -Wait
+$s = Connect-VirtSession -Vm $vm
+Invoke-VirtSessionCommand -Session $s -Command 'uname -a'
+Disconnect-VirtSession $s
+Remove-VirtVm $vm
+'@
+            Remarks = 'Boots the test guest, opens a session on its serial console (the default transport of the test guest), runs uname and closes the session and the VM.'
+        }
+        @{
+            Title   = 'Log in over SSH with explicit credentials'
+            Code    = @'
+$vm = New-VirtVm -TestGuest -Name con2
+Start-VirtVm $vm
+$password = ConvertTo-SecureString $vm.Params['password'] -AsPlainText -Force
+$cred = [pscredential]::new('root', $password)
+$ssh = Connect-VirtSession -Vm $vm -Transport Ssh -Credential $cred -TimeoutSec 60
+$ssh | Format-Table
+(Invoke-VirtSessionCommand $ssh 'id -un').Output
+Remove-VirtVm $vm
+'@
+            Remarks = 'Starts the VM without waiting: Connect-VirtSession retries until the guest''s SSH server answers (-TimeoutSec 60 leaves time for the boot). Remove-VirtVm closes the session together with the VM. The credential is built from the test guest''s password, a published test credential kept in its params; in real tests, get credentials from a secret store.'
+        }
+    )
+
+    RelatedLinks = @('Wait-VirtLogin', 'Invoke-VirtSessionCommand', 'Send-VirtSessionInput', 'Wait-VirtSessionOutput', 'Copy-VirtGuestItem', 'Disconnect-VirtSession', 'New-VirtVm', 'about_VirtTest')
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using VirtTest.Core.Session;
+using VirtTest.Core.Tests.Vm;
+using VirtTest.Core.Vm;
+using Xunit;
+
+namespace VirtTest.Core.Tests.Session;
+
+/// <summary>Serial console sessions and logins against the real test guest.</summary>
+[Collection("Guest")]
+[Trait("Category", "Guest")]
+public sealed class SerialSessionGuestTests
+{
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task CommandsReturnOutputAndExitStatusAndAHungCommandLeavesTheSessionUsable()
+    {
+        await using var g = await GuestVm.BootAsync("ser-cmd");
+        await using var s = await SerialSession.ConnectAsync(g.Vm, new Regex(g.Guest.ShellPrompt), Short);
+        await s.WaitForPromptAsync(Short);
+
+        var ok = await s.CmdStatusOutputAsync("echo one; echo two >&2", Short);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Equal("one\ntwo\n", ok.Output);                // stderr too, in order, no \r, no escapes
+
+        var failed = await s.CmdStatusOutputAsync("ls /no/such/path", Short);
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains("No such file", failed.Output);
+        var error = await Assert.ThrowsAsync<ShellCommandError>(() => s.CmdAsync("exit_with() { return $1; }; exit_with 7", Short));
+        Assert.Equal(7, error.ExitStatus);
+
+        // The echoed command line contains the marker pieces; only the expanded status counts.
+        Assert.Equal("<<VT'", (await s.CmdOutputAsync("printf '%s\\n' \"<<VT'\"", Short)).Trim());
+
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<SessionTimeoutException>(() => s.CmdAsync("sleep 100", TimeSpan.FromSeconds(2)));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "timeout took " + clock.Elapsed);
+        Assert.Equal("still here", (await s.CmdAsync("echo still here", Short)).Trim());
+    }
+
+    [Fact]
+    public async Task CancellingAWaitReturnsPromptly()
+    {
+        await using var g = await GuestVm.BootAsync("ser-cancel");
+        await using var s = await SerialSession.ConnectAsync(g.Vm, new Regex(g.Guest.ShellPrompt), Short);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => s.ReadUntilAsync(new Regex("never-printed"), TimeSpan.FromMinutes(5), cts.Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), "cancel took " + clock.Elapsed);
+    }
+
+    [Fact]
+    public async Task LoginPromptAcceptsTheRightPasswordAndRefusesAWrongOneWithoutLoggingIt()
+    {
+        await using var g = GuestVm.Create("ser-login", p => p["kernel_params"] += " virttest.login=1");
+        await g.Vm.StartAsync();
+        await g.Vm.WaitForConsoleAsync(new Regex("login: $", RegexOptions.Multiline), GuestVm.BootTimeout);
+        var log = Path.Combine(Path.GetTempPath(), $"virttest-serial-{Guid.NewGuid():N}.log");
+        const string wrong = "Wr0ng-Secret-71";
+        try
+        {
+            var options = SessionOptions.FromParams(g.Vm.Params, SessionTransport.Serial, "root", wrong, Short);
+            var refused = await Assert.ThrowsAsync<SessionAuthenticationException>(() =>
+                GuestLogin.WaitForLoginAsync(g.Vm, new SessionOptions
+                {
+                    Transport = SessionTransport.Serial, UserName = "root", Password = wrong, ShellPrompt = new Regex(g.Guest.ShellPrompt),
+                    Timeout = Short, LogPath = log,
+                }));
+            Assert.Equal("root", refused.UserName);
+            Assert.DoesNotContain(wrong, refused.ToString());
+
+            await using var session = await GuestLogin.WaitForLoginAsync(g.Vm, new SessionOptions
+            {
+                Transport = SessionTransport.Serial, UserName = "root", Password = g.Guest.Password, ShellPrompt = new Regex(g.Guest.ShellPrompt),
+                Timeout = Short, LogPath = log,
+            });
+            Assert.Equal("root", (await session.CmdAsync("id -un", Short)).Trim());
+
+            // Neither password reached the session log or the VM's console log (which the guest's echo would fill).
+            foreach (var file in new[] { log, g.Vm.ConsoleLogPath! })
+            {
+                var text = await File.ReadAllTextAsync(file);
+                Assert.Contains("login:", text);
+                Assert.DoesNotContain(wrong, text);
+                Assert.DoesNotContain(g.Guest.Password, text);
+            }
+            Assert.DoesNotContain(wrong, options.ToString());
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
+    [Fact]
+    public async Task ASessionToAVmThatDiesFailsWithATypedErrorQuickly()
+    {
+        await using var g = await GuestVm.BootAsync("ser-dies");
+        await using var s = await SerialSession.ConnectAsync(g.Vm, new Regex(g.Guest.ShellPrompt), Short);
+        await s.WaitForPromptAsync(Short);
+        var running = s.CmdAsync("sleep 60", TimeSpan.FromSeconds(50));
+        await Task.Delay(500);
+        Process.GetProcessById(g.Vm.ProcessId!.Value).Kill();
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<SessionClosedException>(() => running);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "took " + clock.Elapsed);
+        Assert.False(s.IsOpen);
+    }
+}
