@@ -176,6 +176,8 @@ Describe 'Commands and interactive use of a guest session' -Tag 'Guest' {
             $null = Wait-VirtSessionOutput $session '^started-2$' -TimeoutSec 10
             Start-Sleep -Milliseconds 300
             Send-VirtSessionInput $session -Interrupt
+            # Only once the shell is back at its prompt: typed ahead, the line could race the signal.
+            $null = Wait-VirtSessionOutput $session '# $' -LastLine -TimeoutSec 10
             Send-VirtSessionInput $session 'echo "rc=$?"'
             @((Wait-VirtSessionOutput $session '^rc=(\d+)$' -TimeoutSec 10).Groups) | Should -Be @('130')
         }
