@@ -16,7 +16,8 @@ string Opt(string name, string fallback)
     return i >= 0 && i + 1 < argList.Count ? argList[i + 1] : fallback;
 }
 
-switch (argList.FirstOrDefault())
+// Options alone (e.g. only --reference from build.ps1) mean the default benchmark set.
+switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringComparison.Ordinal) ? first : null)
 {
     case "config-run":
         return ConfigRun(argList[1], argList.Contains("--defaults"));

@@ -43,7 +43,7 @@ internal sealed partial class Expander
 
     /// <summary>
     /// The parameters of a tree, lazily; every enumeration starts afresh with an expander of its own
-    /// (made at the first <see cref="IEnumerator.MoveNext"/>).
+    /// (made at the first <c>MoveNext</c>).
     /// </summary>
     internal sealed class Sequence : IEnumerable<VirtParams>
     {
