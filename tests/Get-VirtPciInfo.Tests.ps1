@@ -8,18 +8,7 @@ BeforeAll {
     Import-Module -Name $modulePath -Force
     $ProgressPreference = 'SilentlyContinue'
 
-    # Runs a shell command in the guest over its serial console; returns exit status and output.
-    function Invoke-GuestCommand([VirtTest.Core.Vm.VirtualMachine] $Vm, [string] $Command, [double] $TimeoutSec = 20) {
-        # A new session each time (the console socket changes with every migration).
-        $session = Connect-VirtSession -Vm $Vm -Transport Serial -TimeoutSec 20
-        try {
-            $r = Invoke-VirtSessionCommand -Session $session -Command $Command -TimeoutSec $TimeoutSec -IgnoreExitCode
-            [pscustomobject]@{ ExitStatus = $r.ExitCode; Output = $r.Output }
-        }
-        finally {
-            Disconnect-VirtSession -Session $session
-        }
-    }
+    . (Join-Path $PSScriptRoot 'Shared/GuestCommand.ps1')
 
     # The number of PCI functions the guest kernel sees.
     function Get-GuestPciCount([VirtTest.Core.Vm.VirtualMachine] $Vm) {

@@ -7,19 +7,7 @@ BeforeAll {
     Import-Module -Name $modulePath -Force
     $ProgressPreference = 'SilentlyContinue'
 
-    # Runs a shell command in the guest over its serial console (a new connection each time:
-    # the socket path changes with every migration); returns exit status and output.
-    function Invoke-GuestCommand([VirtTest.Core.Vm.VirtualMachine] $Vm, [string] $Command, [double] $TimeoutSec = 20) {
-        # A new session each time (the console socket changes with every migration).
-        $session = Connect-VirtSession -Vm $Vm -Transport Serial -TimeoutSec 20
-        try {
-            $r = Invoke-VirtSessionCommand -Session $session -Command $Command -TimeoutSec $TimeoutSec -IgnoreExitCode
-            [pscustomobject]@{ ExitStatus = $r.ExitCode; Output = $r.Output }
-        }
-        finally {
-            Disconnect-VirtSession -Session $session
-        }
-    }
+    . (Join-Path $PSScriptRoot 'Shared/GuestCommand.ps1')
 
     function Test-ProcessAlive([int] $Id) {
         $p = Get-Process -Id $Id -ErrorAction SilentlyContinue
