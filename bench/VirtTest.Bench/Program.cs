@@ -8,7 +8,8 @@ using VirtTest.Core.Config;
 //                                      the Cartesian config benchmark
 //   qemu [--calls N] [--rounds N] [--no-boot]
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
-//   all (default)                      config, then qemu (what build.ps1 -Task Bench runs)
+//   session [--calls N] [--rounds N]   Cmd('true') over serial and SSH, each beside a raw client
+//   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
 {
@@ -26,11 +27,16 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return 0;
     case "qemu":
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
+    case "session":
+        return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")));
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
         Console.WriteLine();
-        return configResult != 0 ? configResult : await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")));
+        if (configResult != 0) return configResult;
+        var qemuResult = await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")));
+        Console.WriteLine();
+        return qemuResult != 0 ? qemuResult : await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")));
     case "config":
         return ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
     default:

@@ -8,7 +8,7 @@ namespace VirtTest.Core.Session;
 
 /// <summary>
 /// A shell on the guest's serial console, through the VM's console socket. Commands are
-/// framed by markers that printf writes, so the echoed command line is never taken for the
+/// framed by markers the shell expands, so the echoed command line is never taken for the
 /// result, and the exit status is the shell's own <c>$?</c>.
 /// </summary>
 public sealed class SerialSession : GuestSession
@@ -125,14 +125,16 @@ public sealed class SerialSession : GuestSession
             var id = Interlocked.Increment(ref _markerCounter).ToString(CultureInfo.InvariantCulture);
             Buffer.Discard();
             // One line (the shell echoes what it reads, so a second line would land in the output).
-            // The markers are written by printf from two pieces, so the echo never contains them.
+            // The markers only exist once the shell expands them ($((id)), %d of $?), so the echo of
+            // the line never contains them; the line is kept short because the serial line
+            // echoes every byte of it.
             var trimmed = command.TrimEnd();
             var separator = trimmed.EndsWith('&') && !trimmed.EndsWith("&&", StringComparison.Ordinal) ? " " : "; ";
-            await SendLineAsync($"printf '%s%s\\n' '<<VT{id}' 'B>>'; {trimmed}{separator}printf '\\n%s%d%s\\n' '<<VT{id}E' $? '>>'", ct).ConfigureAwait(false);
+            await SendLineAsync($"echo VT$(({id}))B;{trimmed}{separator}printf '\\nVT%dE{id}\\n' $?", ct).ConfigureAwait(false);
             try
             {
-                await Buffer.ReadUntilAsync(new Regex($"<<VT{id}B>>\n"), Left(deadline), ct, $"the start of '{command}'").ConfigureAwait(false);
-                var end = await Buffer.ReadUntilAsync(new Regex($"\n?<<VT{id}E(\\d+)>>\n"), Left(deadline), ct, $"the end of '{command}'").ConfigureAwait(false);
+                await Buffer.ReadUntilAsync(new Regex($"VT{id}B\n"), Left(deadline), ct, $"the start of '{command}'").ConfigureAwait(false);
+                var end = await Buffer.ReadUntilAsync(new Regex($"\n?VT(\\d+)E{id}\n"), Left(deadline), ct, $"the end of '{command}'").ConfigureAwait(false);
                 return (int.Parse(end.Groups[0], CultureInfo.InvariantCulture), end.Before);
             }
             catch (SessionTimeoutException)
