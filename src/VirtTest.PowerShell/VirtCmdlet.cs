@@ -109,6 +109,45 @@ public abstract class VirtCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="TryAwait"/> for long work that reports progress: the work runs off the
+    /// pipeline thread, and the pipeline thread (the only one allowed to) shows its latest
+    /// report every 200 ms through <paramref name="describe"/>.
+    /// </summary>
+    protected bool TryAwaitWithProgress<TProgress>(object? target, ProgressRecord record,
+        Func<IProgress<TProgress>, CancellationToken, Task> operation, Action<ProgressRecord, TProgress> describe)
+        where TProgress : class
+    {
+        var reporter = new LatestProgress<TProgress>();
+        var work = Task.Run(() => operation(reporter, CancellationToken));
+        try
+        {
+            while (!work.Wait(200))
+            {
+                if (reporter.Latest is { } latest) describe(record, latest);
+                WriteProgress(record);
+            }
+        }
+        catch (AggregateException)
+        {
+            // The failure is reported by TryAwait below.
+        }
+        finally
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
+        return TryAwait(target, _ => work);
+    }
+
+    /// <summary>Keeps only the newest report (written on pool threads, read on the pipeline thread).</summary>
+    private sealed class LatestProgress<T> : IProgress<T> where T : class
+    {
+        private T? _latest;
+        public T? Latest => Volatile.Read(ref _latest);
+        public void Report(T value) => Volatile.Write(ref _latest, value);
+    }
+
     private void DisposeTokenSource()
     {
         lock (_gate)

@@ -64,47 +64,24 @@ public sealed class CopyVirtGuestItemCommand : VirtCmdlet
         if (!ShouldProcess(ssh.Name, action)) return;
 
         var record = new ProgressRecord(4, upload ? "Copying to the guest" : "Copying from the guest", source);
-        TransferProgress? latest = null;
-        var progress = new SyncProgress(p => latest = p);
-        var work = Task.Run(async () =>
-        {
-            await using var transfer = await SshFileTransfer.OpenAsync(ssh, CancellationToken).ConfigureAwait(false);
-            transfer.VerifyChecksums = !NoVerify.IsPresent;
-            return (upload, Recurse.IsPresent) switch
-            {
-                (true, false) => await transfer.UploadFileAsync(source, destination, progress, CancellationToken).ConfigureAwait(false),
-                (true, true) => await transfer.UploadDirectoryAsync(source, destination, progress, CancellationToken).ConfigureAwait(false),
-                (false, false) => await transfer.DownloadFileAsync(source, destination, progress, CancellationToken).ConfigureAwait(false),
-                (false, true) => await transfer.DownloadDirectoryAsync(source, destination, progress, CancellationToken).ConfigureAwait(false),
-            };
-        });
-        try
-        {
-            // Progress records may only be written from the pipeline thread.
-            while (!work.Wait(200))
-            {
-                if (latest is { } p)
-                {
-                    record.StatusDescription = p.CurrentFile;
-                    record.PercentComplete = (int)Math.Clamp(p.Percent, 0, 100);
-                }
-                WriteProgress(record);
-            }
-        }
-        catch (AggregateException) { /* reported below */ }
-        finally
-        {
-            record.RecordType = ProgressRecordType.Completed;
-            WriteProgress(record);
-        }
         TransferResult? result = null;
-        if (TryAwait(ssh, async _ => result = await work.ConfigureAwait(false))) WriteObject(result);
-    }
-
-    private sealed class SyncProgress : IProgress<TransferProgress>
-    {
-        private readonly Action<TransferProgress> _report;
-        public SyncProgress(Action<TransferProgress> report) => _report = report;
-        public void Report(TransferProgress value) => _report(value);
+        var copied = TryAwaitWithProgress<TransferProgress>(ssh, record, async (progress, ct) =>
+            {
+                await using var transfer = await SshFileTransfer.OpenAsync(ssh, ct).ConfigureAwait(false);
+                transfer.VerifyChecksums = !NoVerify.IsPresent;
+                result = (upload, Recurse.IsPresent) switch
+                {
+                    (true, false) => await transfer.UploadFileAsync(source, destination, progress, ct).ConfigureAwait(false),
+                    (true, true) => await transfer.UploadDirectoryAsync(source, destination, progress, ct).ConfigureAwait(false),
+                    (false, false) => await transfer.DownloadFileAsync(source, destination, progress, ct).ConfigureAwait(false),
+                    (false, true) => await transfer.DownloadDirectoryAsync(source, destination, progress, ct).ConfigureAwait(false),
+                };
+            },
+            (r, p) =>
+            {
+                r.StatusDescription = p.CurrentFile;
+                r.PercentComplete = (int)Math.Clamp(p.Percent, 0, 100);
+            });
+        if (copied) WriteObject(result);
     }
 }

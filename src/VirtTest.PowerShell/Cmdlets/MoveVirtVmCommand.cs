@@ -32,35 +32,14 @@ public sealed class MoveVirtVmCommand : VmCmdlet
     {
         if (!ShouldProcess(vm.Name, $"Live-migrate VM over {Protocol}")) return;
         var record = new ProgressRecord(2, $"Migrating VM {vm.Name}", "starting");
-        // Progress reports arrive on pool threads; only the pipeline thread may write them.
-        var latest = default(MigrationProgress);
         var options = new MigrationOptions { Protocol = Protocol, CopyStorage = CopyStorage.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
-        var task = Task.Run(() => vm.MigrateAsync(options, new SyncProgress(p => latest = p), CancellationToken));
-        try
-        {
-            while (!task.Wait(200))
+        var migrated = TryAwaitWithProgress<MigrationProgress>(vm, record,
+            (progress, ct) => vm.MigrateAsync(options, progress, ct),
+            (r, p) =>
             {
-                if (latest is { } p)
-                {
-                    record.StatusDescription = $"{p.Status}: {p.TransferredBytes / 1048576.0:0.0} MiB sent";
-                    record.PercentComplete = p.Percent;
-                }
-                WriteProgress(record);
-            }
-        }
-        catch (AggregateException) { /* observed below */ }
-        finally
-        {
-            record.RecordType = ProgressRecordType.Completed;
-            WriteProgress(record);
-        }
-        if (TryAwait(vm, _ => task) && PassThru.IsPresent) WriteObject(vm);
-    }
-
-    private sealed class SyncProgress : IProgress<MigrationProgress>
-    {
-        private readonly Action<MigrationProgress> _report;
-        public SyncProgress(Action<MigrationProgress> report) => _report = report;
-        public void Report(MigrationProgress value) => _report(value);
+                r.StatusDescription = $"{p.Status}: {p.TransferredBytes / 1048576.0:0.0} MiB sent";
+                r.PercentComplete = p.Percent;
+            });
+        if (migrated && PassThru.IsPresent) WriteObject(vm);
     }
 }
