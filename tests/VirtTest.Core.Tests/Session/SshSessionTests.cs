@@ -26,7 +26,8 @@ public sealed class SshSessionTests : IClassFixture<SshServerFixture>
         var left = "";
         for (var i = 0; i < 30; i++)
         {
-            left = await s.CmdOutputAsync($"ps -eo args | grep '{psPattern}' || true", T);
+            // -w: "sleep 33" must not match an unrelated "sleep 330" elsewhere on the host.
+            left = await s.CmdOutputAsync($"ps -eo args | grep -w '{psPattern}' || true", T);
             if (left == "") return;
             await Task.Delay(200);
         }
