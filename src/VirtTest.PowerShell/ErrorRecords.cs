@@ -105,6 +105,7 @@ public static class ErrorRecords
             Core.Session.SessionTimeoutException => ("VirtTest.SessionTimeout", ErrorCategory.OperationTimeout),
             Core.Session.SessionClosedException => ("VirtTest.SessionClosed", ErrorCategory.ConnectionError),
             Core.Session.SessionException => ("VirtTest.Session", ErrorCategory.InvalidOperation),
+            ConsoleUnavailableException => ("VirtTest.ConsoleUnavailable", ErrorCategory.ConnectionError),
             VmParamException => ("VirtTest.VmParam", ErrorCategory.InvalidArgument),
             VmStateException => ("VirtTest.VmState", ErrorCategory.InvalidOperation),
             MonitorTimeoutException => ("VirtTest.MonitorTimeout", ErrorCategory.OperationTimeout),

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using VirtTest.Core.Vm;
@@ -14,47 +13,58 @@ namespace VirtTest.Core.Session;
 public sealed class SerialSession : GuestSession
 {
     private static int _markerCounter;
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reader;
     private readonly SemaphoreSlim _commandLock = new(1, 1);
     private StreamWriter? _log;
 
-    private SerialSession(Socket socket, string name, Regex prompt) : base(name, SessionTransport.Serial, prompt)
+    private SerialSession(Stream console, string name, Regex prompt) : base(name, SessionTransport.Serial, prompt)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = console;
         _reader = Task.Run(ReadLoopAsync);
     }
 
     /// <summary>
-    /// Connects to a running VM's serial console. Nothing is sent. An optional
-    /// <c>logPath</c> file receives everything the guest prints while the session is open.
+    /// Connects to a running VM's serial console (however its backend reaches it). Nothing is
+    /// sent. An optional <c>logPath</c> file receives everything the guest prints while the
+    /// session is open.
     /// </summary>
     public static async Task<SerialSession> ConnectAsync(VirtualMachine vm, Regex shellPrompt, TimeSpan timeout, string? logPath = null, CancellationToken ct = default)
     {
-        var path = vm.SerialConsolePath ?? throw new VmStateException(vm.Name, vm.State, "open the serial console of");
-        return await ConnectAsync(path, $"{vm.Name} serial", shellPrompt, timeout, logPath, ct, vm.Name).ConfigureAwait(false);
+        var name = $"{vm.Name} serial";
+        Stream console;
+        try
+        {
+            console = await vm.OpenSerialConsoleAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (ConsoleUnavailableException ex)
+        {
+            throw new SessionClosedException(name, $"Could not connect to {name}: {ex.Message}", ex);
+        }
+        return Create(console, name, shellPrompt, logPath, vm.Name);
     }
 
-    /// <summary>Connects to a serial console socket.</summary>
+    /// <summary>Connects to a serial console exposed as a Unix socket.</summary>
     public static async Task<SerialSession> ConnectAsync(string socketPath, string name, Regex shellPrompt, TimeSpan timeout, string? logPath = null,
         CancellationToken ct = default, string? vmName = null)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        Stream console;
         try
         {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(timeout);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cts.Token).ConfigureAwait(false);
+            console = await UnixSocketConsole.ConnectAsync(socketPath, timeout, ct).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (ConsoleUnavailableException ex)
         {
-            socket.Dispose();
-            throw new SessionClosedException(name, $"Could not connect to {name} at {socketPath}: {ex.Message}", ex);
+            throw new SessionClosedException(name, $"Could not connect to {name}: {ex.Message}", ex);
         }
-        var session = new SerialSession(socket, name, shellPrompt) { VmName = vmName };
+        return Create(console, name, shellPrompt, logPath, vmName);
+    }
+
+    /// <summary>A session over an already open console stream, which the session then owns.</summary>
+    public static SerialSession Create(Stream console, string name, Regex shellPrompt, string? logPath = null, string? vmName = null)
+    {
+        var session = new SerialSession(console, name, shellPrompt) { VmName = vmName };
         if (logPath is not null)
         {
             session._log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false)) { AutoFlush = true };
@@ -180,10 +190,9 @@ public sealed class SerialSession : GuestSession
     protected override async ValueTask CloseAsync()
     {
         _stop.Cancel();
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        _socket.Dispose();
-        try { await _reader.ConfigureAwait(false); } catch { /* the reader ends with the socket */ }
+        // Disposing the stream ends a read that does not observe the token.
         await _stream.DisposeAsync().ConfigureAwait(false);
+        try { await _reader.ConfigureAwait(false); } catch { /* the reader ends with the stream */ }
         lock (_stop)
         {
             _log?.Dispose();

@@ -23,6 +23,13 @@ public interface IVmDriver : IAsyncDisposable
     /// <summary>Where the guest's serial console can be reached while it runs (a Unix socket path), or null.</summary>
     string? SerialConsolePath { get; }
 
+    /// <summary>
+    /// Opens a byte stream to the guest's serial console (a Unix socket for QEMU, the
+    /// hypervisor's console stream for others). The caller owns the stream. Fails with
+    /// <see cref="ConsoleUnavailableException"/> when the console cannot be reached.
+    /// </summary>
+    Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct);
+
     /// <summary>A file that receives everything the guest prints on its serial console, from boot on.</summary>
     string? ConsoleLogPath { get; }
 

@@ -68,6 +68,14 @@ public sealed class VirtualMachine : IAsyncDisposable
     public string? SerialConsolePath => _driver.SerialConsolePath;
     public string? ConsoleLogPath => _driver.ConsoleLogPath;
 
+    /// <summary>Opens a stream to the guest's serial console; the caller owns it (sessions use this).</summary>
+    public Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.SerialConsole);
+        EnsureLive("open the serial console of");
+        return _driver.OpenSerialConsoleAsync(timeout, ct);
+    }
+
     /// <summary>Where the host reaches a guest TCP port (e.g. 22 for SSH), or null when it cannot.</summary>
     public (string Host, int Port)? GetGuestPortEndpoint(int guestPort) =>
         _driver.GuestPortEndpoints.TryGetValue(guestPort, out var endpoint) ? endpoint : null;

@@ -51,6 +51,11 @@ internal sealed class QemuVmDriver : IVmDriver
     public IVmMonitor Monitor => _monitor ?? throw new VmStateException(_name, _state, "use the monitor of");
     public string? SerialConsolePath => _state is VmState.Running or VmState.Paused ? _paths?.SerialSocket : null;
     public string? ConsoleLogPath => _paths?.ConsoleLog;
+
+    public Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct) =>
+        SerialConsolePath is { } path
+            ? UnixSocketConsole.ConnectAsync(path, timeout, ct)
+            : throw new VmStateException(_name, _state, "open the serial console of");
     public IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; private set; } = new Dictionary<int, (string, int)>();
     public int? ProcessId { get { try { return _process is { HasExited: false } p ? p.Id : null; } catch (InvalidOperationException) { return null; } } }
     /// <summary>The argument list of the current (or last) start, for logs and tests.</summary>
