@@ -16,6 +16,8 @@
              (as root; otherwise it prints the apt-get command). Cached between runs.
       Demo   Build and Guest, then boot the test guest, hot-plug a NIC, print the PCI devices
              before and after, and stop the guest.
+      Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
+             Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
       Bench  Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
              memory ratio and, with -ReferenceParser, the speed ratio against the reference.
 
@@ -30,7 +32,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -271,6 +273,8 @@ function Invoke-PesterTests {
     $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Invoke-PesterTests.ps1') -ArgumentList $arguments -Environment @{
         VIRTTEST_MODULE_PATH     = $ModuleOut
         VIRTTEST_FUZZ_ITERATIONS = $FuzzIterations
+        # Test runs whose tests are Pester specs import Pester from here.
+        VIRTTEST_PESTER_PATH     = $PesterManifest
     }
 
     $result = [pscustomobject]@{ Name = 'Pester'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = '' }
@@ -367,6 +371,18 @@ function Invoke-Demo {
     return $code
 }
 
+function Invoke-Examples {
+    Invoke-Build
+    Invoke-Guest
+    $pester = Initialize-Pester
+    Write-Step 'Examples: Invoke-VirtTestRun examples/run/run.cfg'
+    $output = Join-Path $Root ('results/examples-' + (Get-Date -Format 'yyyyMMdd-HHmmss'))
+    return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Invoke-ExampleRun.ps1') -ArgumentList @('-OutputPath', $output) -Environment @{
+        VIRTTEST_MODULE_PATH = $ModuleOut
+        VIRTTEST_PESTER_PATH = $pester
+    }
+}
+
 function Invoke-Bench {
     # Each measurement runs in its own child process (see bench/VirtTest.Bench/Program.cs).
     $project = Join-Path $Root 'bench/VirtTest.Bench'
@@ -390,6 +406,7 @@ try {
         'Guest' { Invoke-Guest }
         'Test' { $exitCode = Invoke-Test }
         'Demo' { $exitCode = Invoke-Demo }
+        'Examples' { $exitCode = Invoke-Examples }
         'Bench' { $exitCode = Invoke-Bench }
     }
 }

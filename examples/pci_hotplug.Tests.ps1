@@ -2,22 +2,39 @@
 # Describe per variant; the device is checked in the monitor (Get-VirtPciInfo) and inside the
 # guest (reference_cmd over the serial console) before, after hot-plug and after removal.
 # No raw monitor text anywhere. Boots the test guest: tagged Guest.
+#
+# Alone (Invoke-Pester) it expands the config and makes its own VMs. Run by Invoke-VirtTestRun
+# (type = pci_hotplug, see examples/run/run.cfg) it gets the test's params, its running VM and
+# a logged-in session, and leaves the VM to the runner.
+param(
+    $Params,
+    $Vm,
+    $Session
+)
 
 BeforeDiscovery {
-    $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
-    Import-Module -Name $modulePath -Force
-    $tests = @(Expand-VirtConfig -Path (Join-Path $PSScriptRoot 'pci_hotplug.cfg'))
+    if ($Params) {
+        $tests = @(, $Params)
+    }
+    else {
+        $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
+        Import-Module -Name $modulePath -Force
+        $tests = @(Expand-VirtConfig -Path (Join-Path $PSScriptRoot 'pci_hotplug.cfg'))
+    }
 }
 
 Describe 'PCI hot-plug of <pci_model>' -Tag 'Guest' -ForEach $tests {
     BeforeAll {
-        $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
-        Import-Module -Name $modulePath -Force
         $params = $_
-        # The test guest's kernel and initrd, with this test's params on top.
-        $vm = New-VirtVm -TestGuest -Name "hotplug-$($params.ShortName)" -Property $params
-        $vm | Start-VirtVm -Wait
-        $session = Wait-VirtLogin -Vm $vm
+        $ownVm = -not $Vm
+        if ($ownVm) {
+            $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
+            Import-Module -Name $modulePath -Force
+            # The test guest's kernel and initrd, with this test's params on top.
+            $vm = New-VirtVm -TestGuest -Name "hotplug-$($params.ShortName)" -Property $params
+            $vm | Start-VirtVm -Wait
+            $session = Wait-VirtLogin -Vm $vm
+        }
 
         function Get-GuestPciList {
             @((Invoke-VirtSessionCommand -Session $session -Command $find_pci_cmd -ErrorAction Stop).Output -split "`n" | Where-Object { $_ })
@@ -32,8 +49,10 @@ Describe 'PCI hot-plug of <pci_model>' -Tag 'Guest' -ForEach $tests {
     }
 
     AfterAll {
-        if ($session) { Disconnect-VirtSession -Session $session }
-        if ($vm) { Remove-VirtVm -Vm $vm }
+        if ($ownVm) {
+            if ($session) { Disconnect-VirtSession -Session $session }
+            if ($vm) { Remove-VirtVm -Vm $vm }
+        }
     }
 
     It 'adds the device, which the monitor lists' {

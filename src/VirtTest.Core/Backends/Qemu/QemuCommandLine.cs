@@ -208,12 +208,8 @@ public sealed class QemuCommandLine
         foreach (var image in _p.Objects("images"))
         {
             var ip = _p.ObjectParams(image);
-            var format = ip.Get("image_format") is { Length: > 0 } f ? f : "qcow2";
-            var name = ip.Get("image_name") ?? throw new VmParamException(_vm, "image_name_" + image, "", "image has no image_name");
-            var file = ip.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
-                : format == "raw" && ip.Get("image_raw_device") == "yes" ? name : name + "." + format;
-            if (!Path.IsPathRooted(file) && ip.Get("images_base_dir") is { Length: > 0 } baseDir) file = Path.Combine(baseDir, file);
-            file = ExistingFile("image_name_" + image, file);
+            var format = ImageFile.Format(ip);
+            var file = ExistingFile("image_name_" + image, ImageFile.PathOf(ip, _vm, image));
             var driveFormat = ip.Get("drive_format") is { Length: > 0 } df ? df : "virtio";
             var device = DriveFormatDevices.TryGetValue(driveFormat, out var mapped) ? mapped : driveFormat;
             if (!_bin.HasDevice(device))

@@ -76,6 +76,8 @@ internal sealed class QemuVmDriver : IVmDriver
         {
             _runtime = RuntimeDirectory.Create(_name);
             _paths = QemuRuntimePaths.In(_runtime.Path);
+            // A caller that keeps console output beyond the VM's life (the test runner) names its own file.
+            if (_params.Get("console_log_file") is { Length: > 0 } consoleLog) _paths = _paths with { ConsoleLog = Path.GetFullPath(consoleLog) };
             var hostPorts = new Dictionary<string, int>();
             var endpoints = new Dictionary<int, (string, int)>();
             foreach (var (redir, guestPort) in QemuCommandLine.Redirections(_params))

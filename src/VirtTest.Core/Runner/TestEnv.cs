@@ -1,0 +1,91 @@
+using VirtTest.Core.Config;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Runner;
+
+/// <summary>
+/// The live objects carried from one test to the next (the seed's <c>env</c>): VMs by name,
+/// with the definition they were started from, and anything a test wants to leave for a later
+/// one. Each worker of a run has its own env, so parallel tests never share a VM.
+/// </summary>
+public sealed class TestEnv : IAsyncDisposable
+{
+    private readonly Dictionary<string, (VirtualMachine Vm, string Definition)> _vms = new(StringComparer.Ordinal);
+
+    public TestEnv(int worker, string imagesDirectory, string consoleDirectory)
+    {
+        Worker = worker;
+        ImagesDirectory = imagesDirectory;
+        ConsoleDirectory = consoleDirectory;
+    }
+
+    /// <summary>Where the console logs of this env's VMs are written (they outlive the VMs, for post-mortems).</summary>
+    public string ConsoleDirectory { get; }
+
+    private int _vmSequence;
+    internal int NextVmSequence() => ++_vmSequence;
+
+    /// <summary>The worker owning this env (1-based).</summary>
+    public int Worker { get; }
+
+    /// <summary>Where this env's images go when the params do not say (<c>images_base_dir</c>).</summary>
+    public string ImagesDirectory { get; }
+
+    /// <summary>Other objects tests keep between them, by name.</summary>
+    public IDictionary<string, object?> Data { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    public IReadOnlyList<VirtualMachine> Vms => _vms.Values.Select(v => v.Vm).ToList();
+
+    public VirtualMachine? GetVm(string name) => _vms.TryGetValue(name, out var v) ? v.Vm : null;
+
+    internal string? DefinitionOf(string name) => _vms.TryGetValue(name, out var v) ? v.Definition : null;
+
+    internal void Register(VirtualMachine vm, string definition) => _vms[vm.Name] = (vm, definition);
+
+    /// <summary>Kills the VM and forgets it.</summary>
+    public async Task KillVmAsync(string name)
+    {
+        if (!_vms.Remove(name, out var entry)) return;
+        await entry.Vm.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the VM (graceful with a deadline, then by force) and forgets it.</summary>
+    public async Task StopVmAsync(string name, TimeSpan gracefulTimeout, CancellationToken ct)
+    {
+        if (!_vms.Remove(name, out var entry)) return;
+        try
+        {
+            await entry.Vm.StopAsync(gracefulTimeout, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await entry.Vm.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Memory (MiB) and CPUs held by the VMs of this env.</summary>
+    public (int MemoryMB, int Cpus) Footprint() =>
+        (_vms.Values.Sum(v => v.Vm.MemoryMB), _vms.Values.Sum(v => v.Vm.Cpu));
+
+    /// <summary>Kills every VM (end of run, timeout, interrupt).</summary>
+    public async Task KillAllAsync()
+    {
+        foreach (var name in _vms.Keys.ToList()) await KillVmAsync(name).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => new(KillAllAsync());
+
+    /// <summary>What a test's VMs need (all of <c>vms</c>), for placing it on the host.</summary>
+    public static (int MemoryMB, int Cpus) Requirement(VirtParams testParams)
+    {
+        int memory = 0, cpus = 0;
+        foreach (var name in VirtualMachine.VmNames(testParams))
+        {
+            var p = testParams.ObjectParams(name);
+            if (!string.Equals(p.Get("start_vm"), "yes", StringComparison.OrdinalIgnoreCase)) continue;
+            memory += int.TryParse(p.Get("mem"), out var m) ? m : VirtualMachine.DefaultMemoryMB;
+            cpus += int.TryParse(p.Get("smp"), out var c) ? c : 1;
+        }
+        return (memory, cpus);
+    }
+}

@@ -1,0 +1,27 @@
+using VirtTest.Core.Config;
+
+namespace VirtTest.Core.Vm;
+
+/// <summary>
+/// Where a VM image lives, from its object params (<c>image_filename</c>, else
+/// <c>image_name</c> + "." + <c>image_format</c>, relative to <c>images_base_dir</c>):
+/// one rule for every backend and for the runner that creates and removes images.
+/// </summary>
+public static class ImageFile
+{
+    public const string DefaultFormat = "qcow2";
+
+    public static string Format(VirtParams imageParams) =>
+        imageParams.Get("image_format") is { Length: > 0 } f ? f : DefaultFormat;
+
+    /// <summary>The image's path; <paramref name="vmName"/> and <paramref name="image"/> only name the param in errors.</summary>
+    public static string PathOf(VirtParams imageParams, string vmName, string image)
+    {
+        var format = Format(imageParams);
+        var name = imageParams.Get("image_name") ?? throw new VmParamException(vmName, "image_name_" + image, "", "image has no image_name");
+        var file = imageParams.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
+            : format == "raw" && imageParams.Get("image_raw_device") == "yes" ? name : name + "." + format;
+        if (!System.IO.Path.IsPathRooted(file) && imageParams.Get("images_base_dir") is { Length: > 0 } baseDir) file = System.IO.Path.Combine(baseDir, file);
+        return file;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Management.Automation;
+using VirtTest.Core.Config;
+using VirtTest.Core.Runner;
+using VirtTest.PowerShell.Internal;
+
+namespace VirtTest.PowerShell.Cmdlets;
+
+/// <summary>
+/// <c>Invoke-VirtTestRun</c>: expands a Cartesian config and runs every test dictionary with
+/// N workers (env pre/post-processing, timeouts, dependencies), writing a results folder
+/// (results.json, junit.xml, report.html) and one result object per finished test.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "VirtTestRun", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
+[OutputType(typeof(TestResult), typeof(RunSummary), typeof(VirtTestRunJob))]
+public sealed class InvokeVirtTestRunCommand : VirtCmdlet
+{
+    private readonly CartesianConfig _config = new();
+    private readonly List<string> _files = new();
+
+    /// <summary>Config files (the matrix); several form one configuration.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Filter lines ("only a..b", "no c"; a bare filter means "only").</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(VariantNameCompleter))]
+    [ValidateNotNull]
+    public string[] Filter { get; set; } = Array.Empty<string>();
+
+    /// <summary>Folders with the test scripts (&lt;type&gt;.ps1 or &lt;type&gt;.Tests.ps1). Default: 'tests' beside the first config file, else its folder.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? TestPath { get; set; }
+
+    /// <summary>Parallel workers; 0 (default) takes what the host's CPUs and memory can hold.</summary>
+    [Parameter]
+    [ValidateRange(0, 256)]
+    public int Jobs { get; set; }
+
+    /// <summary>The results folder. Default: results/&lt;date-time&gt; under the current location.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutputPath { get; set; }
+
+    /// <summary>Timeout of a test whose params have no test_timeout, in seconds (default 1800).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int TimeoutSec { get; set; } = 1800;
+
+    /// <summary>Also write the run's summary at the end.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Run in the background and return a job (Receive-Job for results, Stop-VirtTestRun to interrupt).</summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var path in Path)
+        {
+            foreach (var file in ProviderPaths.ResolveFiles(this, path))
+            {
+                try
+                {
+                    _config.ParseFile(file);
+                    _files.Add(file);
+                }
+                catch (ConfigError error)
+                {
+                    ThrowConfigError(error);
+                }
+            }
+        }
+    }
+
+    protected override void EndProcessingCore()
+    {
+        if (_files.Count == 0) return;
+        List<VirtParams> tests;
+        var filters = new List<string>();
+        try
+        {
+            foreach (var line in Filter)
+            {
+                if (FilterLine.Normalize(line) is not { } filter) continue;
+                _config.AddFilter(filter);
+                filters.Add(filter);
+            }
+            tests = _config.Expand(false, CancellationToken).ToList();
+        }
+        catch (ConfigError error)
+        {
+            ThrowConfigError(error);
+            return;
+        }
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        var testFolders = TestPath is { Length: > 0 }
+            ? TestPath.Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToList()
+            : new List<string> { DefaultTestFolder(_files[0]) };
+        foreach (var folder in testFolders.Where(f => !Directory.Exists(f)))
+        {
+            ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"Test folder '{folder}' does not exist (-TestPath)."),
+                "VirtTest.TestPathNotFound", ErrorCategory.ObjectNotFound, folder));
+        }
+        var output = OutputPath is not null ? GetUnresolvedProviderPathFromPSPath(OutputPath)
+            : System.IO.Path.Combine(here, "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        if (!ShouldProcess($"{tests.Count} test(s) from {string.Join(", ", _files)}", "Run (starting and killing VMs), results in " + output)) return;
+
+        var modulePath = PowerShellTestExecutor.OwnModulePath();
+        var run = new TestRun(new TestRunOptions
+        {
+            Tests = tests,
+            OutputPath = output,
+            Jobs = Jobs,
+            DefaultTimeout = TimeSpan.FromSeconds(TimeoutSec),
+            ExecutorFactory = _ => new PowerShellTestExecutor(testFolders, modulePath),
+            ConfigFiles = _files,
+            Filters = filters,
+            TestPath = string.Join(System.IO.Path.PathSeparator, testFolders),
+        });
+        WriteVerbose($"{tests.Count} test(s), {run.Jobs} worker(s), results in {output}");
+
+        if (AsJob)
+        {
+            var job = new VirtTestRunJob(MyInvocation.Line, "VirtTestRun" + run.Results.Path.GetHashCode(StringComparison.Ordinal).ToString("x8", CultureInfo.InvariantCulture), output);
+            JobRepository.Add(job);
+            job.Start(run, PassThru);
+            WriteObject(job);
+            return;
+        }
+        RunInForeground(run);
+    }
+
+    private static string DefaultTestFolder(string configFile)
+    {
+        var dir = System.IO.Path.GetDirectoryName(configFile)!;
+        var tests = System.IO.Path.Combine(dir, "tests");
+        return Directory.Exists(tests) ? tests : dir;
+    }
+
+    private void RunInForeground(TestRun run)
+    {
+        // The run goes on without the pipeline's token: a Ctrl+C cancels it through ours, and we
+        // still wait for its clean-up (VMs killed, results written) before giving the prompt back.
+        using var cts = new CancellationTokenSource();
+        using var link = CancellationToken.Register(cts.Cancel);
+        var work = Task.Run(() => run.RunAsync(cts.Token));
+        var overall = new ProgressRecord(1, "VirtTest run", "starting") { PercentComplete = 0 };
+        var workerIds = new HashSet<int>();
+        while (!work.IsCompleted)
+        {
+            while (run.Finished.TryRead(out var result)) WriteObject(result);
+            overall.StatusDescription = string.Create(CultureInfo.InvariantCulture, $"{run.Done} of {run.Planned} tests done, {run.Jobs} worker(s)");
+            overall.PercentComplete = run.Planned == 0 ? 100 : Math.Min(100, 100 * run.Done / run.Planned);
+            WriteProgress(overall);
+            foreach (var worker in run.Workers)
+            {
+                var record = new ProgressRecord(1 + worker.Worker, $"worker {worker.Worker}", worker.Test is null ? "idle"
+                    : string.Create(CultureInfo.InvariantCulture, $"{worker.Test} ({(DateTimeOffset.Now - worker.Since!.Value).TotalSeconds:0} s)"))
+                { ParentActivityId = 1 };
+                WriteProgress(record);
+                workerIds.Add(record.ActivityId);
+            }
+            work.Wait(250);
+        }
+        foreach (var id in workerIds) WriteProgress(new ProgressRecord(id, "worker", "done") { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
+        overall.RecordType = ProgressRecordType.Completed;
+        WriteProgress(overall);
+        while (run.Finished.TryRead(out var rest)) WriteObject(rest);
+        RunSummary summary;
+        try
+        {
+            summary = work.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is VirtTest.Core.VirtTestException or IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(ErrorRecords.FromException(ex, run.Results.Path));
+            return;
+        }
+        if (CancellationToken.IsCancellationRequested) throw new PipelineStoppedException();
+        WriteVerbose(summary.ToString());
+        if (PassThru) WriteObject(summary);
+    }
+}
