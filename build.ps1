@@ -303,9 +303,13 @@ function Invoke-PesterTests {
 }
 
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
-# OpenSSH's server for the SSH session tests on loopback.
+# OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report.
 function Initialize-TestPackages {
-    $needed = [ordered]@{ 'openssh-server' = '/usr/sbin/sshd'; 'openssh-sftp-server' = '/usr/lib/openssh/sftp-server' }
+    $needed = [ordered]@{
+        'openssh-server'      = '/usr/sbin/sshd'
+        'openssh-sftp-server' = '/usr/lib/openssh/sftp-server'
+        'chromium'            = '/usr/bin/chromium'
+    }
     $missing = @($needed.Keys | Where-Object { -not (Test-Path -LiteralPath $needed[$_]) })
     if ($missing.Count -eq 0) { return }
     $aptArguments = @('install', '-y', '--no-install-recommends') + $missing

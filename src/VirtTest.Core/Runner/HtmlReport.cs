@@ -32,7 +32,7 @@ public static class HtmlReport
           .Append(".meta{color:#555;margin-bottom:12px}.bar{display:flex;height:28px;border-radius:4px;overflow:hidden;margin:12px 0;background:#eee}")
           .Append(".bar div{color:#fff;font-weight:bold;text-align:center;line-height:28px;white-space:nowrap;overflow:hidden}")
           .Append("table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top}")
-          .Append("th{cursor:pointer;background:#f3f4f6;user-select:none}th:after{content:' \\2195';color:#999}")
+          .Append("th{cursor:pointer;background:#f3f4f6;user-select:none;white-space:nowrap}th:after{content:' \\2195';color:#999}")
           .Append(".status{font-weight:bold;color:#fff;border-radius:3px;padding:2px 6px}.reason{max-width:60ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}")
           .Append("img.shot{max-width:240px;max-height:180px;border:1px solid #ccc;margin:2px}.num{text-align:right}")
           .Append("\n</style></head><body>\n");

@@ -77,7 +77,8 @@ public sealed class TestQueue
             if (blocked) continue;
             var need = TestEnv.Requirement(test);
             var fits = othersHold.MemoryMB + need.MemoryMB <= _capacity.MemoryMB && othersHold.Cpus + need.Cpus <= _capacity.Cpus;
-            // A test bigger than the host still runs, alone, rather than never.
+            // A test bigger than the host still runs, alone, rather than never; VMs that idle
+            // workers keep do not block it then (they would wait for each other forever).
             if (!fits && _running.Count > 0) continue;
             _pending.Remove(node);
             _running.Add(index);

@@ -168,7 +168,8 @@ public sealed class TestRun
         var screendumps = RegularScreendumps.Start(context, screenshots);
         try
         {
-            var body = RunBodyAsync(processor, context, executor, testCts.Token);
+            // On the thread pool: a body that blocks its thread must not block the timeout.
+            var body = Task.Run(() => RunBodyAsync(processor, context, executor, testCts.Token), CancellationToken.None);
             var cancelled = Task.Delay(Timeout.Infinite, testCts.Token);
             if (await Task.WhenAny(body, cancelled).ConfigureAwait(false) == cancelled && !body.IsCompleted)
             {
