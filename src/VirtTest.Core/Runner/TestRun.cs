@@ -181,6 +181,9 @@ public sealed class TestRun
                 abandoned = await Task.WhenAny(body, Task.Delay(_options.AbandonAfter)).ConfigureAwait(false) != body;
                 if (abandoned) log.Write("the test body did not end after cancellation; abandoning its executor", "ERROR");
             }
+            // A VM that died makes a failure the environment's: ask each VM, its process may
+            // have just gone.
+            if (body.IsFaulted) await RefreshStatesAsync(env).ConfigureAwait(false);
             (status, reason) = body.IsCompleted ? Classify(body, env) : (TestStatus.Error, "");
             if (runCt.IsCancellationRequested) (status, reason) = (TestStatus.Cancel, "interrupted by the user");
             else if (testCts.IsCancellationRequested && status != TestStatus.Pass)
@@ -234,6 +237,19 @@ public sealed class TestRun
         }
         context.Log.Write("running the test body");
         await executor.ExecuteAsync(context, ct).ConfigureAwait(false);
+    }
+
+    private static async Task RefreshStatesAsync(TestEnv env)
+    {
+        foreach (var vm in env.Vms)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await vm.RefreshStateAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is VirtTestException or OperationCanceledException or IOException) { /* the state says what is known */ }
+        }
     }
 
     private static async Task CloseSessionAsync(TestContext context)

@@ -151,21 +151,34 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
         var work = Task.Run(() => run.RunAsync(cts.Token));
         var overall = new ProgressRecord(1, "VirtTest run", "starting") { PercentComplete = 0 };
         var workerIds = new HashSet<int>();
-        while (!work.IsCompleted)
+        try
         {
-            while (run.Finished.TryRead(out var result)) WriteObject(result);
-            overall.StatusDescription = string.Create(CultureInfo.InvariantCulture, $"{run.Done} of {run.Planned} tests done, {run.Jobs} worker(s)");
-            overall.PercentComplete = run.Planned == 0 ? 100 : Math.Min(100, 100 * run.Done / run.Planned);
-            WriteProgress(overall);
-            foreach (var worker in run.Workers)
+            while (!work.IsCompleted)
             {
-                var record = new ProgressRecord(1 + worker.Worker, $"worker {worker.Worker}", worker.Test is null ? "idle"
-                    : string.Create(CultureInfo.InvariantCulture, $"{worker.Test} ({(DateTimeOffset.Now - worker.Since!.Value).TotalSeconds:0} s)"))
-                { ParentActivityId = 1 };
-                WriteProgress(record);
-                workerIds.Add(record.ActivityId);
+                while (run.Finished.TryRead(out var result)) WriteObject(result);
+                overall.StatusDescription = string.Create(CultureInfo.InvariantCulture, $"{run.Done} of {run.Planned} tests done, {run.Jobs} worker(s)");
+                overall.PercentComplete = run.Planned == 0 ? 100 : Math.Min(100, 100 * run.Done / run.Planned);
+                WriteProgress(overall);
+                foreach (var worker in run.Workers)
+                {
+                    var record = new ProgressRecord(1 + worker.Worker, $"worker {worker.Worker}", worker.Test is null ? "idle"
+                        : string.Create(CultureInfo.InvariantCulture, $"{worker.Test} ({(DateTimeOffset.Now - worker.Since!.Value).TotalSeconds:0} s)"))
+                    { ParentActivityId = 1 };
+                    WriteProgress(record);
+                    workerIds.Add(record.ActivityId);
+                }
+                work.Wait(250);
             }
-            work.Wait(250);
+        }
+        finally
+        {
+            // Also when the pipeline is being stopped (WriteObject/WriteProgress throw then):
+            // the run must end, with its VMs killed and its results written, before we return.
+            if (!work.IsCompleted)
+            {
+                cts.Cancel();
+                try { work.Wait(); } catch (AggregateException) { /* reported below when not stopping */ }
+            }
         }
         foreach (var id in workerIds) WriteProgress(new ProgressRecord(id, "worker", "done") { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
         overall.RecordType = ProgressRecordType.Completed;
