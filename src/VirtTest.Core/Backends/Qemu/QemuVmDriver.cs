@@ -25,6 +25,11 @@ internal sealed class QemuVmDriver : IVmDriver
     private readonly VirtParams _params;
     private readonly QemuBinary _binary;
     private readonly StringBuilder _stderr = new();
+    // MACs for NICs whose params name none, from the host-wide pool so parallel VMs never
+    // share one; kept across restarts, handed to the destination of a migration, released on dispose.
+    private static readonly Lazy<Resources.MacAddressPool> MacPool = new(() => new Resources.MacAddressPool());
+    private Dictionary<string, string> _nicMacs = new(StringComparer.Ordinal);
+    private bool _ownsMacs = true;
     private RuntimeDirectory? _runtime;
     private Process? _process;
     private QmpClient? _qmp;
@@ -88,7 +93,7 @@ internal sealed class QemuVmDriver : IVmDriver
                 endpoints[guestPort] = ("127.0.0.1", reservation.Port);
             }
             GuestPortEndpoints = endpoints;
-            Arguments = QemuCommandLine.Build(_name, _params, _binary, _paths, incoming, hostPorts);
+            Arguments = QemuCommandLine.Build(_name, ParamsWithMacs(), _binary, _paths, incoming, hostPorts);
             var psi = new ProcessStartInfo(_binary.Path)
             {
                 UseShellExecute = false,
@@ -331,6 +336,9 @@ internal sealed class QemuVmDriver : IVmDriver
         var source = RequireQmp("migrate");
         var wasRunning = _state == VmState.Running;
         var destination = new QemuVmDriver(_name, _params, _binary, Capabilities);
+        // The guest keeps its MACs; the destination owns them only once the migration succeeded.
+        destination._nicMacs = new Dictionary<string, string>(_nicMacs, StringComparer.Ordinal);
+        destination._ownsMacs = false;
         try
         {
             await destination.StartCoreAsync(paused: true, incoming: "defer", ct).ConfigureAwait(false);
@@ -384,6 +392,8 @@ internal sealed class QemuVmDriver : IVmDriver
             throw;
         }
         await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        lock (_gate) _ownsMacs = false;
+        lock (destination._gate) destination._ownsMacs = true;
         return destination;
     }
 
@@ -399,5 +409,28 @@ internal sealed class QemuVmDriver : IVmDriver
     public async ValueTask DisposeAsync()
     {
         await KillAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_ownsMacs) foreach (var mac in _nicMacs.Values) MacPool.Value.Release(mac);
+            _nicMacs.Clear();
+        }
+    }
+
+    private VirtParams ParamsWithMacs()
+    {
+        lock (_gate)
+        {
+            if (_nicMacs.Count == 0 && _ownsMacs)
+            {
+                foreach (var nic in _params.Objects("nics"))
+                {
+                    if (_params.ObjectParams(nic).Get("mac") is not { Length: > 0 }) _nicMacs[nic] = MacPool.Value.Allocate();
+                }
+            }
+            if (_nicMacs.Count == 0) return _params;
+            var withMacs = _params.Clone();
+            foreach (var (nic, mac) in _nicMacs) withMacs["mac_" + nic] = mac;
+            return withMacs;
+        }
     }
 }
