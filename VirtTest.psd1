@@ -36,6 +36,7 @@
         'Start-VirtVm'
         'Stop-VirtVm'
         'Suspend-VirtVm'
+        'Test-VirtCapability'
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'
