@@ -51,9 +51,11 @@ public static class CapabilityTable
     }
 
     /// <summary>The table in Markdown (rows: capabilities; columns: backends), ending in a newline.</summary>
-    public static string ToMarkdown()
+    public static string ToMarkdown() => ToMarkdown(Columns());
+
+    /// <summary>The table for given columns.</summary>
+    public static string ToMarkdown(IReadOnlyList<(string Header, VmCapability Capabilities)> columns)
     {
-        var columns = Columns();
         var sb = new StringBuilder();
         sb.Append("| Capability | Operation |");
         foreach (var (header, _) in columns) sb.Append(' ').Append(header).Append(" |");
