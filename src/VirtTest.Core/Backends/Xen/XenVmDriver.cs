@@ -20,6 +20,8 @@ internal sealed class XenVmDriver : IVmDriver
     private readonly string _hostPciSysfs;
     private RuntimeDirectory? _runtime;
     private XenMonitor? _monitor;
+    private ConsoleTee? _console;
+    private string? _consoleLogPath;
     private volatile VmState _state = VmState.Created;
     private string? _deathReason;
     /// <summary>A domain exists (or may exist) under <see cref="DomainName"/> that this driver owns.</summary>
@@ -44,6 +46,8 @@ internal sealed class XenVmDriver : IVmDriver
         _runtime = source._runtime;
         _ownsDomain = true;
         _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
+        _consoleLogPath = source._consoleLogPath;
+        if (_consoleLogPath is not null) _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
         _state = state;
     }
 
@@ -57,8 +61,8 @@ internal sealed class XenVmDriver : IVmDriver
     public string? DeathReason => _deathReason;
     public IVmMonitor Monitor => _monitor ?? throw new VmStateException(_name, _state, "use the monitor of");
     public string? SerialConsolePath => null;
-    /// <summary>xl keeps no per-domain console log the framework can name; the console is a stream only.</summary>
-    public string? ConsoleLogPath => null;
+    /// <summary>Everything the guest printed on its console since the domain was created (in the runtime directory).</summary>
+    public string? ConsoleLogPath => _consoleLogPath;
     public IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; } = new Dictionary<int, (string, int)>();
     public int? ProcessId => null;
 
@@ -70,11 +74,13 @@ internal sealed class XenVmDriver : IVmDriver
 
     public Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct)
     {
-        if (_state is not (VmState.Running or VmState.Paused)) throw new VmStateException(_name, _state, "open the serial console of");
-        // HVM: the emulated serial port (serial = [ "pty" ]); PV: the PV console.
-        var stream = _xl.Runner.Open(new[] { "console", "-t", _type == XenGuestType.Hvm ? "serial" : "pv", DomainName });
-        return Task.FromResult(stream);
+        if (_state is not (VmState.Running or VmState.Paused) || _console is not { } console)
+            throw new VmStateException(_name, _state, "open the serial console of");
+        return Task.FromResult(console.Subscribe());
     }
+
+    /// <summary>HVM: the emulated serial port (serial = [ "pty" ]); PV: the PV console.</summary>
+    private string[] ConsoleCommand() => new[] { "console", "-t", _type == XenGuestType.Hvm ? "serial" : "pv", DomainName };
 
     public async Task StartAsync(bool paused, CancellationToken ct)
     {
@@ -91,6 +97,9 @@ internal sealed class XenVmDriver : IVmDriver
             _ownsDomain = true;
             await _xl.RunAsync(new[] { "create", ConfigPath, "-p" }, ct, CreateTimeout).ConfigureAwait(false);
             _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
+            // One xl console for the domain's life, attached before the guest runs: the log misses nothing.
+            _consoleLogPath = _runtime.File("console.log");
+            _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
             if (!paused)
             {
                 await _xl.RunAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
@@ -113,7 +122,7 @@ internal sealed class XenVmDriver : IVmDriver
     {
         if (!_ownsDomain || _state is VmState.Dead or VmState.Stopped or VmState.Created)
         {
-            Release();
+            await ReleaseAsync().ConfigureAwait(false);
             return;
         }
         var gone = false;
@@ -149,13 +158,16 @@ internal sealed class XenVmDriver : IVmDriver
         finally
         {
             if (_state != VmState.Dead) _state = _state == VmState.Created ? VmState.Created : VmState.Stopped;
-            Release();
+            await ReleaseAsync().ConfigureAwait(false);
         }
     }
 
-    private void Release()
+    private async Task ReleaseAsync()
     {
         _monitor = null;
+        var console = _console;
+        _console = null;
+        if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
         var runtime = _runtime;
         _runtime = null;
         runtime?.Dispose();
@@ -222,6 +234,10 @@ internal sealed class XenVmDriver : IVmDriver
         args.Add("localhost");
         await _xl.RunAsync(args, ct, options.Timeout).ConfigureAwait(false);
         progress?.Report(new MigrationProgress("completed", 0, 0, 0));
+        // The source domain (and its console) are gone; the destination attaches a new console to the same log.
+        var console = _console;
+        _console = null;
+        if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
         var destination = new XenVmDriver(this, wasPaused ? VmState.Paused : VmState.Running);
         // The domain and the runtime directory now belong to the destination.
         _ownsDomain = false;

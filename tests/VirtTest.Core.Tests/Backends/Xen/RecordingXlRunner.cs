@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using VirtTest.Core.Backends.Xen;
 
 namespace VirtTest.Core.Tests.Backends.Xen;
@@ -30,8 +31,10 @@ internal sealed class RecordingXlRunner : IXlRunner
     public IReadOnlyList<string[]> Calls { get { lock (_gate) return _calls.ToList(); } }
     public IReadOnlyList<string> OpenedCommands { get { lock (_gate) return _opened.Select(c => string.Join(' ', c)).ToList(); } }
 
-    /// <summary>What an opened stream yields when read.</summary>
-    public string ConsoleOutput { get; set; } = "";
+    private readonly List<FakeConsoleStream> _streams = new();
+
+    /// <summary>The streams handed out by <see cref="Open"/>, in order.</summary>
+    public IReadOnlyList<FakeConsoleStream> Streams { get { lock (_gate) return _streams.ToList(); } }
 
     public Task<XlResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct)
     {
@@ -46,7 +49,61 @@ internal sealed class RecordingXlRunner : IXlRunner
 
     public Stream Open(IReadOnlyList<string> arguments)
     {
-        lock (_gate) _opened.Add(arguments.ToArray());
-        return new MemoryStream(Encoding.UTF8.GetBytes(ConsoleOutput));
+        var stream = new FakeConsoleStream();
+        lock (_gate)
+        {
+            _opened.Add(arguments.ToArray());
+            _streams.Add(stream);
+        }
+        return stream;
+    }
+}
+
+/// <summary>An xl console stand-in: the test feeds what the "guest" prints; what is written to it is recorded.</summary>
+internal sealed class FakeConsoleStream : Stream
+{
+    private readonly Channel<byte[]> _output = Channel.CreateUnbounded<byte[]>();
+    private readonly StringBuilder _written = new();
+    private byte[] _pending = Array.Empty<byte>();
+    private int _offset;
+
+    public void Feed(string text) => _output.Writer.TryWrite(Encoding.UTF8.GetBytes(text));
+    public void End() => _output.Writer.TryComplete();
+    public string Written { get { lock (_written) return _written.ToString(); } }
+    public bool IsDisposed { get; private set; }
+
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_offset >= _pending.Length)
+        {
+            if (!await _output.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false) || !_output.Reader.TryRead(out var next)) return 0;
+            (_pending, _offset) = (next, 0);
+        }
+        var n = Math.Min(buffer.Length, _pending.Length - _offset);
+        _pending.AsMemory(_offset, n).CopyTo(buffer);
+        _offset += n;
+        return n;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        lock (_written) _written.Append(Encoding.UTF8.GetString(buffer, offset, count));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        IsDisposed = true;
+        End();
+        base.Dispose(disposing);
     }
 }

@@ -173,21 +173,50 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
     }
 
     [Fact]
-    public async Task ConsoleIsXlConsoleOfTheRightType()
+    public async Task OneXlConsoleOfTheRightTypeIsAttachedBeforeUnpauseAndFeedsLogAndSessions()
     {
-        _xl.ConsoleOutput = "login: ";
         var hvm = Driver();
+        var order = new List<string>();
+        _xl.On("unpause", _ => { order.Add("unpause after " + _xl.OpenedCommands.Count + " console(s)"); return RecordingXlRunner.Ok(); });
         await hvm.StartAsync(false, default);
-        await using (var s = await hvm.OpenSerialConsoleAsync(TimeSpan.FromSeconds(1), default))
+        Assert.Equal(new[] { "unpause after 1 console(s)" }, order);
+        var console = _xl.Streams.Single();
+        console.Feed("SeaBIOS\nLinux booting\n");
+        var vmLog = await WaitForLogAsync(hvm.ConsoleLogPath!, "Linux booting");
+        Assert.StartsWith("SeaBIOS\n", vmLog);
+
+        await using (var session = await hvm.OpenSerialConsoleAsync(TimeSpan.FromSeconds(1), default))
         {
-            Assert.Equal("login: ", await new StreamReader(s).ReadToEndAsync());
+            console.Feed("login: ");
+            var buffer = new byte[64];
+            var n = await session.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal("login: ", System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+            await session.WriteAsync("root\n"u8.ToArray());
+            Assert.Equal("root\n", console.Written);
         }
+        Assert.False(console.IsDisposed); // a session's end leaves the console attached
+
         var pv = Driver(("xen_guest_type", "pv"), ("kernel", _sysfs.Write("vmlinuz", "k")));
         await pv.StartAsync(false, default);
-        (await pv.OpenSerialConsoleAsync(TimeSpan.FromSeconds(1), default)).Dispose();
         Assert.Equal(new[] { $"console -t serial {hvm.DomainName}", $"console -t pv {pv.DomainName}" }, _xl.OpenedCommands);
+        var log = hvm.ConsoleLogPath!;
         await hvm.KillAsync();
         await pv.KillAsync();
+        Assert.True(console.IsDisposed);
+        Assert.False(File.Exists(log));
+        await Assert.ThrowsAsync<VmStateException>(() => hvm.OpenSerialConsoleAsync(TimeSpan.FromSeconds(1), default));
+    }
+
+    private static async Task<string> WaitForLogAsync(string path, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var content = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+            if (content.Contains(text, StringComparison.Ordinal)) return content;
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"'{text}' not in console log; it has: {content}");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
@@ -212,6 +241,9 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         Assert.Equal("completed", progress[^1].Status);
         Assert.Equal(d.DomainName, dest.DomainName);
         Assert.Equal(VmState.Running, dest.State);
+        Assert.Equal(2, _xl.Streams.Count); // the destination attached a console of its own
+        Assert.True(_xl.Streams[0].IsDisposed);
+        Assert.Equal(d.ConsoleLogPath, dest.ConsoleLogPath);
         var count = _xl.Commands.Count;
         await d.DisposeAsync();
         Assert.Equal(count, _xl.Commands.Count); // the source's disposal leaves the migrated domain alone
