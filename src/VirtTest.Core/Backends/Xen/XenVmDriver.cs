@@ -125,24 +125,32 @@ internal sealed class XenVmDriver : IVmDriver
             await ReleaseAsync().ConfigureAwait(false);
             return;
         }
-        var gone = false;
-        if (gracefulTimeout > TimeSpan.Zero)
+        try
         {
-            try
-            {
-                if (_state == VmState.Paused) await _xl.RunOnDomainAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
-                // -w: wait until the domain is gone; -F (HVM): ACPI power button when the guest has no PV drivers.
-                var args = _type == XenGuestType.Hvm ? new[] { "shutdown", "-w", "-F", DomainName } : new[] { "shutdown", "-w", DomainName };
-                var result = await _xl.Runner.RunAsync(args, gracefulTimeout, ct).ConfigureAwait(false);
-                gone = result.ExitCode == 0 || XlToolstack.IsNoSuchDomain(result.Stderr);
-            }
-            catch (XenToolstackException ex) when (ex is not XenToolstackNotFoundException)
-            {
-                // The guest ignored the request within the timeout: destroy below.
-            }
+            if (gracefulTimeout > TimeSpan.Zero && await ShutDownAsync(gracefulTimeout, ct).ConfigureAwait(false)) _ownsDomain = false;
         }
-        if (gone) _ownsDomain = false;
-        await KillAsync().ConfigureAwait(false);
+        finally
+        {
+            // Whatever happened (timeout, xl error, Ctrl+C), a domain that is still there is destroyed.
+            await KillAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Asks the guest to power off and waits for the domain to go; false when it did not within the timeout.</summary>
+    private async Task<bool> ShutDownAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            if (_state == VmState.Paused) await _xl.RunOnDomainAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
+            // -w: wait until the domain is gone; -F (HVM): ACPI power button when the guest has no PV drivers.
+            var args = _type == XenGuestType.Hvm ? new[] { "shutdown", "-w", "-F", DomainName } : new[] { "shutdown", "-w", DomainName };
+            var result = await _xl.Runner.RunAsync(args, timeout, ct).ConfigureAwait(false);
+            return result.ExitCode == 0 || XlToolstack.IsNoSuchDomain(result.Stderr);
+        }
+        catch (XenToolstackException ex) when (ex is not XenToolstackNotFoundException)
+        {
+            return false; // the guest ignored the request within the timeout (xl was killed), or xl refused it
+        }
     }
 
     public async Task KillAsync()

@@ -95,6 +95,17 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
     }
 
     [Fact]
+    public async Task StopCancelledDuringShutdownStillDestroysTheDomain()
+    {
+        _xl.On("shutdown", _ => throw new OperationCanceledException());
+        var d = Driver();
+        await d.StartAsync(false, default);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => d.StopAsync(TimeSpan.FromSeconds(30), default));
+        Assert.Equal($"destroy {d.DomainName}", _xl.Commands[^1]);
+        Assert.Equal(VmState.Stopped, d.State);
+    }
+
+    [Fact]
     public async Task PauseResumeAndStateFromXlList()
     {
         var d = Driver();
