@@ -95,7 +95,8 @@ internal sealed class XenVmDriver : IVmDriver
             RuntimeDirectory.MakePrivate(ConfigPath);
             // Created paused, like QEMU's -S: the framework is ready before the guest runs.
             _ownsDomain = true;
-            await _xl.RunAsync(new[] { "create", ConfigPath, "-p" }, ct, CreateTimeout).ConfigureAwait(false);
+            // -f rather than the positional file: xl reads a first argument with '=' in it as a setting.
+            await _xl.RunAsync(new[] { "create", "-p", "-f", ConfigPath }, ct, CreateTimeout).ConfigureAwait(false);
             _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
             // One xl console for the domain's life, attached before the guest runs: the log misses nothing.
             _consoleLogPath = _runtime.File("console.log");

@@ -29,13 +29,13 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
     public async Task StartCreatesThePausedDomainFromItsConfigFileThenUnpausesIt()
     {
         string? configSeen = null;
-        _xl.On("create", args => { configSeen = File.ReadAllText(args[1]); return RecordingXlRunner.Ok(); });
+        _xl.On("create", args => { configSeen = File.ReadAllText(args[^1]); return RecordingXlRunner.Ok(); });
         var d = Driver(("mem", "768"));
         Assert.Matches("^vt-vm1-[0-9a-f]{8}$", d.DomainName);
         await d.StartAsync(paused: false, default);
         Assert.Equal(VmState.Running, d.State);
         var cfg = d.ConfigPath!;
-        Assert.Equal(new[] { $"create {cfg} -p", $"unpause {d.DomainName}" }, _xl.Commands);
+        Assert.Equal(new[] { $"create -p -f {cfg}", $"unpause {d.DomainName}" }, _xl.Commands);
         Assert.True(Path.IsPathRooted(cfg)); // xl(1): the config file has to be an absolute path
         Assert.Contains($"name = \"{d.DomainName}\"\n", configSeen);
         Assert.Contains("memory = 768\n", configSeen);
@@ -67,7 +67,7 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         Assert.Equal("create", ex.Command[0]);
         Assert.Contains("cannot init xl context", ex.Stderr);
         Assert.Contains("cannot init xl context", ex.Message);
-        Assert.Contains("'xl create ", ex.Message);
+        Assert.Contains("'xl create -p -f ", ex.Message);
         Assert.False(Directory.Exists(Path.GetDirectoryName(d.ConfigPath!)));
         Assert.NotEqual(VmState.Running, d.State);
     }

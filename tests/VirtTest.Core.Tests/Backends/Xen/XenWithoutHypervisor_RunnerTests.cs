@@ -48,12 +48,12 @@ public sealed class XenWithoutHypervisor_RunnerTests : IDisposable
     [Fact]
     public async Task FailingXlIsATypedErrorWithItsCommandAndStderr()
     {
-        var xl = Script("xl", "echo \"libxl: error: cannot $1 $2\" >&2\nexit 3");
+        var xl = Script("xl", "echo \"libxl: error: cannot $1 $4\" >&2\nexit 3");
         var backend = new XenBackend(new XlProcessRunner(xl));
         var driver = (XenVmDriver)backend.CreateDriver("vm1", new VirtParams(new Dictionary<string, string> { ["vm_type"] = "xen" }));
         var ex = await Assert.ThrowsAsync<XenToolstackException>(() => driver.StartAsync(false, default));
         Assert.Equal(3, ex.ExitCode);
-        Assert.Equal(new[] { "create", driver.ConfigPath!, "-p" }, ex.Command);
+        Assert.Equal(new[] { "create", "-p", "-f", driver.ConfigPath! }, ex.Command);
         Assert.Contains($"libxl: error: cannot create {driver.ConfigPath}", ex.Stderr);
         Assert.Contains("failed with exit code 3", ex.Message);
     }
