@@ -44,6 +44,7 @@ Describe 'Test-VirtCapability -Params (no VM, no Xen host)' {
         $answers.Count | Should -Be 2
         $answers | Should -Be @($false, $true)
         $answers[0] | Should -BeOfType ([bool])
+        @($all | Test-VirtCapability Reset) | Should -Be @($false, $true)   # -Name by position after pipeline input
     }
 
     It 'fails with VirtTest.VmParam naming the VM and the choices for an unknown guest type' {
@@ -110,5 +111,6 @@ Describe 'Test-VirtCapability -Vm' -Tag 'Guest' {
         $vm = New-VirtVm -TestGuest -Name tcap-vm
         Test-VirtCapability $vm PciHotplug, Migration | Should -BeTrue
         $vm | Test-VirtCapability -Name Screendump | Should -BeTrue
+        $vm | Test-VirtCapability Screendump | Should -BeTrue
     }
 }

@@ -22,8 +22,9 @@ public sealed class TestVirtCapabilityCommand : VirtCmdlet
     [ValidateNotNull]
     public VirtParams? Params { get; set; }
 
-    /// <summary>The capabilities that must all be supported.</summary>
-    [Parameter(Mandatory = true, Position = 1)]
+    /// <summary>The capabilities that must all be supported (first positional argument when params come from the pipeline).</summary>
+    [Parameter(ParameterSetName = "Vm", Mandatory = true, Position = 1)]
+    [Parameter(ParameterSetName = "Params", Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public VmCapability[] Name { get; set; } = Array.Empty<VmCapability>();
 
