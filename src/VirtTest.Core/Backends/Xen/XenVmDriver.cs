@@ -93,8 +93,8 @@ internal sealed class XenVmDriver : IVmDriver
             ConfigPath = _runtime.File("domain.cfg");
             await File.WriteAllTextAsync(ConfigPath, XenDomainConfig.Render(_name, DomainName, _params), ct).ConfigureAwait(false);
             RuntimeDirectory.MakePrivate(ConfigPath);
-            // Created paused, like QEMU's -S: the framework is ready before the guest runs.
             _ownsDomain = true;
+            // Created paused (-p), like QEMU's -S: the console is attached before the guest runs.
             // -f rather than the positional file: xl reads a first argument with '=' in it as a setting.
             await _xl.RunAsync(new[] { "create", "-p", "-f", ConfigPath }, ct, CreateTimeout).ConfigureAwait(false);
             _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
@@ -114,7 +114,7 @@ internal sealed class XenVmDriver : IVmDriver
         catch
         {
             try { await KillAsync().ConfigureAwait(false); }
-            catch (XenToolstackException) { /* the start error below says more */ }
+            catch (XenToolstackException) { /* the start error rethrown below says more */ }
             throw;
         }
     }
