@@ -39,6 +39,7 @@
         'Stop-VirtTestRun'
         'Stop-VirtVm'
         'Suspend-VirtVm'
+        'Test-VirtCapability'
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'

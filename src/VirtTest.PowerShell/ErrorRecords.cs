@@ -97,6 +97,8 @@ public static class ErrorRecords
         var (id, category) = error switch
         {
             NotSupportedByBackendException => ("VirtTest.NotSupportedByBackend", ErrorCategory.NotImplemented),
+            Core.Backends.Xen.XenToolstackNotFoundException => ("VirtTest.XenToolstackNotFound", ErrorCategory.NotInstalled),
+            Core.Backends.Xen.XenToolstackException => ("VirtTest.XenToolstack", ErrorCategory.InvalidOperation),
             Core.Session.ShellCommandError => ("VirtTest.ShellCommand", ErrorCategory.NotSpecified),
             Core.Session.SshHostKeyException => ("VirtTest.SshHostKey", ErrorCategory.SecurityError),
             Core.Transfer.TransferException => ("VirtTest.Transfer", ErrorCategory.WriteError),

@@ -39,10 +39,8 @@ public sealed class GetVirtCapabilityCommand : VirtCmdlet
         {
             try
             {
-                var vmName = VirtualMachine.VmNames(Params!)[0];
-                var vmParams = Params!.ObjectParams(vmName);
-                var b = BackendRegistry.ForParams(vmParams, vmName);
-                (target, backend, caps) = (vmName, b.Name, b.GetCapabilities(vmParams));
+                var (vmName, b, c) = CapabilityQuery.ForParams(Params!);
+                (target, backend, caps) = (vmName, b.Name, c);
             }
             catch (VmException ex)
             {

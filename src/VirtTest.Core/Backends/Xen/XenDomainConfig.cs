@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using VirtTest.Core.Config;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Backends.Xen;
+
+/// <summary>
+/// Builds the xl domain configuration (xl.cfg(5)) of one VM from its params (established
+/// names: mem, smp, kernel, initrd, kernel_params, images, image_name, image_format,
+/// image_filename, images_base_dir, drive_format, image_readonly, nics, nic_model, mac,
+/// nettype, netdst, vga, display; Xen's own: xen_guest_type, xen_bootloader, on_poweroff,
+/// on_reboot, on_crash). Every value is checked first, so a bad one fails with the param's
+/// name and the valid choices; values reach the file only through <see cref="XlConfigWriter"/>.
+/// </summary>
+public sealed partial class XenDomainConfig
+{
+    public static readonly IReadOnlyList<string> DiskFormats = new[] { "raw", "qcow", "qcow2", "vhd", "qed" };
+    public static readonly IReadOnlyList<string> Actions = new[] { "destroy", "restart", "rename-restart", "preserve", "coredump-destroy", "coredump-restart", "soft-reset" };
+    /// <summary>nic_model values: emulated models (HVM) and the PV netfront.</summary>
+    public static readonly IReadOnlyList<string> HvmNicModels = new[] { "rtl8139", "e1000", "netfront" };
+    public static readonly IReadOnlyList<string> PvNicModels = new[] { "netfront" };
+    public static readonly IReadOnlyList<string> Displays = new[] { "none", "vnc", "sdl" };
+    /// <summary>vga param → xl's vga key (HVM).</summary>
+    private static readonly Dictionary<string, string> VgaModels = new(StringComparer.Ordinal)
+    {
+        ["std"] = "stdvga",
+        ["cirrus"] = "cirrus",
+        ["qxl"] = "qxl",
+        ["none"] = "none",
+    };
+    /// <summary>drive_format → the vdev prefix the guest sees (hd: emulated IDE, sd: SCSI, xvd: Xen virtual block device).</summary>
+    private static readonly Dictionary<string, string> VdevPrefixes = new(StringComparer.Ordinal)
+    {
+        ["xen"] = "xvd",
+        ["virtio"] = "xvd",
+        ["ide"] = "hd",
+        ["scsi"] = "sd",
+    };
+
+    private readonly string _vm;
+    private readonly VirtParams _p;
+    private readonly XenGuestType _type;
+    private readonly List<KeyValuePair<string, XlConfigValue>> _settings = new();
+
+    private XenDomainConfig(string vmName, VirtParams vmParams)
+    {
+        _vm = vmName;
+        _p = vmParams;
+        _type = XenGuestTypes.From(vmParams, vmName);
+    }
+
+    /// <summary>The settings in file order.</summary>
+    public static IReadOnlyList<KeyValuePair<string, XlConfigValue>> Build(string vmName, string domainName, VirtParams vmParams)
+    {
+        var b = new XenDomainConfig(vmName, vmParams);
+        b.BuildAll(domainName);
+        return b._settings;
+    }
+
+    /// <summary>The configuration file's text.</summary>
+    public static string Render(string vmName, string domainName, VirtParams vmParams) =>
+        XlConfigWriter.Write(Build(vmName, domainName, vmParams));
+
+    private void Set(string key, XlConfigValue value) => _settings.Add(new(key, value));
+
+    private void BuildAll(string domainName)
+    {
+        Set("name", XlConfigValue.Str(domainName));
+        Set("type", XlConfigValue.Str(_type.XlType()));
+        Set("memory", XlConfigValue.Num(PositiveInt("mem", VirtualMachine.DefaultMemoryMB)));
+        Set("vcpus", XlConfigValue.Num(PositiveInt("smp", 1)));
+        Kernel();
+        Disks();
+        Vifs();
+        // HVM: the emulated first serial port on a pty, which 'xl console -t serial' attaches to.
+        // PV guests always have the PV console instead.
+        if (_type == XenGuestType.Hvm) Set("serial", XlConfigValue.StrList(new[] { "pty" }));
+        Display();
+        Set("on_poweroff", XlConfigValue.Str(Action("on_poweroff", "destroy")));
+        Set("on_reboot", XlConfigValue.Str(Action("on_reboot", "restart")));
+        Set("on_crash", XlConfigValue.Str(Action("on_crash", "destroy")));
+    }
+
+    private void Kernel()
+    {
+        var kernel = _p.Get("kernel") is { Length: > 0 } k ? k : null;
+        var initrd = _p.Get("initrd") is { Length: > 0 } i ? i : null;
+        if (kernel is null)
+        {
+            if (initrd is not null) throw new VmParamException(_vm, "initrd", initrd, "an initrd needs a kernel (param kernel is not set)");
+            if (_type == XenGuestType.Pv)
+            {
+                if (_p.Get("xen_bootloader") is { Length: > 0 } loader)
+                {
+                    Set("bootloader", XlConfigValue.Str(loader));
+                    return;
+                }
+                throw new VmParamException(_vm, "kernel", "", "a Xen PV guest needs a kernel (or param xen_bootloader, e.g. pygrub)");
+            }
+            return;
+        }
+        // Direct kernel boot: PV always; HVM with qemu-xen and SeaBIOS (xl.cfg(5), Direct Kernel Boot).
+        Set("kernel", XlConfigValue.Str(ExistingFile("kernel", kernel)));
+        if (initrd is not null) Set("ramdisk", XlConfigValue.Str(ExistingFile("initrd", initrd)));
+        if (_p.Get("kernel_params") is { Length: > 0 } cmdline) Set("cmdline", XlConfigValue.Str(cmdline));
+    }
+
+    private void Disks()
+    {
+        var specs = new List<string>();
+        var used = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var image in _p.Objects("images"))
+        {
+            var ip = _p.ObjectParams(image);
+            var format = ip.Get("image_format") is { Length: > 0 } f ? f : "qcow2";
+            if (!DiskFormats.Contains(format))
+                throw new VmParamException(_vm, "image_format_" + image, format, "not a disk format xl supports", DiskFormats);
+            if (ip.Get("image_snapshot") == "yes")
+                throw new VmParamException(_vm, "image_snapshot_" + image, "yes", "the xen backend has no throw-away snapshot disks");
+            var name = ip.Get("image_name") ?? throw new VmParamException(_vm, "image_name_" + image, "", "image has no image_name");
+            var file = ip.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
+                : format == "raw" && ip.Get("image_raw_device") == "yes" ? name : name + "." + format;
+            if (!Path.IsPathRooted(file) && ip.Get("images_base_dir") is { Length: > 0 } baseDir) file = Path.Combine(baseDir, file);
+            file = ExistingFile("image_name_" + image, file);
+            var driveFormat = ip.Get("drive_format") is { Length: > 0 } df ? df : "xen";
+            if (!VdevPrefixes.TryGetValue(driveFormat, out var prefix))
+                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "not a disk bus the xen backend knows", VdevPrefixes.Keys.ToList());
+            if (_type == XenGuestType.Pv && prefix != "xvd")
+                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "a Xen PV guest has only Xen virtual block devices", new[] { "xen", "virtio" });
+            var index = used.TryGetValue(prefix, out var n) ? n : 0;
+            used[prefix] = index + 1;
+            if (index >= 26) throw new VmParamException(_vm, "images", string.Join(' ', _p.Objects("images")), $"more than 26 {prefix} disks");
+            var vdev = prefix + (char)('a' + index);
+            var access = ip.Get("image_readonly") == "yes" ? "ro" : "rw";
+            // target= last: xl-disk-configuration(5) lets it take the rest of the spec, commas included.
+            specs.Add($"format={format}, vdev={vdev}, access={access}, target={file}");
+        }
+        if (specs.Count > 0) Set("disk", XlConfigValue.StrList(specs));
+    }
+
+    private void Vifs()
+    {
+        var specs = new List<string>();
+        foreach (var nic in _p.Objects("nics"))
+        {
+            var np = _p.ObjectParams(nic);
+            var netType = np.Get("nettype") is { Length: > 0 } t ? t : "bridge";
+            if (netType != "bridge")
+                throw new VmParamException(_vm, "nettype_" + nic, netType, "Xen vifs attach to a host bridge (set netdst to its name)", new[] { "bridge" });
+            var parts = new List<string>();
+            if (np.Get("mac") is { Length: > 0 } mac)
+            {
+                if (!MacRegex().IsMatch(mac)) throw new VmParamException(_vm, "mac_" + nic, mac, "not a MAC address (six hex pairs separated by colons)");
+                parts.Add("mac=" + mac);
+            }
+            var bridge = np.Get("netdst") is { Length: > 0 } d ? d : "xenbr0";
+            if (!BridgeRegex().IsMatch(bridge)) throw new VmParamException(_vm, "netdst_" + nic, bridge, "not a bridge name (letters, digits, '.', '-', '_', at most 15)");
+            parts.Add("bridge=" + bridge);
+            var allowed = _type == XenGuestType.Pv ? PvNicModels : HvmNicModels;
+            var model = np.Get("nic_model") is { Length: > 0 } m ? m : allowed[0];
+            if (!allowed.Contains(model))
+            {
+                var problem = _type == XenGuestType.Pv
+                    ? "a Xen PV guest gets a PV (netfront) NIC; emulated models need xen_guest_type = hvm"
+                    : "not a NIC model of the Xen HVM device model";
+                throw new VmParamException(_vm, "nic_model_" + nic, model, problem, allowed);
+            }
+            if (_type == XenGuestType.Hvm)
+            {
+                // type=ioemu: an emulated NIC the guest may trade for the PV one; type=vif: PV only.
+                if (model == "netfront") parts.Add("type=vif");
+                else { parts.Add("type=ioemu"); parts.Add("model=" + model); }
+            }
+            specs.Add(string.Join(',', parts));
+        }
+        if (specs.Count > 0) Set("vif", XlConfigValue.StrList(specs));
+    }
+
+    private void Display()
+    {
+        var display = _p.Get("display") is { Length: > 0 } d ? d : "none";
+        if (!Displays.Contains(display))
+            throw new VmParamException(_vm, "display", display, "not a display the xen backend can set up", Displays);
+        if (_type == XenGuestType.Hvm)
+        {
+            var vga = _p.Get("vga") is { Length: > 0 } v ? v : "std";
+            if (!VgaModels.TryGetValue(vga, out var xlVga))
+                throw new VmParamException(_vm, "vga", vga, "not a VGA model of the Xen HVM device model", VgaModels.Keys.ToList());
+            Set("vga", XlConfigValue.Str(xlVga));
+            Set("vnc", XlConfigValue.Bool(display == "vnc"));
+            if (display == "vnc")
+            {
+                // Loopback only, on a free port (xl vncviewer finds it).
+                Set("vnclisten", XlConfigValue.Str("127.0.0.1"));
+                Set("vncunused", XlConfigValue.Bool(true));
+            }
+            Set("sdl", XlConfigValue.Bool(display == "sdl"));
+        }
+        else if (display != "none")
+        {
+            // A PV guest's display is a paravirtual framebuffer (vfb).
+            Set("vfb", XlConfigValue.StrList(new[] { display == "vnc" ? "vnc=1,vnclisten=127.0.0.1,vncunused=1" : "sdl=1,vnc=0" }));
+        }
+    }
+
+    private string Action(string key, string fallback)
+    {
+        var value = _p.Get(key) is { Length: > 0 } v ? v : fallback;
+        if (!Actions.Contains(value)) throw new VmParamException(_vm, key, value, "not an xl domain event action", Actions);
+        return value;
+    }
+
+    private int PositiveInt(string key, int fallback)
+    {
+        var text = _p.Get(key) is { Length: > 0 } v ? v : fallback.ToString(CultureInfo.InvariantCulture);
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n <= 0)
+            throw new VmParamException(_vm, key, text, "not a positive whole number");
+        return n;
+    }
+
+    private string ExistingFile(string param, string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new VmParamException(_vm, param, path, "no such file");
+        return full;
+    }
+
+    [GeneratedRegex("^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")]
+    private static partial Regex MacRegex();
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,15}$")]
+    private static partial Regex BridgeRegex();
+}

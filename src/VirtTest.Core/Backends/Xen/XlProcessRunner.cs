@@ -1,0 +1,159 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace VirtTest.Core.Backends.Xen;
+
+/// <summary>
+/// The real <see cref="IXlRunner"/>: starts <c>xl</c> with <see cref="ProcessStartInfo.ArgumentList"/>
+/// (no shell), captures stdout and stderr, and kills it when the timeout passes or the
+/// caller cancels.
+/// </summary>
+public sealed class XlProcessRunner : IXlRunner
+{
+    /// <param name="xl">The program: a name looked up on PATH (default <c>xl</c>) or a path.</param>
+    public XlProcessRunner(string xl = "xl") => Xl = xl;
+
+    public string Xl { get; }
+
+    /// <summary>The full path of xl, or null when it is not installed.</summary>
+    public string? Resolve()
+    {
+        if (Xl.Contains('/')) return File.Exists(Xl) ? Path.GetFullPath(Xl) : null;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, Xl);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    private ProcessStartInfo StartInfo(IReadOnlyList<string> arguments, bool stdin)
+    {
+        var path = Resolve() ?? throw new XenToolstackNotFoundException(arguments, Xl);
+        var psi = new ProcessStartInfo(path)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = stdin,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    public async Task<XlResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct)
+    {
+        var psi = StartInfo(arguments, stdin: false);
+        using var process = new Process { StartInfo = psi };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            throw new XenToolstackNotFoundException(arguments, psi.FileName, ex);
+        }
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            if (ct.IsCancellationRequested) throw;
+            var err = await SafeResult(stderr).ConfigureAwait(false);
+            throw new XenToolstackException(arguments, null, err,
+                string.Create(CultureInfo.InvariantCulture, $"did not finish within {timeout.TotalSeconds:0.###} s and was killed"));
+        }
+        return new XlResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    private static async Task<string> SafeResult(Task<string> task)
+    {
+        try { return await task.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is TimeoutException or IOException or ObjectDisposedException) { return ""; }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException) { /* already reaped */ }
+    }
+
+    public Stream Open(IReadOnlyList<string> arguments)
+    {
+        var psi = StartInfo(arguments, stdin: true);
+        var process = new Process { StartInfo = psi };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            process.Dispose();
+            throw new XenToolstackNotFoundException(arguments, psi.FileName, ex);
+        }
+        return new ProcessStream(process);
+    }
+
+    /// <summary>A child process as a duplex stream: reads its stdout, writes its stdin; disposing ends it.</summary>
+    private sealed class ProcessStream : Stream
+    {
+        private readonly Process _process;
+        private readonly Stream _out;
+        private readonly Stream _in;
+        private readonly StringBuilder _stderr = new();
+        private int _disposed;
+
+        public ProcessStream(Process process)
+        {
+            _process = process;
+            _out = process.StandardOutput.BaseStream;
+            _in = process.StandardInput.BaseStream;
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) { if (_stderr.Length < 16 * 1024) _stderr.AppendLine(e.Data); } };
+            process.BeginErrorReadLine();
+        }
+
+        public override bool CanRead => true;
+        public override bool CanWrite => true;
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => _in.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => _in.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => _out.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _out.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _out.ReadAsync(buffer, offset, count, cancellationToken);
+        public override void Write(byte[] buffer, int offset, int count) { _in.Write(buffer, offset, count); _in.Flush(); }
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await _in.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await _in.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                try { _in.Dispose(); } catch (IOException) { }
+                Kill(_process);
+                _process.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
