@@ -23,7 +23,8 @@ BeforeDiscovery {
         } | ForEach-Object Name)
     $usesVm = {
         param([string] $Code)
-        if ($Code -match 'VirtVm|-TestGuest') { return $true }
+        # examples/run/run.cfg is the example test run, which boots the test guest.
+        if ($Code -match 'VirtVm|-TestGuest|examples/run/') { return $true }
         foreach ($n in $vmCmdletNames) { if ($Code -match [regex]::Escape($n)) { return $true } }
         return $false
     }
