@@ -18,7 +18,8 @@
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
              Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
-      Bench  Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
+             Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
              memory ratio and, with -ReferenceParser, the speed ratio against the reference.
 
     Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
@@ -388,6 +389,21 @@ function Invoke-Examples {
 }
 
 function Invoke-Bench {
+    # 'runner' alone: only the test-run benchmark; nothing or 'all': everything.
+    $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
+    $everything = $BenchArguments.Count -eq 0 -or $BenchArguments[0] -eq 'all' -or $BenchArguments[0].StartsWith('--')
+    $code = 0
+    if (-not $runnerOnly) { $code = Invoke-CoreBench }
+    if ($code -eq 0 -and ($runnerOnly -or $everything)) {
+        Invoke-Build
+        Invoke-Guest
+        Write-Step 'Test runs: 8 guest-booting tests, 1 worker vs 2 workers (bench/RunnerBench.ps1)'
+        $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/RunnerBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    }
+    return $code
+}
+
+function Invoke-CoreBench {
     # Each measurement runs in its own child process (see bench/VirtTest.Bench/Program.cs).
     $project = Join-Path $Root 'bench/VirtTest.Bench'
     if (-not (Test-Path -LiteralPath $project)) {
