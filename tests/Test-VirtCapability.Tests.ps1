@@ -13,9 +13,10 @@ BeforeAll {
 }
 
 Describe 'Test-VirtCapability -Params (no VM, no Xen host)' {
-    It 'says a Xen PV guest can hot-plug PCI devices but has no screendump and no reset' {
+    It 'says a Xen PV guest can pass host PCI devices through but not hot-plug emulated ones, and has no screendump and no reset' {
         $pv = New-TestParams "vm_type = xen`nxen_guest_type = pv"
-        Test-VirtCapability -Params $pv -Name PciHotplug | Should -BeTrue
+        Test-VirtCapability -Params $pv -Name PciPassthrough | Should -BeTrue
+        Test-VirtCapability -Params $pv -Name PciHotplug | Should -BeFalse
         Test-VirtCapability -Params $pv -Name Screendump | Should -BeFalse
         Test-VirtCapability -Params $pv -Name Reset | Should -BeFalse
         Test-VirtCapability -Params $pv -Name MigrationWithDiskCopy | Should -BeFalse
@@ -28,8 +29,8 @@ Describe 'Test-VirtCapability -Params (no VM, no Xen host)' {
 
     It 'is true only when every named capability is supported' {
         $pv = New-TestParams "vm_type = xen`nxen_guest_type = pv"
-        Test-VirtCapability -Params $pv -Name PciHotplug, Migration, Pause | Should -BeTrue
-        Test-VirtCapability -Params $pv -Name PciHotplug, Screendump | Should -BeFalse
+        Test-VirtCapability -Params $pv -Name PciPassthrough, Migration, Pause | Should -BeTrue
+        Test-VirtCapability -Params $pv -Name PciPassthrough, Screendump | Should -BeFalse
     }
 
     It 'follows the params of the qemu backend too (vga = none: no screendump)' {
@@ -72,7 +73,8 @@ Describe 'Get-VirtCapability -Params with the xen backend' {
         $caps = @(New-TestParams "vm_type = xen`nxen_guest_type = pv" | Get-VirtCapability)
         ($caps.Backend | Sort-Object -Unique) | Should -Be 'xen'
         ($caps | Where-Object Capability -EQ 'Screendump').Supported | Should -BeFalse
-        ($caps | Where-Object Capability -EQ 'PciHotplug').Supported | Should -BeTrue
+        ($caps | Where-Object Capability -EQ 'PciHotplug').Supported | Should -BeFalse
+        ($caps | Where-Object Capability -EQ 'PciPassthrough').Supported | Should -BeTrue
         ($caps | Where-Object Capability -EQ 'Reset').Supported | Should -BeFalse
     }
 }
@@ -89,7 +91,7 @@ Describe 'A Xen VM on a host without xl' {
         if ($hasXl) { Set-ItResult -Skipped -Because 'xl is installed here: this test is about a host without it' }
         $vm = New-VirtVm -Params (New-TestParams "vms = xen-noxl`nvm_type = xen`nxen_guest_type = hvm")
         $vm.BackendName | Should -Be 'xen'
-        Test-VirtCapability $vm -Name Reset, PciHotplug | Should -BeTrue
+        Test-VirtCapability $vm -Name Reset, PciPassthrough | Should -BeTrue
         Test-VirtCapability -Vm $vm -Name Screendump | Should -BeFalse
         $vm | Start-VirtVm -ErrorVariable err -ErrorAction SilentlyContinue
         $err.Count | Should -Be 1

@@ -11,6 +11,12 @@ public sealed class PciDeviceSpec
         Properties = properties ?? new Dictionary<string, string>();
     }
 
+    /// <summary>The model that attaches a host PCI device (property <c>host</c>) instead of an emulated one.</summary>
+    public const string PassthroughModel = "passthrough";
+
+    /// <summary>A host device to pass through (needs <see cref="Vm.VmCapability.PciPassthrough"/>), not an emulated one.</summary>
+    public bool IsPassthrough => Model is PassthroughModel or "xen-pci-passthrough";
+
     /// <summary>The device model (QEMU driver name such as <c>e1000</c> or <c>virtio-net-pci</c>).</summary>
     public string Model { get; }
     /// <summary>The id to give the device; generated when null.</summary>

@@ -17,7 +17,8 @@ public static class CapabilityTable
     private static readonly Dictionary<VmCapability, string> Operations = new()
     {
         [VmCapability.PciInfo] = "List PCI devices (`Get-VirtPciInfo`)",
-        [VmCapability.PciHotplug] = "Hot-plug / unplug PCI devices (`Add-`/`Remove-VirtPciDevice`)",
+        [VmCapability.PciHotplug] = "Hot-plug / unplug emulated PCI devices (`Add-`/`Remove-VirtPciDevice`)",
+        [VmCapability.PciPassthrough] = "Attach / detach host PCI devices (`Add-VirtPciDevice -Model passthrough`)",
         [VmCapability.Screendump] = "Screenshot (`Save-VirtScreenshot`)",
         [VmCapability.SendKey] = "Send keys",
         [VmCapability.Mouse] = "Move the mouse",

@@ -176,7 +176,7 @@ public sealed class VirtualMachine : IAsyncDisposable
 
     public async Task<PciDevice> AddPciDeviceAsync(PciDeviceSpec spec, TimeSpan timeout, CancellationToken ct = default)
     {
-        Require(VmCapability.PciHotplug);
+        Require(spec.IsPassthrough ? VmCapability.PciPassthrough : VmCapability.PciHotplug);
         EnsureLive("add a PCI device to");
         var device = await _driver.Monitor.AddPciDeviceAsync(spec, timeout, ct).ConfigureAwait(false);
         return device with { VmName = Name };
@@ -184,7 +184,8 @@ public sealed class VirtualMachine : IAsyncDisposable
 
     public Task RemovePciDeviceAsync(string id, TimeSpan timeout, CancellationToken ct = default)
     {
-        Require(VmCapability.PciHotplug);
+        // Either kind of device can be removed by its id.
+        if (!Supports(VmCapability.PciHotplug)) Require(VmCapability.PciPassthrough);
         EnsureLive("remove a PCI device from");
         return _driver.Monitor.RemovePciDeviceAsync(id, timeout, ct);
     }

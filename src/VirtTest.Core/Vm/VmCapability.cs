@@ -10,7 +10,7 @@ public enum VmCapability : long
     None = 0,
     /// <summary>Listing the PCI devices of a running VM.</summary>
     PciInfo = 1L << 0,
-    /// <summary>Adding and removing PCI devices on a running VM.</summary>
+    /// <summary>Adding and removing emulated PCI devices (NICs, disks, ... by device model) on a running VM.</summary>
     PciHotplug = 1L << 1,
     /// <summary>Saving the display as an image.</summary>
     Screendump = 1L << 2,
@@ -34,4 +34,6 @@ public enum VmCapability : long
     RawMonitor = 1L << 11,
     /// <summary>Asynchronous events (device deleted, stop, resume, shutdown, ...).</summary>
     Events = 1L << 12,
+    /// <summary>Attaching and detaching host PCI devices (passthrough, model <c>passthrough</c>) on a running VM.</summary>
+    PciPassthrough = 1L << 13,
 }

@@ -16,7 +16,7 @@ public sealed class XenBackend : IVmBackend, IVmBackendVariants
     public const string DefaultHostPciSysfs = "/sys/bus/pci/devices";
 
     private static readonly VmCapability Common =
-        VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.Pause | VmCapability.Powerdown |
+        VmCapability.PciInfo | VmCapability.PciPassthrough | VmCapability.Pause | VmCapability.Powerdown |
         VmCapability.Migration | VmCapability.SerialConsole;
 
     private readonly IXlRunner _runner;

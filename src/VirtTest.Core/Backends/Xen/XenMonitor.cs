@@ -15,7 +15,7 @@ namespace VirtTest.Core.Backends.Xen;
 internal sealed class XenMonitor : IVmMonitor
 {
     /// <summary>The only device model: a host PCI device passed through.</summary>
-    public const string PassthroughModel = "passthrough";
+    public const string PassthroughModel = PciDeviceSpec.PassthroughModel;
     /// <summary>Properties of the device spec string that xl-pci-configuration(5) defines.</summary>
     private static readonly string[] SpecKeys = { "permissive", "msitranslate", "seize", "power_mgmt", "rdm_policy" };
 

@@ -18,6 +18,17 @@ public sealed class XenWithoutHypervisor_CapabilityTests
         Assert.IsType<XenBackend>(BackendRegistry.ForParams(P(("vm_type", "xen"))));
     }
 
+    [Theory]
+    [InlineData("virtio-net-pci", "PciHotplug")]
+    [InlineData("e1000", "PciHotplug")]
+    public async Task HotPlugOfAnEmulatedDeviceIsNotSupportedOnXenEvenBeforeTheVmRuns(string model, string capability)
+    {
+        await using var vm = VirtualMachine.FromParams(P(("vms", "x1"), ("vm_type", "xen"), ("xen_guest_type", "hvm")));
+        var ex = await Assert.ThrowsAsync<NotSupportedByBackendException>(() => vm.AddPciDeviceAsync(new Monitor.PciDeviceSpec(model), TimeSpan.FromSeconds(1)));
+        Assert.Contains(capability, ex.Message);
+        Assert.Contains("xen", ex.Message);
+    }
+
     [Fact]
     public void PvAndHvmDifferOnlyInResetAndNeitherClaimsWhatXlCannotDo()
     {
@@ -27,8 +38,8 @@ public sealed class XenWithoutHypervisor_CapabilityTests
         Assert.Equal(hvm, backend.GetCapabilities(P())); // hvm is the default
         foreach (var caps in new[] { pv, hvm })
         {
-            Assert.True(caps.HasFlag(VmCapability.PciHotplug | VmCapability.PciInfo | VmCapability.Pause | VmCapability.Migration | VmCapability.SerialConsole | VmCapability.Powerdown));
-            foreach (var absent in new[] { VmCapability.Screendump, VmCapability.SendKey, VmCapability.Mouse, VmCapability.MigrationWithDiskCopy, VmCapability.RawMonitor, VmCapability.Events })
+            Assert.True(caps.HasFlag(VmCapability.PciPassthrough | VmCapability.PciInfo | VmCapability.Pause | VmCapability.Migration | VmCapability.SerialConsole | VmCapability.Powerdown));
+            foreach (var absent in new[] { VmCapability.PciHotplug, VmCapability.Screendump, VmCapability.SendKey, VmCapability.Mouse, VmCapability.MigrationWithDiskCopy, VmCapability.RawMonitor, VmCapability.Events })
                 Assert.False(caps.HasFlag(absent), $"{absent} should be absent");
         }
         Assert.True(hvm.HasFlag(VmCapability.Reset));
