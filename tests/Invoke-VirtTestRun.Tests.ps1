@@ -50,6 +50,12 @@ variants:
         type = skip_me
     - unknown_type:
         type = no_such_script
+    - needs_screendump:
+        type = check
+        expected = 4
+        vm_type = xen
+        xen_guest_type = pv
+        required_capabilities = Pause Screendump
 '@ -Scripts @{
             check   = 'param($Params) Write-Verbose "checking $($Params.expected)" -Verbose; if (2 + 2 -ne [int]$Params.expected) { throw "2 + 2 is not $($Params.expected)" }'
             skip_me = 'throw [VirtTest.Core.Runner.TestSkippedException]::new("nothing to test here")'
@@ -62,7 +68,7 @@ variants:
     AfterAll { Remove-Item -LiteralPath $dir -Recurse -Force }
 
     It 'writes one result per test' {
-        $results.Count | Should -Be 5
+        $results.Count | Should -Be 6
         $results | ForEach-Object { $_ | Should -BeOfType VirtTest.Core.Runner.TestResult }
     }
 
@@ -76,6 +82,8 @@ variants:
         $byName.skips.Reason | Should -Be 'nothing to test here'
         $byName.unknown_type.Status | Should -Be Error
         $byName.unknown_type.Reason | Should -BeLike '*no_such_script*'
+        $byName.needs_screendump.Status | Should -Be Skip
+        $byName.needs_screendump.Reason | Should -Be "vm1: backend 'xen' does not support Screendump"
     }
 
     It 'keeps the script''s streams in the test''s debug log' {
@@ -87,23 +95,23 @@ variants:
         foreach ($f in 'results.json', 'junit.xml', 'report.html') { Join-Path $out $f | Should -Exist }
         $json = Get-Content -Raw -LiteralPath (Join-Path $out 'results.json') | ConvertFrom-Json
         $json.run.state | Should -Be 'COMPLETED'
-        @($json.tests).Count | Should -Be 5
+        @($json.tests).Count | Should -Be 6
         ($json.tests | Where-Object shortname -eq 'fails').status | Should -Be 'FAIL'
         $junit = [xml](Get-Content -Raw -LiteralPath (Join-Path $out 'junit.xml'))
         $junit.testsuites.testsuite.failures | Should -Be 1
-        $junit.testsuites.testsuite.skipped | Should -Be 2
+        $junit.testsuites.testsuite.skipped | Should -Be 3
         $junit.testsuites.testsuite.errors | Should -Be 1
         Get-Content -Raw -LiteralPath (Join-Path $out 'report.html') | Should -Match '2 \+ 2 is not 5'
     }
 
     It 'reads the folder back with Get-VirtTestResult' {
         $read = @(Get-VirtTestResult -Path $out)
-        $read.Count | Should -Be 5
+        $read.Count | Should -Be 6
         (Get-VirtTestResult -Path $out -Status Fail).ShortName | Should -Be 'fails'
         $summary = Get-VirtTestResult -Path $out -Summary
         $summary.Verdict | Should -Be 'ERROR'
         $summary.Passed | Should -Be 1
-        $summary.Skipped | Should -Be 2
+        $summary.Skipped | Should -Be 3
     }
 
     It 'compares two runs: a test that now passes and one that now fails' {

@@ -145,6 +145,11 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
         $configuration.Run.PassThru = $true
         $configuration.Output.Verbosity = 'Detailed'
         $run = Invoke-Pester -Configuration $configuration
+        if ($run.Result -eq 'Passed' -and $run.PassedCount -eq 0 -and $run.SkippedCount -gt 0) {
+            $first = @($run.Skipped)[0]
+            $why = if ($first.ErrorRecord) { $first.ErrorRecord[0].Exception.Message } else { $first.ExpandedPath }
+            throw [VirtTest.Core.Runner.TestSkippedException]::new("all $($run.SkippedCount) Pester tests were skipped: $why")
+        }
         if ($run.Result -ne 'Passed') {
             $first = @($run.Failed)[0]
             $why = if ($first) { "$($first.ExpandedPath): $($first.ErrorRecord[0].Exception.Message)" } else { $run.Result }

@@ -1,0 +1,65 @@
+# A VM's life cycle as one spec for every backend (examples/lifecycle.cfg): start and answer on
+# the serial console, pause and resume, a screenshot, stop. No backend-specific code: what a
+# backend cannot do is found by capability and the variant is skipped with that reason.
+# Boots the test guest: tagged Guest.
+
+BeforeDiscovery {
+    $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
+    Import-Module -Name $modulePath -Force
+    $tests = @(Expand-VirtConfig -Path (Join-Path $PSScriptRoot 'lifecycle.cfg'))
+}
+
+Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $tests {
+    BeforeAll {
+        $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
+        Import-Module -Name $modulePath -Force
+        $params = $_
+        $needed = 'SerialConsole', 'Pause', 'Screendump'
+        $missing = @($needed | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
+        $because = "backend $vm_type$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
+        if (-not $missing) {
+            # The test guest's kernel and initrd, with this variant's params (its backend) on top.
+            $vm = New-VirtVm -TestGuest -Name "life-$($params.ShortName)" -Property $params
+        }
+        $shot = Join-Path ([System.IO.Path]::GetTempPath()) "virttest-life-$PID-$($params.ShortName).png"
+    }
+
+    AfterAll {
+        if ($session) { Disconnect-VirtSession -Session $session }
+        if ($vm) { Remove-VirtVm -Vm $vm -Confirm:$false }
+        if (Test-Path -LiteralPath $shot) { Remove-Item -LiteralPath $shot }
+    }
+
+    It 'starts and answers on its serial console' {
+        if ($missing) { Set-ItResult -Skipped -Because $because }
+        $vm | Start-VirtVm -Wait
+        $script:session = Wait-VirtLogin -Vm $vm
+        (Invoke-VirtSessionCommand -Session $session -Command 'echo alive').Output.Trim() | Should -Be 'alive'
+        (Get-VirtVm -Name $vm.Name -Refresh).State | Should -Be Running
+    }
+
+    It 'pauses and resumes' {
+        if ($missing) { Set-ItResult -Skipped -Because $because }
+        Suspend-VirtVm -Vm $vm
+        (Get-VirtVm -Name $vm.Name -Refresh).State | Should -Be Paused
+        Resume-VirtVm -Vm $vm
+        (Get-VirtVm -Name $vm.Name -Refresh).State | Should -Be Running
+        (Invoke-VirtSessionCommand -Session $session -Command 'echo still').Output.Trim() | Should -Be 'still'
+    }
+
+    It 'takes a screenshot (a PNG)' {
+        if ($missing) { Set-ItResult -Skipped -Because $because }
+        Save-VirtScreenshot -Vm $vm -Path $shot
+        $bytes = [System.IO.File]::ReadAllBytes($shot)
+        $bytes.Length | Should -BeGreaterThan 100
+        [System.Text.Encoding]::ASCII.GetString($bytes, 1, 3) | Should -Be 'PNG'
+    }
+
+    It 'stops' {
+        if ($missing) { Set-ItResult -Skipped -Because $because }
+        Disconnect-VirtSession -Session $session
+        $script:session = $null
+        Stop-VirtVm -Vm $vm -TimeoutSec 60 -Confirm:$false
+        $vm.State | Should -BeIn 'Stopped', 'Dead'
+    }
+}
