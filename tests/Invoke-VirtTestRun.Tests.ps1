@@ -204,11 +204,34 @@ variants:
         type = guest_true
     - throws:
         type = throws
+    - screendumps:
+        type = linger
+        take_regular_screendumps = yes
+        screendump_delay = 1
+        keep_screendumps = 2
+    - with_image:
+        type = sees_disk
+        images = scratch
+        image_name = scratch
+        image_format = qcow2
+        image_size = 64M
+        create_image = yes
+        remove_image = yes
+        kill_vm = yes
 '@ -Scripts @{
             kill_qemu  = 'param($Vm, $Session) Stop-Process -Id $Vm.ProcessId -Force; Invoke-VirtSessionCommand -Session $Session -Command "true" -TimeoutSec 20'
             guest_true = 'param($Session) Invoke-VirtSessionCommand -Session $Session -Command "true"'
             hang       = 'param($Session) Invoke-VirtSessionCommand -Session $Session -Command "while true; do read x; done" -TimeoutSec 600'
             throws     = 'param($Session) $k = (Invoke-VirtSessionCommand -Session $Session -Command "uname -s").Output.Trim(); throw "unexpected kernel $k"'
+            linger     = 'Start-Sleep -Seconds 4'
+            # virtio-blk is PCI device 1af4:1001 in the guest; the image file exists while the test runs.
+            sees_disk  = @'
+param($Session, $Env)
+$ids = (Invoke-VirtSessionCommand -Session $Session -Command 'cat /sys/bus/pci/devices/*/device').Output
+if ($ids -notmatch '0x1001') { throw "no virtio-blk device in the guest: $ids" }
+$image = Join-Path $Env.ImagesDirectory 'scratch.qcow2'
+if (-not (Test-Path -LiteralPath $image)) { throw "image $image does not exist" }
+'@
         }
         $script:out = Join-Path $dir 'results'
         $script:watch = [Diagnostics.Stopwatch]::StartNew()
@@ -240,6 +263,19 @@ variants:
         $shot = Join-Path $out ($byName.throws.Screenshots | Where-Object { $_ -like '*vm1-final.png' })
         $shot | Should -Exist
         [System.IO.File]::ReadAllBytes($shot)[1..3] | Should -Be ([byte[]][char[]]'PNG')
+    }
+
+    It 'takes regular screendumps while a test runs, keeping the last keep_screendumps' {
+        $byName.screendumps.Status | Should -Be Pass
+        $shots = @($byName.screendumps.Screenshots | Where-Object { $_ -like '*/screendumps/vm1-*.png' })
+        $shots.Count | Should -Be 2
+        $shots | ForEach-Object { Join-Path $out $_ | Should -Exist }
+    }
+
+    It 'creates the image with qemu-img before the test and removes it after' {
+        $byName.with_image.Status | Should -Be Pass
+        $byName.with_image.Reason | Should -Be ''
+        Get-ChildItem -Path (Join-Path $out 'images') -Recurse -File -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'leaves no QEMU process behind' {
