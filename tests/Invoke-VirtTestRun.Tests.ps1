@@ -110,6 +110,8 @@ variants:
         (Get-VirtTestResult -Path $out -Status Fail).ShortName | Should -Be 'fails'
         $summary = Get-VirtTestResult -Path $out -Summary
         $summary.Verdict | Should -Be 'ERROR'
+        # Results piped back in name their folder once per test: it is read once.
+        @($results | Get-VirtTestResult).Count | Should -Be $results.Count
         $summary.Passed | Should -Be 1
         $summary.Skipped | Should -Be 3
     }

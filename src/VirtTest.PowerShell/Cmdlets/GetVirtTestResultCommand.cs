@@ -45,6 +45,9 @@ public sealed class GetVirtTestResultCommand : VirtCmdlet
     [ValidateRange(1.0, 1000.0)]
     public double SlowerFactor { get; set; } = 1.5;
 
+    // Results of one run piped in (each carries its ResultsPath) name the same folder many times.
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
     protected override void ProcessRecord()
     {
         foreach (var path in Path ?? new[] { NewestResultsFolder() })
@@ -54,6 +57,7 @@ public sealed class GetVirtTestResultCommand : VirtCmdlet
             try
             {
                 folder = ResultsFolder.Load(GetUnresolvedProviderPathFromPSPath(path));
+                if (!_seen.Add(folder.Path)) continue;
             }
             catch (RunnerException ex)
             {

@@ -106,8 +106,7 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
             ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"Test folder '{folder}' does not exist (-TestPath)."),
                 "VirtTest.TestPathNotFound", ErrorCategory.ObjectNotFound, folder));
         }
-        var output = OutputPath is not null ? GetUnresolvedProviderPathFromPSPath(OutputPath)
-            : System.IO.Path.Combine(here, "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        var output = OutputPath is not null ? GetUnresolvedProviderPathFromPSPath(OutputPath) : NewDefaultOutput(here);
         if (!ShouldProcess($"{tests.Count} test(s) from {string.Join(", ", _files)}", "Run (starting and killing VMs), results in " + output)) return;
 
         var modulePath = PowerShellTestExecutor.OwnModulePath();
@@ -133,6 +132,15 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
             return;
         }
         RunInForeground(run);
+    }
+
+    /// <summary>results/&lt;date-time&gt;, with a suffix when a run of the same second has it already.</summary>
+    private static string NewDefaultOutput(string here)
+    {
+        var stem = System.IO.Path.Combine(here, "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        var candidate = stem;
+        for (var n = 2; Directory.Exists(candidate); n++) candidate = stem + "-" + n.ToString(CultureInfo.InvariantCulture);
+        return candidate;
     }
 
     private static string DefaultTestFolder(string configFile)
