@@ -304,6 +304,7 @@ public sealed class TestRun
 
     private void Record(TestResult result)
     {
+        result = result with { ResultsPath = Results.Path };
         Results.Add(result);
         Interlocked.Increment(ref _done);
         _finished.Writer.TryWrite(result);
