@@ -9,56 +9,96 @@ namespace VirtTest.Core.Session;
 /// the end of the match. Every wait has one overall deadline (not reset by each byte) and
 /// observes a cancellation token.
 /// </summary>
+/// <remarks>
+/// A waiter's pattern is tested where the text arrives (on the transport's reader thread), and the
+/// waiter is woken only once it matched or the stream ended: not once per chunk, which on a serial
+/// console that echoes typed text byte by byte would be dozens of thread hops per command.
+/// Positions (<see cref="ReadPosition"/>, cursor queries) count cleaned characters since the buffer
+/// was created, so they stay comparable after consumed text is dropped.
+/// </remarks>
 public sealed class ExpectBuffer
 {
+    private const string CursorPositionQuery = "\x1b[6n";
+
     private readonly object _gate = new();
     private readonly StringBuilder _text = new();
     private readonly string _name;
+    private readonly List<Waiter> _waiters = new();
     private string _pendingRaw = "";
     private int _consumed;
+    private long _dropped; // characters removed from the front of _text
     private Exception? _closed;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ExpectBuffer(string sessionName) => _name = sessionName;
 
     /// <summary>Called with every cleaned chunk (for console logs).</summary>
     public Action<string>? Received { get; set; }
 
+    /// <summary>
+    /// Called when the guest asks the terminal where its cursor is (ESC[6n, which busybox's line
+    /// editor sends after each prompt), with the position in the cleaned text where it asked.
+    /// Called on the appending thread, after the text before the query is readable.
+    /// </summary>
+    public Action<long>? CursorPositionQueried { get; set; }
+
+    /// <summary>Position just after the consumed text: where the next wait starts to look.</summary>
+    public long ReadPosition
+    {
+        get { lock (_gate) return _dropped + _consumed; }
+    }
+
     /// <summary>Adds raw text from the transport.</summary>
     public void Append(string raw)
     {
         string clean;
+        List<long>? queries = null;
         lock (_gate)
         {
             var (complete, pending) = TerminalText.SplitPending(_pendingRaw + raw);
             _pendingRaw = pending;
-            clean = TerminalText.Clean(complete);
-            if (clean.Length == 0) return;
+            var query = complete.IndexOf(CursorPositionQuery, StringComparison.Ordinal);
+            if (query < 0)
+            {
+                clean = TerminalText.Clean(complete);
+            }
+            else
+            {
+                // Clean piece by piece to know where in the cleaned text each query was.
+                var sb = new StringBuilder();
+                var start = 0;
+                while (query >= 0)
+                {
+                    sb.Append(TerminalText.Clean(complete[start..query]));
+                    (queries ??= new()).Add(_dropped + _text.Length + sb.Length);
+                    start = query + CursorPositionQuery.Length;
+                    query = complete.IndexOf(CursorPositionQuery, start, StringComparison.Ordinal);
+                }
+                sb.Append(TerminalText.Clean(complete[start..]));
+                clean = sb.ToString();
+            }
+            if (clean.Length == 0 && queries is null) return;
             _text.Append(clean);
+            MatchWaiters();
         }
-        Received?.Invoke(clean);
-        Signal();
+        if (clean.Length > 0) Received?.Invoke(clean);
+        if (queries is not null && CursorPositionQueried is { } queried)
+        {
+            foreach (var position in queries) queried(position);
+        }
     }
 
     /// <summary>Marks the stream as ended; waits fail with <see cref="SessionClosedException"/> once the text is used up.</summary>
     public void Close(Exception reason)
     {
-        lock (_gate) _closed ??= reason;
-        Signal();
+        lock (_gate)
+        {
+            _closed ??= reason;
+            foreach (var w in _waiters) w.Done.TrySetResult(null); // each re-checks and reports the close with its own text
+            _waiters.Clear();
+        }
     }
 
     public bool IsClosed { get { lock (_gate) return _closed is not null; } }
-
-    private void Signal()
-    {
-        TaskCompletionSource old;
-        lock (_gate)
-        {
-            old = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        old.TrySetResult();
-    }
 
     /// <summary>The unread text, without consuming it.</summary>
     public string Peek()
@@ -83,6 +123,7 @@ public sealed class ExpectBuffer
         if (_consumed > 64 * 1024)
         {
             _text.Remove(0, _consumed);
+            _dropped += _consumed;
             _consumed = 0;
         }
     }
@@ -105,33 +146,68 @@ public sealed class ExpectBuffer
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            Task changed;
+            Waiter waiter;
             lock (_gate)
             {
                 var text = _text.ToString(_consumed, _text.Length - _consumed);
-                var m = test(text);
-                if (m is not null)
-                {
-                    Compact(_consumed + m.Index + m.Length);
-                    return new ExpectResult(m.Value, m.Groups.Cast<Group>().Skip(1).Select(g => g.Value).ToList(), text[..m.Index]);
-                }
+                if (TryConsume(test, text) is { } result) return result;
                 if (_closed is not null)
                     throw new SessionClosedException(_name, $"{_name} closed while waiting for {what}: {_closed.Message}. Last output: {SessionTimeoutException.Tail(text)}", _closed);
                 if (DateTime.UtcNow >= deadline) throw new SessionTimeoutException(_name, what, timeout, text);
-                changed = _changed.Task;
+                waiter = new Waiter(test);
+                _waiters.Add(waiter);
             }
             var left = deadline - DateTime.UtcNow;
-            if (left > TimeSpan.Zero)
+            try
             {
-                try
+                if (await waiter.Done.Task.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct).ConfigureAwait(false) is { } matched)
+                    return matched;
+                // null: closed; loop once more to report it with the text received
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                lock (_gate)
                 {
-                    await changed.WaitAsync(left, ct).ConfigureAwait(false);
+                    _waiters.Remove(waiter);
+                    // Matched (and consumed) just as the wait ended: the text is the caller's, not lost.
+                    if (waiter.Done.Task.IsCompletedSuccessfully && waiter.Done.Task.Result is { } late) return late;
                 }
-                catch (TimeoutException)
-                {
-                    // loop once more: the deadline check above reports it with the text received
-                }
+                if (ex is OperationCanceledException) throw;
+                // timeout: loop once more; the deadline check above reports it with the text received
             }
         }
+    }
+
+    /// <summary>
+    /// Tests the waiters against the new text, in the order they started waiting; each match consumes.
+    /// Completed under the lock (continuations run elsewhere), so a waiter that times out at the same
+    /// moment sees its match instead of losing the consumed text.
+    /// </summary>
+    private void MatchWaiters()
+    {
+        for (var i = 0; i < _waiters.Count; i++)
+        {
+            var text = _text.ToString(_consumed, _text.Length - _consumed);
+            if (TryConsume(_waiters[i].Test, text) is not { } result) continue;
+            _waiters[i].Done.TrySetResult(result);
+            _waiters.RemoveAt(i--);
+        }
+    }
+
+    private ExpectResult? TryConsume(Func<string, Match?> test, string text)
+    {
+        if (test(text) is not { } m) return null;
+        Compact(_consumed + m.Index + m.Length);
+        return new ExpectResult(m.Value, m.Groups.Cast<Group>().Skip(1).Select(g => g.Value).ToList(), text[..m.Index]);
+    }
+
+    private sealed class Waiter
+    {
+        public Waiter(Func<string, Match?> test) => Test = test;
+
+        public Func<string, Match?> Test { get; }
+
+        /// <summary>The match, or null when the stream closed.</summary>
+        public TaskCompletionSource<ExpectResult?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
