@@ -19,6 +19,12 @@ namespace VirtTest.Core.Session;
 public sealed class ExpectBuffer
 {
     private const string CursorPositionQuery = "\x1b[6n";
+    /// <summary>
+    /// How long a match that ends mid-line, where the text so far ends, waits for more text before
+    /// it counts: the guest's output trickles in byte by byte, and '^rc=(\d+)$' must see "rc=130",
+    /// not the "rc=13" that happens to have arrived first.
+    /// </summary>
+    private static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(30);
 
     private readonly object _gate = new();
     private readonly StringBuilder _text = new();
@@ -130,7 +136,7 @@ public sealed class ExpectBuffer
 
     /// <summary>Waits until the unread text matches <paramref name="pattern"/>.</summary>
     public Task<ExpectResult> ReadUntilAsync(Regex pattern, TimeSpan timeout, CancellationToken ct, string? what = null) =>
-        WaitAsync(text => pattern.Match(text) is { Success: true } m ? m : null, timeout, ct, what ?? $"'{pattern}'");
+        WaitAsync(text => pattern.Match(text) is { Success: true } m ? m : null, timeout, ct, what ?? $"'{pattern}'", settle: true);
 
     /// <summary>Waits until the last line of the unread text matches <paramref name="pattern"/> (a prompt).</summary>
     public Task<ExpectResult> ReadUntilLastLineMatchesAsync(Regex pattern, TimeSpan timeout, CancellationToken ct, string? what = null) =>
@@ -139,30 +145,38 @@ public sealed class ExpectBuffer
             var start = text.LastIndexOf('\n') + 1;
             var m = pattern.Match(text, start);
             return m.Success && m.Index + m.Length == text.Length ? m : null;
-        }, timeout, ct, what ?? $"a last line matching '{pattern}'");
+        }, timeout, ct, what ?? $"a last line matching '{pattern}'", settle: false);
 
-    private async Task<ExpectResult> WaitAsync(Func<string, Match?> test, TimeSpan timeout, CancellationToken ct, string what)
+    private async Task<ExpectResult> WaitAsync(Func<string, Match?> test, TimeSpan timeout, CancellationToken ct, string what, bool settle)
     {
         var deadline = DateTime.UtcNow + timeout;
+        long tentativeEnd = -1; // where the text ended when a mid-line match was last seen there
         while (true)
         {
             Waiter waiter;
+            var wait = deadline - DateTime.UtcNow;
             lock (_gate)
             {
                 var text = _text.ToString(_consumed, _text.Length - _consumed);
-                if (TryConsume(test, text) is { } result) return result;
+                var end = _dropped + _text.Length;
+                if (test(text) is { } m)
+                {
+                    if (!settle || !EndsMidLine(m, text) || tentativeEnd == end || _closed is not null || DateTime.UtcNow >= deadline)
+                        return Consume(m, text);
+                    tentativeEnd = end; // give the rest of the line a moment to arrive
+                    if (wait > SettleTime) wait = SettleTime;
+                }
                 if (_closed is not null)
                     throw new SessionClosedException(_name, $"{_name} closed while waiting for {what}: {_closed.Message}. Last output: {SessionTimeoutException.Tail(text)}", _closed);
                 if (DateTime.UtcNow >= deadline) throw new SessionTimeoutException(_name, what, timeout, text);
-                waiter = new Waiter(test);
+                waiter = new Waiter(test, settle);
                 _waiters.Add(waiter);
             }
-            var left = deadline - DateTime.UtcNow;
             try
             {
-                if (await waiter.Done.Task.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct).ConfigureAwait(false) is { } matched)
+                if (await waiter.Done.Task.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct).ConfigureAwait(false) is { } matched)
                     return matched;
-                // null: closed; loop once more to report it with the text received
+                // null: closed (loop once more to report it with the text received) or a mid-line match to settle
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
@@ -188,26 +202,35 @@ public sealed class ExpectBuffer
         for (var i = 0; i < _waiters.Count; i++)
         {
             var text = _text.ToString(_consumed, _text.Length - _consumed);
-            if (TryConsume(_waiters[i].Test, text) is not { } result) continue;
-            _waiters[i].Done.TrySetResult(result);
+            if (_waiters[i].Test(text) is not { } m) continue;
+            // A mid-line match at the end: the waiter looks again itself, and takes it if no more text comes.
+            _waiters[i].Done.TrySetResult(_waiters[i].Settle && EndsMidLine(m, text) ? null : Consume(m, text));
             _waiters.RemoveAt(i--);
         }
     }
 
-    private ExpectResult? TryConsume(Func<string, Match?> test, string text)
+    private static bool EndsMidLine(Match m, string text) =>
+        m.Length > 0 && m.Index + m.Length == text.Length && text[^1] != '\n';
+
+    private ExpectResult Consume(Match m, string text)
     {
-        if (test(text) is not { } m) return null;
         Compact(_consumed + m.Index + m.Length);
         return new ExpectResult(m.Value, m.Groups.Cast<Group>().Skip(1).Select(g => g.Value).ToList(), text[..m.Index]);
     }
 
     private sealed class Waiter
     {
-        public Waiter(Func<string, Match?> test) => Test = test;
+        public Waiter(Func<string, Match?> test, bool settle)
+        {
+            Test = test;
+            Settle = settle;
+        }
 
         public Func<string, Match?> Test { get; }
 
-        /// <summary>The match, or null when the stream closed.</summary>
+        public bool Settle { get; }
+
+        /// <summary>The match, or null when the stream closed or a mid-line match wants a second look.</summary>
         public TaskCompletionSource<ExpectResult?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

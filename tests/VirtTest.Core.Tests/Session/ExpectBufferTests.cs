@@ -23,6 +23,22 @@ public sealed class ExpectBufferTests
     }
 
     [Fact]
+    public async Task AMatchEndingMidLineWhereTheTextEndsWaitsForTheRestOfTheLine()
+    {
+        var b = new ExpectBuffer("t");
+        var wait = b.ReadUntilAsync(new Regex(@"^rc=(\d+)$", RegexOptions.Multiline), Quick, default);
+        b.Append("rc=13");                  // "$" matches here, but the line is not complete
+        await Task.Delay(5);
+        b.Append("0\r\n");
+        Assert.Equal("130", (await wait).Groups[0]);
+
+        // With nothing more coming, the mid-line match counts after a short settle time.
+        var prompt = b.ReadUntilAsync(new Regex(@"Password: $"), Quick, default);
+        b.Append("Password: ");
+        Assert.Equal("Password: ", (await prompt.WaitAsync(TimeSpan.FromSeconds(2))).Match);
+    }
+
+    [Fact]
     public async Task ReportsCursorQueriesAtTheirPositionInTheCleanedText_AlsoWhenSplitAcrossChunks()
     {
         var b = new ExpectBuffer("t");
