@@ -70,7 +70,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     /// <summary>The reply timeout of commands called without one.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Receives each line sent (<c>-&gt; </c>) and received (<c>&lt;- </c>), and notes on ignored lines and closing (<c>!! </c>). Called on the reader's thread; exceptions it throws are swallowed.</summary>
+    /// <summary>Receives each line sent (<c>-&gt; </c>) and received (<c>&lt;- </c>), and notes on ignored lines and closing (<c>!! </c>). Called on whichever thread sends or reads the line (a caller's, or the event pump's); exceptions it throws are swallowed.</summary>
     public Action<string>? Trace { get; set; }
 
     /// <summary>
