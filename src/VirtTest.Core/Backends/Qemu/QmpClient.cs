@@ -40,11 +40,10 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     private readonly Dictionary<long, PendingCommand> _pending = new();
     private readonly CancellationTokenSource _lifetime = new(); // never disposed: no timer, and late Cancel() calls must not throw
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _readLoop = Task.CompletedTask;
     private readonly object _readGate = new(); // guards the fields below; lines are dispatched under it, in order
     private Task<string?>? _read;              // the one outstanding line read, shared by whoever needs input
     private int _inlineReaders;                // commands waiting for their reply (they read; the pump stands aside)
-    private TaskCompletionSource _noInlineReaders = CompletedSignal();
+    private Task<string?>? _pumpWatches;       // the read the event pump's continuation is attached to
     private long _lastCommandNumber;
     private long _ignoredLineCount;
     private volatile Exception? _closeReason;
@@ -157,7 +156,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         try
         {
             await client.ReadGreetingAsync(timeout, clock, ct).ConfigureAwait(false);
-            client._readLoop = Task.Run(client.PumpEventsAsync, CancellationToken.None);
+            client.ResumePump();
             var remaining = timeout - clock.Elapsed;
             // No capabilities are enabled: "oob" would change reply ordering rules for no benefit here.
             await client.ExecuteAsync("qmp_capabilities", timeout: remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), ct: ct).ConfigureAwait(false);
@@ -263,27 +262,14 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
 
     private void EnterInlineReading()
     {
-        lock (_readGate)
-        {
-            if (_inlineReaders++ == 0) _noInlineReaders = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
+        lock (_readGate) _inlineReaders++;
     }
 
     private void LeaveInlineReading()
     {
-        TaskCompletionSource? idle = null;
-        lock (_readGate)
-        {
-            if (--_inlineReaders == 0) idle = _noInlineReaders;
-        }
-        idle?.TrySetResult(); // the pump takes over reading (events)
-    }
-
-    private static TaskCompletionSource CompletedSignal()
-    {
-        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        signal.SetResult();
-        return signal;
+        bool idle;
+        lock (_readGate) idle = --_inlineReaders == 0;
+        if (idle) ResumePump(); // events keep arriving in the log while nobody calls
     }
 
     /// <summary>The outstanding line read, started if there is none; null once the connection is closed.</summary>
@@ -418,30 +404,35 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Reads while no command waits for a reply, so events arrive in <see cref="Events"/> even when
-    /// nobody calls; stands aside (leaving the line to the command) while one does.
+    /// The event pump: reads while no command waits for a reply, so events arrive in
+    /// <see cref="Events"/> even when nobody calls. Not a task of its own but a continuation on the
+    /// outstanding read, run synchronously where the read completes: attached before any command
+    /// awaits that read, it runs first and, while a command waits, returns at once, leaving the line
+    /// to the command's own continuation (no thread hop, no extra wake-up per command).
     /// </summary>
-    private async Task PumpEventsAsync()
+    private void ResumePump()
     {
         while (true)
         {
-            Task idle;
-            lock (_readGate) idle = _noInlineReaders.Task;
-            if (!idle.IsCompleted)
-            {
-                await idle.ConfigureAwait(false);
-                continue;
-            }
-            var read = CurrentRead();
-            if (read is null) return;
-            await ((Task)read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            // This continuation runs first when the line comes (it awaited first); a waiting
-            // command reads it on its own thread right after, which is the point of reading inline.
+            Task<string?>? read;
             lock (_readGate)
             {
-                if (_inlineReaders > 0) continue;
+                if (_inlineReaders > 0) return;
+                read = CurrentRead();
+                if (read is null) return; // closed
+                if (!read.IsCompleted)
+                {
+                    if (ReferenceEquals(_pumpWatches, read)) return;
+                    _pumpWatches = read;
+                }
             }
-            Consume(read);
+            if (!read.IsCompleted)
+            {
+                read.ContinueWith(static (_, state) => ((QmpClient)state!).ResumePump(), this,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
+            }
+            Consume(read); // then loop: the next line may already be buffered
         }
     }
 
@@ -545,7 +536,6 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
             command.Reply.TrySetException(ConnectionClosed($"No reply to '{command.Name}'", reason));
         Events.Close(reason);
         _closed.TrySetResult();
-        lock (_readGate) _noInlineReaders.TrySetResult(); // wakes the pump, which then sees the connection closed
     }
 
     private MonitorConnectionException ConnectionClosed(string what, Exception reason) =>
@@ -574,9 +564,11 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
             FailConnection(new MonitorConnectionException($"The QMP connection '{Endpoint}' was closed by the client."));
         try
         {
-            // Never faults (the loop catches everything). Bounded, because a custom stream might not
-            // abort a pending read when disposed; a socket always does.
-            await _readLoop.WaitAsync(ReaderStopTimeout).ConfigureAwait(false);
+            // The outstanding read must end before its reader is disposed. Bounded, because a custom
+            // stream might not abort a pending read when disposed; a socket always does.
+            Task? read;
+            lock (_readGate) read = _read;
+            if (read is not null) await read.ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(ReaderStopTimeout).ConfigureAwait(false);
             _reader.Dispose();
         }
         catch (TimeoutException)
