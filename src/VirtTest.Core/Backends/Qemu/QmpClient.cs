@@ -255,8 +255,14 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         {
             var read = CurrentRead();
             if (read is null) return; // closed: FailConnection has failed every pending reply
-            if (!read.IsCompleted) await Task.WhenAny(read, answered).WaitAsync(ct).ConfigureAwait(false);
-            if (read.IsCompleted) Consume(read);
+            // Waiting for the read suffices: a reply another reader dispatches came in a read that
+            // completes no earlier than this one (reads are sequential), so this wakes up in time.
+            if (!read.IsCompleted)
+            {
+                await ((Task)read).WaitAsync(ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                ct.ThrowIfCancellationRequested();
+            }
+            Consume(read);
         }
     }
 
@@ -282,7 +288,9 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
             {
                 try
                 {
-                    _read = _reader.ReadLineAsync(_lifetime.Token).AsTask();
+                    // No token: a cancellable socket read costs a registration per line, and
+                    // FailConnection disposes the stream, which ends a pending read anyway.
+                    _read = _reader.ReadLineAsync(CancellationToken.None).AsTask();
                 }
                 catch (Exception ex)
                 {
