@@ -8,7 +8,8 @@ using VirtTest.Core.Config;
 //                                      the Cartesian config benchmark
 //   qemu [--calls N] [--rounds N] [--no-boot]
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
-//   session [--calls N] [--rounds N]   Cmd('true') over serial and SSH, each beside a raw client
+//   session [--calls N] [--rounds N] [--no-ssh]
+//                                      Cmd('true') over serial and SSH, each beside a raw client
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -28,7 +29,7 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
     case "qemu":
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
     case "session":
-        return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")));
+        return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));

@@ -10,18 +10,35 @@ namespace VirtTest.Core.Session;
 /// framed by markers the shell expands, so the echoed command line is never taken for the
 /// result, and the exit status is the shell's own <c>$?</c>.
 /// </summary>
+/// <remarks>
+/// The session answers the cursor position query (ESC[6n) that busybox's line editor sends after
+/// each prompt, as a terminal would. Unanswered, the editor sleeps 20 ms after every line it
+/// reads (so that a late answer does not show up as garbage), which made each command cost ~20 ms
+/// more. The answer is only sent when it cannot land in a command's input: after a command ended
+/// (its end marker seen) or the prompt came back, and before anything else was written.
+/// </remarks>
 public sealed class SerialSession : GuestSession
 {
+    /// <summary>"Cursor at row 1, column 1": busybox then keeps its own idea of the prompt's width.</summary>
+    private const string CursorPositionReport = "\x1b[1;1R";
+    /// <summary>How long a command waits for the query after the previous prompt before typing anyway.</summary>
+    private static readonly TimeSpan QueryWait = TimeSpan.FromMilliseconds(50);
     private static int _markerCounter;
     private readonly Stream _stream;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reader;
     private readonly SemaphoreSlim _commandLock = new(1, 1);
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CursorQueryState _cursorQueries = new();
     private StreamWriter? _log;
 
     private SerialSession(Stream console, string name, Regex prompt) : base(name, SessionTransport.Serial, prompt)
     {
         _stream = console;
+        Buffer.CursorPositionQueried = position =>
+        {
+            if (_cursorQueries.Queried(position)) _ = AnswerCursorQueryAsync();
+        };
         _reader = Task.Run(ReadLoopAsync);
     }
 
@@ -108,13 +125,47 @@ public sealed class SerialSession : GuestSession
     public override async Task SendAsync(string text, CancellationToken ct = default)
     {
         if (!IsOpen) throw new SessionClosedException(Name, $"{Name} is closed.");
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            _cursorQueries.Wrote(); // from now on an answer could land in what this text starts
             await _stream.WriteAsync(Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
             throw new SessionClosedException(Name, $"Writing to {Name} failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>The shell may now read a cursor position report: answer its query if it came (or when it comes).</summary>
+    private void ExpectCursorQueryAfter(long position)
+    {
+        if (_cursorQueries.Arm(position)) _ = AnswerCursorQueryAsync();
+    }
+
+    private async Task AnswerCursorQueryAsync()
+    {
+        try
+        {
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                // Decided under the write lock: no command line can slip in between the check and the answer.
+                if (!_cursorQueries.TakeDueAnswer()) return;
+                await _stream.WriteAsync(Encoding.UTF8.GetBytes(CursorPositionReport)).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The console is gone; the next command reports that.
         }
     }
 
@@ -124,6 +175,7 @@ public sealed class SerialSession : GuestSession
         Buffer.Discard();
         await SendLineAsync("", ct).ConfigureAwait(false);
         await ReadUntilPromptAsync(timeout, null, ct).ConfigureAwait(false);
+        ExpectCursorQueryAfter(Buffer.ReadPosition); // the shell read our empty line: its editor asks next
     }
 
     protected override async Task<(int Status, string Output)> RunCommandAsync(string command, TimeSpan timeout, CancellationToken ct)
@@ -132,19 +184,24 @@ public sealed class SerialSession : GuestSession
         await _commandLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var id = Interlocked.Increment(ref _markerCounter).ToString(CultureInfo.InvariantCulture);
+            var id = Base36(Interlocked.Increment(ref _markerCounter));
+            await WaitForCursorQueryAsync(deadline, ct).ConfigureAwait(false);
             Buffer.Discard();
             // One line (the shell echoes what it reads, so a second line would land in the output).
-            // The markers only exist once the shell expands them ($((id)), %d of $?), so the echo of
-            // the line never contains them; the line is kept short because the serial line
-            // echoes every byte of it.
+            // The markers only exist once the shell expands them (V'' becomes V, $? the status), so
+            // the echo of the line never contains them, also where the echo wraps. The line is as
+            // short as that allows: the guest's line editor echoes it byte by byte, each byte a
+            // round through the emulated UART (~0.1 ms under TCG), the largest cost of a command.
             var trimmed = command.TrimEnd();
-            var separator = trimmed.EndsWith('&') && !trimmed.EndsWith("&&", StringComparison.Ordinal) ? " " : "; ";
-            await SendLineAsync($"echo VT$(({id}))B;{trimmed}{separator}printf '\\nVT%dE{id}\\n' $?", ct).ConfigureAwait(false);
+            var separator = trimmed.EndsWith('&') && !trimmed.EndsWith("&&", StringComparison.Ordinal) ? "" : ";";
+            await SendLineAsync($"echo V''{id};{trimmed}{separator}echo V$?E{id}", ct).ConfigureAwait(false);
             try
             {
-                await Buffer.ReadUntilAsync(new Regex($"VT{id}B\n"), Left(deadline), ct, $"the start of '{command}'").ConfigureAwait(false);
-                var end = await Buffer.ReadUntilAsync(new Regex($"\n?VT(\\d+)E{id}\n"), Left(deadline), ct, $"the end of '{command}'").ConfigureAwait(false);
+                await Buffer.ReadUntilAsync(new Regex($"V{id}\n"), Left(deadline), ct, $"the start of '{command}'").ConfigureAwait(false);
+                // No newline is added before the end marker: output without a final newline ends
+                // right before it, output with one keeps it.
+                var end = await Buffer.ReadUntilAsync(new Regex($"V(\\d+)E{id}\n"), Left(deadline), ct, $"the end of '{command}'").ConfigureAwait(false);
+                ExpectCursorQueryAfter(Buffer.ReadPosition);
                 return (int.Parse(end.Groups[0], CultureInfo.InvariantCulture), end.Before);
             }
             catch (SessionTimeoutException)
@@ -179,6 +236,38 @@ public sealed class SerialSession : GuestSession
         {
             // The shell does not come back: leave it; the caller's error says what timed out.
         }
+    }
+
+    /// <summary>
+    /// When the shell asks for the cursor after each prompt and has not yet asked after the last
+    /// command, waits (briefly) for that query to be answered before typing: a line typed before
+    /// the answer makes busybox sleep 20 ms once it read the line.
+    /// </summary>
+    private async Task WaitForCursorQueryAsync(DateTime deadline, CancellationToken ct)
+    {
+        if (_cursorQueries.PendingAnswer() is not { } answered) return;
+        var left = Left(deadline);
+        try
+        {
+            await answered.WaitAsync(left < QueryWait ? left : QueryWait, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _cursorQueries.StopExpecting(); // this shell (now) does not ask; type ahead until it does again
+        }
+    }
+
+    private static string Base36(int n)
+    {
+        const string digits = "0123456789abcdefghijklmnopqrstuvwxyz";
+        var text = "";
+        do
+        {
+            text = digits[n % 36] + text;
+            n /= 36;
+        }
+        while (n > 0);
+        return text;
     }
 
     private static TimeSpan Left(DateTime deadline)

@@ -41,6 +41,25 @@ public sealed class SerialSessionGuestTests
     }
 
     [Fact]
+    public async Task TheCursorQueryIsAnsweredSoCommandsDoNotWaitAndTheAnswerNeverReachesACommand()
+    {
+        await using var g = await GuestVm.BootAsync("ser-cpr");
+        await using var s = await SerialSession.ConnectAsync(g.Vm, new Regex(g.Guest.ShellPrompt), Short);
+        await s.WaitForPromptAsync(Short);
+        await s.CmdAsync("true", Short);
+
+        // Unanswered, busybox's line editor sleeps 20 ms after each line it reads.
+        const int commands = 20;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < commands; i++) await s.CmdAsync("true", Short);
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(20 * commands), $"{commands} commands took {clock.Elapsed.TotalMilliseconds:F0} ms");
+
+        // A command reading the terminal gets nothing typed: no answer went into its input.
+        Assert.Equal("[]\n", await s.CmdOutputAsync("read -t 1 x; echo \"[$x]\"", Short));
+        Assert.Equal("after\n", await s.CmdAsync("echo after", Short));
+    }
+
+    [Fact]
     public async Task CancellingAWaitReturnsPromptly()
     {
         await using var g = await GuestVm.BootAsync("ser-cancel");

@@ -13,8 +13,12 @@ namespace VirtTest.Core.Backends.Qemu;
 /// events QEMU sends in between, collected in <see cref="Events"/>.
 /// </summary>
 /// <remarks>
-/// One background task reads newline-delimited JSON and dispatches it; any number of callers
-/// may run commands at once (writes are serialized). When the connection ends (QEMU exited,
+/// A command reads its own reply: while commands wait, they read the socket themselves (one line
+/// read at a time, shared, dispatched in order by whoever sees it complete: replies to their
+/// commands, events into <see cref="Events"/>). Only while no command waits does a background
+/// pump read, to collect events. This saves a thread hop per round trip (the reply no longer
+/// travels from a reader thread to the caller's). Any number of callers may run commands at
+/// once (writes are serialized). When the connection ends (QEMU exited,
 /// the client was disposed) every waiting and later call fails with
 /// <see cref="MonitorConnectionException"/> instead of hanging.
 /// <para>
@@ -26,7 +30,6 @@ namespace VirtTest.Core.Backends.Qemu;
 /// </remarks>
 public sealed class QmpClient : IAsyncDisposable, IDisposable
 {
-    private const string CommandIdPrefix = "virttest-";
     private static readonly TimeSpan ConnectRetryInterval = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan ReaderStopTimeout = TimeSpan.FromSeconds(5);
 
@@ -34,10 +37,13 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     private readonly StreamReader _reader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly object _gate = new();
-    private readonly Dictionary<string, PendingCommand> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, PendingCommand> _pending = new();
     private readonly CancellationTokenSource _lifetime = new(); // never disposed: no timer, and late Cancel() calls must not throw
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _readLoop = Task.CompletedTask;
+    private readonly object _readGate = new(); // guards the fields below; lines are dispatched under it, in order
+    private Task<string?>? _read;              // the one outstanding line read, shared by whoever needs input
+    private int _inlineReaders;                // commands waiting for their reply (they read; the pump stands aside)
+    private Task<string?>? _pumpWatches;       // the read the event pump's continuation is attached to
     private long _lastCommandNumber;
     private long _ignoredLineCount;
     private volatile Exception? _closeReason;
@@ -63,12 +69,13 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     /// <summary>The reply timeout of commands called without one.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Receives each line sent (<c>-&gt; </c>) and received (<c>&lt;- </c>), and notes on ignored lines and closing (<c>!! </c>). Called on the reader's thread; exceptions it throws are swallowed.</summary>
+    /// <summary>Receives each line sent (<c>-&gt; </c>) and received (<c>&lt;- </c>), and notes on ignored lines and closing (<c>!! </c>). Called on whichever thread sends or reads the line (a caller's, or the event pump's); exceptions it throws are swallowed.</summary>
     public Action<string>? Trace { get; set; }
 
     /// <summary>
-    /// Raised on the reader's thread for each event, after it is in <see cref="Events"/>. Keep handlers
-    /// short and never block on a command there: its reply could not be read until the handler returns.
+    /// Raised for each event, after it is in <see cref="Events"/>, on the thread that read it (the
+    /// event pump's or that of a command waiting for its reply). Keep handlers short and never block
+    /// on a command there: no further line is read until the handler returns.
     /// </summary>
     public event EventHandler<QmpEvent>? EventReceived;
 
@@ -149,7 +156,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         try
         {
             await client.ReadGreetingAsync(timeout, clock, ct).ConfigureAwait(false);
-            client._readLoop = Task.Run(client.ReadLoopAsync, CancellationToken.None);
+            client.ResumePump();
             var remaining = timeout - clock.Elapsed;
             // No capabilities are enabled: "oob" would change reply ordering rules for no benefit here.
             await client.ExecuteAsync("qmp_capabilities", timeout: remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), ct: ct).ConfigureAwait(false);
@@ -207,7 +214,9 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         ct.ThrowIfCancellationRequested();
 
         var effectiveTimeout = timeout ?? DefaultTimeout;
-        var id = CommandIdPrefix + Interlocked.Increment(ref _lastCommandNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // A number, not a string: QEMU reads QMP input one byte per main-loop turn, so every byte of
+        // the request costs several microseconds of round trip (a "virttest-N" string id cost ~20%).
+        var id = Interlocked.Increment(ref _lastCommandNumber);
         var pending = new PendingCommand(command);
         lock (_gate)
         {
@@ -217,10 +226,12 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(effectiveTimeout);
+        EnterInlineReading();
         try
         {
             await SendAsync(EncodeCommand(command, arguments, id), command, deadline.Token).ConfigureAwait(false);
-            var reply = await pending.Reply.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            await ReadUntilAnsweredAsync(pending.Reply.Task, deadline.Token).ConfigureAwait(false);
+            var reply = await pending.Reply.Task.ConfigureAwait(false);
             return InterpretReply(command, reply);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
@@ -229,8 +240,96 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         }
         finally
         {
+            LeaveInlineReading();
             lock (_gate) _pending.Remove(id);
         }
+    }
+
+    /// <summary>
+    /// Reads and dispatches lines until <paramref name="answered"/> completes: on this caller's
+    /// own continuation when it sees the line first, or by another reader's dispatch.
+    /// </summary>
+    private async Task ReadUntilAnsweredAsync(Task answered, CancellationToken ct)
+    {
+        while (!answered.IsCompleted)
+        {
+            var read = CurrentRead();
+            if (read is null) return; // closed: FailConnection has failed every pending reply
+            // Waiting for the read suffices: a reply another reader dispatches came in a read that
+            // completes no earlier than this one (reads are sequential), so this wakes up in time.
+            if (!read.IsCompleted)
+            {
+                await ((Task)read).WaitAsync(ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                ct.ThrowIfCancellationRequested();
+            }
+            Consume(read);
+        }
+    }
+
+    private void EnterInlineReading()
+    {
+        lock (_readGate) _inlineReaders++;
+    }
+
+    private void LeaveInlineReading()
+    {
+        bool idle;
+        lock (_readGate) idle = --_inlineReaders == 0;
+        if (idle) ResumePump(); // events keep arriving in the log while nobody calls
+    }
+
+    /// <summary>The outstanding line read, started if there is none; null once the connection is closed.</summary>
+    private Task<string?>? CurrentRead()
+    {
+        lock (_readGate)
+        {
+            if (_closeReason is not null) return null;
+            if (_read is null)
+            {
+                try
+                {
+                    // No token: a cancellable socket read costs a registration per line, and
+                    // FailConnection disposes the stream, which ends a pending read anyway.
+                    _read = _reader.ReadLineAsync(CancellationToken.None).AsTask();
+                }
+                catch (Exception ex)
+                {
+                    _read = Task.FromException<string?>(ex);
+                }
+            }
+            return _read;
+        }
+    }
+
+    /// <summary>Dispatches a completed read, unless another reader already did; a failed read or the end of the stream closes the connection.</summary>
+    private void Consume(Task<string?> read)
+    {
+        Exception reason;
+        lock (_readGate)
+        {
+            if (!ReferenceEquals(_read, read)) return;
+            _read = null;
+            if (read.IsCompletedSuccessfully)
+            {
+                if (read.Result is { } line)
+                {
+                    TraceLine("<- " + line);
+                    if (!string.IsNullOrWhiteSpace(line)) Dispatch(line);
+                    return;
+                }
+                reason = new MonitorConnectionException($"The QMP connection '{Endpoint}' was closed by QEMU (did the process exit?).");
+            }
+            else if (_lifetime.IsCancellationRequested)
+            {
+                return; // closed on purpose; FailConnection already ran
+            }
+            else
+            {
+                var error = read.Exception?.GetBaseException() ?? new OperationCanceledException();
+                reason = new MonitorConnectionException($"Reading from the QMP connection '{Endpoint}' failed: {error.Message}", error);
+            }
+        }
+        FailConnection(reason);
     }
 
     /// <summary>Runs a human monitor (HMP) command line, e.g. <c>info pci</c>, and returns its text output.</summary>
@@ -247,7 +346,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     public Task<QmpEvent> WaitForEventAsync(string name, Func<QmpEvent, bool>? predicate = null, long afterSequence = 0, TimeSpan? timeout = null, CancellationToken ct = default) =>
         Events.WaitForEventAsync(name, predicate, afterSequence, timeout ?? DefaultTimeout, ct);
 
-    private static byte[] EncodeCommand(string command, JsonObject? arguments, string id)
+    private static byte[] EncodeCommand(string command, JsonObject? arguments, long id)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var json = new Utf8JsonWriter(buffer))
@@ -260,7 +359,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
                 json.WritePropertyName("arguments");
                 arguments.WriteTo(json);
             }
-            json.WriteString("id", id);
+            json.WriteNumber("id", id);
             json.WriteEndObject();
         }
         buffer.Write("\n"u8);
@@ -312,32 +411,37 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         throw new MonitorException($"The QMP reply to '{command}' has neither 'return' nor 'error': {QmpGreeting.Shorten(reply.ToJsonString())}");
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>
+    /// The event pump: reads while no command waits for a reply, so events arrive in
+    /// <see cref="Events"/> even when nobody calls. Not a task of its own but a continuation on the
+    /// outstanding read, run synchronously where the read completes: attached before any command
+    /// awaits that read, it runs first and, while a command waits, returns at once, leaving the line
+    /// to the command's own continuation (no thread hop, no extra wake-up per command).
+    /// </summary>
+    private void ResumePump()
     {
-        Exception reason;
-        try
+        while (true)
         {
-            while (true)
+            Task<string?>? read;
+            lock (_readGate)
             {
-                var line = await _reader.ReadLineAsync(_lifetime.Token).ConfigureAwait(false);
-                if (line is null)
+                if (_inlineReaders > 0) return;
+                read = CurrentRead();
+                if (read is null) return; // closed
+                if (!read.IsCompleted)
                 {
-                    reason = new MonitorConnectionException($"The QMP connection '{Endpoint}' was closed by QEMU (did the process exit?).");
-                    break;
+                    if (ReferenceEquals(_pumpWatches, read)) return;
+                    _pumpWatches = read;
                 }
-                TraceLine("<- " + line);
-                if (!string.IsNullOrWhiteSpace(line)) Dispatch(line);
             }
+            if (!read.IsCompleted)
+            {
+                read.ContinueWith(static (_, state) => ((QmpClient)state!).ResumePump(), this,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
+            }
+            Consume(read); // then loop: the next line may already be buffered
         }
-        catch (Exception) when (_lifetime.IsCancellationRequested)
-        {
-            return; // closed on purpose; FailConnection already ran
-        }
-        catch (Exception ex)
-        {
-            reason = new MonitorConnectionException($"Reading from the QMP connection '{Endpoint}' failed: {ex.Message}", ex);
-        }
-        FailConnection(reason);
     }
 
     private void Dispatch(string line)
@@ -374,7 +478,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
 
         // QEMU echoes our id; replies without one answer input it could not parse, which we never send.
         PendingCommand? waiting = null;
-        if (AsText(message["id"]) is { } id)
+        if (message["id"] is JsonValue idValue && idValue.TryGetValue<long>(out var id))
         {
             lock (_gate)
             {
@@ -468,9 +572,11 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
             FailConnection(new MonitorConnectionException($"The QMP connection '{Endpoint}' was closed by the client."));
         try
         {
-            // Never faults (the loop catches everything). Bounded, because a custom stream might not
-            // abort a pending read when disposed; a socket always does.
-            await _readLoop.WaitAsync(ReaderStopTimeout).ConfigureAwait(false);
+            // The outstanding read must end before its reader is disposed. Bounded, because a custom
+            // stream might not abort a pending read when disposed; a socket always does.
+            Task? read;
+            lock (_readGate) read = _read;
+            if (read is not null) await read.ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(ReaderStopTimeout).ConfigureAwait(false);
             _reader.Dispose();
         }
         catch (TimeoutException)
