@@ -12,6 +12,7 @@ public static class BackendRegistry
     private static readonly ConcurrentDictionary<string, Func<IVmBackend>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
         ["qemu"] = () => new Backends.Qemu.QemuBackend(),
+        ["libvirt"] = () => new Backends.Libvirt.LibvirtBackend(),
     };
 
     private static readonly ConcurrentDictionary<string, IVmBackend> Instances = new(StringComparer.OrdinalIgnoreCase);

@@ -1,0 +1,68 @@
+using VirtTest.Core.Config;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Backends.Libvirt;
+
+/// <summary>
+/// The libvirt backend: domains defined from params through libvirt's C API, on the
+/// connection URI in <c>connect_uri</c> (default <c>qemu:///system</c>; remote URIs such as
+/// <c>qemu+ssh://host/system</c> are passed to libvirt as they are).
+/// </summary>
+public sealed class LibvirtBackend : IVmBackend
+{
+    public const string DefaultUri = "qemu:///system";
+
+    /// <summary>What every libvirt driver offers through the generic API.</summary>
+    private const VmCapability Generic = VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Screendump | VmCapability.Events;
+
+    /// <summary>
+    /// What QEMU domains add: PCI info and the raw monitor through QEMU's monitor (libvirt-qemu),
+    /// hot-plug of network cards, key presses and mouse over that monitor, the console stream.
+    /// </summary>
+    private const VmCapability QemuOnly = VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.SendKey | VmCapability.Mouse |
+        VmCapability.SerialConsole | VmCapability.RawMonitor;
+
+    public string Name => "libvirt";
+
+    /// <summary>Migration is absent: libvirt refuses a same-host migration, and the tests have one host.</summary>
+    public VmCapability Capabilities => Generic | QemuOnly;
+
+    /// <summary>
+    /// Depends on the URI's driver: the QEMU driver (<c>qemu:</c>, <c>qemu+ssh:</c>, ...) can do
+    /// everything in <see cref="Capabilities"/>; other drivers (e.g. <c>test:///default</c>)
+    /// only the generic life-cycle operations.
+    /// </summary>
+    public VmCapability GetCapabilities(VirtParams vmParams)
+    {
+        var uri = UriOf(vmParams);
+        var caps = IsQemuUri(uri) ? Generic | QemuOnly : Generic;
+        if (vmParams.Get("vga") == "none") caps &= ~VmCapability.Screendump;
+        var machine = vmParams.Get("machine_type") ?? "pc";
+        if (machine.StartsWith("microvm", StringComparison.Ordinal) || machine.StartsWith("isapc", StringComparison.Ordinal)) caps &= ~VmCapability.PciHotplug;
+        return caps;
+    }
+
+    public IVmDriver CreateDriver(string vmName, VirtParams vmParams)
+    {
+        var uri = UriOf(vmParams);
+        // Check the params now (with a placeholder name and type) so a bad value fails at creation, like on QEMU.
+        LibvirtDomainXml.Build(vmName, "validate", "qemu", vmParams, null, null);
+        return new LibvirtVmDriver(vmName, vmParams, uri, GetCapabilities(vmParams));
+    }
+
+    public static string UriOf(VirtParams vmParams) => vmParams.Get("connect_uri") is { Length: > 0 } u ? u : DefaultUri;
+
+    /// <summary>The URI's scheme names the QEMU driver (with or without a transport: qemu+ssh, qemu+unix, ...).</summary>
+    public static bool IsQemuUri(string uri)
+    {
+        var scheme = uri.Split(':', 2)[0];
+        return scheme == "qemu" || scheme.StartsWith("qemu+", StringComparison.Ordinal);
+    }
+
+    /// <summary>libvirt runs on this host: no host part in the URI (e.g. <c>qemu:///system</c>, <c>test:///default</c>).</summary>
+    public static bool IsLocal(string uri)
+    {
+        var idx = uri.IndexOf("://", StringComparison.Ordinal);
+        return idx >= 0 && idx + 3 < uri.Length && uri[idx + 3] == '/';
+    }
+}

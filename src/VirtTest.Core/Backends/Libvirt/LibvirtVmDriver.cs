@@ -1,0 +1,295 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using VirtTest.Core.Config;
+using VirtTest.Core.Monitor;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Backends.Libvirt;
+
+/// <summary>
+/// One libvirt domain: defined from params when started (a transient name
+/// <c>&lt;vm&gt;-&lt;id&gt;</c> so parallel runs never collide), controlled through libvirt's API,
+/// and destroyed and undefined however it ends, so nothing stays defined behind a test.
+/// </summary>
+internal sealed class LibvirtVmDriver : IVmDriver
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
+    // virDomainState
+    private const int StateRunning = 1, StateBlocked = 2, StatePaused = 3, StateShutdown = 4, StateShutoff = 5, StateCrashed = 6, StatePmSuspended = 7;
+    // virDomainEventType
+    private const int EventStopped = 5;
+
+    private readonly object _gate = new();
+    private readonly string _name;
+    private readonly VirtParams _params;
+    private readonly LibvirtEventLog _events = new();
+    private LibvirtConnection? _conn;
+    private DomainHandle? _dom;
+    private LibvirtMonitor? _monitor;
+    private RuntimeDirectory? _runtime;
+    private GCHandle _self;
+    private readonly List<int> _callbackIds = new();
+    private volatile VmState _state = VmState.Created;
+    private volatile bool _stopping;
+    private string? _deathReason;
+
+    public LibvirtVmDriver(string name, VirtParams vmParams, string uri, VmCapability capabilities)
+    {
+        _name = name;
+        _params = vmParams;
+        Uri = uri;
+        Capabilities = capabilities;
+        DomainName = vmParams.Get("libvirt_domain_name") is { Length: > 0 } explicitName ? explicitName
+            : LibvirtDomainXml.SafeId(name) + "-" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    public string Uri { get; }
+    /// <summary>The libvirt domain's name (unique per VM object).</summary>
+    public string DomainName { get; }
+    /// <summary>The domain XML of the current (or last) start.</summary>
+    public string? DomainXml { get; private set; }
+
+    public VmCapability Capabilities { get; }
+    public VmState State => _state;
+    public string? DeathReason => _deathReason;
+    public IVmMonitor Monitor => _monitor ?? throw new VmStateException(_name, _state, "use the monitor of");
+    public string? SerialConsolePath => null;
+    public string? ConsoleLogPath { get; private set; }
+    public IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; } = new Dictionary<int, (string, int)>();
+    public int? ProcessId => null;
+
+    public async Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (_state is not (VmState.Running or VmState.Paused)) throw new VmStateException(_name, _state, "open the serial console of");
+        try
+        {
+            return await Task.Run(() => (Stream)LibvirtConsoleStream.Open(Uri, DomainName), ct).WaitAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is LibvirtException or TimeoutException)
+        {
+            throw new ConsoleUnavailableException($"libvirt did not open the console of domain '{DomainName}': {ex.Message}", ex);
+        }
+    }
+
+    public async Task StartAsync(bool paused, CancellationToken ct)
+    {
+        if (_state is VmState.Running or VmState.Paused or VmState.Starting) throw new VmStateException(_name, _state, "start");
+        _state = VmState.Starting;
+        _stopping = false;
+        _deathReason = null;
+        try
+        {
+            await Task.Run(() => StartCore(paused), ct).ConfigureAwait(false);
+            _state = paused ? VmState.Paused : VmState.Running;
+        }
+        catch
+        {
+            await KillAsync().ConfigureAwait(false);
+            _state = VmState.Created;
+            throw;
+        }
+    }
+
+    private void StartCore(bool paused)
+    {
+        _runtime = RuntimeDirectory.Create(_name);
+        var conn = LibvirtConnection.Open(Uri);
+        _conn = conn;
+        // A console log file is only meaningful when libvirt runs on this host.
+        ConsoleLogPath = LibvirtBackend.IsLocal(Uri) ? _runtime.File("console.log") : null;
+        var domainType = conn.IsQemu ? (_params.Get("enable_kvm") == "yes" ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
+        var xml = LibvirtDomainXml.Build(_name, DomainName, domainType, _params, ConsoleLogPath, _runtime.Path).ToString();
+        DomainXml = xml;
+        if (conn.TryLookup(DomainName) is { } existing)
+        {
+            existing.Dispose();
+            throw new LibvirtException($"define domain '{DomainName}'", 9, -1, $"a domain named '{DomainName}' already exists on {Uri}");
+        }
+        _dom = conn.Define(xml);
+        RegisterEvents(conn, _dom);
+        _monitor = new LibvirtMonitor(_name, conn, _dom, _events);
+        LibvirtConnection.Check(LibvirtNative.virDomainCreateWithFlags(_dom, paused ? LibvirtNative.VIR_DOMAIN_START_PAUSED : 0), $"start domain '{DomainName}'");
+    }
+
+    private unsafe void RegisterEvents(LibvirtConnection conn, DomainHandle dom)
+    {
+        _self = GCHandle.Alloc(this, GCHandleType.Weak);
+        var opaque = GCHandle.ToIntPtr(_self);
+        var lifecycle = LibvirtNative.virConnectDomainEventRegisterAny(conn.Handle, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, int, IntPtr, int>)&OnLifecycle, opaque, null);
+        if (lifecycle < 0) throw LibvirtException.FromLastError("register for lifecycle events");
+        lock (_callbackIds) _callbackIds.Add(lifecycle);
+        var removed = LibvirtNative.virConnectDomainEventRegisterAny(conn.Handle, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, IntPtr, void>)&OnDeviceRemoved, opaque, null);
+        if (removed < 0) throw LibvirtException.FromLastError("register for device-removed events");
+        lock (_callbackIds) _callbackIds.Add(removed);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int OnLifecycle(IntPtr conn, IntPtr dom, int eventType, int detail, IntPtr opaque)
+    {
+        if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
+        {
+            driver._events.AddLifecycle(eventType, detail);
+            if (eventType == EventStopped && !driver._stopping && driver._state is VmState.Running or VmState.Paused)
+            {
+                // Not on the event loop thread: cleanup calls back into libvirt.
+                ThreadPool.QueueUserWorkItem(_ => driver.OnDied($"the domain stopped on its own (libvirt stop reason {detail})"));
+            }
+        }
+        return 0;
+    }
+
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static void OnDeviceRemoved(IntPtr conn, IntPtr dom, IntPtr alias, IntPtr opaque)
+    {
+        if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
+        {
+            driver._events.AddDeviceRemoved(Marshal.PtrToStringUTF8(alias) ?? "");
+        }
+    }
+
+    private void OnDied(string reason)
+    {
+        lock (_gate)
+        {
+            if (_stopping || _state is not (VmState.Running or VmState.Paused)) return;
+            _stopping = true;
+        }
+        _deathReason = reason;
+        // Clean up before anyone can see the VM as dead, so "dead" always means "nothing left".
+        Release(destroy: true);
+        _state = VmState.Dead;
+    }
+
+    public async Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct)
+    {
+        var dom = _dom;
+        if (dom is null || _state is VmState.Dead or VmState.Stopped or VmState.Created)
+        {
+            Release(destroy: true);
+            return;
+        }
+        _stopping = true;
+        try
+        {
+            if (gracefulTimeout > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Run(() =>
+                    {
+                        if (_state == VmState.Paused) LibvirtConnection.Check(LibvirtNative.virDomainResume(dom), "resume");
+                        LibvirtConnection.Check(LibvirtNative.virDomainShutdownFlags(dom, LibvirtMonitor.PowerButtonFlags(_conn!)), "shut down");
+                    }, ct).ConfigureAwait(false);
+                    var deadline = DateTime.UtcNow + gracefulTimeout;
+                    while (DateTime.UtcNow < deadline && ReadState(dom) is not (StateShutoff or StateCrashed or null))
+                    {
+                        await Task.Delay(100, ct).ConfigureAwait(false);
+                    }
+                }
+                catch (LibvirtException) { /* the domain is going away or gone: destroy below settles it */ }
+            }
+        }
+        finally
+        {
+            Release(destroy: true);
+            _state = VmState.Stopped;
+        }
+    }
+
+    /// <summary>libvirt's state number of the domain, or null when it cannot be read (gone).</summary>
+    private static int? ReadState(DomainHandle dom)
+    {
+        if (LibvirtNative.virDomainGetState(dom, out var state, out _, 0) < 0)
+        {
+            LibvirtNative.virResetLastError();
+            return null;
+        }
+        return state;
+    }
+
+    public Task KillAsync()
+    {
+        _stopping = true;
+        var wasCreated = _state == VmState.Created && _dom is null;
+        Release(destroy: true);
+        if (_state != VmState.Dead) _state = wasCreated ? VmState.Created : VmState.Stopped;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Destroys and undefines the domain, drops event callbacks, closes the connection, deletes the runtime directory.</summary>
+    private void Release(bool destroy)
+    {
+        LibvirtConnection? conn;
+        DomainHandle? dom;
+        RuntimeDirectory? runtime;
+        lock (_gate)
+        {
+            conn = _conn; _conn = null;
+            dom = _dom; _dom = null;
+            runtime = _runtime; _runtime = null;
+            _monitor = null;
+        }
+        if (conn is not null)
+        {
+            lock (_callbackIds)
+            {
+                foreach (var id in _callbackIds) LibvirtNative.virConnectDomainEventDeregisterAny(conn.Handle, id);
+                _callbackIds.Clear();
+            }
+        }
+        if (dom is not null)
+        {
+            if (destroy && ReadState(dom) is not (StateShutoff or null)) LibvirtNative.virDomainDestroy(dom);
+            LibvirtNative.virDomainUndefineFlags(dom, 0);
+            LibvirtNative.virResetLastError(); // already gone is fine here
+            dom.Dispose();
+        }
+        conn?.Dispose();
+        if (_self.IsAllocated) _self.Free();
+        runtime?.Dispose();
+    }
+
+    public Task PauseAsync(CancellationToken ct) => Simple(LibvirtNative.virDomainSuspend, "pause", VmState.Paused, ct);
+
+    public Task ResumeAsync(CancellationToken ct) => Simple(LibvirtNative.virDomainResume, "resume", VmState.Running, ct);
+
+    private async Task Simple(Func<DomainHandle, int> call, string operation, VmState after, CancellationToken ct)
+    {
+        if (_state == VmState.Dead) throw new VmStateException(_name, _state, operation, _deathReason);
+        var dom = _dom ?? throw new VmStateException(_name, _state, operation);
+        await Task.Run(() => LibvirtConnection.Check(call(dom), $"{operation} domain '{DomainName}'"), ct).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+        _state = after;
+    }
+
+    public async Task<VmState> QueryStateAsync(CancellationToken ct)
+    {
+        if (_state is not (VmState.Running or VmState.Paused)) return _state;
+        var dom = _dom;
+        if (dom is null) return _state;
+        var state = await Task.Run(() => ReadState(dom), ct).ConfigureAwait(false);
+        switch (state)
+        {
+            case StateRunning or StateBlocked or StateShutdown:
+                _state = VmState.Running;
+                break;
+            case StatePaused or StatePmSuspended:
+                _state = VmState.Paused;
+                break;
+            case StateShutoff or StateCrashed:
+                OnDied(state == StateCrashed ? "the domain crashed" : "the domain shut off on its own");
+                break;
+            case null:
+                OnDied("the domain no longer exists in libvirt");
+                break;
+        }
+        return _state;
+    }
+
+    public Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct) =>
+        throw new NotSupportedByBackendException("libvirt", VmCapability.Migration, "libvirt refuses to migrate to the same host");
+
+    public ValueTask DisposeAsync() => new(KillAsync());
+}
