@@ -101,15 +101,15 @@ internal sealed class LibvirtVmDriver : IVmDriver
         var domainType = conn.IsQemu ? (_params.Get("enable_kvm") == "yes" ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
         var xml = LibvirtDomainXml.Build(_name, DomainName, domainType, _params, ConsoleLogPath, _runtime.Path).ToString();
         DomainXml = xml;
-        if (conn.TryLookup(DomainName) is { } existing)
-        {
-            existing.Dispose();
-            throw new LibvirtException($"define domain '{DomainName}'", 9, -1, $"a domain named '{DomainName}' already exists on {Uri}");
-        }
+        // No UUID in the XML: libvirt makes a new one, so a name that exists already is
+        // refused by libvirt itself and never redefines (then undefines) someone else's domain.
         _dom = conn.Define(xml);
         RegisterEvents(conn, _dom);
         _monitor = new LibvirtMonitor(_name, conn, _dom, _events);
-        LibvirtConnection.Check(LibvirtNative.virDomainCreateWithFlags(_dom, paused ? LibvirtNative.VIR_DOMAIN_START_PAUSED : 0), $"start domain '{DomainName}'");
+        // QEMU starts with stopped CPUs on request; drivers without that flag (test) start and then pause.
+        var startPaused = paused && conn.IsQemu;
+        LibvirtConnection.Check(LibvirtNative.virDomainCreateWithFlags(_dom, startPaused ? LibvirtNative.VIR_DOMAIN_START_PAUSED : 0), $"start domain '{DomainName}'");
+        if (paused && !startPaused) LibvirtConnection.Check(LibvirtNative.virDomainSuspend(_dom), $"pause domain '{DomainName}'");
     }
 
     private unsafe void RegisterEvents(LibvirtConnection conn, DomainHandle dom)
