@@ -9,11 +9,17 @@ BeforeDiscovery {
     $tests = @(Expand-VirtConfig -Path (Join-Path $PSScriptRoot 'pci_hotplug.cfg'))
 }
 
-Describe 'PCI hot-plug of <pci_model>' -Tag 'Guest' -ForEach $tests {
+Describe 'PCI hot-plug of <pci_model> on <vm_type>' -Tag 'Guest' -ForEach $tests {
     BeforeAll {
         $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
         Import-Module -Name $modulePath -Force
         $params = $_
+        if ($vm_type -eq 'libvirt' -and -not $params['connect_uri']) {
+            # No libvirt given: a private daemon for this variant, stopped in AfterAll.
+            . (Join-Path $PSScriptRoot '../tests/Shared/LibvirtDaemon.ps1')
+            $daemon = Start-TestLibvirtDaemon
+            $params['connect_uri'] = $daemon.Uri
+        }
         # The test guest's kernel and initrd, with this test's params on top.
         $vm = New-VirtVm -TestGuest -Name "hotplug-$($params.ShortName)" -Property $params
         $vm | Start-VirtVm -Wait
@@ -34,6 +40,7 @@ Describe 'PCI hot-plug of <pci_model>' -Tag 'Guest' -ForEach $tests {
     AfterAll {
         if ($session) { Disconnect-VirtSession -Session $session }
         if ($vm) { Remove-VirtVm -Vm $vm }
+        if ($daemon) { Stop-TestLibvirtDaemon $daemon }
     }
 
     It 'adds the device, which the monitor lists' {
