@@ -6,7 +6,7 @@ namespace VirtTest.Core.Backends.Libvirt;
 /// <summary>
 /// A <see cref="Stream"/> over a nonblocking libvirt console stream (<c>virDomainOpenConsole</c>).
 /// Reads wait for libvirt's "readable" stream event (delivered by <see cref="LibvirtEventLoop"/>),
-/// so no native call ever blocks: Dispose wakes pending reads and aborts the stream. The
+/// so no read blocks in native code: Dispose wakes pending reads and finishes the stream. The
 /// stream owns its own connection, so closing it never disturbs the VM's main connection.
 /// </summary>
 internal sealed class LibvirtConsoleStream : Stream
@@ -163,7 +163,9 @@ internal sealed class LibvirtConsoleStream : Stream
                 if (_disposed) return;
                 _disposed = true;
                 if (_callbackRegistered) LibvirtNative.virStreamEventRemoveCallback(_stream);
-                LibvirtNative.virStreamAbort(_stream); // the console may still be open on the far side
+                // Finish, not abort: the daemon then writes what it still holds for the guest
+                // (e.g. a last command sent just before closing) instead of dropping it.
+                if (LibvirtNative.virStreamFinish(_stream) < 0) LibvirtNative.virStreamAbort(_stream);
                 LibvirtNative.virResetLastError();
                 _stream.Dispose();
             }

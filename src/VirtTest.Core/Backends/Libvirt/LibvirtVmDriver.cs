@@ -28,7 +28,6 @@ internal sealed class LibvirtVmDriver : IVmDriver
     private DomainHandle? _dom;
     private LibvirtMonitor? _monitor;
     private RuntimeDirectory? _runtime;
-    private GCHandle _self;
     private readonly List<int> _callbackIds = new();
     private volatile VmState _state = VmState.Created;
     private volatile bool _stopping;
@@ -114,17 +113,28 @@ internal sealed class LibvirtVmDriver : IVmDriver
 
     private unsafe void RegisterEvents(LibvirtConnection conn, DomainHandle dom)
     {
-        _self = GCHandle.Alloc(this, GCHandleType.Weak);
-        var opaque = GCHandle.ToIntPtr(_self);
-        var lifecycle = LibvirtNative.virConnectDomainEventRegisterAny(conn.Handle, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, int, IntPtr, int>)&OnLifecycle, opaque, null);
-        if (lifecycle < 0) throw LibvirtException.FromLastError("register for lifecycle events");
-        lock (_callbackIds) _callbackIds.Add(lifecycle);
-        var removed = LibvirtNative.virConnectDomainEventRegisterAny(conn.Handle, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
-            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, IntPtr, void>)&OnDeviceRemoved, opaque, null);
-        if (removed < 0) throw LibvirtException.FromLastError("register for device-removed events");
-        lock (_callbackIds) _callbackIds.Add(removed);
+        Register(conn, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, int, IntPtr, int>)&OnLifecycle, "lifecycle");
+        Register(conn, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, IntPtr, void>)&OnDeviceRemoved, "device-removed");
     }
+
+    private unsafe void Register(LibvirtConnection conn, DomainHandle dom, int eventId, IntPtr callback, string what)
+    {
+        // A weak handle per registration, freed by libvirt's free callback once libvirt has
+        // dropped the registration: no event can reach a freed handle.
+        var opaque = GCHandle.Alloc(this, GCHandleType.Weak);
+        var id = LibvirtNative.virConnectDomainEventRegisterAny(conn.Handle, dom, eventId, callback, GCHandle.ToIntPtr(opaque), &FreeOpaque);
+        if (id < 0)
+        {
+            opaque.Free();
+            throw LibvirtException.FromLastError($"register for {what} events");
+        }
+        lock (_callbackIds) _callbackIds.Add(id);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static void FreeOpaque(IntPtr opaque) => GCHandle.FromIntPtr(opaque).Free();
 
     [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
     private static int OnLifecycle(IntPtr conn, IntPtr dom, int eventType, int detail, IntPtr opaque)
@@ -248,7 +258,6 @@ internal sealed class LibvirtVmDriver : IVmDriver
             dom.Dispose();
         }
         conn?.Dispose();
-        if (_self.IsAllocated) _self.Free();
         runtime?.Dispose();
     }
 

@@ -157,6 +157,9 @@ public sealed class LibvirtGuestTests
         await using (var console = await SerialSession.ConnectAsync(vm, new Regex(guest.ShellPrompt), Short))
         {
             await console.WaitForPromptAsync(Short);
+            // A full command round trip first: the pty replays the boot prompt, so the prompt
+            // alone does not prove the shell reads input yet.
+            Assert.Equal("ready", await RunAsync(console, "echo ready"));
             await console.SendAsync("poweroff -f\n");
         }
         var deadline = DateTime.UtcNow + Short;
