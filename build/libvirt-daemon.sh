@@ -52,6 +52,8 @@ unix_sock_dir = "/run/libvirt"
 unix_sock_rw_perms = "0700"
 log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 CONF
+    # Each daemon its own host UUID: libvirt refuses to migrate between equal ones.
+    printf 'host_uuid = "%s"\n' "$(cat /proc/sys/kernel/random/uuid)" >> "$dir/etc/libvirtd.conf"
     unshare --mount --propagation private -- "$0" __inside "$dir"
     for _ in $(seq 1 300); do
         if [ -S "$socket" ] && virsh -q -c "$uri" version >/dev/null 2>&1; then

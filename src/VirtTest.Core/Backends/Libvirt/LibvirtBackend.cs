@@ -24,8 +24,15 @@ public sealed class LibvirtBackend : IVmBackend
 
     public string Name => "libvirt";
 
-    /// <summary>Migration is absent: libvirt refuses a same-host migration, and the tests have one host.</summary>
-    public VmCapability Capabilities => Generic | QemuOnly;
+    /// <summary>
+    /// Migration needs a second libvirt (param <c>migration_dest_uri</c>): libvirt refuses to
+    /// migrate within one daemon or between daemons with the same host UUID. Copying disks
+    /// during migration is not offered.
+    /// </summary>
+    public VmCapability Capabilities => Generic | QemuOnly | VmCapability.Migration;
+
+    /// <summary>The destination libvirt for migration (<c>migration_dest_uri</c>), or null.</summary>
+    public static string? MigrationDestination(VirtParams vmParams) => vmParams.Get("migration_dest_uri") is { Length: > 0 } u ? u : null;
 
     /// <summary>
     /// Depends on the URI's driver: the QEMU driver (<c>qemu:</c>, <c>qemu+ssh:</c>, ...) can do
@@ -36,6 +43,7 @@ public sealed class LibvirtBackend : IVmBackend
     {
         var uri = UriOf(vmParams);
         var caps = IsQemuUri(uri) ? Generic | QemuOnly : Generic;
+        if (IsQemuUri(uri) && MigrationDestination(vmParams) is { } dest && IsQemuUri(dest)) caps |= VmCapability.Migration;
         if (vmParams.Get("vga") == "none") caps &= ~VmCapability.Screendump;
         var machine = vmParams.Get("machine_type") ?? "pc";
         if (machine.StartsWith("microvm", StringComparison.Ordinal) || machine.StartsWith("isapc", StringComparison.Ordinal)) caps &= ~VmCapability.PciHotplug;

@@ -20,6 +20,9 @@ internal static unsafe partial class LibvirtNative
     public const uint VIR_DOMAIN_CONSOLE_FORCE = 1;
     public const uint VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP = 1;
     public const uint VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1;
+    public const uint VIR_MIGRATE_LIVE = 1;
+    public const uint VIR_MIGRATE_PERSIST_DEST = 8;
+    public const uint VIR_MIGRATE_UNDEFINE_SOURCE = 16;
     public const int VIR_STREAM_EVENT_READABLE = 1;
     public const int VIR_STREAM_EVENT_WRITABLE = 2;
     public const int VIR_STREAM_EVENT_ERROR = 4;
@@ -85,6 +88,13 @@ internal static unsafe partial class LibvirtNative
     /// <summary>Returns a string the caller frees with <see cref="free"/>.</summary>
     [LibraryImport(Lib)]
     public static partial IntPtr virDomainGetXMLDesc(DomainHandle domain, uint flags);
+
+    /// <summary>Migrates to the connection <paramref name="dconn"/>; returns the domain there.</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial DomainHandle virDomainMigrate(DomainHandle domain, ConnectHandle dconn, uint flags, string? dname, string? uri, ulong bandwidth);
+
+    [LibraryImport(Lib)]
+    public static partial int virDomainAbortJob(DomainHandle domain);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int virDomainAttachDeviceFlags(DomainHandle domain, string xml, uint flags);

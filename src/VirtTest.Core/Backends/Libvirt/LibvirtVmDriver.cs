@@ -45,7 +45,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
 
     public string Uri { get; }
     /// <summary>The libvirt domain's name (unique per VM object).</summary>
-    public string DomainName { get; }
+    public string DomainName { get; private init; }
     /// <summary>The domain XML of the current (or last) start.</summary>
     public string? DomainXml { get; private set; }
 
@@ -297,8 +297,83 @@ internal sealed class LibvirtVmDriver : IVmDriver
         return _state;
     }
 
-    public Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct) =>
-        throw new NotSupportedByBackendException("libvirt", VmCapability.Migration, "libvirt refuses to migrate to the same host");
+    /// <summary>
+    /// Live-migrates the domain to the libvirt at <c>migration_dest_uri</c> (another daemon:
+    /// libvirt refuses a migration to the same daemon or host UUID). The destination takes
+    /// over this VM's runtime directory, since the domain's console log lives there.
+    /// </summary>
+    public async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)
+    {
+        var destUri = LibvirtBackend.MigrationDestination(_params)
+            ?? throw new NotSupportedByBackendException("libvirt", VmCapability.Migration, "param migration_dest_uri (the destination libvirt) is not set");
+        if (options.CopyStorage) throw new NotSupportedByBackendException("libvirt", VmCapability.MigrationWithDiskCopy);
+        if (_state == VmState.Dead) throw new VmStateException(_name, _state, "migrate", _deathReason);
+        var dom = _dom ?? throw new VmStateException(_name, _state, "migrate");
+        var runtime = _runtime!;
+        var migrateUri = options.Protocol switch
+        {
+            "tcp" => "tcp://127.0.0.1",
+            "unix" => "unix://" + runtime.File("migrate.sock"),
+            _ => throw new ArgumentException($"Unknown migration protocol '{options.Protocol}' (valid: unix, tcp)."),
+        };
+        var wasPaused = _state == VmState.Paused;
+        var destination = new LibvirtVmDriver(_name, _params, destUri, Capabilities, DomainName);
+        try
+        {
+            progress?.Report(new MigrationProgress("active", 0, 0, 0));
+            var migrate = Task.Run(() => destination.AdoptMigration(dom, migrateUri, runtime, ConsoleLogPath, DomainXml), CancellationToken.None);
+            try
+            {
+                await migrate.WaitAsync(options.Timeout, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                LibvirtNative.virDomainAbortJob(dom);
+                LibvirtNative.virResetLastError();
+                try { await migrate.ConfigureAwait(false); } catch (LibvirtException) { }
+                if (ex is TimeoutException) throw new MonitorTimeoutException($"migration of VM '{_name}' to {destUri} to complete", options.Timeout);
+                throw;
+            }
+            destination._state = wasPaused ? VmState.Paused : VmState.Running;
+            progress?.Report(new MigrationProgress("completed", 0, 0, 0));
+        }
+        catch
+        {
+            if (destination._runtime is not null) destination._runtime = null; // still ours: the source keeps it
+            await destination.KillAsync().ConfigureAwait(false);
+            throw;
+        }
+        // The domain left this daemon (undefined here); only the handles remain to release.
+        lock (_gate) _runtime = null;
+        await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        return destination;
+    }
+
+    private LibvirtVmDriver(string name, VirtParams vmParams, string uri, VmCapability capabilities, string domainName)
+        : this(name, vmParams, uri, capabilities)
+    {
+        DomainName = domainName;
+    }
+
+    private void AdoptMigration(DomainHandle source, string migrateUri, RuntimeDirectory runtime, string? consoleLog, string? xml)
+    {
+        var conn = LibvirtConnection.Open(Uri);
+        _conn = conn;
+        var dom = LibvirtNative.virDomainMigrate(source, conn.Handle,
+            LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PERSIST_DEST | LibvirtNative.VIR_MIGRATE_UNDEFINE_SOURCE, null, migrateUri, 0);
+        if (dom.IsInvalid)
+        {
+            var error = LibvirtException.FromLastError($"migrate domain '{DomainName}' to {Uri}");
+            dom.Dispose();
+            throw error;
+        }
+        _dom = dom;
+        _runtime = runtime;
+        ConsoleLogPath = consoleLog;
+        DomainXml = xml;
+        RegisterEvents(conn, dom);
+        _monitor = new LibvirtMonitor(_name, conn, dom, _events);
+    }
 
     public ValueTask DisposeAsync() => new(KillAsync());
 }

@@ -169,6 +169,58 @@ public sealed class LibvirtGuestTests
         Assert.Null(conn.TryLookup(name));
     }
 
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("unix")]
+    public async Task LiveMigrationToASecondDaemonKeepsTheGuestRunningAndLeavesNothingOnTheSource(string protocol)
+    {
+        var destination = new LibvirtDaemon();
+        await destination.InitializeAsync();
+        try
+        {
+            var guest = TestGuest.Locate();
+            var p = guest.CreateParams("lv-mig");
+            p["vm_type"] = "libvirt";
+            p["connect_uri"] = _daemon.Uri;
+            p["migration_dest_uri"] = destination.Uri;
+            await using var vm = VirtualMachine.FromParams(p, "lv-mig");
+            await vm.StartAsync();
+            await vm.WaitForConsoleAsync(new Regex(Regex.Escape(guest.ReadyLine)), Boot);
+            var name = DomainNameOf(vm);
+            await using (var console = await SerialSession.ConnectAsync(vm, new Regex(guest.ShellPrompt), Short))
+            {
+                await console.WaitForPromptAsync(Short);
+                await RunAsync(console, "echo before-migration > /tmp/mark");
+            }
+
+            var progress = new List<MigrationProgress>();
+            await vm.MigrateAsync(new MigrationOptions { Protocol = protocol, Timeout = TimeSpan.FromMinutes(2) }, new SyncProgress<MigrationProgress>(progress.Add));
+            Assert.Equal("completed", progress.Last().Status);
+            Assert.Equal(1, vm.MigrationCount);
+            Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
+
+            using (var src = LibvirtConnection.Open(_daemon.Uri)) Assert.Null(src.TryLookup(name));
+            using (var dst = LibvirtConnection.Open(destination.Uri)) Assert.NotNull(dst.TryLookup(name));
+            // The guest's memory came along: the file written before is still there.
+            await using (var console = await SerialSession.ConnectAsync(vm, new Regex(guest.ShellPrompt), Short))
+            {
+                await console.WaitForPromptAsync(Short);
+                Assert.Equal("before-migration", await RunAsync(console, "cat /tmp/mark"));
+            }
+            await vm.StopAsync(TimeSpan.FromSeconds(30));
+            using (var dst = LibvirtConnection.Open(destination.Uri)) Assert.Null(dst.TryLookup(name));
+        }
+        finally
+        {
+            await destination.DisposeAsync();
+        }
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
     private static string DomainNameOf(VirtualMachine vm) =>
         ((LibvirtVmDriver)typeof(VirtualMachine).GetField("_driver", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(vm)!).DomainName;
 }

@@ -193,7 +193,10 @@ public sealed class LibvirtTestDriverTests
         Assert.IsType<LibvirtBackend>(backend);
         var qemu = backend.GetCapabilities(Params("x", p => p["connect_uri"] = "qemu+ssh://host.example/system"));
         Assert.True(qemu.HasFlag(VmCapability.PciHotplug | VmCapability.RawMonitor | VmCapability.SerialConsole));
-        Assert.False(qemu.HasFlag(VmCapability.Migration));
+        Assert.False(qemu.HasFlag(VmCapability.Migration));   // no destination libvirt given
+        Assert.True(backend.GetCapabilities(Params("x", p => { p["connect_uri"] = "qemu:///system"; p["migration_dest_uri"] = "qemu+ssh://other/system"; }))
+            .HasFlag(VmCapability.Migration));
+        Assert.False(qemu.HasFlag(VmCapability.MigrationWithDiskCopy));
         var test = backend.GetCapabilities(Params("x"));
         Assert.False(test.HasFlag(VmCapability.PciInfo));
         Assert.True(test.HasFlag(VmCapability.Pause | VmCapability.Screendump | VmCapability.Events));
