@@ -87,6 +87,24 @@ Describe 'A libvirt VM through the cmdlets' -Tag 'Guest', 'Libvirt' {
         (Invoke-GuestCommand $vm 'echo alive').Output.Trim() | Should -Be 'alive'
     }
 
+    It 'moves to a second libvirt with Move-VirtVm, the guest still answering' {
+        $destination = Start-TestLibvirtDaemon
+        try {
+            $moving = New-VirtVm -TestGuest -Name lv-move -Property @{ vm_type = 'libvirt'; connect_uri = $daemon.Uri; migration_dest_uri = $destination.Uri }
+            $moving | Start-VirtVm -Wait -TimeoutSec 120
+            Move-VirtVm -Vm $moving -Protocol unix -TimeoutSec 120 -Confirm:$false
+            $moving.MigrationCount | Should -Be 1
+            (Invoke-GuestCommand $moving 'echo moved').Output.Trim() | Should -Be 'moved'
+            # The domain (named lv-move-<id>) left the source daemon, where lv-pester still runs.
+            @(& virsh -q -c $daemon.Uri list --all --name | Where-Object { $_ -like 'lv-move-*' }).Count | Should -Be 0
+            @(& virsh -q -c $destination.Uri list --name | Where-Object { $_ -like 'lv-move-*' }).Count | Should -Be 1
+        }
+        finally {
+            Get-VirtVm -Name lv-move -ErrorAction SilentlyContinue | Remove-VirtVm -Confirm:$false
+            Stop-TestLibvirtDaemon $destination
+        }
+    }
+
     It 'stops, leaving no domain defined' {
         Stop-VirtVm -Vm $vm -TimeoutSec 30 -Confirm:$false
         $vm.State | Should -Be 'Stopped'
