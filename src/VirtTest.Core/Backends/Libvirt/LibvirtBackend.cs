@@ -12,8 +12,11 @@ public sealed class LibvirtBackend : IVmBackend
 {
     public const string DefaultUri = "qemu:///system";
 
-    /// <summary>What every libvirt driver offers through the generic API.</summary>
-    private const VmCapability Generic = VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Screendump | VmCapability.Events;
+    /// <summary>What every libvirt hypervisor driver offers through the core API.</summary>
+    private const VmCapability Core = VmCapability.Pause | VmCapability.Powerdown | VmCapability.Events;
+
+    /// <summary>What the QEMU and test drivers add through the generic API (verified against both).</summary>
+    private const VmCapability Generic = Core | VmCapability.Reset | VmCapability.Screendump;
 
     /// <summary>
     /// What QEMU domains add: PCI info and the raw monitor through QEMU's monitor (libvirt-qemu),
@@ -36,13 +39,14 @@ public sealed class LibvirtBackend : IVmBackend
 
     /// <summary>
     /// Depends on the URI's driver: the QEMU driver (<c>qemu:</c>, <c>qemu+ssh:</c>, ...) can do
-    /// everything in <see cref="Capabilities"/>; other drivers (e.g. <c>test:///default</c>)
-    /// only the generic life-cycle operations.
+    /// everything in <see cref="Capabilities"/>; the test driver (<c>test:///default</c>) the
+    /// generic operations; other drivers (xen, lxc, ...) only the core life cycle, since
+    /// nothing more was verified against them.
     /// </summary>
     public VmCapability GetCapabilities(VirtParams vmParams)
     {
         var uri = UriOf(vmParams);
-        var caps = IsQemuUri(uri) ? Generic | QemuOnly : Generic;
+        var caps = IsQemuUri(uri) ? Generic | QemuOnly : SchemeOf(uri) == "test" ? Generic : Core;
         if (IsQemuUri(uri) && MigrationDestination(vmParams) is { } dest && IsQemuUri(dest)) caps |= VmCapability.Migration;
         if (vmParams.Get("vga") == "none") caps &= ~VmCapability.Screendump;
         var machine = vmParams.Get("machine_type") ?? "pc";
@@ -61,11 +65,10 @@ public sealed class LibvirtBackend : IVmBackend
     public static string UriOf(VirtParams vmParams) => vmParams.Get("connect_uri") is { Length: > 0 } u ? u : DefaultUri;
 
     /// <summary>The URI's scheme names the QEMU driver (with or without a transport: qemu+ssh, qemu+unix, ...).</summary>
-    public static bool IsQemuUri(string uri)
-    {
-        var scheme = uri.Split(':', 2)[0];
-        return scheme == "qemu" || scheme.StartsWith("qemu+", StringComparison.Ordinal);
-    }
+    public static bool IsQemuUri(string uri) => SchemeOf(uri) == "qemu";
+
+    /// <summary>The driver part of the URI's scheme: <c>qemu+ssh://...</c> → <c>qemu</c>.</summary>
+    private static string SchemeOf(string uri) => uri.Split(':', 2)[0].Split('+', 2)[0];
 
     /// <summary>libvirt runs on this host: no host part in the URI (e.g. <c>qemu:///system</c>, <c>test:///default</c>).</summary>
     public static bool IsLocal(string uri)

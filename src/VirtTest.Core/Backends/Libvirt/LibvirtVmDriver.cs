@@ -19,6 +19,8 @@ internal sealed class LibvirtVmDriver : IVmDriver
     private const int StateRunning = 1, StateBlocked = 2, StatePaused = 3, StateShutdown = 4, StateShutoff = 5, StateCrashed = 6, StatePmSuspended = 7;
     // virDomainEventType
     private const int EventStopped = 5;
+    // virDomainEventStoppedDetailType: the domain left for another host (our own migration).
+    private const int StoppedMigrated = 3;
 
     private readonly object _gate = new();
     private readonly string _name;
@@ -32,6 +34,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
     private volatile VmState _state = VmState.Created;
     private volatile bool _stopping;
     private string? _deathReason;
+    private TaskCompletionSource? _dying;
 
     public LibvirtVmDriver(string name, VirtParams vmParams, string uri, VmCapability capabilities)
     {
@@ -77,6 +80,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
         _state = VmState.Starting;
         _stopping = false;
         _deathReason = null;
+        _dying = null;
         try
         {
             await Task.Run(() => StartCore(paused), ct).ConfigureAwait(false);
@@ -96,9 +100,10 @@ internal sealed class LibvirtVmDriver : IVmDriver
         var conn = LibvirtConnection.Open(Uri);
         _conn = conn;
         // A console log file is only meaningful when libvirt runs on this host.
-        ConsoleLogPath = LibvirtBackend.IsLocal(Uri) ? _runtime.File("console.log") : null;
+        var local = LibvirtBackend.IsLocal(Uri);
+        ConsoleLogPath = local ? _runtime.File("console.log") : null;
         var domainType = conn.IsQemu ? (_params.Get("enable_kvm") == "yes" ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
-        var xml = LibvirtDomainXml.Build(_name, DomainName, domainType, _params, ConsoleLogPath, _runtime.Path).ToString();
+        var xml = LibvirtDomainXml.Build(_name, DomainName, domainType, _params, ConsoleLogPath, local ? _runtime.Path : null).ToString();
         DomainXml = xml;
         // No UUID in the XML: libvirt makes a new one, so a name that exists already is
         // refused by libvirt itself and never redefines (then undefines) someone else's domain.
@@ -142,10 +147,10 @@ internal sealed class LibvirtVmDriver : IVmDriver
         if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
         {
             driver._events.AddLifecycle(eventType, detail);
-            if (eventType == EventStopped && !driver._stopping && driver._state is VmState.Running or VmState.Paused)
+            if (eventType == EventStopped && detail != StoppedMigrated && !driver._stopping && driver._state is VmState.Running or VmState.Paused)
             {
                 // Not on the event loop thread: cleanup calls back into libvirt.
-                ThreadPool.QueueUserWorkItem(_ => driver.OnDied($"the domain stopped on its own (libvirt stop reason {detail})"));
+                ThreadPool.QueueUserWorkItem(_ => driver.OnDied(StoppedReason(detail)));
             }
         }
         return 0;
@@ -160,17 +165,39 @@ internal sealed class LibvirtVmDriver : IVmDriver
         }
     }
 
+    /// <summary>libvirt's virDomainEventStoppedDetailType in words.</summary>
+    private static string StoppedReason(int detail) => "the domain shut off on its own (" + detail switch
+    {
+        0 => "guest shutdown",
+        1 => "destroyed from outside",
+        2 => "crashed",
+        4 => "saved",
+        5 => "hypervisor failure",
+        _ => "libvirt stop detail " + detail.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    } + ")";
+
     private void OnDied(string reason)
     {
+        TaskCompletionSource done;
+        Task? inProgress;
         lock (_gate)
         {
-            if (_stopping || _state is not (VmState.Running or VmState.Paused)) return;
+            inProgress = _dying?.Task;
+            if (inProgress is null && (_stopping || _state is not (VmState.Running or VmState.Paused))) return;
+            done = _dying ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _stopping = true;
+        }
+        if (inProgress is not null)
+        {
+            // Noticed twice (event and state query): let this caller see the end, not the middle.
+            inProgress.Wait(TimeSpan.FromSeconds(15));
+            return;
         }
         _deathReason = reason;
         // Clean up before anyone can see the VM as dead, so "dead" always means "nothing left".
         Release(destroy: true);
         _state = VmState.Dead;
+        done.TrySetResult();
     }
 
     public async Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct)
@@ -275,6 +302,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
 
     public async Task<VmState> QueryStateAsync(CancellationToken ct)
     {
+        if (_dying is { } dying) await dying.Task.WaitAsync(TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
         if (_state is not (VmState.Running or VmState.Paused)) return _state;
         var dom = _dom;
         if (dom is null) return _state;
@@ -288,7 +316,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
                 _state = VmState.Paused;
                 break;
             case StateShutoff or StateCrashed:
-                OnDied(state == StateCrashed ? "the domain crashed" : "the domain shut off on its own");
+                OnDied(state == StateCrashed ? "the domain shut off on its own (crashed)" : "the domain shut off on its own");
                 break;
             case null:
                 OnDied("the domain no longer exists in libvirt");
@@ -318,6 +346,8 @@ internal sealed class LibvirtVmDriver : IVmDriver
         };
         var wasPaused = _state == VmState.Paused;
         var destination = new LibvirtVmDriver(_name, _params, destUri, Capabilities, DomainName);
+        // The source domain stops when the migration ends: that is not a death.
+        _stopping = true;
         try
         {
             progress?.Report(new MigrationProgress("active", 0, 0, 0));
@@ -341,6 +371,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
         {
             if (destination._runtime is not null) destination._runtime = null; // still ours: the source keeps it
             await destination.KillAsync().ConfigureAwait(false);
+            _stopping = false;
             throw;
         }
         // The domain left this daemon (undefined here); only the handles remain to release.

@@ -97,7 +97,7 @@ public sealed class LibvirtTestDriverTests
         await vm.SystemPowerdownAsync();
         // The test driver shuts off at once: the VM is dead and nothing stays defined.
         Assert.Equal(VmState.Dead, await vm.RefreshStateAsync());
-        Assert.Contains("shut off", vm.DeathReason);
+        Assert.Contains("shut off on its own", vm.DeathReason);
         Assert.Null(DomainState(conn, name));
     }
 
@@ -201,6 +201,8 @@ public sealed class LibvirtTestDriverTests
         Assert.False(test.HasFlag(VmCapability.PciInfo));
         Assert.True(test.HasFlag(VmCapability.Pause | VmCapability.Screendump | VmCapability.Events));
         Assert.False(backend.GetCapabilities(Params("x", p => p["vga"] = "none")).HasFlag(VmCapability.Screendump));
+        var other = backend.GetCapabilities(Params("x", p => p["connect_uri"] = "lxc:///system"));
+        Assert.Equal(VmCapability.Pause | VmCapability.Powerdown | VmCapability.Events, other);
         Assert.Equal(LibvirtBackend.DefaultUri, LibvirtBackend.UriOf(new VirtParams()));
     }
 }
