@@ -304,12 +304,18 @@ function Invoke-PesterTests {
 }
 
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
-# OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report.
+# OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
+# libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
+# (build/libvirt-daemon.sh).
 function Initialize-TestPackages {
     $needed = [ordered]@{
-        'openssh-server'      = '/usr/sbin/sshd'
-        'openssh-sftp-server' = '/usr/lib/openssh/sftp-server'
-        'chromium'            = '/usr/bin/chromium'
+        'openssh-server'             = '/usr/sbin/sshd'
+        'openssh-sftp-server'        = '/usr/lib/openssh/sftp-server'
+        'chromium'                   = '/usr/bin/chromium'
+        'libvirt0'                   = '/usr/lib/x86_64-linux-gnu/libvirt-qemu.so.0'
+        'libvirt-daemon'             = '/usr/sbin/libvirtd'
+        'libvirt-daemon-driver-qemu' = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so'
+        'libvirt-clients'            = '/usr/bin/virsh'
     }
     $missing = @($needed.Keys | Where-Object { -not (Test-Path -LiteralPath $needed[$_]) })
     if ($missing.Count -eq 0) { return }

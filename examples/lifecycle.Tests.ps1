@@ -16,8 +16,17 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $tests {
         $params = $_
         $needed = 'SerialConsole', 'Pause', 'Screendump'
         $missing = @($needed | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
-        $because = "backend $vm_type$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
+        $because = "backend $($params['vm_type'])$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
+        $vm = $null
+        $script:session = $null
+        $daemon = $null
         if (-not $missing) {
+            if ($params['vm_type'] -eq 'libvirt' -and -not $params['connect_uri']) {
+                # No libvirt given: a private daemon for this variant, stopped in AfterAll.
+                . (Join-Path $PSScriptRoot '../tests/Shared/LibvirtDaemon.ps1')
+                $daemon = Start-TestLibvirtDaemon
+                $params['connect_uri'] = $daemon.Uri
+            }
             # The test guest's kernel and initrd, with this variant's params (its backend) on top.
             $vm = New-VirtVm -TestGuest -Name "life-$($params.ShortName)" -Property $params
         }
@@ -27,6 +36,7 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $tests {
     AfterAll {
         if ($session) { Disconnect-VirtSession -Session $session }
         if ($vm) { Remove-VirtVm -Vm $vm -Confirm:$false }
+        if ($daemon) { Stop-TestLibvirtDaemon $daemon }
         if (Test-Path -LiteralPath $shot) { Remove-Item -LiteralPath $shot }
     }
 

@@ -28,12 +28,19 @@ Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $tests
         $params = $_
         # What the spec needs from the backend; without it every test is skipped, saying why.
         $missing = @('PciHotplug', 'PciInfo', 'SerialConsole' | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
-        $because = "backend $vm_type$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
+        $because = "backend $($params['vm_type'])$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
         $ownVm = -not $Vm
+        $daemon = $null
         if ($missing) { return }
         if ($ownVm) {
             $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
             Import-Module -Name $modulePath -Force
+            if ($params['vm_type'] -eq 'libvirt' -and -not $params['connect_uri']) {
+                # No libvirt given: a private daemon for this variant, stopped in AfterAll.
+                . (Join-Path $PSScriptRoot '../tests/Shared/LibvirtDaemon.ps1')
+                $daemon = Start-TestLibvirtDaemon
+                $params['connect_uri'] = $daemon.Uri
+            }
             # The test guest's kernel and initrd, with this test's params on top.
             $vm = New-VirtVm -TestGuest -Name "hotplug-$($params.ShortName)" -Property $params
             $vm | Start-VirtVm -Wait
@@ -57,6 +64,7 @@ Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $tests
             if ($session) { Disconnect-VirtSession -Session $session }
             if ($vm) { Remove-VirtVm -Vm $vm }
         }
+        if ($daemon) { Stop-TestLibvirtDaemon $daemon }
     }
 
     It 'adds the device, which the monitor lists' {

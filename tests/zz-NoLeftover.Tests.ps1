@@ -30,4 +30,12 @@ Describe 'After all tests' {
         }
         $ours.Count | Should -Be 0 -Because "no test may leave QEMU running (left: $($ours | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
     }
+
+    It 'leaves no private libvirtd of the tests running' {
+        # build/libvirt-daemon.sh keeps each test daemon's files in a virttest-lvd-* folder.
+        $daemons = @(Get-Process -Name 'libvirtd' -ErrorAction SilentlyContinue | Where-Object {
+                $_.CommandLine -and $_.CommandLine.Contains('virttest-lvd-', [StringComparison]::Ordinal)
+            })
+        $daemons.Count | Should -Be 0 -Because "every test stops the libvirtd it started (left: $($daemons | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
+    }
 }

@@ -13,6 +13,7 @@ public static class BackendRegistry
     {
         ["qemu"] = () => new Backends.Qemu.QemuBackend(),
         ["xen"] = () => new Backends.Xen.XenBackend(),
+        ["libvirt"] = () => new Backends.Libvirt.LibvirtBackend(),
     };
 
     private static readonly ConcurrentDictionary<string, IVmBackend> Instances = new(StringComparer.OrdinalIgnoreCase);

@@ -75,7 +75,7 @@ public static class CapabilityTable
 
     /// <summary>
     /// The README text with the region between <see cref="StartMarker"/> and <see cref="EndMarker"/>
-    /// replaced by <paramref name="table"/> (default: <see cref="ToMarkdown"/>).
+    /// replaced by <paramref name="table"/> (default: <see cref="ToMarkdown()"/>).
     /// </summary>
     public static string ReplaceRegion(string readme, string? table = null)
     {

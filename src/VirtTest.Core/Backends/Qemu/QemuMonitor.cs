@@ -18,41 +18,8 @@ internal sealed class QemuMonitor : IVmMonitor
     public async Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct)
     {
         var reply = await _qmp.ExecuteAsync("query-pci", null, CommandTimeout, ct).ConfigureAwait(false);
-        return ParsePci(reply);
+        return QmpPciList.Parse(reply);
     }
-
-    /// <summary>Flattens query-pci's buses (and the buses behind bridges) into a list of functions.</summary>
-    internal static IReadOnlyList<PciDevice> ParsePci(JsonNode? reply)
-    {
-        var result = new List<PciDevice>();
-        if (reply is not JsonArray buses) return result;
-        foreach (var bus in buses.OfType<JsonObject>()) AddDevices(bus["devices"] as JsonArray, result);
-        return result;
-    }
-
-    private static void AddDevices(JsonArray? devices, List<PciDevice> into)
-    {
-        if (devices is null) return;
-        foreach (var d in devices.OfType<JsonObject>())
-        {
-            var classInfo = d["class_info"] as JsonObject;
-            var id = d["id"] as JsonObject;
-            into.Add(new PciDevice
-            {
-                Bus = Int(d["bus"]),
-                Slot = Int(d["slot"]),
-                Function = Int(d["function"]),
-                VendorId = Int(id?["vendor"]),
-                DeviceId = Int(id?["device"]),
-                ClassCode = Int(classInfo?["class"]),
-                ClassDescription = classInfo?["desc"]?.GetValue<string>(),
-                QdevId = d["qdev_id"]?.GetValue<string>() ?? "",
-            });
-            if (d["pci_bridge"] is JsonObject bridge) AddDevices(bridge["devices"] as JsonArray, into);
-        }
-    }
-
-    private static int Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var i) ? i : 0;
 
     public async Task<PciDevice> AddPciDeviceAsync(PciDeviceSpec spec, TimeSpan timeout, CancellationToken ct)
     {
