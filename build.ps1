@@ -219,6 +219,18 @@ function Read-TrxCounts([string] $Path) {
     }
 }
 
+# The failed tests of a TRX file, each as 'name: first line of its message'.
+function Read-TrxFailures([string] $Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { return }
+    $trx = [xml](Get-Content -LiteralPath $Path -Raw)
+    foreach ($r in @($trx.TestRun.Results.UnitTestResult)) {
+        if ($null -eq $r -or $r.outcome -eq 'Passed' -or $r.outcome -eq 'NotExecuted') { continue }
+        $message = $r.SelectSingleNode("*[local-name()='Output']/*[local-name()='ErrorInfo']/*[local-name()='Message']")
+        $first = if ($message) { ($message.InnerText -split "`n")[0].Trim() } else { $r.outcome }
+        "$($r.testName): $first"
+    }
+}
+
 function Invoke-XunitTests {
     Write-Step 'xunit: dotnet test tests/VirtTest.Core.Tests'
     $trxName = 'xunit.trx'
@@ -235,7 +247,7 @@ function Invoke-XunitTests {
     if ($filters.Count) { $arguments += @('--filter', ($filters -join '&')) }
     $code = Invoke-Native -AllowFailure dotnet $arguments
     $counts = Read-TrxCounts $trxPath
-    $result = [pscustomobject]@{ Name = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = '' }
+    $result = [pscustomobject]@{ Name = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = ''; Failures = @(Read-TrxFailures $trxPath) }
     if ($null -eq $counts) {
         $result.Crashed = $true
         $result.Note = "no TRX results (dotnet test exit code $code)"
@@ -278,7 +290,7 @@ function Invoke-PesterTests {
         VIRTTEST_PESTER_PATH     = $PesterManifest
     }
 
-    $result = [pscustomobject]@{ Name = 'Pester'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = '' }
+    $result = [pscustomobject]@{ Name = 'Pester'; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = ''; Failures = @() }
     if (-not (Test-Path -LiteralPath $summaryFile)) {
         $result.Crashed = $true
         $result.Note = "no Pester summary (child exit code $code)"
@@ -288,6 +300,7 @@ function Invoke-PesterTests {
     $result.Passed = [int]$summary.Passed
     $result.Failed = [int]$summary.Failed + [int]$summary.FailedBlocks + [int]$summary.FailedContainers
     $result.Skipped = [int]$summary.Skipped + [int]$summary.NotRun
+    if ($summary.PSObject.Properties['Failures']) { $result.Failures = @($summary.Failures) }
     if ($summary.Result -eq 'Failed' -and $result.Failed -eq 0) {
         $result.Crashed = $true
         $result.Note = 'Pester reported Failed with no failed test'
@@ -344,10 +357,16 @@ function Invoke-Test {
         catch {
             $name = if ($results.Count -eq 0) { 'xunit' } else { 'Pester' }
             Write-Host "Runner $name crashed: $_" -ForegroundColor Red
-            $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_" }
+            $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_"; Failures = @() }
         }
     }
 
+    $failures = @($results | ForEach-Object { $runnerName = $_.Name; @($_.Failures) | Where-Object { $_ } | ForEach-Object { "  [$runnerName] $_" } })
+    if ($failures.Count) {
+        Write-Host ''
+        Write-Host 'Failures' -ForegroundColor Red
+        foreach ($f in $failures) { Write-Host ($(if ($f.Length -gt 400) { $f.Substring(0, 397) + '...' } else { $f })) -ForegroundColor Red }
+    }
     Write-Host ''
     Write-Host 'Test summary' -ForegroundColor Cyan
     $passed = 0; $failed = 0; $skipped = 0

@@ -49,6 +49,12 @@ $summary = [ordered]@{
     NotRun           = [int]$result.NotRunCount
     FailedBlocks     = [int]$result.FailedBlocksCount
     FailedContainers = [int]$result.FailedContainersCount
+    # Names and first error lines, so the end of a long log says what failed.
+    Failures         = @(
+        @($result.Failed) | ForEach-Object { "$($_.ExpandedPath): $(@($_.ErrorRecord)[0])" }
+        @($result.FailedBlocks) | ForEach-Object { "$($_.Path -join ' / ') (block): $(@($_.ErrorRecord)[0])" }
+        @($result.FailedContainers) | ForEach-Object { "$($_.Item) (file): $(@($_.ErrorRecord)[0])" }
+    ) | ForEach-Object { ($_ -split "`n")[0] }
 }
 $summary | ConvertTo-Json | Set-Content -LiteralPath $SummaryFile -Encoding utf8NoBOM
 

@@ -9,6 +9,7 @@ namespace VirtTest.Core.Runner;
 /// </summary>
 internal sealed class RegularScreendumps : IAsyncDisposable
 {
+    private static readonly TimeSpan ScreendumpTimeout = TimeSpan.FromSeconds(15);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -41,9 +42,12 @@ internal sealed class RegularScreendumps : IAsyncDisposable
                     var png = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{vm.Name}-{n:D4}.png"));
                     try
                     {
-                        await vm.SaveScreenshotAsync(png, _stop.Token).ConfigureAwait(false);
+                        // Not cancelled by the test's end: a screendump cut off midway could still be
+                        // written by the hypervisor after we stopped counting, and escape keep_screendumps.
+                        using var timeout = new CancellationTokenSource(ScreendumpTimeout);
+                        await vm.SaveScreenshotAsync(png, timeout.Token).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ex is VirtTestException or IOException)
+                    catch (Exception ex) when (ex is VirtTestException or IOException or OperationCanceledException)
                     {
                         continue; // the VM may be going away; the next round tries again
                     }
