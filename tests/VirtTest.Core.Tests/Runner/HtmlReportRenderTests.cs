@@ -19,7 +19,7 @@ public sealed class HtmlReportRenderTests : IDisposable
     }
 
     [Fact]
-    public void The_report_renders_in_headless_chromium_with_its_summary_bar_and_table()
+    public async Task The_report_renders_in_headless_chromium_with_its_summary_bar_and_table()
     {
         var folder = new ResultsFolder(_dir);
         folder.Begin(new RunInfo { Id = "render-test", Jobs = 2, Start = DateTimeOffset.Now, State = RunState.Running, Planned = 4 });
@@ -49,7 +49,7 @@ public sealed class HtmlReportRenderTests : IDisposable
                 chromium.Kill(entireProcessTree: true);
                 Assert.Fail("chromium did not finish within 60 s");
             }
-            Assert.True(File.Exists(png), "chromium wrote no screenshot: " + stderr.Result);
+            Assert.True(File.Exists(png), "chromium wrote no screenshot: " + await stderr);
         }
 
         var pixels = PngPixels.Read(png);

@@ -166,7 +166,7 @@ public sealed class TestRunTests : IDisposable
         Assert.Equal("1", suite.Attribute("errors")!.Value);
         Assert.Equal("1", suite.Attribute("skipped")!.Value);
         var cases = suite.Elements("testcase").ToDictionary(c => c.Attribute("name")!.Value);
-        Assert.Empty(cases["p"].Elements().Where(e => e.Name != "system-out"));
+        Assert.DoesNotContain(cases["p"].Elements(), e => e.Name != "system-out");
         Assert.Equal("the answer was 41 second line", cases["f"].Element("failure")!.Attribute("message")!.Value);
         Assert.NotNull(cases["s"].Element("skipped"));
         Assert.NotNull(cases["e"].Element("error"));

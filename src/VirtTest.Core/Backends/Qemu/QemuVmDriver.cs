@@ -311,10 +311,13 @@ internal sealed class QemuVmDriver : IVmDriver
         if (_state is not (VmState.Running or VmState.Paused)) return _state;
         var qmp = _qmp;
         var process = _process;
-        if (qmp is null || process is null || process.HasExited)
+        if (qmp is null || process is null || HasExited(process))
         {
-            // The Exited handler may not have run yet.
-            if (process?.HasExited == true) OnProcessExited();
+            // QEMU is gone or going. The exit may be handled right now on the Exited event's
+            // thread (which releases _qmp and _process before the state says Dead): this call
+            // either handles it or waits for that handling to finish, so the answer is never
+            // "Running" for a dead QEMU.
+            OnProcessExited();
             return _state;
         }
         try
@@ -326,9 +329,22 @@ internal sealed class QemuVmDriver : IVmDriver
         catch (Exception ex) when (ex is MonitorConnectionException or ObjectDisposedException)
         {
             // The monitor went away: QEMU exited (or is exiting) behind our back.
-            if (process.WaitForExit(5000)) OnProcessExited();
+            if (WaitForExit(process, 5000)) OnProcessExited();
         }
         return _state;
+    }
+
+    /// <summary>Process.HasExited, where a process object already released by the exit handling counts as exited.</summary>
+    private static bool HasExited(Process process)
+    {
+        try { return process.HasExited; }
+        catch (InvalidOperationException) { return true; }
+    }
+
+    private static bool WaitForExit(Process process, int milliseconds)
+    {
+        try { return process.WaitForExit(milliseconds); }
+        catch (InvalidOperationException) { return true; }
     }
 
     public async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)

@@ -19,7 +19,7 @@ public sealed class XenWithoutHypervisor_RunnerTests : IDisposable
     private string Script(string name, string body)
     {
         var path = _dir.Write(name, "#!/bin/sh\n" + body + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
     }
 
