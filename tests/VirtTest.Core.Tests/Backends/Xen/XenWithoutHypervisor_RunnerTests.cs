@@ -12,13 +12,16 @@ namespace VirtTest.Core.Tests.Backends.Xen;
 /// </summary>
 public sealed class XenWithoutHypervisor_RunnerTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    // Beside the test assembly, not in the temp folder: a temp folder may be mounted noexec,
+    // and the repository's own file system runs scripts (.ci/run) anyway.
+    private readonly string _dir = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "xl-stand-ins", Guid.NewGuid().ToString("N"))).FullName;
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string Script(string name, string body)
     {
-        var path = _dir.Write(name, "#!/bin/sh\n" + body + "\n");
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
     }
