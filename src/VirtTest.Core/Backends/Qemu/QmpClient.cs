@@ -9,20 +9,10 @@ using VirtTest.Core.Monitor;
 namespace VirtTest.Core.Backends.Qemu;
 
 /// <summary>
-/// A QEMU Machine Protocol (QMP) connection: commands with their replies, and the events QEMU
-/// sends in between, collected in <see cref="Events"/>.
+/// A QEMU Machine Protocol (QMP) connection: commands with replies matched by id, and the
+/// events QEMU sends in between, collected in <see cref="Events"/>.
 /// </summary>
 /// <remarks>
-/// Replies are matched to commands by order, not by an id: without the out-of-band capability
-/// (never negotiated here) QEMU runs commands one at a time in the order it read them and
-/// answers in that order, so the QMP specification makes ids optional. Leaving the id out
-/// matters for speed: QEMU reads monitor input one byte per main-loop turn, and an id cost
-/// about a third of a short command's round trip. Every command still has an id (its sequence
-/// number, in traces); <see cref="SendCommandIds"/> puts it on the wire, and then each reply's id
-/// is checked against the command it is matched to. A command that timed out or was cancelled
-/// after it was sent keeps its place in the queue, so its late reply is recognised and dropped
-/// and never handed to the next command.
-/// <para>
 /// A command reads its own reply: while commands wait, they read the socket themselves (one line
 /// read at a time, shared, dispatched in order by whoever sees it complete: replies to their
 /// commands, events into <see cref="Events"/>). Only while no command waits does a background
@@ -31,7 +21,6 @@ namespace VirtTest.Core.Backends.Qemu;
 /// once (writes are serialized). When the connection ends (QEMU exited,
 /// the client was disposed) every waiting and later call fails with
 /// <see cref="MonitorConnectionException"/> instead of hanging.
-/// </para>
 /// <para>
 /// Lines the client cannot use (not JSON, not an object, a reply nobody waits for) are reported
 /// through <see cref="Trace"/>, counted in <see cref="IgnoredLineCount"/> and skipped: QEMU never
@@ -48,14 +37,14 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     private readonly StreamReader _reader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly object _gate = new();
-    private readonly Queue<PendingCommand> _pending = new(); // sent commands in wire order, guarded by _gate
-    private long _lastCommandId;
+    private readonly Dictionary<long, PendingCommand> _pending = new();
     private readonly CancellationTokenSource _lifetime = new(); // never disposed: no timer, and late Cancel() calls must not throw
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _readGate = new(); // guards the fields below; lines are dispatched under it, in order
     private Task<string?>? _read;              // the one outstanding line read, shared by whoever needs input
     private int _inlineReaders;                // commands waiting for their reply (they read; the pump stands aside)
     private Task<string?>? _pumpWatches;       // the read the event pump's continuation is attached to
+    private long _lastCommandNumber;
     private long _ignoredLineCount;
     private volatile Exception? _closeReason;
     private int _disposed;
@@ -67,14 +56,6 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         Trace = trace;
         _reader = new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), detectEncodingFromByteOrderMarks: false, bufferSize: 16 * 1024, leaveOpen: true);
     }
-
-    /// <summary>
-    /// Send each command's id (its sequence number) and check it in the reply. Off by default:
-    /// replies come in command order anyway, and QEMU's byte-by-byte reading of monitor input
-    /// makes the id cost about a third of a short round trip. Useful when reading a trace
-    /// against QEMU's own, or before the out-of-band capability (which needs ids) is used.
-    /// </summary>
-    public bool SendCommandIds { get; set; }
 
     /// <summary>What the client is connected to (the socket path), for messages.</summary>
     public string Endpoint { get; }
@@ -233,10 +214,14 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         ct.ThrowIfCancellationRequested();
 
         var effectiveTimeout = timeout ?? DefaultTimeout;
-        var pending = new PendingCommand(command, Interlocked.Increment(ref _lastCommandId));
+        // A number, not a string: QEMU reads QMP input one byte per main-loop turn, so every byte of
+        // the request costs several microseconds of round trip (a "virttest-N" string id cost ~20%).
+        var id = Interlocked.Increment(ref _lastCommandNumber);
+        var pending = new PendingCommand(command);
         lock (_gate)
         {
             if (_closeReason is { } reason) throw ConnectionClosed($"Cannot run '{command}'", reason);
+            _pending.Add(id, pending);
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -244,7 +229,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         EnterInlineReading();
         try
         {
-            await SendAsync(EncodeCommand(command, arguments, SendCommandIds ? pending.Id : null), pending, deadline.Token).ConfigureAwait(false);
+            await SendAsync(EncodeCommand(command, arguments, id), command, deadline.Token).ConfigureAwait(false);
             await ReadUntilAnsweredAsync(pending.Reply.Task, deadline.Token).ConfigureAwait(false);
             var reply = await pending.Reply.Task.ConfigureAwait(false);
             return InterpretReply(command, reply);
@@ -256,8 +241,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         finally
         {
             LeaveInlineReading();
-            // Sent but unanswered: its reply is still to come and must not reach the next command.
-            lock (_gate) pending.Abandoned = true;
+            lock (_gate) _pending.Remove(id);
         }
     }
 
@@ -362,7 +346,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     public Task<QmpEvent> WaitForEventAsync(string name, Func<QmpEvent, bool>? predicate = null, long afterSequence = 0, TimeSpan? timeout = null, CancellationToken ct = default) =>
         Events.WaitForEventAsync(name, predicate, afterSequence, timeout ?? DefaultTimeout, ct);
 
-    private static byte[] EncodeCommand(string command, JsonObject? arguments, long? id)
+    private static byte[] EncodeCommand(string command, JsonObject? arguments, long id)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var json = new Utf8JsonWriter(buffer))
@@ -375,26 +359,20 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
                 json.WritePropertyName("arguments");
                 arguments.WriteTo(json);
             }
-            if (id is { } value) json.WriteNumber("id", value);
+            json.WriteNumber("id", id);
             json.WriteEndObject();
         }
         buffer.Write("\n"u8);
         return buffer.WrittenSpan.ToArray();
     }
 
-    private async Task SendAsync(byte[] line, PendingCommand pending, CancellationToken ct)
+    private async Task SendAsync(byte[] line, string command, CancellationToken ct)
     {
-        var command = pending.Name;
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            lock (_gate)
-            {
-                if (_closeReason is { } reason) throw ConnectionClosed($"Cannot send '{command}'", reason);
-                // Queued under the write lock, so queue order is wire order (and reply order).
-                _pending.Enqueue(pending);
-            }
-            if (Trace is not null) TraceLine($"-> #{pending.Id} " + Encoding.UTF8.GetString(line, 0, line.Length - 1));
+            if (_closeReason is { } reason) throw ConnectionClosed($"Cannot send '{command}'", reason);
+            if (Trace is not null) TraceLine("-> " + Encoding.UTF8.GetString(line, 0, line.Length - 1));
             try
             {
                 await _stream.WriteAsync(line, ct).ConfigureAwait(false);
@@ -498,27 +476,19 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
             return;
         }
 
-        // Every other message is a reply, to the oldest command still waiting for one.
-        PendingCommand? waiting;
-        lock (_gate)
+        // QEMU echoes our id; replies without one answer input it could not parse, which we never send.
+        PendingCommand? waiting = null;
+        if (message["id"] is JsonValue idValue && idValue.TryGetValue<long>(out var id))
         {
-            if (!_pending.TryPeek(out waiting))
+            lock (_gate)
             {
-                Ignore("a reply with no command sent", line);
-                return;
+                _pending.Remove(id, out waiting);
             }
-            if (message.TryGetPropertyValue("id", out var idNode) && !(idNode is JsonValue v && v.TryGetValue<long>(out var id) && id == waiting.Id))
-            {
-                // Only with SendCommandIds: QEMU echoes ids, and answers in order, so this is a stray line.
-                Ignore($"a reply whose id is not that of the oldest waiting command (#{waiting.Id} '{waiting.Name}')", line);
-                return;
-            }
-            _pending.Dequeue();
-            if (waiting.Abandoned)
-            {
-                Ignore($"the late reply to '{waiting.Name}' (timed out or cancelled)", line);
-                return;
-            }
+        }
+        if (waiting is null)
+        {
+            Ignore("a reply nobody waits for (timed out or cancelled?)", line);
+            return;
         }
         waiting.Reply.TrySetResult(message);
     }
@@ -555,7 +525,7 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         {
             if (_closeReason is not null) return;
             _closeReason = reason;
-            orphaned = _pending.ToArray();
+            orphaned = _pending.Values.ToArray();
             _pending.Clear();
         }
 
@@ -619,20 +589,10 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
 
     private sealed class PendingCommand
     {
-        public PendingCommand(string name, long id)
-        {
-            Name = name;
-            Id = id;
-        }
+        public PendingCommand(string name) => Name = name;
 
         public string Name { get; }
 
-        /// <summary>The command's sequence number on this connection (sent as its QMP id with <see cref="SendCommandIds"/>).</summary>
-        public long Id { get; }
-
         public TaskCompletionSource<JsonObject> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Its caller gave up (guarded by the client's gate); the reply, when it comes, is dropped.</summary>
-        public bool Abandoned { get; set; }
     }
 }

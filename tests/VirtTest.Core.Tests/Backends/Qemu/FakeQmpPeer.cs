@@ -67,18 +67,15 @@ internal sealed class FakeQmpPeer : IAsyncDisposable
         return command;
     }
 
-    /// <summary>Answers a command (echoing its id if it had one, as QEMU does); answer in the order received, as QEMU does.</summary>
     public Task ReturnAsync(JsonObject command, string returnJson) =>
-        SendLineAsync(command["id"] is { } id
-            ? $$"""{"return": {{returnJson}}, "id": {{id.ToJsonString()}}}"""
-            : $$"""{"return": {{returnJson}}}""");
+        SendLineAsync($$"""{"return": {{returnJson}}, "id": {{command["id"]!.ToJsonString()}}}""");
 
-    public Task FailAsync(JsonObject command, string errorClass, string description)
-    {
-        var reply = new JsonObject { ["error"] = new JsonObject { ["class"] = errorClass, ["desc"] = description } };
-        if (command["id"] is { } id) reply["id"] = id.DeepClone();
-        return SendLineAsync(reply.ToJsonString());
-    }
+    public Task FailAsync(JsonObject command, string errorClass, string description) =>
+        SendLineAsync(new JsonObject
+        {
+            ["id"] = command["id"]!.DeepClone(),
+            ["error"] = new JsonObject { ["class"] = errorClass, ["desc"] = description },
+        }.ToJsonString());
 
     public Task SendEventAsync(string name, string? dataJson = null, long seconds = 1_700_000_000, long microseconds = 250_000) =>
         SendLineAsync(dataJson is null
