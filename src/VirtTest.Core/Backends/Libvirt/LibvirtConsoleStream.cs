@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Libvirt;
 
@@ -9,7 +10,7 @@ namespace VirtTest.Core.Backends.Libvirt;
 /// so no read blocks in native code: Dispose wakes pending reads and finishes the stream. The
 /// stream owns its own connection, so closing it never disturbs the VM's main connection.
 /// </summary>
-internal sealed class LibvirtConsoleStream : Stream
+internal sealed class LibvirtConsoleStream : DuplexConsoleStream
 {
     private readonly LibvirtConnection _connection;
     private readonly StreamHandle _stream;
@@ -72,9 +73,6 @@ internal sealed class LibvirtConsoleStream : Stream
 
     public override bool CanRead => !_disposed;
     public override bool CanWrite => !_disposed;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>One nonblocking receive: bytes read, 0 at end of stream, -2 when nothing is there yet.</summary>
     private unsafe int TryRecv(Span<byte> buffer)
@@ -103,9 +101,6 @@ internal sealed class LibvirtConsoleStream : Stream
             _signal.Wait(100);
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -138,21 +133,12 @@ internal sealed class LibvirtConsoleStream : Stream
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        Write(buffer, offset, count);
-        return Task.CompletedTask;
-    }
-
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Write(buffer.Span);
         return ValueTask.CompletedTask;
     }
 
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Xen;
 
@@ -101,7 +102,7 @@ internal sealed class ConsoleTee : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private sealed class Session : Stream
+    private sealed class Session : DuplexConsoleStream
     {
         private readonly ConsoleTee _tee;
         private readonly Channel<byte[]> _channel;
@@ -113,19 +114,6 @@ internal sealed class ConsoleTee : IAsyncDisposable
             _tee = tee;
             _channel = channel;
         }
-
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -142,9 +130,6 @@ internal sealed class ConsoleTee : IAsyncDisposable
             return n;
         }
 
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
             _tee.WriteAsync(buffer, cancellationToken);
 

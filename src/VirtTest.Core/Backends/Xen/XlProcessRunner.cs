@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Xen;
 
@@ -107,7 +108,7 @@ public sealed class XlProcessRunner : IXlRunner
     }
 
     /// <summary>A child process as a duplex stream: reads its stdout, writes its stdin; disposing ends it.</summary>
-    private sealed class ProcessStream : Stream
+    private sealed class ProcessStream : DuplexConsoleStream
     {
         private readonly Process _process;
         private readonly Stream _out;
@@ -124,26 +125,16 @@ public sealed class XlProcessRunner : IXlRunner
             process.BeginErrorReadLine();
         }
 
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() => _in.Flush();
         public override Task FlushAsync(CancellationToken cancellationToken) => _in.FlushAsync(cancellationToken);
         public override int Read(byte[] buffer, int offset, int count) => _out.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _out.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _out.ReadAsync(buffer, offset, count, cancellationToken);
         public override void Write(byte[] buffer, int offset, int count) { _in.Write(buffer, offset, count); _in.Flush(); }
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             await _in.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
             await _in.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
