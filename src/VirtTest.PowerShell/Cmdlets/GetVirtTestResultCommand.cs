@@ -97,13 +97,11 @@ public sealed class GetVirtTestResultCommand : VirtCmdlet
 
     private string NewestResultsFolder()
     {
-        var root = System.IO.Path.Combine(SessionState.Path.CurrentFileSystemLocation.ProviderPath, "results");
-        var newest = Directory.Exists(root)
-            ? Directory.GetDirectories(root).Where(d => File.Exists(System.IO.Path.Combine(d, ResultsFolder.ResultsFileName)))
-                .OrderByDescending(d => File.GetLastWriteTimeUtc(System.IO.Path.Combine(d, ResultsFolder.ResultsFileName))).FirstOrDefault()
-            : null;
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        var newest = RunLocations.NewestResultsFolder(here);
         if (newest is null)
         {
+            var root = System.IO.Path.Combine(here, RunLocations.ResultsRootName);
             WriteError(new ErrorRecord(new RunnerException($"No results folder under '{root}': pass -Path, or run Invoke-VirtTestRun here first."),
                 "VirtTest.ResultsNotFound", ErrorCategory.ObjectNotFound, root));
             return "";

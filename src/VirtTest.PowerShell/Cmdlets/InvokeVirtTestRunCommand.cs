@@ -100,13 +100,13 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
         var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         var testFolders = TestPath is { Length: > 0 }
             ? TestPath.Select(p => GetUnresolvedProviderPathFromPSPath(p)).ToList()
-            : new List<string> { DefaultTestFolder(_files[0]) };
+            : new List<string> { RunLocations.DefaultTestFolder(_files[0]) };
         foreach (var folder in testFolders.Where(f => !Directory.Exists(f)))
         {
             ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"Test folder '{folder}' does not exist (-TestPath)."),
                 "VirtTest.TestPathNotFound", ErrorCategory.ObjectNotFound, folder));
         }
-        var output = OutputPath is not null ? GetUnresolvedProviderPathFromPSPath(OutputPath) : NewDefaultOutput(here);
+        var output = OutputPath is not null ? GetUnresolvedProviderPathFromPSPath(OutputPath) : RunLocations.NewResultsFolder(here, DateTime.Now);
         if (!ShouldProcess($"{tests.Count} test(s) from {string.Join(", ", _files)}", "Run (starting and killing VMs), results in " + output)) return;
 
         var modulePath = PowerShellTestExecutor.OwnModulePath();
@@ -132,22 +132,6 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
             return;
         }
         RunInForeground(run);
-    }
-
-    /// <summary>results/&lt;date-time&gt;, with a suffix when a run of the same second has it already.</summary>
-    private static string NewDefaultOutput(string here)
-    {
-        var stem = System.IO.Path.Combine(here, "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-        var candidate = stem;
-        for (var n = 2; Directory.Exists(candidate); n++) candidate = stem + "-" + n.ToString(CultureInfo.InvariantCulture);
-        return candidate;
-    }
-
-    private static string DefaultTestFolder(string configFile)
-    {
-        var dir = System.IO.Path.GetDirectoryName(configFile)!;
-        var tests = System.IO.Path.Combine(dir, "tests");
-        return Directory.Exists(tests) ? tests : dir;
     }
 
     private void RunInForeground(TestRun run)
