@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using VirtTest.Core.Tests.Config;
 using VirtTest.Core.Vm;
 using Xunit;
 
@@ -7,8 +7,8 @@ namespace VirtTest.Core.Tests.Vm;
 /// <summary>The README's backend capability table is generated from the code and must not drift.</summary>
 public sealed class CapabilityTableTests
 {
-    private static string ReadmePath([CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "README.md"));
+    // Found from the test assembly's folder: CallerFilePath is "/_/..." in CI's deterministic builds.
+    private static string ReadmePath() => Path.Combine(TestPaths.RepoRoot, "README.md");
 
     [Fact]
     public void ReadmeTableMatchesTheBackendsCapabilitySets()

@@ -35,8 +35,19 @@ internal sealed class LibvirtMonitor : IVmMonitor
     public static string IdFromAlias(string alias) =>
         alias.StartsWith(LibvirtDomainXml.UserAliasPrefix, StringComparison.Ordinal) ? alias[LibvirtDomainXml.UserAliasPrefix.Length..] : alias;
 
-    private static Task<T> Native<T>(Func<T> call, TimeSpan timeout, CancellationToken ct) =>
-        Task.Run(call, ct).WaitAsync(timeout, ct);
+    private Task<T> Native<T>(Func<T> call, TimeSpan timeout, CancellationToken ct) =>
+        Task.Run(() =>
+        {
+            try
+            {
+                return call();
+            }
+            catch (ObjectDisposedException ex)
+            {
+                // The VM stopped or died meanwhile and released its domain handle.
+                throw new MonitorConnectionException($"The libvirt domain of VM '{_vmName}' was released: the VM stopped or died.", ex);
+            }
+        }, ct).WaitAsync(timeout, ct);
 
     /// <summary>The live domain XML.</summary>
     public XDocument LiveXml()

@@ -242,12 +242,20 @@ internal sealed class LibvirtVmDriver : IVmDriver
     /// <summary>libvirt's state number of the domain, or null when it cannot be read (gone).</summary>
     private static int? ReadState(DomainHandle dom)
     {
-        if (LibvirtNative.virDomainGetState(dom, out var state, out _, 0) < 0)
+        try
         {
-            LibvirtNative.virResetLastError();
+            if (LibvirtNative.virDomainGetState(dom, out var state, out _, 0) < 0)
+            {
+                LibvirtNative.virResetLastError();
+                return null;
+            }
+            return state;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released meanwhile by the death handling of a lifecycle event: gone, as far as we can see.
             return null;
         }
-        return state;
     }
 
     public Task KillAsync()
@@ -299,7 +307,16 @@ internal sealed class LibvirtVmDriver : IVmDriver
     {
         if (_state == VmState.Dead) throw new VmStateException(_name, _state, operation, _deathReason);
         var dom = _dom ?? throw new VmStateException(_name, _state, operation);
-        await Task.Run(() => LibvirtConnection.Check(call(dom), $"{operation} domain '{DomainName}'"), ct).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+        try
+        {
+            await Task.Run(() => LibvirtConnection.Check(call(dom), $"{operation} domain '{DomainName}'"), ct).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The domain handle was released meanwhile: the VM stopped or died under us.
+            if (_dying is { } dying) await dying.Task.WaitAsync(TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
+            throw new VmStateException(_name, _state, operation, _deathReason);
+        }
         _state = after;
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using VirtTest.Core.Backends.Xen;
 using VirtTest.Core.Config;
 using VirtTest.Core.Tests.Config;
@@ -17,8 +16,9 @@ public sealed class XenWithoutHypervisor_ConfigTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string GoldenPath(string name, [CallerFilePath] string here = "") =>
-        Path.Combine(Path.GetDirectoryName(here)!, "golden", name);
+    // Found from the test assembly's folder: CallerFilePath is "/_/..." in CI's deterministic builds.
+    private static string GoldenPath(string name) =>
+        Path.Combine(TestPaths.RepoRoot, "tests", "VirtTest.Core.Tests", "Backends", "Xen", "golden", name);
 
     private static VirtParams P(params (string Key, string Value)[] items) =>
         new(items.Select(i => new KeyValuePair<string, string>(i.Key, i.Value)));
