@@ -31,7 +31,8 @@ namespace VirtTest.Core.Session;
 /// group (<c>kill -KILL -pid</c> on a second exec channel; OpenSSH refuses SSH signal
 /// requests for root logins, so those alone cannot be relied on, though they are sent too)
 /// and its channel is closed; the call throws <see cref="SessionTimeoutException"/> with the output
-/// so far, and the session stays usable. Cancellation does the same and throws
+/// so far, and the session stays usable: its next command starts once the killed one has ended
+/// (a few seconds at most). Cancellation does the same and throws
 /// <see cref="OperationCanceledException"/>. A lost connection fails running and later calls
 /// with <see cref="SessionClosedException"/> as soon as the transport notices (at once when the
 /// server side closes the TCP connection; otherwise at the next keep-alive that fails).</para>
@@ -48,6 +49,8 @@ public sealed class SshSession : GuestSession
     private readonly TaskCompletionSource<Exception> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _shellLock = new(1, 1);
     private volatile ShellStream? _shell;
+    private readonly object _endingLock = new();
+    private Task _ending = Task.CompletedTask;
 
     private SshSession(SshClient client, SshCredentials credentials, byte[] hostKey, string name)
         : base(name, SessionTransport.Ssh, credentials.Options.ShellPrompt)
@@ -291,6 +294,7 @@ public sealed class SshSession : GuestSession
         // visible on the shell's command line for as long as the command runs.
         var wire = !posix ? command : $": {marker}; " + PidPrefix + (merge ? "exec 2>&1; " : "") + command + "\nexit $?";
         var clock = Stopwatch.StartNew();
+        await WaitForEndingCommandsAsync($"'{command}' to start", timeout, ct).ConfigureAwait(false);
         SshCommand cmd;
         try
         {
@@ -381,10 +385,32 @@ public sealed class SshSession : GuestSession
     }
 
     /// <summary>
+    /// Waits until the commands given up on have ended (see <see cref="Abandon"/>) before a new
+    /// channel opens: dropbear before 2024.86 closes a channel that opens while it handles the
+    /// exit of another channel's process, so the new command would fail with no exit status or
+    /// never be answered. Bounded by the caller's deadline.
+    /// </summary>
+    private async Task WaitForEndingCommandsAsync(string what, TimeSpan timeout, CancellationToken ct)
+    {
+        Task ending;
+        lock (_endingLock) ending = _ending;
+        if (ending.IsCompleted) return;
+        try
+        {
+            await ending.WaitAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new SessionTimeoutException(Name, what + " (a command given up on earlier is still being ended)", timeout, "");
+        }
+    }
+
+    /// <summary>
     /// Gives up on a command: takes what output it produced so far, then, in the background,
     /// kills its process group (found by the pid the wrapper reported, or by its marker while
-    /// the shell still reads its startup files), sends it SIGKILL the SSH way too (OpenSSH
-    /// honours that for non-root logins only), and closes its channel. Returns the output so
+    /// the shell still reads its startup files), waits for the server to close its channel,
+    /// sends it SIGKILL the SSH way if it did not (OpenSSH honours that for non-root logins
+    /// only), and closes the channel. The next command waits for this. Returns the output so
     /// far (stdout, then stderr).
     /// </summary>
     private string Abandon(SshCommand cmd, Task<Task> started, Task run, string? marker)
@@ -399,8 +425,9 @@ public sealed class SshSession : GuestSession
             stderr = Available(cmd.ExtendedOutputStream);
             if (marker is not null) (pid, stderr) = SplitPid(stderr);
         }
-        _ = Task.Run(async () =>
+        var ending = Task.Run(async () =>
         {
+            var killed = false;
             try
             {
                 if (marker is not null && await Completes(started, TimeSpan.FromSeconds(5)).ConfigureAwait(false) && !run.IsCompleted && IsOpen)
@@ -414,12 +441,16 @@ public sealed class SshSession : GuestSession
                         if (pid is null) await Task.Delay(50).ConfigureAwait(false);
                     }
                     if (!run.IsCompleted) await KillRemoteAsync(pid, marker).ConfigureAwait(false);
+                    killed = true;
                 }
             }
             catch { /* gone already, or the connection is */ }
-            try { if (SignalAbandoned && started.IsCompletedSuccessfully) cmd.CancelAsync(forceKill: true, millisecondsTimeout: 200); } catch { /* the connection is gone */ }
+            // The server closes the channel once the process is gone.
+            var closed = killed && IsOpen && await Completes(run, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            try { if (!closed && SignalAbandoned && started.IsCompletedSuccessfully) cmd.CancelAsync(forceKill: true, millisecondsTimeout: 200); } catch { /* the connection is gone */ }
             try { cmd.Dispose(); } catch { /* closing a dead channel */ }
         });
+        lock (_endingLock) _ending = _ending.IsCompleted ? ending : Task.WhenAll(_ending, ending);
         return stdout + stderr;
     }
 
@@ -489,6 +520,7 @@ public sealed class SshSession : GuestSession
         {
             if (_shell is not null) return;
             ThrowIfUnusable("open a shell on");
+            await WaitForEndingCommandsAsync("the shell to open", OperationTimeout, ct).ConfigureAwait(false);
             var create = Task.Run(() => _client.CreateShellStream("dumb", 200, 50, 0, 0, 65536));
             ShellStream stream;
             try

@@ -128,6 +128,17 @@ public sealed class SshSessionTests : IClassFixture<SshServerFixture>
     }
 
     [Fact]
+    public async Task TheNextCommandStartsOnlyOnceATimedOutCommandHasBeenEnded()
+    {
+        // Opening a channel while the server reaps another channel's process is what dropbear
+        // before 2024.86 gets wrong, so the session waits; the next command sees it gone at once.
+        await using var s = await ConnectAsync();
+        s.SignalAbandoned = false;
+        await Assert.ThrowsAsync<SessionTimeoutException>(() => s.CmdAsync("sleep 37", TimeSpan.FromSeconds(1)));
+        Assert.Equal("", await s.CmdOutputAsync("ps -eo args | grep -w '[s]leep 37' || true", T));
+    }
+
+    [Fact]
     public async Task ExecPastItsDeadlineIsKilledToo()
     {
         await using var s = await ConnectAsync();
