@@ -62,6 +62,7 @@ $PSNativeCommandUseErrorActionPreference = $false
 $ProgressPreference = 'SilentlyContinue'
 
 $Root = $PSScriptRoot
+Import-Module (Join-Path $Root 'build/BuildCommon.psm1') -Force
 $OutRoot = Join-Path $Root 'out'
 $ModuleOut = Join-Path $OutRoot 'VirtTest'
 $WorkDir = Join-Path $Root '.build'
@@ -330,16 +331,7 @@ function Initialize-TestPackages {
         'libvirt-daemon-driver-qemu' = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so'
         'libvirt-clients'            = '/usr/bin/virsh'
     }
-    $missing = @($needed.Keys | Where-Object { -not (Test-Path -LiteralPath $needed[$_]) })
-    if ($missing.Count -eq 0) { return }
-    $aptArguments = @('install', '-y', '--no-install-recommends') + $missing
-    if ((& id -u) -ne '0') {
-        throw "Missing Debian packages for the tests: $($missing -join ', '). Install them with: sudo apt-get $($aptArguments -join ' ')"
-    }
-    Write-Step "apt-get $($aptArguments -join ' ')"
-    $env:DEBIAN_FRONTEND = 'noninteractive'
-    $null = Invoke-Native -AllowFailure apt-get @('update', '-qq')
-    $null = Invoke-Native apt-get $aptArguments
+    Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
 }
 
 function Invoke-Test {

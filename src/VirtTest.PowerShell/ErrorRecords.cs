@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
 using VirtTest.Core.Config;
-using VirtTest.Core.Monitor;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.PowerShell;
@@ -86,9 +85,9 @@ public static class ErrorRecords
             path);
 
     /// <summary>
-    /// Maps a Core exception to a record with a stable error id and a fitting category:
-    /// unsupported operations are NotImplemented, bad params InvalidArgument, monitor
-    /// timeouts OperationTimeout, a dead hypervisor ConnectionError.
+    /// Maps an exception to a record with a stable error id and a fitting category. VirtTest's
+    /// own errors name both themselves (<see cref="Core.VirtTestException.ErrorId"/>,
+    /// <see cref="Core.VirtTestException.Category"/>), so this layer knows no backend type.
     /// </summary>
     public static ErrorRecord FromException(Exception error, object? target)
     {
@@ -96,32 +95,20 @@ public static class ErrorRecords
         if (error is ConfigError configError) return FromConfigError(configError);
         var (id, category) = error switch
         {
-            NotSupportedByBackendException => ("VirtTest.NotSupportedByBackend", ErrorCategory.NotImplemented),
-            Core.Backends.Xen.XenToolstackNotFoundException => ("VirtTest.XenToolstackNotFound", ErrorCategory.NotInstalled),
-            Core.Backends.Xen.XenToolstackException => ("VirtTest.XenToolstack", ErrorCategory.InvalidOperation),
-            Core.Session.ShellCommandError => ("VirtTest.ShellCommand", ErrorCategory.NotSpecified),
-            Core.Session.SshHostKeyException => ("VirtTest.SshHostKey", ErrorCategory.SecurityError),
-            Core.Transfer.TransferException => ("VirtTest.Transfer", ErrorCategory.WriteError),
-            Core.Resources.ResourceException => ("VirtTest.Resource", ErrorCategory.ResourceUnavailable),
-            Core.Session.SessionAuthenticationException => ("VirtTest.SessionAuthentication", ErrorCategory.AuthenticationError),
-            Core.Session.SessionTimeoutException => ("VirtTest.SessionTimeout", ErrorCategory.OperationTimeout),
-            Core.Session.SessionClosedException => ("VirtTest.SessionClosed", ErrorCategory.ConnectionError),
-            Core.Session.SessionException => ("VirtTest.Session", ErrorCategory.InvalidOperation),
-            ConsoleUnavailableException => ("VirtTest.ConsoleUnavailable", ErrorCategory.ConnectionError),
-            VmParamException => ("VirtTest.VmParam", ErrorCategory.InvalidArgument),
-            VmStateException => ("VirtTest.VmState", ErrorCategory.InvalidOperation),
-            MonitorTimeoutException => ("VirtTest.MonitorTimeout", ErrorCategory.OperationTimeout),
-            MonitorCommandException c => ("VirtTest.MonitorCommand." + c.ErrorClass, ErrorCategory.InvalidOperation),
-            MonitorConnectionException => ("VirtTest.MonitorConnection", ErrorCategory.ConnectionError),
-            MonitorException => ("VirtTest.Monitor", ErrorCategory.InvalidOperation),
-            VmException => ("VirtTest.Vm", ErrorCategory.InvalidOperation),
-            FileNotFoundException => ("VirtTest.FileNotFound", ErrorCategory.ObjectNotFound),
-            ArgumentException => ("VirtTest.InvalidArgument", ErrorCategory.InvalidArgument),
-            TimeoutException => ("VirtTest.Timeout", ErrorCategory.OperationTimeout),
-            _ => ("VirtTest.Unexpected", ErrorCategory.NotSpecified),
+            Core.VirtTestException v => (v.ErrorId, ToCategory(v.Category)),
+            FileNotFoundException => ("FileNotFound", ErrorCategory.ObjectNotFound),
+            DirectoryNotFoundException => ("DirectoryNotFound", ErrorCategory.ObjectNotFound),
+            ArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument),
+            TimeoutException => ("Timeout", ErrorCategory.OperationTimeout),
+            UnauthorizedAccessException => ("PermissionDenied", ErrorCategory.PermissionDenied),
+            _ => ("Unexpected", ErrorCategory.NotSpecified),
         };
-        return new ErrorRecord(error, id, category, target);
+        return new ErrorRecord(error, "VirtTest." + id, category, target);
     }
+
+    /// <summary>Core's category names are PowerShell's; an unknown one is NotSpecified.</summary>
+    public static ErrorCategory ToCategory(Core.VirtErrorCategory category) =>
+        Enum.TryParse<ErrorCategory>(category.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
 
     /// <summary>No VM of this session has a matching name.</summary>
     public static ErrorRecord VmNotFound(string name) =>

@@ -3,12 +3,24 @@ namespace VirtTest.Core.Monitor;
 /// <summary>A monitor (QMP, human monitor, libvirt, xl) could not carry out a request.</summary>
 public class MonitorException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "Monitor";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidOperation;
+
     public MonitorException(string message, Exception? inner = null) : base(message, inner) { }
 }
 
 /// <summary>The monitor answered a command with an error.</summary>
 public class MonitorCommandException : MonitorException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "MonitorCommand." + ErrorClass;
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidOperation;
+
     public MonitorCommandException(string command, string errorClass, string description)
         : base($"Monitor command '{command}' failed: {errorClass}: {description}")
     {
@@ -28,6 +40,12 @@ public class MonitorCommandException : MonitorException
 /// <summary>No answer (or awaited event) within the deadline.</summary>
 public class MonitorTimeoutException : MonitorException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "MonitorTimeout";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.OperationTimeout;
+
     public MonitorTimeoutException(string what, TimeSpan timeout)
         : base($"Timed out after {timeout.TotalSeconds:0.###} s waiting for {what}.")
     {
@@ -40,5 +58,11 @@ public class MonitorTimeoutException : MonitorException
 /// <summary>The monitor connection could not be made or was closed (typically: the hypervisor process died).</summary>
 public class MonitorConnectionException : MonitorException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "MonitorConnection";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.ConnectionError;
+
     public MonitorConnectionException(string message, Exception? inner = null) : base(message, inner) { }
 }

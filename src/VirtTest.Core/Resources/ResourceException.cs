@@ -6,6 +6,12 @@ namespace VirtTest.Core.Resources;
 /// </summary>
 public sealed class ResourceException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "Resource";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.ResourceUnavailable;
+
     public ResourceException(string resource, string message, Exception? inner = null) : base(message, inner) => Resource = resource;
 
     /// <summary>What was asked for, e.g. "MAC address" or "TCP port".</summary>

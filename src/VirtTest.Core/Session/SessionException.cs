@@ -3,6 +3,12 @@ namespace VirtTest.Core.Session;
 /// <summary>A guest session could not do what was asked.</summary>
 public class SessionException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "Session";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidOperation;
+
     public SessionException(string session, string message, Exception? inner = null) : base(message, inner) => Session = session;
 
     /// <summary>The session's name, e.g. "vm1 serial".</summary>
@@ -12,6 +18,12 @@ public class SessionException : VirtTestException
 /// <summary>A shell command ended with a non-zero exit status.</summary>
 public sealed class ShellCommandError : SessionException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "ShellCommand";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.NotSpecified;
+
     public ShellCommandError(string session, string command, int exitStatus, string output)
         : base(session, $"Command '{command}' on {session} failed with exit status {exitStatus}: {Shorten(output)}")
     {
@@ -34,6 +46,12 @@ public sealed class ShellCommandError : SessionException
 /// <summary>An expected output did not come within the deadline. Carries what did come.</summary>
 public sealed class SessionTimeoutException : SessionException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "SessionTimeout";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.OperationTimeout;
+
     public SessionTimeoutException(string session, string what, TimeSpan timeout, string received)
         : base(session, $"Timed out after {timeout.TotalSeconds:0.#} s on {session} waiting for {what}. Last output: {Tail(received)}")
     {
@@ -55,12 +73,24 @@ public sealed class SessionTimeoutException : SessionException
 /// <summary>The connection to the guest is closed or was lost (guest or server gone).</summary>
 public sealed class SessionClosedException : SessionException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "SessionClosed";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.ConnectionError;
+
     public SessionClosedException(string session, string message, Exception? inner = null) : base(session, message, inner) { }
 }
 
 /// <summary>Login was refused: wrong user name, password or key. The message never contains the password.</summary>
 public sealed class SessionAuthenticationException : SessionException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "SessionAuthentication";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.AuthenticationError;
+
     public SessionAuthenticationException(string session, string userName, string detail, Exception? inner = null)
         : base(session, $"Login as '{userName}' on {session} was refused: {detail}", inner) => UserName = userName;
 

@@ -14,6 +14,12 @@ public enum SshHostKeyProblem
 /// <summary>The SSH server's host key was refused; the connection was not made. Not retried.</summary>
 public sealed class SshHostKeyException : SessionException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "SshHostKey";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.SecurityError;
+
     public SshHostKeyException(string session, string host, int port, SshHostKeyProblem problem, string offeredFingerprint,
         IReadOnlyList<string> knownFingerprints, string? knownHostsPath)
         : base(session, Describe(host, port, problem, offeredFingerprint, knownFingerprints, knownHostsPath))

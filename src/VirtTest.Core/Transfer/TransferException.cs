@@ -6,6 +6,12 @@ namespace VirtTest.Core.Transfer;
 /// </summary>
 public sealed class TransferException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "Transfer";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.WriteError;
+
     public TransferException(string session, string path, string message, Exception? inner = null) : base(message, inner)
     {
         Session = session;

@@ -6,6 +6,12 @@ namespace VirtTest.Core.Vm;
 /// </summary>
 public sealed class NotSupportedByBackendException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "NotSupportedByBackend";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.NotImplemented;
+
     public NotSupportedByBackendException(string backend, VmCapability capability, string? detail = null)
         : base($"The {backend} backend does not support {capability}" + (detail is null ? "." : $": {detail}."))
     {

@@ -32,5 +32,11 @@ public static class UnixSocketConsole
 /// <summary>A VM's serial console could not be opened (socket refused, stream not granted, ...).</summary>
 public sealed class ConsoleUnavailableException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "ConsoleUnavailable";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.ConnectionError;
+
     public ConsoleUnavailableException(string message, Exception? inner = null) : base(message, inner) { }
 }

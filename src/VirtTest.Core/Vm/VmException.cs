@@ -3,6 +3,12 @@ namespace VirtTest.Core.Vm;
 /// <summary>A VM operation could not be carried out.</summary>
 public class VmException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "Vm";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidOperation;
+
     public VmException(string vmName, string message, Exception? inner = null) : base(message, inner)
     {
         VmName = vmName;
@@ -14,6 +20,12 @@ public class VmException : VirtTestException
 /// <summary>The VM is not in a state that allows the operation (not running, already dead, ...).</summary>
 public class VmStateException : VmException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "VmState";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidOperation;
+
     public VmStateException(string vmName, VmState state, string operation, string? detail = null)
         : base(vmName, $"Cannot {operation} VM '{vmName}': it is {state}" + (detail is null ? "." : $" ({detail})."))
     {
@@ -28,6 +40,12 @@ public class VmStateException : VmException
 /// <summary>A params value the backend (or its hypervisor binary) cannot use.</summary>
 public class VmParamException : VmException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "VmParam";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidArgument;
+
     public VmParamException(string vmName, string param, string value, string problem, IReadOnlyList<string>? validChoices = null)
         : base(vmName, Compose(vmName, param, value, problem, validChoices))
     {

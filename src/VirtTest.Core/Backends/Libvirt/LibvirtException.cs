@@ -10,6 +10,12 @@ namespace VirtTest.Core.Backends.Libvirt;
 /// </summary>
 public sealed class LibvirtException : MonitorException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "Libvirt";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidOperation;
+
     public LibvirtException(string operation, int code, int domain, string libvirtMessage)
         : base($"libvirt: {operation} failed: {libvirtMessage} (error code {code}, domain {domain}).")
     {

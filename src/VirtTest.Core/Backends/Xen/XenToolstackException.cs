@@ -5,6 +5,12 @@ namespace VirtTest.Core.Backends.Xen;
 /// <summary>An <c>xl</c> command failed (non-zero exit, or no answer in time); carries the command and what xl printed on stderr.</summary>
 public class XenToolstackException : VirtTestException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "XenToolstack";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.InvalidOperation;
+
     public XenToolstackException(IReadOnlyList<string> command, int? exitCode, string stderr, string? detail = null, Exception? inner = null)
         : base(Compose(command, exitCode, stderr, detail), inner)
     {
@@ -35,6 +41,12 @@ public class XenToolstackException : VirtTestException
 /// <summary>The <c>xl</c> program is not installed (not on PATH): nothing of Xen can run here.</summary>
 public sealed class XenToolstackNotFoundException : XenToolstackException
 {
+    /// <inheritdoc />
+    public override string ErrorId => "XenToolstackNotFound";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.NotInstalled;
+
     public const string InstallHint =
         "Install the Xen toolstack (Debian: apt-get install xen-utils-4.17, or xen-system-amd64 for the hypervisor too) and run on a Xen dom0";
 
