@@ -24,9 +24,8 @@ public sealed class EnvProcessor
         VirtParams merged;
         if (ImageCreation.IsYes(own.Get("test_guest")))
         {
-            var mem = int.TryParse(own.Get("mem"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 256;
-            var smp = int.TryParse(own.Get("smp"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 1;
-            merged = TestGuest.Locate().CreateParams(name, mem, smp, ImageCreation.IsYes(own.Get("serial_login")));
+            var read = new VmParamsReader(name, own);
+            merged = TestGuest.Locate().CreateParams(name, read.MemoryMB, read.Cpus, read.Flag("serial_login"));
             foreach (var (key, value) in own) merged[key] = value;
         }
         else
@@ -77,7 +76,8 @@ public sealed class EnvProcessor
                 env.Register(vm, definition);
                 var paused = ImageCreation.IsYes(vmParams.Get("paused_after_start_vm"));
                 context.Log.Write($"{name}: starting ({vm.BackendName}, {vm.MemoryMB} MiB, {vm.Cpu} CPU" + (paused ? ", paused" : "") + ")");
-                await vm.StartAsync(paused, ct).ConfigureAwait(false);
+                // The same start as Start-VirtVm -Wait: up to the guest's ready line when the params name one.
+                await vm.StartAsync(new VmStartOptions { Paused = paused, Wait = ReadyWait.WhenConfigured }, null, ct).ConfigureAwait(false);
             }
             else
             {
