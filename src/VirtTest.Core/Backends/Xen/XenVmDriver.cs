@@ -22,6 +22,7 @@ internal sealed class XenVmDriver : VmDriverBase
     private string? _consoleLogPath;
     /// <summary>A domain exists (or may exist) under <see cref="DomainName"/> that this driver owns.</summary>
     private bool _ownsDomain;
+    private NicMacAddresses _macs = new();
 
     public XenVmDriver(string name, VirtParams vmParams, XenGuestType type, VmCapability capabilities, IXlRunner runner, string hostPciSysfs)
         : base(name, vmParams, capabilities)
@@ -39,6 +40,7 @@ internal sealed class XenVmDriver : VmDriverBase
         DomainName = source.DomainName;
         _runtime = source._runtime;
         _ownsDomain = true;
+        _macs = source._macs;
         CurrentMonitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
         _consoleLogPath = source._consoleLogPath;
         if (_consoleLogPath is not null) _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
@@ -75,7 +77,7 @@ internal sealed class XenVmDriver : VmDriverBase
     {
         _runtime = RuntimeDirectory.Create(VmName);
         ConfigPath = _runtime.File("domain.cfg");
-        await File.WriteAllTextAsync(ConfigPath, XenDomainConfig.Render(VmName, DomainName, Params), ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(ConfigPath, XenDomainConfig.Render(VmName, DomainName, _macs.Apply(Params)), ct).ConfigureAwait(false);
         RuntimeDirectory.MakePrivate(ConfigPath);
         _ownsDomain = true;
         // Created paused (-p), like QEMU's -S: the console is attached before the guest runs.
@@ -162,6 +164,14 @@ internal sealed class XenVmDriver : VmDriverBase
         _runtime = null;
         CurrentMonitor = null;
         SetState(VmState.Stopped);
+        // The same guest keeps its MACs: the destination returns them to the pool.
+        _macs = new NicMacAddresses();
         return destination;
+    }
+
+    protected override ValueTask DisposeCoreAsync()
+    {
+        _macs.Release();
+        return ValueTask.CompletedTask;
     }
 }
