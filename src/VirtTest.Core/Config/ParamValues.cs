@@ -22,6 +22,9 @@ public static class ParamValues
         }
     }
 
+    /// <summary>True for <c>yes</c>/<c>true</c>/<c>on</c> (any case); false for anything else, malformed included.</summary>
+    public static bool IsTrueWord(string value) => value.Trim().ToLowerInvariant() is "yes" or "true" or "on";
+
     /// <summary>A decimal integer with an optional sign (<c>-3</c>, <c>+7</c>, <c>512</c>).</summary>
     public static int ParseInt(string key, string value)
     {

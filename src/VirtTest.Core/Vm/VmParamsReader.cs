@@ -61,12 +61,11 @@ public sealed class VmParamsReader
     /// <summary>The value, or null when the param is unset or empty.</summary>
     public string? Optional(string key) => Params.Get(key) is { Length: > 0 } v ? v : null;
 
-    /// <summary>A yes/no param (yes, true, on, 1 / no, false, off, 0; any case); unset or empty gives <paramref name="fallback"/>.</summary>
+    /// <summary>A yes/no param (the reference's words: yes/no, true/false, on/off, any case); unset or empty gives <paramref name="fallback"/>.</summary>
     public bool Flag(string key, bool fallback = false)
     {
-        var text = Params.Get(key);
-        if (string.IsNullOrWhiteSpace(text)) return fallback;
-        return ParseBool(text) ?? throw new VmParamException(VmName, key, text, "not a yes/no value", new[] { "yes", "no" });
+        try { return Params.GetBool(key, fallback); }
+        catch (ParamValueException ex) { throw new VmParamException(VmName, key, ex.Value, "not a yes/no value (yes/no, true/false, on/off)"); }
     }
 
     /// <summary>A whole number above zero.</summary>
@@ -165,14 +164,6 @@ public sealed class VmParamsReader
     /// <summary>The network cards (<c>nics</c>).</summary>
     public IReadOnlyList<VmNic> Nics => Params.Objects("nics").Select(nic => new VmNic(nic, Params.ObjectParams(nic))).ToList();
 
-    /// <summary>The reference's yes/no words; null for anything else.</summary>
-    public static bool? ParseBool(string? text) => text?.Trim().ToLowerInvariant() switch
-    {
-        "yes" or "true" or "on" or "1" => true,
-        "no" or "false" or "off" or "0" => false,
-        _ => null,
-    };
-
-    /// <summary>True for a yes-word; anything else (unset, no, junk) is false. For params that only switch something on.</summary>
-    public static bool IsYes(string? text) => ParseBool(text) == true;
+    /// <summary>True for a yes-word (yes, true, on); anything else (unset, no, junk) is false. For params that only switch something on.</summary>
+    public static bool IsYes(string? text) => text is not null && ParamValues.IsTrueWord(text);
 }

@@ -76,7 +76,7 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         _consoleLogPath = !local ? null
             : Params.Get("console_log_file") is { Length: > 0 } requested ? Path.GetFullPath(requested)
             : _runtime.File("console.log");
-        var domainType = conn.IsQemu ? (Params.Get("enable_kvm") == "yes" ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
+        var domainType = conn.IsQemu ? (new VmParamsReader(VmName, Params).Flag("enable_kvm") ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
         var xml = LibvirtDomainXml.Build(VmName, DomainName, domainType, _macs.Apply(Params), _consoleLogPath, local ? _runtime.Path : null).ToString();
         DomainXml = xml;
         // No UUID in the XML: libvirt makes a new one, so a name that exists already is

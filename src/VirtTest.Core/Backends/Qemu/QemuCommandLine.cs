@@ -143,7 +143,7 @@ public sealed class QemuCommandLine
         // KVM only when asked for: a /dev/kvm node can exist without working (nested
         // hosts), and a guest that silently never boots is worse than a slow one.
         var accel = _p.Get("accel") is { Length: > 0 } a ? a
-            : _p.Get("enable_kvm") == "yes" ? "kvm" : "tcg";
+            : _read.Flag("enable_kvm") ? "kvm" : "tcg";
         if (accel is not ("kvm" or "tcg"))
             throw new VmParamException(_vm, "accel", accel, "unknown accelerator", new[] { "kvm", "tcg" });
         Add("-accel", accel);
