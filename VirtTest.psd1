@@ -25,6 +25,7 @@
         'Get-VirtCapability'
         'Get-VirtMediaHash'
         'Get-VirtPciInfo'
+        'Get-VirtSession'
         'Get-VirtTestResult'
         'Get-VirtVm'
         'Invoke-VirtMonitor'

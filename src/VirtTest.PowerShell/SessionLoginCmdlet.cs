@@ -14,6 +14,8 @@ public abstract class SessionLoginCmdlet : VirtCmdlet
     /// <summary>The VM whose guest to connect to.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [Internal.VmByName]
+    [ArgumentCompleter(typeof(Completion.VmNameCompleter))]
     public VirtualMachine? Vm { get; set; }
 
     /// <summary>Serial console or SSH (default: the params' shell_client, else Serial).</summary>

@@ -270,6 +270,23 @@ public sealed class VirtualMachine : IAsyncDisposable
         return _driver.Monitor.InvokeRawAsync(command, arguments, timeout, ct);
     }
 
+    private IReadOnlyList<string>? _monitorCommands;
+
+    /// <summary>The raw monitor's command names (asked once per VM, then cached: they depend on the hypervisor binary).</summary>
+    public async Task<IReadOnlyList<string>> GetMonitorCommandsAsync(CancellationToken ct = default)
+    {
+        if (_monitorCommands is { } cached) return cached;
+        Require(VmCapability.RawMonitor);
+        EnsureLive("list the monitor commands of");
+        return _monitorCommands = await _driver.Monitor.ListRawCommandsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The monitor command names if they were asked for before, else null (never waits: for Tab completion).</summary>
+    public IReadOnlyList<string>? CachedMonitorCommands => _monitorCommands;
+
+    /// <summary>The device models <see cref="AddPciDeviceAsync"/> can add on this VM's backend (from the backend's probe).</summary>
+    public IReadOnlyList<string> DeviceModels => Backend.GetDeviceModels(Params);
+
     public Task<string> InvokeHumanMonitorAsync(string commandLine, TimeSpan timeout, CancellationToken ct = default)
     {
         Require(VmCapability.RawMonitor);

@@ -49,6 +49,9 @@ public sealed class XenBackend : IVmBackend, IVmBackendVariants
             [XenGuestTypes.Param] = t,
         }))).ToList();
 
+    /// <summary>Hot-plug on Xen is PCI passthrough of a host device.</summary>
+    public IReadOnlyList<string> GetDeviceModels(VirtParams vmParams) => new[] { XenMonitor.PassthroughModel };
+
     public IVmDriver CreateDriver(string vmName, VirtParams vmParams)
     {
         var type = XenGuestTypes.From(vmParams, vmName);
