@@ -124,7 +124,12 @@ internal sealed class LibvirtVmDriver : VmDriverBase
             if (eventType == EventStopped && detail != StoppedMigrated && !driver.IsStopping && driver.IsLive)
             {
                 // Not on the event loop thread: cleanup calls back into libvirt.
-                ThreadPool.QueueUserWorkItem(_ => driver.MarkDeadAsync(() => StoppedReason(detail)).GetAwaiter().GetResult());
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    // Nothing may escape a pool thread; a death missed here is seen by the next state query.
+                    try { driver.MarkDeadAsync(() => StoppedReason(detail), waitForOtherHandler: false).GetAwaiter().GetResult(); }
+                    catch (Exception) { }
+                });
             }
         }
         return 0;
