@@ -4,6 +4,9 @@ using VirtTest.Core.Config;
 
 // Benchmarks for VirtTest. Each measurement runs in its own process so that peak memory is its own.
 //   config-run FILE [--defaults]       parse + expand FILE, print one line of figures
+//   config-dump [--defaults] [--keep-duplicates] [--filter LINE]... FILE...
+//                                      every dict of each FILE as a JSON line, keys in order
+//                                      (for side-by-side checks against the reference)
 //   config [--tests N] [--reference PATH/TO/cartesian_config.py]
 //                                      the Cartesian config benchmark
 //   qemu [--calls N] [--rounds N] [--no-boot]
@@ -23,6 +26,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
 {
     case "config-run":
         return ConfigRun(argList[1], argList.Contains("--defaults"));
+    case "config-dump":
+        return ConfigDump.Run(argList.Skip(1).ToList());
     case "write-config":
         File.WriteAllText(argList[1], BenchConfig.Generate(int.Parse(Opt("--tests", "45")), int.Parse(Opt("--repeat", "1"))));
         return 0;

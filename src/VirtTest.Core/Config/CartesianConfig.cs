@@ -68,18 +68,16 @@ public sealed class CartesianConfig
     /// <summary>
     /// The dicts, one at a time, in the reference order. <paramref name="defaults"/> takes only the
     /// default variant of blocks that have one, except for the named blocks in
-    /// <paramref name="expandDefaults"/>. The sequence can be enumerated more than once.
+    /// <paramref name="expandDefaults"/>. <paramref name="keepDuplicates"/> keeps every key a
+    /// <c>suffix</c> renamed under its suffixed name, even where its value equals the plain key's
+    /// (the reference's <c>skipdups=False</c>). The sequence can be enumerated more than once.
     /// </summary>
     public IEnumerable<VirtParams> Expand(bool defaults = false, CancellationToken cancellationToken = default,
-        IEnumerable<string>? expandDefaults = null)
+        IEnumerable<string>? expandDefaults = null, bool keepDuplicates = false)
     {
         var expand = new HashSet<string>(expandDefaults ?? Array.Empty<string>(), StringComparer.Ordinal);
-        var root = _parser.Root;
-        return ExpandCore(root, defaults, expand, cancellationToken);
+        return new Expander.Sequence(_parser.Root, defaults, expand, keepDuplicates, cancellationToken);
     }
-
-    private static IEnumerable<VirtParams> ExpandCore(Node root, bool defaults, HashSet<string> expand, CancellationToken ct) =>
-        new Expander.Sequence(root, defaults, expand, ct);
 
     /// <summary>Convenience: parse the files, apply the filters, expand.</summary>
     public static IEnumerable<VirtParams> ExpandFiles(IEnumerable<string> paths, IEnumerable<string>? filters = null,

@@ -384,6 +384,10 @@ internal sealed class ConfigParser
                 variant.Name = names.Select(n => new Label(n)).ToArray();
             }
             foreach (var n in names) _variantNames.Add(n);
+            // After the variant's own statements (and its suffix): its names in the per-file maps.
+            var mapFile = lexer.Reader.IsFile ? Path.GetFileName(lexer.FileName) : lexer.FileName;
+            variant.Content.Add(new ContentItem(lexer.FileName, lineNumber, new FileMapOp(mapFile,
+                string.Join(".", variant.Name.Select(l => l.LongName)), string.Join(".", variant.Name.Select(l => l.Name)))));
             variant.Dep = deps;
             if (wantedDefaults is not null)
             {

@@ -187,7 +187,10 @@ internal sealed class BatchOp : ParamOp
     }
 }
 
-/// <summary><c>del key</c>: removes the keys the name matches (as an anchored regex).</summary>
+/// <summary>
+/// <c>del key</c>: removes the keys the name matches (as a regex anchored at the start, like the
+/// reference's <c>re.match</c>); a key renamed by <c>suffix</c> is matched as its parts joined.
+/// </summary>
 internal sealed class DelOp : ParamOp
 {
     private Regex? _regex;
@@ -200,16 +203,13 @@ internal sealed class DelOp : ParamOp
     public override void Apply(WorkingDict d, ContentItem where)
     {
         _regex ??= KeyRegex(Name, where);
-        var doomed = new List<string>();
+        List<string>? doomed = null;
         foreach (var key in d.KeySnapshot())
         {
             if (WorkingDict.IsReserved(key)) continue;
-            if (WorkingDict.IsTuple(key))
-                throw new ConfigError(ConfigErrorKind.Expansion,
-                    "'del " + Name + "' cannot be applied after a 'suffix' statement renamed the keys (" + WorkingDict.Flatten(key) + ")",
-                    where.File, where.Line, expected: "del before suffix");
-            if (_regex.IsMatch(key)) doomed.Add(key);
+            if (_regex.IsMatch(WorkingDict.Flatten(key))) (doomed ??= new List<string>()).Add(key);
         }
+        if (doomed is null) return;
         foreach (var key in doomed) d.Remove(key, out _);
     }
 }

@@ -51,6 +51,10 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     public string ShortName => Get(ShortNameKey) ?? "";
     /// <summary>The full names of the tests this one depends on.</summary>
     public IReadOnlyList<string> Dep => Objects(DepKey);
+    /// <summary>Per config file (name without folder), the full names of the variants taken from it (<c>_name_map_file</c>).</summary>
+    public IReadOnlyDictionary<string, string> NameMapFile => FileMap.Parse(Get("_name_map_file"));
+    /// <summary>Per config file, the short names of the variants taken from it, defaults included (<c>_short_name_map_file</c>).</summary>
+    public IReadOnlyDictionary<string, string> ShortNameMapFile => FileMap.Parse(Get("_short_name_map_file"));
 
     /// <summary>The value of a key, or <paramref name="fallback"/> when it is missing.</summary>
     public string? Get(string key, string? fallback = null) => Lookup(key) ?? fallback;

@@ -20,6 +20,10 @@ internal sealed class WorkingDict
     public const string NameKey = "name";
     public const string ShortNameKey = "shortname";
     public const string DepKey = "dep";
+    /// <summary>Per config file, the full names of the variants taken from it (see <see cref="FileMapOp"/>).</summary>
+    public const string NameMapKey = "_name_map_file";
+    /// <summary>Per config file, the short names of the variants taken from it.</summary>
+    public const string ShortNameMapKey = "_short_name_map_file";
 
     private OrderedStore _store;
     private int _tupleKeys;
@@ -27,8 +31,9 @@ internal sealed class WorkingDict
 
     public WorkingDict(int capacity = 32) => _store = OrderedStore.Create(capacity);
 
-    private WorkingDict(in OrderedStore store, int tupleKeys, bool maybePostfix, IReadOnlyList<string> dep)
+    private WorkingDict(in OrderedStore store, int tupleKeys, bool maybePostfix, IReadOnlyList<string> dep, bool keepDuplicates)
     {
+        KeepDuplicates = keepDuplicates;
         _store = store;
         _tupleKeys = tupleKeys;
         _maybePostfix = maybePostfix;
@@ -44,7 +49,14 @@ internal sealed class WorkingDict
     /// <summary>False when no key ending in <c>_max</c>, <c>_min</c> or <c>_fixed</c> was ever added.</summary>
     public bool MaybeHasPostfixKeys => _maybePostfix;
 
-    public static bool IsReserved(string key) => key is NameKey or ShortNameKey or DepKey;
+    /// <summary>Keys no statement assigns, deletes, renames or matches: the dict's identity and bookkeeping.</summary>
+    public static bool IsReserved(string key) => key is NameKey or ShortNameKey or DepKey or NameMapKey or ShortNameMapKey;
+
+    /// <summary>
+    /// Keep suffixed keys apart when folding them (the reference's <c>skipdups=False</c>): a key
+    /// renamed by <c>suffix</c> always becomes base + suffixes, even when its value equals the base key's.
+    /// </summary>
+    public bool KeepDuplicates { get; set; }
     public static bool IsTuple(string key) => key.IndexOf(TupleSeparator) >= 0;
     public static string BaseOf(string key)
     {
@@ -88,6 +100,7 @@ internal sealed class WorkingDict
         if (i >= 0)
         {
             value = key == DepKey ? DepRepr() : _store.Values[i]!;
+            if (value.Length > 0 && value[0] == FileMap.EncodedMark) value = FileMap.Render(value);
             return true;
         }
         value = "";
@@ -128,6 +141,21 @@ internal sealed class WorkingDict
         if (postfix) _maybePostfix = true;
     }
 
+    /// <summary>The stored value of a key (no rendering), or null.</summary>
+    public string? RawValue(string key, int hash)
+    {
+        var i = _store.Find(key, hash);
+        return i >= 0 ? _store.Values[i] : null;
+    }
+
+    /// <summary>Stores a value for a plain key that is not a postfix key.</summary>
+    public void SetRaw(string key, int hash, string value)
+    {
+        var i = _store.Find(key, hash);
+        if (i >= 0) _store.Values[i] = value;
+        else _store.Add(key, hash, value);
+    }
+
     /// <summary>Adds the three reserved keys to an empty dict, in the reference's order.</summary>
     public void InitReserved(string name, IReadOnlyList<string> dep, string shortName)
     {
@@ -141,7 +169,7 @@ internal sealed class WorkingDict
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WorkingDict CopyWithReserved(string name, IReadOnlyList<string> dep, string shortName, int extra)
     {
-        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep);
+        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep, KeepDuplicates);
         copy._store.Values[copy._store.Find(NameKey, NameHash)] = name;
         copy._store.Values[copy._store.Find(ShortNameKey, ShortNameHash)] = shortName;
         return copy;
@@ -186,7 +214,7 @@ internal sealed class WorkingDict
         }
     }
 
-    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep);
+    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates);
 
     /// <summary>Python's <c>dict.update</c>: existing keys keep their place, new ones go to the end.</summary>
     public void Update(WorkingDict other)
@@ -210,10 +238,22 @@ internal sealed class WorkingDict
         return sb.Append(']').ToString();
     }
 
+    private static readonly int NameMapHash = OrderedStore.Hash(NameMapKey);
+    private static readonly int ShortNameMapHash = OrderedStore.Hash(ShortNameMapKey);
+
+    /// <summary>Turns the per-file name maps from their working form into their final text.</summary>
+    public void FinishFileMaps()
+    {
+        var i = _store.Find(NameMapKey, NameMapHash);
+        if (i >= 0 && _store.Values[i] is { Length: > 0 } v && v[0] == FileMap.EncodedMark) _store.Values[i] = FileMap.Render(v);
+        i = _store.Find(ShortNameMapKey, ShortNameMapHash);
+        if (i >= 0 && _store.Values[i] is { Length: > 0 } w && w[0] == FileMap.EncodedMark) _store.Values[i] = FileMap.Render(w);
+    }
+
     /// <summary>
     /// The dict with suffixed keys folded back into plain ones: a suffixed key whose value
     /// equals every other key of the same base becomes the base key; otherwise its suffixes are
-    /// appended to the base, innermost last.
+    /// appended to the base, innermost last (always so with <see cref="KeepDuplicates"/>).
     /// </summary>
     public WorkingDict DropSuffixes()
     {
@@ -232,13 +272,13 @@ internal sealed class WorkingDict
         {
             if (!IsTuple(key)) continue;
             var gen = BaseOf(key);
-            if (TryGetValue(gen, out var genValue) && genValue == value)
+            if (!KeepDuplicates && TryGetValue(gen, out var genValue) && genValue == value)
             {
                 flat.Remove(key, out _);
                 continue;
             }
             string newKey;
-            if (!mixed.Contains(gen))
+            if (!KeepDuplicates && !mixed.Contains(gen))
             {
                 newKey = gen;
             }
