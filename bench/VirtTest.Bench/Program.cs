@@ -26,8 +26,23 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
 {
     case "config-run":
         return ConfigRun(argList[1], argList.Contains("--defaults"));
+    case "config-parse":
+        for (var i = 0; i < int.Parse(Opt("--repeat", "5")); i++)
+        {
+            var alloc = GC.GetAllocatedBytesForCurrentThread();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            var cfg = new CartesianConfig();
+            cfg.ParseFile(argList[1]);
+            Console.WriteLine($"parse {i}: {sw.Elapsed.TotalMilliseconds:F1} ms ({(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds:F0} ms CPU), {(GC.GetAllocatedBytesForCurrentThread() - alloc) / 1048576.0:F1} MB allocated");
+        }
+        return 0;
     case "config-dump":
         return ConfigDump.Run(argList.Skip(1).ToList());
+    case "write-realtree":
+        Console.WriteLine(VirtTest.Core.Tests.Config.RealTreeGenerator.Write(argList[1],
+            new VirtTest.Core.Tests.Config.RealTreeGenerator.Shape(Tests: int.Parse(Opt("--tests", "900")))));
+        return 0;
     case "write-config":
         File.WriteAllText(argList[1], BenchConfig.Generate(int.Parse(Opt("--tests", "45")), int.Parse(Opt("--repeat", "1"))));
         return 0;

@@ -19,8 +19,12 @@ internal sealed class ConfigParser
     private static readonly Tok[] ColonOrEnd = { Tok.Colon, Tok.EndL };
     private static readonly Tok[] BracketEnd = { Tok.RBracket, Tok.EndL };
     private static readonly Tok[] EndOfLine = { Tok.EndL };
+    private static readonly Tok[] SetOrBracket = { Tok.Set, Tok.RBracket };
+    private static readonly Tok[] VariantName = { Tok.Identifier, Tok.Default };
+    private static readonly Tok[] VariantNameOrEnd = { Tok.Identifier, Tok.Default, Tok.Indent, Tok.EndBlock };
 
     private readonly Stack<string> _includeStack = new();
+    private readonly List<Token> _scratch = new();
     // One string per key name: dict lookups then mostly compare a string with itself.
     private readonly Dictionary<string, string> _keyNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
@@ -74,17 +78,17 @@ internal sealed class ConfigParser
         var allowed = BlockAllowed;
         var varIndent = 0;
         var varName = "";
-        var meta = new Dictionary<string, List<List<Token>?>>(StringComparer.Ordinal); // null entry: [flag] without value
-        var batch = new WorkingDict(8);
+        Dictionary<string, List<List<Token>?>>? meta = null; // a null entry: [flag] without value
+        WorkingDict? batch = null;   // made when the block has a plain assignment
         ContentItem? suffix = null;
         lexer.Fast = true;
 
         void Flush()
         {
             // The reference flushes (possibly empty) batches at these points; an empty one changes nothing.
-            if (batch.Count == 0) return;
+            if (batch is not { Count: > 0 }) return;
             node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new BatchOp(batch)));
-            batch = new WorkingDict(8);
+            batch = null;
         }
 
         while (true)
@@ -103,7 +107,7 @@ internal sealed class ConfigParser
             {
                 case Tok.Identifier:
                 {
-                    var rest = lexer.Until(IdentifierEnd, dropWhite: true);
+                    var rest = lexer.UntilInto(_scratch, IdentifierEnd, dropWhite: true);
                     var last = rest[^1];
                     if (last.IsOperator)
                     {
@@ -117,11 +121,11 @@ internal sealed class ConfigParser
                         var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
                         if (op.Kind == AssignKind.Set && !op.HasSubstitution)
                         {
-                            op.ApplyToBatch(batch, item);
+                            op.ApplyToBatch(batch ??= new WorkingDict(8), item);
                         }
                         else
                         {
-                            if (batch.Count > 0)
+                            if (batch is { Count: > 0 })
                             {
                                 if (batch.ContainsKey(op.Name) && !op.HasSubstitution)
                                 {
@@ -152,7 +156,7 @@ internal sealed class ConfigParser
                 case Tok.Variant:
                 {
                     Flush();
-                    node = ParseVariants(lexer, (Node)node, varName, varIndent, indent, meta);
+                    node = ParseVariants(lexer, (Node)node, varName, varIndent, indent, meta ??= new(StringComparer.Ordinal));
                     allowed = BlockAllowed;
                     break;
                 }
@@ -164,7 +168,7 @@ internal sealed class ConfigParser
                     var header = lexer.Until(VariantsHeaderEnd, dropWhite: true);
                     var kind = header[^1].Kind;
                     varName = "";
-                    meta.Clear();
+                    (meta ??= new(StringComparer.Ordinal)).Clear();
                     var current = header[^1];
                     while (kind is not (Tok.Colon or Tok.EndL))
                     {
@@ -176,7 +180,7 @@ internal sealed class ConfigParser
                         else if (kind == Tok.LBracket)
                         {
                             var key = lexer.ExpectSkippingWhite(Tok.Identifier).Text;
-                            var sep = lexer.ExpectSkippingWhite(Tok.Set, Tok.RBracket);
+                            var sep = lexer.ExpectSkippingWhite(SetOrBracket);
                             if (!meta.TryGetValue(key, out var entries)) meta[key] = entries = new();
                             if (sep.Kind == Tok.RBracket)
                             {
@@ -319,17 +323,17 @@ internal sealed class ConfigParser
             if (first)
             {
                 first = false;
-                token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default);
+                token = lexer.ExpectSkippingWhite(VariantName);
             }
             else
             {
                 lexer.PrevIndent = varIndent;
-                token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default, Tok.Indent, Tok.EndBlock);
+                token = lexer.ExpectSkippingWhite(VariantNameOrEnd);
                 if (token.Kind == Tok.EndBlock) break;
                 if (token.Kind == Tok.Indent)
                 {
                     lexer.ExpectSkippingWhite(Tok.Variant);
-                    token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default);
+                    token = lexer.ExpectSkippingWhite(VariantName);
                 }
             }
             bool isDefault;
@@ -413,7 +417,7 @@ internal sealed class ConfigParser
         if (wantedDefaults is { Count: > 0 })
             throw lexer.ParseError("a default variant named in [default=...] does not exist in the block: " +
                                    string.Join(", ", wantedDefaults.Select(w => string.Concat(w!.Select(t => t.SourceText)))));
-        container.Labels = LabelSet.Union(container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
+        container.Labels = LabelSet.Union(previous.Labels, container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
         return container;
     }
 

@@ -29,23 +29,6 @@ internal static class PyText
 
     public static string Strip(string s) => LStrip(RStrip(s));
 
-    /// <summary>Lines as <c>str.splitlines()</c> cuts them (\r\n counts once).</summary>
-    public static List<string> SplitLines(string text)
-    {
-        var lines = new List<string>();
-        var start = 0;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (!IsLineBreak(c)) continue;
-            lines.Add(text.Substring(start, i - start));
-            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-            start = i + 1;
-        }
-        if (start < text.Length) lines.Add(text.Substring(start));
-        return lines;
-    }
-
     /// <summary>Tabs expanded to the next multiple of 8 columns.</summary>
     public static string ExpandTabs(string s)
     {

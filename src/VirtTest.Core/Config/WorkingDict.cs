@@ -189,6 +189,18 @@ internal sealed class WorkingDict
         return true;
     }
 
+    /// <summary>The key in a slot (null for a dead slot); slots run from 0 to <see cref="RawCount"/>.</summary>
+    public string? KeyAt(int slot) => _store.Keys[slot];
+    public string ValueAt(int slot) => _store.Values[slot]!;
+    public void SetValueAt(int slot, string value) => _store.Values[slot] = value;
+
+    /// <summary>Removes the key in a live slot; the other slots stay where they are.</summary>
+    public void RemoveSlot(int slot)
+    {
+        if (IsTuple(_store.Keys[slot]!)) _tupleKeys--;
+        _store.RemoveAt(slot);
+    }
+
     /// <summary>Sets the value of a key that exists, in place (used while iterating).</summary>
     public void SetAt(string key, string value) => _store.Values[_store.Find(key)] = value;
 
