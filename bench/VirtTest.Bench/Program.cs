@@ -81,7 +81,7 @@ static int ConfigRun(string file, bool defaults)
     var total = sw.Elapsed.TotalSeconds;
     using var me = Process.GetCurrentProcess();
     me.Refresh();
-    Console.WriteLine($"dicts={count} keys={keys} parse_s={parse:F3} total_s={total:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1}");
+    Console.WriteLine($"dicts={count} keys={keys} parse_s={parse:F3} total_s={total:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
     return 0;
 }
 

@@ -120,9 +120,24 @@ internal sealed class FileMapOp : ParamOp
     public string LongNames { get; }
     public string ShortNames { get; }
 
+    // The last update of each map, by input instance: consecutive leaves mostly bring the same
+    // map from the statements they share, so the new map is usually the one made just before.
+    private sealed record Memo(string In, string Out);
+    private Memo? _lastLong;
+    private Memo? _lastShort;
+
     public override void Apply(WorkingDict d, ContentItem where)
     {
-        d.SetRaw(WorkingDict.NameMapKey, NameMapHash, FileMap.Update(d.RawValue(WorkingDict.NameMapKey, NameMapHash), File, LongNames));
-        d.SetRaw(WorkingDict.ShortNameMapKey, ShortNameMapHash, FileMap.Update(d.RawValue(WorkingDict.ShortNameMapKey, ShortNameMapHash), File, ShortNames));
+        d.SetRaw(WorkingDict.NameMapKey, NameMapHash, Update(ref _lastLong, d.RawValue(WorkingDict.NameMapKey, NameMapHash), LongNames));
+        d.SetRaw(WorkingDict.ShortNameMapKey, ShortNameMapHash, Update(ref _lastShort, d.RawValue(WorkingDict.ShortNameMapKey, ShortNameMapHash), ShortNames));
+    }
+
+    private string Update(ref Memo? last, string? map, string names)
+    {
+        var seen = last;   // one read: another expansion may replace it meanwhile
+        if (seen is not null && ReferenceEquals(seen.In, map)) return seen.Out;
+        var result = FileMap.Update(map, File, names);
+        if (map is not null) last = new Memo(map, result);
+        return result;
     }
 }

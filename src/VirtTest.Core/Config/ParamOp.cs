@@ -53,21 +53,26 @@ internal sealed class KeyMatcher
 {
     private const int MaxRemembered = 1 << 16;
     private readonly Regex _regex;
-    private readonly Dictionary<string, bool> _answers = new(StringComparer.Ordinal);
+    // Most keys are the parser's own string instances, shared by every dict: found by reference
+    // first; keys made while expanding (suffixed ones) by their text.
+    private readonly Dictionary<string, bool> _byInstance = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, bool> _byText = new(StringComparer.Ordinal);
 
     public KeyMatcher(Regex regex) => _regex = regex;
 
-    /// <summary>Whether the key (a suffixed key as its parts joined) matches.</summary>
+    /// <summary>Whether the key (a suffixed key as its parts joined) matches. Call inside <c>lock (matcher)</c>.</summary>
     public bool IsMatch(string key)
     {
-        lock (_answers)
+        if (_byInstance.TryGetValue(key, out var yes)) return yes;
+        if (!_byText.TryGetValue(key, out yes))
         {
-            if (_answers.TryGetValue(key, out var yes)) return yes;
             yes = _regex.IsMatch(WorkingDict.Flatten(key));
-            if (_answers.Count >= MaxRemembered) _answers.Clear();
-            _answers[key] = yes;
-            return yes;
+            if (_byText.Count >= MaxRemembered) _byText.Clear();
+            _byText[key] = yes;
         }
+        if (_byInstance.Count >= MaxRemembered) _byInstance.Clear();
+        _byInstance[key] = yes;
+        return yes;
     }
 }
 
@@ -148,6 +153,7 @@ internal sealed class AssignOp : ParamOp
         _regex ??= KeyRegex(Name, where);
         var value = Substitution.Apply(Value, d);
         // Only values change: the slots stay where they are while we walk them.
+        lock (_regex)
         for (var slot = 0; slot < d.RawCount; slot++)
         {
             if (d.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key) || !_regex.IsMatch(key)) continue;
@@ -231,6 +237,7 @@ internal sealed class DelOp : ParamOp
     {
         _regex ??= KeyRegex(Name, where);
         // Removing leaves a dead slot behind: the slots keep their places while we walk them.
+        lock (_regex)
         for (var slot = 0; slot < d.RawCount; slot++)
         {
             if (d.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && _regex.IsMatch(key)) d.RemoveSlot(slot);
