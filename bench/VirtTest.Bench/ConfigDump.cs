@@ -29,7 +29,7 @@ internal static class ConfigDump
                 var cfg = new CartesianConfig();
                 cfg.ParseFile(file);
                 foreach (var f in filters) cfg.ParseString(f);
-                foreach (var p in cfg.Expand(defaults, keepDuplicates: keep))
+                foreach (var p in cfg.Expand(defaults, keepSuffixedKeys: keep))
                 {
                     using var ms = new MemoryStream();
                     using (var w = new Utf8JsonWriter(ms))

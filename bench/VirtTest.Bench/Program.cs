@@ -3,7 +3,8 @@ using VirtTest.Bench;
 using VirtTest.Core.Config;
 
 // Benchmarks for VirtTest. Each measurement runs in its own process so that peak memory is its own.
-//   config-run FILE [--defaults]       parse + expand FILE, print one line of figures
+//   config-run FILE [--defaults] [--cache DIR] [--filter LINE]...
+//                                      parse (through the parse cache in DIR) + expand FILE, print one line of figures
 //   config-dump [--defaults] [--keep-duplicates] [--filter LINE]... FILE...
 //                                      every dict of each FILE as a JSON line, keys in order
 //                                      (for side-by-side checks against the reference)
@@ -25,7 +26,8 @@ string Opt(string name, string fallback)
 switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringComparison.Ordinal) ? first : null)
 {
     case "config-run":
-        return ConfigRun(argList[1], argList.Contains("--defaults"));
+        return ConfigRun(argList[1], argList.Contains("--defaults"), argList.Contains("--cache") ? Opt("--cache", "") : null,
+            argList.Select((a, i) => (a, i)).Where(x => x.a == "--filter").Select(x => argList[x.i + 1]).ToList());
     case "config-parse":
         for (var i = 0; i < int.Parse(Opt("--repeat", "5")); i++)
         {
@@ -65,15 +67,21 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return 2;
 }
 
-static int ConfigRun(string file, bool defaults)
+static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList<string> filters)
 {
     var sw = Stopwatch.StartNew();
-    var cfg = new CartesianConfig();
-    cfg.ParseFile(file);
+    var loaded = ConfigLoader.Load(new ConfigLoadOptions
+    {
+        Files = new[] { file },
+        Filters = filters,
+        Defaults = defaults,
+        UseCache = cacheDir is not null,
+        CacheDirectory = cacheDir,
+    });
     var parse = sw.Elapsed.TotalSeconds;
     long count = 0;
     long keys = 0;
-    foreach (var p in cfg.Expand(defaults))
+    foreach (var p in loaded.Expand())
     {
         count++;
         keys += p.Count;
@@ -81,7 +89,7 @@ static int ConfigRun(string file, bool defaults)
     var total = sw.Elapsed.TotalSeconds;
     using var me = Process.GetCurrentProcess();
     me.Refresh();
-    Console.WriteLine($"dicts={count} keys={keys} parse_s={parse:F3} total_s={total:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+    Console.WriteLine($"dicts={count} keys={keys} parse_s={parse:F3} total_s={total:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cached={loaded.FromCache}");
     return 0;
 }
 

@@ -34,13 +34,16 @@ internal sealed class ConfigParser
     /// <summary>Every variant name seen so far (for completion).</summary>
     public IReadOnlyCollection<string> VariantNames => _variantNames;
 
+    /// <summary>Every file read so far (top-level files and includes), with a hash of its bytes, in reading order.</summary>
+    public List<ConfigSource> FilesRead { get; } = new();
+
     public void ParseFile(string path)
     {
         var full = Path.GetFullPath(path);
         string text;
         try
         {
-            text = File.ReadAllText(full);
+            text = ReadSource(full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -56,6 +59,22 @@ internal sealed class ConfigParser
         {
             _includeStack.Pop();
         }
+    }
+
+    /// <summary>Reads a config file (text as File.ReadAllText decodes it) and records it.</summary>
+    private string ReadSource(string fullPath)
+    {
+        var bytes = File.ReadAllBytes(fullPath);
+        FilesRead.Add(new ConfigSource(fullPath, ConfigSource.HashOf(bytes)));
+        return ConfigSource.Decode(bytes);
+    }
+
+    /// <summary>Continues from a tree parsed before (restored from the parse cache).</summary>
+    internal void Restore(Node root, IEnumerable<string> variantNames, IEnumerable<ConfigSource> filesRead)
+    {
+        Root = root;
+        _variantNames.UnionWith(variantNames);
+        FilesRead.AddRange(filesRead);
     }
 
     public void ParseString(string text, string name, string? baseDirectory)
@@ -242,7 +261,7 @@ internal sealed class ConfigParser
                     string text;
                     try
                     {
-                        text = File.ReadAllText(full);
+                        text = ReadSource(full);
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {

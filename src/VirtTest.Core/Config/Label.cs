@@ -100,6 +100,13 @@ internal sealed class LabelSet
         return new LabelSet(below._depth + 1 >= MaxDepth ? below.Flat() : below, own, ownLong);
     }
 
+    // ---- for the parse cache ----
+    internal LabelSet? Below => _below;
+    internal IReadOnlyCollection<string> OwnNames => _names;
+    internal IReadOnlyCollection<string> OwnLongNames => _longNames;
+    internal static LabelSet Restore(LabelSet? below, HashSet<string> names, HashSet<string> longNames) =>
+        below is null && names.Count == 0 && longNames.Count == 0 ? Empty : new LabelSet(below, names, longNames);
+
     private void AddAllTo(HashSet<string> names, HashSet<string> longNames)
     {
         for (var s = this; s is not null; s = s._below)

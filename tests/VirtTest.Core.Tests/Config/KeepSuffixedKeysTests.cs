@@ -3,10 +3,10 @@ using VirtTest.Core.Config;
 namespace VirtTest.Core.Tests.Config;
 
 /// <summary>
-/// Keeping duplicates (the reference's <c>skipdups=False</c>): keys renamed by <c>suffix</c> keep
+/// Keeping suffixed keys (the reference's <c>skipdups=False</c>): keys renamed by <c>suffix</c> keep
 /// their suffixed names even where the value equals the plain key's. Checked against the reference.
 /// </summary>
-public class KeepDuplicatesTests
+public class KeepSuffixedKeysTests
 {
     private const string Text = """
         mem = 1024
@@ -22,7 +22,7 @@ public class KeepDuplicatesTests
     {
         var cfg = new CartesianConfig();
         cfg.ParseString(Cfg.Dedent(Text), "keep.cfg");
-        return cfg.Expand(keepDuplicates: keep).ToList();
+        return cfg.Expand(keepSuffixedKeys: keep).ToList();
     }
 
     [Fact]
