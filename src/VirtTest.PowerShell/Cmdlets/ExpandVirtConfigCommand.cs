@@ -13,7 +13,7 @@ namespace VirtTest.PowerShell.Cmdlets;
 /// the end, <see cref="ConfigLoader"/> parses the files (through the parse cache unless
 /// -NoCache), then -Text, then each -Filter line, and the dictionaries are expanded lazily and
 /// written one at a time, so <c>Select-Object -First 1</c> returns without expanding the rest.
-/// A path that cannot be resolved is reported and no dictionary is written.
+/// A path that cannot be resolved is reported; when no file is left (and no -Text), nothing is written.
 /// </remarks>
 [Cmdlet(VerbsData.Expand, "VirtConfig", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(VirtParams))]
@@ -23,7 +23,6 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
     private const string TextSet = "Text";
 
     private readonly List<string> _files = new();
-    private bool _pathFailed;
 
     /// <summary>Config files to parse, in order. Wildcards and PowerShell paths are resolved.</summary>
     [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0,
@@ -78,9 +77,7 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
     {
         foreach (var path in Path)
         {
-            var files = ProviderPaths.ResolveFiles(this, path);
-            if (files.Count == 0) _pathFailed = true;
-            foreach (var file in files)
+            foreach (var file in ProviderPaths.ResolveFiles(this, path))
             {
                 if (Directory.Exists(file))
                 {
@@ -89,7 +86,6 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
                         "VirtTest.PathIsDirectory",
                         ErrorCategory.InvalidArgument,
                         file));
-                    _pathFailed = true;
                     continue;
                 }
                 _files.Add(file);
@@ -100,8 +96,8 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
     /// <inheritdoc />
     protected override void EndProcessingCore()
     {
-        // Dicts from part of the input would look like a whole configuration: none at all.
-        if (_pathFailed || (_files.Count == 0 && Text is null)) return;
+        // Nothing to parse (every path failed and was reported): no dicts, not one empty dict.
+        if (_files.Count == 0 && Text is null) return;
         try
         {
             var loaded = ConfigLoader.Load(new ConfigLoadOptions

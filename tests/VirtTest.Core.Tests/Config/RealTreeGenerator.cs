@@ -29,6 +29,26 @@ public static class RealTreeGenerator
         File.WriteAllText(Path.Combine(folder, "subtests.cfg"), Subtests(shape, rng));
         Directory.CreateDirectory(Path.Combine(folder, "host"));
         File.WriteAllText(Path.Combine(folder, "host", "host-kernel.cfg"), HostKernel());
+        // A deeper include chain, each include relative to the file that names it.
+        Directory.CreateDirectory(Path.Combine(folder, "host", "cpu", "models"));
+        File.WriteAllText(Path.Combine(folder, "host", "cpu", "host-cpu.cfg"), """
+            include models/cpu-models.cfg
+            Host_RHEL:
+                cpu_model_flags += ",+invtsc"
+            """);
+        File.WriteAllText(Path.Combine(folder, "host", "cpu", "models", "cpu-models.cfg"), """
+            variants cpu_model:
+                - @host_passthrough:
+                    cpu_mode = host-passthrough
+                - EPYC:
+                    only x86_64
+                    cpu_model = EPYC-Rome
+                - Skylake-Server:
+                    only x86_64
+                    cpu_model = Skylake-Server
+                    Windows:
+                        cpu_model_flags = ",hv_relaxed"
+            """);
         return Path.Combine(folder, "tests.cfg");
     }
 
@@ -47,6 +67,7 @@ public static class RealTreeGenerator
                 only smallpages
                 only default_bios
                 only i440fx
+                only host_passthrough
                 only JeOS.27.x86_64
                 no test_7, test_13
             - qemu_kvm_rhel_full:
@@ -285,7 +306,7 @@ public static class RealTreeGenerator
             var body = I + "    ";
             sb.Append(body).Append("type = ").Append(types[t % types.Length]).Append('\n');
             sb.Append(body).Append("virt_test_type = qemu libvirt\n");
-            var lines = 12 + rng.Next(40);
+            var lines = 20 + rng.Next(44);
             for (var l = 0; l < lines; l++)
             {
                 var key = "param_" + (l % 17).ToString(CultureInfo.InvariantCulture) + "_" + (t % 31).ToString(CultureInfo.InvariantCulture);
@@ -336,6 +357,7 @@ public static class RealTreeGenerator
     }
 
     private static string HostKernel() => """
+        include cpu/host-cpu.cfg
         variants:
             - @HostCpuVendor:
             - Host_RHEL:
