@@ -9,48 +9,42 @@ namespace VirtTest.Core.Config;
 /// discovery builds test ids from them.
 /// </summary>
 /// <remarks>
-/// While a dict is built the map is kept in a compact working form (marked by its first
-/// character), since each variant on the path updates it; the finished dict holds the text the
-/// reference prints for it (a Python dict literal), which <see cref="Parse"/> reads back.
+/// While a dict is built, the map keys hold <see cref="Pending"/> and the dict keeps the map
+/// statements it met as a shared, immutable list (<see cref="FileMapLog"/>): copying a dict
+/// copies a reference, and the text (a Python dict literal, as the reference prints it, which
+/// <see cref="Parse"/> reads back) is made only when someone reads the key.
 /// </remarks>
 public static class FileMap
 {
-    internal const char EncodedMark = '\u0002';
-    private const char EntrySeparator = '\u0003';
-    private const char FileSeparator = '\u0004';
+    /// <summary>The value a map key holds until its text is made (compared by reference).</summary>
+    internal static readonly string Pending = new('\u0002', 1);
 
-    /// <summary>The map after one more variant of <paramref name="file"/> (outer variants come later and go first).</summary>
-    internal static string Update(string? encoded, string file, string names)
+    /// <summary>The text of one map from the statements met, newest first.</summary>
+    internal static string Render(FileMapLog log, bool shortNames)
     {
-        if (encoded is null || encoded.Length == 0 || encoded[0] != EncodedMark)
-            return EncodedMark + file + FileSeparator + names;
-        // Entries: file FileSeparator names, separated by EntrySeparator, in first-seen order.
-        var start = 1;
-        while (start < encoded.Length)
+        var ops = new List<FileMapOp>();
+        for (var n = log; n is not null; n = n.Older) ops.Add(n.Op);
+        // Files in the order the dict first met them (oldest first); names newest first, which is
+        // the outer variant first, as in the dict's name.
+        var files = new List<string>();
+        for (var i = ops.Count - 1; i >= 0; i--)
         {
-            var end = encoded.IndexOf(EntrySeparator, start);
-            if (end < 0) end = encoded.Length;
-            var sep = encoded.IndexOf(FileSeparator, start);
-            if (sep - start == file.Length && string.CompareOrdinal(encoded, start, file, 0, file.Length) == 0)
-                return string.Concat(encoded.AsSpan(0, sep + 1), names + ".", encoded.AsSpan(sep + 1));
-            start = end + 1;
+            if (!files.Contains(ops[i].File)) files.Add(ops[i].File);
         }
-        return encoded + EntrySeparator + file + FileSeparator + names;
-    }
-
-    /// <summary>The working form as the reference prints the map.</summary>
-    internal static string Render(string encoded)
-    {
         var sb = new StringBuilder("{");
-        var first = true;
-        foreach (var entry in encoded.Substring(1).Split(EntrySeparator))
+        for (var f = 0; f < files.Count; f++)
         {
-            var sep = entry.IndexOf(FileSeparator);
-            if (!first) sb.Append(", ");
-            first = false;
-            PyText.AppendRepr(sb, entry.Substring(0, sep));
+            if (f > 0) sb.Append(", ");
+            PyText.AppendRepr(sb, files[f]);
             sb.Append(": ");
-            PyText.AppendRepr(sb, entry.Substring(sep + 1));
+            var names = new StringBuilder();
+            foreach (var op in ops)
+            {
+                if (op.File != files[f]) continue;
+                if (names.Length > 0) names.Append('.');
+                names.Append(shortNames ? op.ShortNames : op.LongNames);
+            }
+            PyText.AppendRepr(sb, names.ToString());
         }
         return sb.Append('}').ToString();
     }
@@ -63,7 +57,6 @@ public static class FileMap
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         if (string.IsNullOrEmpty(text)) return map;
-        if (text[0] == EncodedMark) text = Render(text);
         var pos = 0;
         if (!Expect(text, ref pos, '{')) return map;
         SkipSpace(text, ref pos);
@@ -105,9 +98,6 @@ public static class FileMap
 /// </summary>
 internal sealed class FileMapOp : ParamOp
 {
-    private static readonly int NameMapHash = OrderedStore.Hash(WorkingDict.NameMapKey);
-    private static readonly int ShortNameMapHash = OrderedStore.Hash(WorkingDict.ShortNameMapKey);
-
     public FileMapOp(string file, string longNames, string shortNames) : base(2, readsReservedKeys: false)
     {
         File = file;
@@ -120,24 +110,18 @@ internal sealed class FileMapOp : ParamOp
     public string LongNames { get; }
     public string ShortNames { get; }
 
-    // The last update of each map, by input instance: consecutive leaves mostly bring the same
-    // map from the statements they share, so the new map is usually the one made just before.
-    private sealed record Memo(string In, string Out);
-    private Memo? _lastLong;
-    private Memo? _lastShort;
+    public override void Apply(WorkingDict d, ContentItem where) => d.AddFileMap(this);
+}
 
-    public override void Apply(WorkingDict d, ContentItem where)
+/// <summary>The map statements a dict met, newest first; immutable, shared between copies.</summary>
+internal sealed class FileMapLog
+{
+    public FileMapLog(FileMapOp op, FileMapLog? older)
     {
-        d.SetRaw(WorkingDict.NameMapKey, NameMapHash, Update(ref _lastLong, d.RawValue(WorkingDict.NameMapKey, NameMapHash), LongNames));
-        d.SetRaw(WorkingDict.ShortNameMapKey, ShortNameMapHash, Update(ref _lastShort, d.RawValue(WorkingDict.ShortNameMapKey, ShortNameMapHash), ShortNames));
+        Op = op;
+        Older = older;
     }
 
-    private string Update(ref Memo? last, string? map, string names)
-    {
-        var seen = last;   // one read: another expansion may replace it meanwhile
-        if (seen is not null && ReferenceEquals(seen.In, map)) return seen.Out;
-        var result = FileMap.Update(map, File, names);
-        if (map is not null) last = new Memo(map, result);
-        return result;
-    }
+    public FileMapOp Op { get; }
+    public FileMapLog? Older { get; }
 }

@@ -278,7 +278,6 @@ internal sealed partial class Expander
         {
             var name = Names(_ctx, f.CtxLength, longNames: true);
             var d = _x._leaves.Build(f.NewContent, name, f.Dep, Names(_short, f.ShortLength, longNames: false));
-            d.FinishFileMaps();
             PostfixRules.Apply(d, name);
             return d;
         }

@@ -31,9 +31,10 @@ internal sealed class WorkingDict
 
     public WorkingDict(int capacity = 32) => _store = OrderedStore.Create(capacity);
 
-    private WorkingDict(in OrderedStore store, int tupleKeys, bool maybePostfix, IReadOnlyList<string> dep, bool keepDuplicates)
+    private WorkingDict(in OrderedStore store, int tupleKeys, bool maybePostfix, IReadOnlyList<string> dep, bool keepDuplicates, FileMapLog? fileMaps)
     {
         KeepDuplicates = keepDuplicates;
+        FileMaps = fileMaps;
         _store = store;
         _tupleKeys = tupleKeys;
         _maybePostfix = maybePostfix;
@@ -100,7 +101,7 @@ internal sealed class WorkingDict
         if (i >= 0)
         {
             value = key == DepKey ? DepRepr() : _store.Values[i]!;
-            if (value.Length > 0 && value[0] == FileMap.EncodedMark) value = FileMap.Render(value);
+            if (ReferenceEquals(value, FileMap.Pending)) value = FileMap.Render(FileMaps!, shortNames: key == ShortNameMapKey);
             return true;
         }
         value = "";
@@ -169,7 +170,7 @@ internal sealed class WorkingDict
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WorkingDict CopyWithReserved(string name, IReadOnlyList<string> dep, string shortName, int extra)
     {
-        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep, KeepDuplicates);
+        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep, KeepDuplicates, FileMaps);
         copy._store.Values[copy._store.Find(NameKey, NameHash)] = name;
         copy._store.Values[copy._store.Find(ShortNameKey, ShortNameHash)] = shortName;
         return copy;
@@ -226,7 +227,7 @@ internal sealed class WorkingDict
         }
     }
 
-    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates);
+    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
     /// <summary>Python's <c>dict.update</c>: existing keys keep their place, new ones go to the end.</summary>
     public void Update(WorkingDict other)
@@ -236,6 +237,8 @@ internal sealed class WorkingDict
             if (other._store.Keys[i] is { } k) Set(k, OrderedStore.Hash(k), other._store.Values[i]!);
         }
         if (other.ContainsKey(DepKey)) Dep = other.Dep;
+        // The maps' values came over as they are: pending ones are made from the other's statements.
+        if (other.FileMaps is not null) FileMaps = other.FileMaps;
     }
 
     private string DepRepr()
@@ -253,13 +256,15 @@ internal sealed class WorkingDict
     private static readonly int NameMapHash = OrderedStore.Hash(NameMapKey);
     private static readonly int ShortNameMapHash = OrderedStore.Hash(ShortNameMapKey);
 
-    /// <summary>Turns the per-file name maps from their working form into their final text.</summary>
-    public void FinishFileMaps()
+    /// <summary>The name-map statements met so far, newest first (the map keys hold <see cref="FileMap.Pending"/>).</summary>
+    public FileMapLog? FileMaps { get; private set; }
+
+    /// <summary>Records a variant's names in the per-file maps; the first one adds both keys.</summary>
+    public void AddFileMap(FileMapOp op)
     {
-        var i = _store.Find(NameMapKey, NameMapHash);
-        if (i >= 0 && _store.Values[i] is { Length: > 0 } v && v[0] == FileMap.EncodedMark) _store.Values[i] = FileMap.Render(v);
-        i = _store.Find(ShortNameMapKey, ShortNameMapHash);
-        if (i >= 0 && _store.Values[i] is { Length: > 0 } w && w[0] == FileMap.EncodedMark) _store.Values[i] = FileMap.Render(w);
+        if (_store.Find(NameMapKey, NameMapHash) < 0) _store.Add(NameMapKey, NameMapHash, FileMap.Pending);
+        if (_store.Find(ShortNameMapKey, ShortNameMapHash) < 0) _store.Add(ShortNameMapKey, ShortNameMapHash, FileMap.Pending);
+        FileMaps = new FileMapLog(op, FileMaps);
     }
 
     /// <summary>
