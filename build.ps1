@@ -18,6 +18,10 @@
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
              Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
+      Fuzz   Build, then a long fuzz run of the Cartesian config engine: -FuzzIterations mutated
+             configs (default 1,000,000) on every core, a new seed each run (printed; replay
+             with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
+             anything but a config error are saved to tests/conformance/fuzz-regressions/.
       Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
              Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
              memory ratio and, with -ReferenceParser, the speed ratio against the reference.
@@ -33,7 +37,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -43,7 +47,8 @@ param(
     [string[]] $Tag = @(),
     [string[]] $ExcludeTag = @(),
 
-    # Iterations for fuzz tests (reserved: passed to the tests as VIRTTEST_FUZZ_ITERATIONS).
+    # Iterations for the fuzz tests (VIRTTEST_FUZZ_ITERATIONS): with -Task Test when above 0,
+    # with -Task Fuzz (default 1,000,000).
     [ValidateRange(0, [int]::MaxValue)]
     [int] $FuzzIterations = 0,
 
@@ -239,6 +244,7 @@ function Read-TrxFailures([string] $Path) {
 
 function Invoke-XunitTests {
     Write-Step 'xunit: dotnet test tests/VirtTest.Core.Tests'
+    if ($FuzzIterations -gt 0) { $env:VIRTTEST_FUZZ_ITERATIONS = "$FuzzIterations" }
     $trxName = 'xunit.trx'
     $trxPath = Join-Path $ResultsDir $trxName
     if (Test-Path -LiteralPath $trxPath) { Remove-Item -LiteralPath $trxPath -Force }
@@ -410,6 +416,28 @@ function Invoke-Examples {
     }
 }
 
+function Invoke-Fuzz {
+    Invoke-Build
+    $iterations = if ($FuzzIterations -gt 0) { $FuzzIterations } else { 1000000 }
+    $workers = [Environment]::ProcessorCount
+    $saveDir = Join-Path $Root 'tests/conformance/fuzz-regressions'
+    Write-Step "Fuzz: $iterations mutated configs on $workers worker(s); findings go to $saveDir"
+    $names = 'VIRTTEST_FUZZ_ITERATIONS', 'VIRTTEST_FUZZ_WORKERS', 'VIRTTEST_FUZZ_SAVE_DIR'
+    $env:VIRTTEST_FUZZ_ITERATIONS = "$iterations"
+    $env:VIRTTEST_FUZZ_WORKERS = "$workers"
+    $env:VIRTTEST_FUZZ_SAVE_DIR = $saveDir
+    try {
+        return (Invoke-Native -AllowFailure dotnet @(
+                'test', (Join-Path $Root 'tests/VirtTest.Core.Tests/VirtTest.Core.Tests.csproj'),
+                '-c', $Configuration, '--no-build', '--nologo',
+                '--filter', 'FullyQualifiedName~VirtTest.Core.Tests.Config.FuzzTests',
+                '--logger', 'console;verbosity=normal'))
+    }
+    finally {
+        foreach ($name in $names) { Remove-Item -LiteralPath "env:$name" -ErrorAction Ignore }
+    }
+}
+
 function Invoke-Bench {
     # 'runner' alone: only the test-run benchmark; nothing or 'all': everything.
     $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
@@ -450,6 +478,7 @@ try {
         'Demo' { $exitCode = Invoke-Demo }
         'Examples' { $exitCode = Invoke-Examples }
         'Bench' { $exitCode = Invoke-Bench }
+        'Fuzz' { $exitCode = Invoke-Fuzz }
     }
 }
 catch {

@@ -19,6 +19,7 @@
         OutputPath   = 'Specifies the results folder. The default is results/<date-time> under the current location.'
         TimeoutSec   = 'Specifies the timeout of a test whose params have no test_timeout, in seconds. The default is 1800.'
         PassThru     = 'Also writes the run''s summary (a RunSummary) after the results.'
+        NoCache      = 'Parses the config files without the parse cache (see Expand-VirtConfig): no cache entry is read or written.'
         AsJob        = 'Runs in the background and returns a VirtTestRunJob: Receive-Job gets the results, Stop-VirtTestRun (or Stop-Job) interrupts it.'
         WhatIf       = 'Shows what would run (how many tests, where the results go) without running anything.'
         Confirm      = 'Asks for confirmation before the run starts.'

@@ -15,7 +15,6 @@ namespace VirtTest.PowerShell.Cmdlets;
 [OutputType(typeof(TestResult), typeof(RunSummary), typeof(VirtTestRunJob))]
 public sealed class InvokeVirtTestRunCommand : VirtCmdlet
 {
-    private readonly CartesianConfig _config = new();
     private readonly List<string> _files = new();
 
     /// <summary>Config files (the matrix); several form one configuration.</summary>
@@ -50,6 +49,10 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int TimeoutSec { get; set; } = 1800;
 
+    /// <summary>Parse the config files without the parse cache.</summary>
+    [Parameter]
+    public SwitchParameter NoCache { get; set; }
+
     /// <summary>Also write the run's summary at the end.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -60,37 +63,19 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var path in Path)
-        {
-            foreach (var file in ProviderPaths.ResolveFiles(this, path))
-            {
-                try
-                {
-                    _config.ParseFile(file);
-                    _files.Add(file);
-                }
-                catch (ConfigError error)
-                {
-                    ThrowConfigError(error);
-                }
-            }
-        }
+        foreach (var path in Path) _files.AddRange(ProviderPaths.ResolveFiles(this, path));
     }
 
     protected override void EndProcessingCore()
     {
         if (_files.Count == 0) return;
         List<VirtParams> tests;
-        var filters = new List<string>();
+        IReadOnlyList<string> filters;
         try
         {
-            foreach (var line in Filter)
-            {
-                if (FilterLine.Normalize(line) is not { } filter) continue;
-                _config.AddFilter(filter);
-                filters.Add(filter);
-            }
-            tests = _config.Expand(false, CancellationToken).ToList();
+            var loaded = ConfigLoader.Load(new ConfigLoadOptions { Files = _files, Filters = Filter, UseCache = !NoCache.IsPresent });
+            filters = loaded.Filters;
+            tests = loaded.Expand(CancellationToken).ToList();
         }
         catch (ConfigError error)
         {
