@@ -190,6 +190,13 @@ public abstract class VmDriverBase : IVmDriver
         await WaitForDeathHandlingAsync(ct).ConfigureAwait(false);
         if (!IsLive) return _state;
         var state = await QueryCoreAsync(ct).ConfigureAwait(false);
+        if (Volatile.Read(ref _dying) is not null)
+        {
+            // A death noticed meanwhile (an event on another thread) may have released what the query
+            // read: its handling decides the answer, never the query's stale "running".
+            await WaitForDeathHandlingAsync(ct).ConfigureAwait(false);
+            return _state;
+        }
         if (IsLive && state is VmState.Running or VmState.Paused) _state = state;
         return _state;
     }
