@@ -173,6 +173,18 @@ function Initialize-Pester {
 # tasks
 # ---------------------------------------------------------------------------------
 
+# Precompiles VirtTest.Core (ReadyToRun, build/ReadyToRun) for the .NET runtime PowerShell runs
+# on and returns the path of the precompiled VirtTest.Core.dll (same IL, native code added).
+function Invoke-ReadyToRunCore {
+    Write-Step 'ReadyToRun: precompiling VirtTest.Core (build/ReadyToRun)'
+    $dir = Join-Path $WorkDir 'readytorun'
+    $null = Invoke-Native dotnet @('publish', (Join-Path $Root 'build/ReadyToRun/ReadyToRun.csproj'),
+        '-c', $Configuration, '-o', $dir, '--nologo', '-v', 'minimal')
+    $dll = Join-Path $dir 'VirtTest.Core.dll'
+    if (-not (Test-Path -LiteralPath $dll)) { throw "ReadyToRun compilation did not produce $dll." }
+    return $dll
+}
+
 function Invoke-Build {
     Initialize-Tools   # the MAML generator runs in a child 'dotnet pwsh'
     Write-Step "dotnet build VirtTest.sln -c $Configuration"
@@ -195,6 +207,8 @@ function Invoke-Build {
     $lib = Join-Path $ModuleOut 'lib'
     $null = New-Item -ItemType Directory -Force -Path $lib
     Get-ChildItem -LiteralPath $bin -Filter '*.dll' | Copy-Item -Destination $lib
+    # The same VirtTest.Core with native code beside its IL: no JIT wait on a session's first config.
+    Copy-Item -LiteralPath (Invoke-ReadyToRunCore) -Destination $lib -Force
     Copy-Item -LiteralPath (Join-Path $Root "src/VirtTest.Loader/bin/$Configuration/$TargetFramework/VirtTest.Loader.dll") -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $Root 'module/VirtTest.psm1') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $Root 'VirtTest.psd1') -Destination $ModuleOut
@@ -460,7 +474,13 @@ function Invoke-CoreBench {
         Write-Warning "No benchmark project at $project yet: nothing to run."
         return 0
     }
-    $arguments = @('run', '-c', 'Release', '--project', $project, '--') + $BenchArguments
+    # Built, then run from a copy whose VirtTest.Core is the precompiled one the module ships.
+    $null = Invoke-Native dotnet @('build', $project, '-c', 'Release', '--nologo', '-v', 'minimal')
+    $benchDir = Join-Path $WorkDir 'bench'
+    if (Test-Path -LiteralPath $benchDir) { Remove-Item -LiteralPath $benchDir -Recurse -Force }
+    Copy-Item -LiteralPath (Join-Path $project "bin/Release/$TargetFramework") -Destination $benchDir -Recurse
+    Copy-Item -LiteralPath (Invoke-ReadyToRunCore) -Destination $benchDir -Force
+    $arguments = @((Join-Path $benchDir 'VirtTest.Bench.dll')) + $BenchArguments
     if ($ReferenceParser) {
         $arguments += @('--reference', (Resolve-Path -LiteralPath $ReferenceParser).Path)
     }

@@ -30,7 +30,6 @@ internal sealed class ContentItem
         ReferenceEquals(this, other) ||
         (Filter is not null && other.Filter is not null && Line == other.Line && File == other.File && Filter.SameAs(other.Filter));
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool ListContains(List<ContentItem> list, ContentItem item)
     {
         foreach (var x in list)

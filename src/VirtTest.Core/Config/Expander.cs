@@ -78,7 +78,6 @@ internal sealed partial class Expander
             public VirtParams Current => _current!;
             object System.Collections.IEnumerator.Current => Current;
 
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public bool MoveNext()
             {
                 if (_dicts is null)
@@ -131,7 +130,6 @@ internal sealed partial class Expander
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsDefault(Node n) => n.DefaultCandidate && !_expandDefaults.Contains(n.BlockVarName);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool HasJoins(Node node) => Scan(node, ContentOf(node)).HasJoins;
 
     /// <summary>What <paramref name="content"/> (the node's content) holds; remembered on the node.</summary>
@@ -231,8 +229,8 @@ internal sealed partial class Expander
         var cp = string.Join(".", parts.Take(parts.Length - 1));
         try
         {
-            var p1 = Regex.Replace(n1, "^" + cp, "");
-            var p2 = Regex.Replace(n2, "^" + cp, "");
+            var p1 = RemoveLeading(n1, cp);
+            var p2 = RemoveLeading(n2, cp);
             return cp.Length > 0 ? cp + p1 + p2 : p1 + "." + p2;
         }
         catch (ArgumentException e)
@@ -240,6 +238,43 @@ internal sealed partial class Expander
             throw new ConfigError(ConfigErrorKind.Expansion, "cannot join names '" + n1 + "' and '" + n2 + "': " + e.Message,
                 null, 0, inner: e);
         }
+    }
+
+    /// <summary>
+    /// <c>re.sub("^" + prefix, "", name)</c>, as the reference strips the common part of joined names:
+    /// the prefix is a regex, so its dots match any character and its parentheses only group. A
+    /// prefix of names, dots and balanced parentheses is matched here directly; anything else
+    /// goes to the regex engine (which also raises the reference's error for a broken pattern).
+    /// </summary>
+    internal static string RemoveLeading(string name, string prefix)
+    {
+        var depth = 0;
+        var atoms = 0;
+        foreach (var c in prefix)
+        {
+            switch (c)
+            {
+                case '(':
+                    depth++;
+                    continue;
+                case ')':
+                    if (--depth < 0) return Regex.Replace(name, "^" + prefix, "");
+                    continue;
+                case '\\' or '^' or '$' or '|' or '?' or '*' or '+' or '[' or ']' or '{' or '}':
+                    return Regex.Replace(name, "^" + prefix, "");
+            }
+            atoms++;
+        }
+        if (depth != 0) return Regex.Replace(name, "^" + prefix, "");
+        if (name.Length < atoms) return name;
+        var i = 0;
+        foreach (var c in prefix)
+        {
+            if (c is '(' or ')') continue;
+            var n = name[i++];
+            if (c == '.' ? n == '\n' : n != c) return name;
+        }
+        return name.Substring(atoms);
     }
 
     private static string[] AddDeps(Label[][][] deps, ReadOnlySpan<Label> ctx, string[] dep)
@@ -260,7 +295,6 @@ internal sealed partial class Expander
     /// becomes true when a filter is kept in <paramref name="newContent"/>. Statements between
     /// filters are copied in runs.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ProcessContent(List<ContentItem> content, bool hasFilters, ref List<ContentItem>? failed,
         List<ContentItem> newContent, ref List<ContentItem>? newInternal, ReadOnlySpan<Label> ctx, LabelSet labels,
         ref bool keptFilters)
@@ -301,7 +335,6 @@ internal sealed partial class Expander
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MightPass(FailedCase fc, Node node, ReadOnlySpan<Label> ctx, List<ContentItem> content, LabelSet labels)
     {
         var nodeContent = ContentOf(node);

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace VirtTest.Core.Config;
 
 /// <summary>The statements that carry a filter expression.</summary>
@@ -38,7 +36,6 @@ internal sealed class FilterStatement
     /// <summary>Only-like statements pass where they match; no-like ones where they do not.</summary>
     private bool OnlyLike => Kind is FilterKind.Only or FilterKind.NegativeCondition;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Match(ReadOnlySpan<Label> ctx)
     {
         foreach (var word in Words)
@@ -53,7 +50,6 @@ internal sealed class FilterStatement
         return false;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool MightMatch(ReadOnlySpan<Label> ctx, LabelSet descendants)
     {
         foreach (var word in Words)
@@ -78,7 +74,6 @@ internal sealed class FilterStatement
     /// Whether a subtree that failed on this filter under <paramref name="failedCtx"/> is worth
     /// trying again under <paramref name="ctx"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool MightPass(Label[] failedCtx, ReadOnlySpan<Label> ctx, LabelSet descendants)
     {
         foreach (var word in Words)
@@ -116,7 +111,6 @@ internal sealed class FilterStatement
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool InContext(Label label, ReadOnlySpan<Label> ctx)
     {
         foreach (var c in ctx)
@@ -127,7 +121,6 @@ internal sealed class FilterStatement
     }
 
     /// <summary>How many labels of an adjacency chain match consecutively in the context.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int MatchAdjacent(Label[] block, ReadOnlySpan<Label> ctx)
     {
         // The reference fails on such a filter when it first evaluates it, not before.
@@ -160,7 +153,6 @@ internal sealed class FilterStatement
         new(ConfigErrorKind.Filter, "a filter has an empty part: '.' with no name on one side", null, 0,
             expected: "a name on both sides of '.'");
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool MightMatchAdjacent(Label[] block, ReadOnlySpan<Label> ctx, LabelSet descendants)
     {
         var matched = MatchAdjacent(block, ctx);

@@ -16,6 +16,8 @@ internal struct OrderedStore
     /// <summary>Keys by slot; null for a dead slot.</summary>
     public string?[] Keys;
     public string?[] Values;
+    /// <summary>The hash of each slot's key, so that reindexing and probing never hash a key again.</summary>
+    public int[] Hashes;
     /// <summary>Slot + 1 per bucket, 0 for an empty bucket; at least twice as many buckets as slots.</summary>
     public int[] Buckets;
     /// <summary>Slots in use, dead ones included.</summary>
@@ -29,6 +31,7 @@ internal struct OrderedStore
         {
             Keys = capacity == 0 ? Array.Empty<string?>() : new string?[capacity],
             Values = capacity == 0 ? Array.Empty<string?>() : new string?[capacity],
+            Hashes = capacity == 0 ? Array.Empty<int>() : new int[capacity],
             Buckets = new int[BucketsFor(capacity)],
         };
     }
@@ -36,7 +39,6 @@ internal struct OrderedStore
     private static int BucketsFor(int capacity) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, capacity * 2));
 
     /// <summary>A copy with room for at least <paramref name="extra"/> more keys.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly OrderedStore Clone(int extra)
     {
         var capacity = Count + Math.Max(0, extra);
@@ -44,11 +46,13 @@ internal struct OrderedStore
         {
             Keys = new string?[capacity],
             Values = new string?[capacity],
+            Hashes = new int[capacity],
             Count = Count,
             Live = Live,
         };
         Array.Copy(Keys, copy.Keys, Count);
         Array.Copy(Values, copy.Values, Count);
+        Array.Copy(Hashes, copy.Hashes, Count);
         var buckets = BucketsFor(capacity);
         if (buckets == Buckets.Length)
         {
@@ -63,7 +67,6 @@ internal struct OrderedStore
     }
 
     /// <summary>The hash every key is indexed by (the same in every store).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Hash(string key)
     {
         var h = 2166136261u;
@@ -86,8 +89,11 @@ internal struct OrderedStore
             var b = buckets[i];
             if (b == 0) return -1;
             var slot = b - 1;
-            var k = Keys[slot];
-            if (k is not null && string.Equals(k, key)) return slot;
+            if (Hashes[slot] == hash)
+            {
+                var k = Keys[slot];
+                if (k is not null && (ReferenceEquals(k, key) || string.Equals(k, key))) return slot;
+            }
             i = (i + 1) & mask;
         }
     }
@@ -95,13 +101,13 @@ internal struct OrderedStore
     public readonly int Find(string key) => Find(key, Hash(key));
 
     /// <summary>Adds a key that is not there; returns its slot.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Add(string key, int hash, string value)
     {
         if (Count == Keys.Length) Grow();
         var slot = Count;
         Keys[slot] = key;
         Values[slot] = value;
+        Hashes[slot] = hash;
         Count = slot + 1;
         Live++;
         var mask = Buckets.Length - 1;
@@ -130,6 +136,7 @@ internal struct OrderedStore
             {
                 Keys[j] = k;
                 Values[j] = Values[i];
+                Hashes[j] = Hashes[i];
             }
             j++;
         }
@@ -150,6 +157,7 @@ internal struct OrderedStore
         var size = Math.Max(8, Keys.Length * 2);
         Array.Resize(ref Keys, size);
         Array.Resize(ref Values, size);
+        Array.Resize(ref Hashes, size);
         Buckets = new int[BucketsFor(size)];
         Reindex();
     }
@@ -161,8 +169,8 @@ internal struct OrderedStore
         var mask = buckets.Length - 1;
         for (var slot = 0; slot < Count; slot++)
         {
-            if (Keys[slot] is not { } key) continue;
-            var i = Hash(key) & mask;
+            if (Keys[slot] is null) continue;
+            var i = Hashes[slot] & mask;
             while (buckets[i] != 0) i = (i + 1) & mask;
             buckets[i] = slot + 1;
         }

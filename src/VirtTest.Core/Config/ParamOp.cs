@@ -33,9 +33,10 @@ internal abstract class ParamOp
     protected static KeyMatcher KeyRegex(string pattern, ContentItem where)
     {
         // Python's re.match(pattern + "$"): anchored at the start, '$' bound to the last branch.
+        if (KeyPattern.TryCreate(pattern) is { } simple) return new KeyMatcher(simple.IsMatch);
         try
         {
-            return new KeyMatcher(new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant));
+            return new KeyMatcher(new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant).IsMatch);
         }
         catch (ArgumentException e)
         {
@@ -49,30 +50,77 @@ internal abstract class ParamOp
 /// A key regex with its answers remembered: the same few hundred keys reach it in every leaf,
 /// and a lookup is far cheaper than running the regex again.
 /// </summary>
+/// <remarks>
+/// The answers sit in an open-addressing table probed with the hash the dict already stores for
+/// each key (<see cref="OrderedStore.Hashes"/>): most keys are the parser's own string instances,
+/// so a probe usually ends with a reference comparison, without hashing or comparing text.
+/// </remarks>
 internal sealed class KeyMatcher
 {
     private const int MaxRemembered = 1 << 16;
-    private readonly Regex _regex;
-    // Most keys are the parser's own string instances, shared by every dict: found by reference
-    // first; keys made while expanding (suffixed ones) by their text.
-    private readonly Dictionary<string, bool> _byInstance = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<string, bool> _byText = new(StringComparer.Ordinal);
+    private readonly Func<string, bool> _match;
+    private string?[] _keys = new string?[64];
+    private int[] _hashes = new int[64];
+    private bool[] _answers = new bool[64];
+    private int _count;
 
-    public KeyMatcher(Regex regex) => _regex = regex;
+    /// <param name="match">Whether a whole key (suffixed keys as their parts joined) matches.</param>
+    public KeyMatcher(Func<string, bool> match) => _match = match;
 
-    /// <summary>Whether the key (a suffixed key as its parts joined) matches. Call inside <c>lock (matcher)</c>.</summary>
-    public bool IsMatch(string key)
+    /// <summary>
+    /// Whether the key (a suffixed key as its parts joined) matches; <paramref name="hash"/> is
+    /// <see cref="OrderedStore.Hash"/> of the key. Call inside <c>lock (matcher)</c>.
+    /// </summary>
+    public bool IsMatch(string key, int hash)
     {
-        if (_byInstance.TryGetValue(key, out var yes)) return yes;
-        if (!_byText.TryGetValue(key, out yes))
+        var keys = _keys;
+        var mask = keys.Length - 1;
+        var i = hash & mask;
+        while (keys[i] is { } k)
         {
-            yes = _regex.IsMatch(WorkingDict.Flatten(key));
-            if (_byText.Count >= MaxRemembered) _byText.Clear();
-            _byText[key] = yes;
+            if (_hashes[i] == hash && (ReferenceEquals(k, key) || k == key)) return _answers[i];
+            i = (i + 1) & mask;
         }
-        if (_byInstance.Count >= MaxRemembered) _byInstance.Clear();
-        _byInstance[key] = yes;
+        var yes = _match(WorkingDict.Flatten(key));
+        if (_count >= MaxRemembered)
+        {
+            Array.Clear(_keys);
+            _count = 0;
+        }
+        else if ((_count + 1) * 2 > keys.Length)
+        {
+            Grow();
+        }
+        keys = _keys;
+        mask = keys.Length - 1;
+        i = hash & mask;
+        while (keys[i] is not null) i = (i + 1) & mask;
+        keys[i] = key;
+        _hashes[i] = hash;
+        _answers[i] = yes;
+        _count++;
         return yes;
+    }
+
+    private void Grow()
+    {
+        var oldKeys = _keys;
+        var oldHashes = _hashes;
+        var oldAnswers = _answers;
+        var size = oldKeys.Length * 2;
+        _keys = new string?[size];
+        _hashes = new int[size];
+        _answers = new bool[size];
+        var mask = size - 1;
+        for (var j = 0; j < oldKeys.Length; j++)
+        {
+            if (oldKeys[j] is not { } k) continue;
+            var i = oldHashes[j] & mask;
+            while (_keys[i] is not null) i = (i + 1) & mask;
+            _keys[i] = k;
+            _hashes[i] = oldHashes[j];
+            _answers[i] = oldAnswers[j];
+        }
     }
 }
 
@@ -107,7 +155,6 @@ internal sealed class AssignOp : ParamOp
     public bool HasSubstitution => Value.IndexOf('$') >= 0;
 
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
         switch (Kind)
@@ -156,7 +203,7 @@ internal sealed class AssignOp : ParamOp
         lock (_regex)
         for (var slot = 0; slot < d.RawCount; slot++)
         {
-            if (d.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key) || !_regex.IsMatch(key)) continue;
+            if (d.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key) || !_regex.IsMatch(key, d.HashAt(slot))) continue;
             var old = d.ValueAt(slot);
             d.SetValueAt(slot, Kind switch
             {
@@ -207,7 +254,6 @@ internal sealed class BatchOp : ParamOp
     /// <summary>The batch as the parser built it; it does not change once the op exists.</summary>
     public WorkingDict Values { get; }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
         // A batch only ever holds plain keys (never reserved ones, never tuples).
@@ -232,7 +278,6 @@ internal sealed class DelOp : ParamOp
 
     public string Name { get; }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
         _regex ??= KeyRegex(Name, where);
@@ -240,7 +285,7 @@ internal sealed class DelOp : ParamOp
         lock (_regex)
         for (var slot = 0; slot < d.RawCount; slot++)
         {
-            if (d.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && _regex.IsMatch(key)) d.RemoveSlot(slot);
+            if (d.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && _regex.IsMatch(key, d.HashAt(slot))) d.RemoveSlot(slot);
         }
     }
 }
@@ -252,7 +297,6 @@ internal sealed class SuffixOp : ParamOp
 
     public string Suffix { get; }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(WorkingDict d, ContentItem where)
     {
         foreach (var key in d.KeySnapshot())

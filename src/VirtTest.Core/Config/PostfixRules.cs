@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 
 namespace VirtTest.Core.Config;
 
@@ -11,7 +10,6 @@ namespace VirtTest.Core.Config;
 /// </summary>
 internal static class PostfixRules
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(WorkingDict d, string dictName)
     {
         if (!d.MaybeHasPostfixKeys) return;

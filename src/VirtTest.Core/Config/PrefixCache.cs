@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 
 namespace VirtTest.Core.Config;
 
@@ -40,6 +39,8 @@ internal sealed class PrefixCache
 
         public readonly ContentItem? Item;
         public WorkingDict? State;
+        /// <summary>The most slots a dict built from <see cref="State"/> ended with: copies start that big.</summary>
+        public int FinalSlots;
         private TrieNode? _first;
         private TrieNode? _next;
         private Dictionary<ContentItem, TrieNode>? _map;
@@ -76,7 +77,6 @@ internal sealed class PrefixCache
     }
 
     /// <summary>The dict of a leaf: reserved keys, then the operations of <paramref name="content"/> in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WorkingDict Build(List<ContentItem> content, string name, IReadOnlyList<string> dep, string shortName)
     {
         // Follow the trie as far as it knows this leaf's statements.
@@ -118,7 +118,7 @@ internal sealed class PrefixCache
         }
         else
         {
-            d = kept.State!.CopyWithReserved(name, dep, shortName, Math.Max(4, _capacity - kept.State!.RawCount));
+            d = kept.State!.CopyWithReserved(name, dep, shortName, Math.Max(4, kept.FinalSlots - kept.State!.RawCount));
         }
 
         // Replay the known statements after the kept dict; keep the result if it saves enough.
@@ -140,6 +140,7 @@ internal sealed class PrefixCache
             else
             {
                 node.State = d.Copy();
+                node.FinalSlots = d.RawCount;
                 _keptSlots += d.RawCount;
                 writes = 0;
             }
@@ -188,6 +189,7 @@ internal sealed class PrefixCache
             item.Op?.Apply(d, item);
         }
         if (d.RawCount > _capacity) _capacity = d.RawCount;
+        if (kept is not null && d.RawCount > kept.FinalSlots) kept.FinalSlots = d.RawCount;
         return d;
     }
 

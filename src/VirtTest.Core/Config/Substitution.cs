@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace VirtTest.Core.Config;
@@ -12,7 +11,6 @@ namespace VirtTest.Core.Config;
 /// </summary>
 internal static class Substitution
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string Apply(string value, WorkingDict d)
     {
         var open = value.IndexOf("${", StringComparison.Ordinal);

@@ -50,7 +50,6 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     }
 
     /// <summary>Takes over a finished dict's storage; the dict must not be used afterwards.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static VirtParams FromWorkingDict(WorkingDict d)
     {
         var p = new VirtParams(in d.Store) { _pendingMaps = d.FileMaps };

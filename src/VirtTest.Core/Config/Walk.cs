@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Runtime.CompilerServices;
 
 namespace VirtTest.Core.Config;
 
@@ -59,7 +58,6 @@ internal sealed partial class Expander
             while (_depth > 0) Pop();
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Push(Node node, int ctxLength, List<ContentItem> content, bool contentHasFilters, int shortLength, string[] dep)
         {
             if (_depth == _frames.Count) _frames.Add(new Frame());
@@ -76,7 +74,6 @@ internal sealed partial class Expander
             f.Inner = null;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Pop()
         {
             var f = _frames[--_depth];
@@ -88,7 +85,6 @@ internal sealed partial class Expander
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool MoveNext()
         {
             try
@@ -102,7 +98,6 @@ internal sealed partial class Expander
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool Step()
         {
             var x = _x;
@@ -189,7 +184,6 @@ internal sealed partial class Expander
         /// The start of a node's expansion: context, dependencies, earlier failures, then its
         /// statements and the ones from above checked against the context. False when the subtree is out.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool Enter(Frame f)
         {
             var x = _x;
@@ -252,7 +246,6 @@ internal sealed partial class Expander
         }
 
         /// <summary>The names (or long names) of the first <paramref name="count"/> labels, joined with dots.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private string Names(Label[] labels, int count, bool longNames)
         {
             if (count == 0) return "";
@@ -273,7 +266,6 @@ internal sealed partial class Expander
         }
 
         /// <summary>The dict of a leaf whose frame has been entered.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private WorkingDict Leaf(Frame f)
         {
             var name = Names(_ctx, f.CtxLength, longNames: true);

@@ -94,7 +94,6 @@ internal sealed class WorkingDict
 
     public bool TryGetValue(string key, out string value) => TryGetValue(key, OrderedStore.Hash(key), out value);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGetValue(string key, int hash, out string value)
     {
         var i = _store.Find(key, hash);
@@ -114,7 +113,6 @@ internal sealed class WorkingDict
         set => Set(key, OrderedStore.Hash(key), value);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Set(string key, int hash, string value)
     {
         var i = _store.Find(key, hash);
@@ -129,7 +127,6 @@ internal sealed class WorkingDict
     }
 
     /// <summary><see cref="Set"/> for a key known to be neither a tuple nor reserved; <paramref name="postfix"/> as <see cref="IsPostfixKey"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetPlain(string key, int hash, string value, bool postfix)
     {
         var i = _store.Find(key, hash);
@@ -167,7 +164,6 @@ internal sealed class WorkingDict
     }
 
     /// <summary>A copy with other reserved values (the keys keep their places) and room for <paramref name="extra"/> more keys.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WorkingDict CopyWithReserved(string name, IReadOnlyList<string> dep, string shortName, int extra)
     {
         var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep, KeepDuplicates, FileMaps);
@@ -193,6 +189,8 @@ internal sealed class WorkingDict
     /// <summary>The key in a slot (null for a dead slot); slots run from 0 to <see cref="RawCount"/>.</summary>
     public string? KeyAt(int slot) => _store.Keys[slot];
     public string ValueAt(int slot) => _store.Values[slot]!;
+    /// <summary>The hash of the key in a slot (<see cref="OrderedStore.Hash"/>).</summary>
+    public int HashAt(int slot) => _store.Hashes[slot];
     public void SetValueAt(int slot, string value) => _store.Values[slot] = value;
 
     /// <summary>Removes the key in a live slot; the other slots stay where they are.</summary>

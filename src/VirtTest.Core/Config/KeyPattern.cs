@@ -1,0 +1,99 @@
+namespace VirtTest.Core.Config;
+
+/// <summary>
+/// The key regexes of <c>?=</c>, <c>?+=</c>, <c>?&lt;=</c> and <c>del</c> that are made of plain
+/// characters, <c>.</c> and the quantifiers <c>*</c>, <c>+</c>, <c>?</c> only (<c>param_.*_0</c>,
+/// <c>image_name.*</c>), matched against a whole key without the regex engine: such a pattern
+/// matches exactly the keys the regex <c>\A(?:pattern$)</c> matches (keys never hold a line
+/// break, so <c>.</c> and <c>$</c> need no special case). Any other pattern is left to
+/// <see cref="System.Text.RegularExpressions.Regex"/>.
+/// </summary>
+internal sealed class KeyPattern
+{
+    private const int MaxAtoms = 128;
+    private const char AnyChar = '\0';
+
+    private enum Repeat : byte { Once, Any, Optional }
+
+    private readonly char[] _chars;      // AnyChar for '.'
+    private readonly Repeat[] _repeats;
+
+    private KeyPattern(char[] chars, Repeat[] repeats)
+    {
+        _chars = chars;
+        _repeats = repeats;
+    }
+
+    /// <summary>The pattern as a <see cref="KeyPattern"/>, or null when it uses more of the regex language.</summary>
+    public static KeyPattern? TryCreate(string pattern)
+    {
+        var chars = new List<char>(pattern.Length);
+        var repeats = new List<Repeat>(pattern.Length);
+        foreach (var c in pattern)
+        {
+            switch (c)
+            {
+                case '\0' or '\\' or '^' or '$' or '|' or '(' or ')' or '[' or ']' or '{' or '}':
+                    return null;
+                case '*' or '+' or '?':
+                    // A quantifier needs one plain atom before it
+                    // ('a**', 'a+?', 'a+*' and '*a' are not ours: a+ is kept as 'a' then 'a*', so its last atom repeats).
+                    if (repeats.Count == 0 || repeats[^1] != Repeat.Once) return null;
+                    if (c == '*') repeats[^1] = Repeat.Any;
+                    else if (c == '?') repeats[^1] = Repeat.Optional;
+                    else
+                    {
+                        // a+ is a then a*.
+                        chars.Add(chars[^1]);
+                        repeats.Add(Repeat.Any);
+                    }
+                    break;
+                default:
+                    chars.Add(c == '.' ? AnyChar : c);
+                    repeats.Add(Repeat.Once);
+                    break;
+            }
+            if (chars.Count > MaxAtoms) return null;
+        }
+        return new KeyPattern(chars.ToArray(), repeats.ToArray());
+    }
+
+    /// <summary>Whether the whole key matches.</summary>
+    public bool IsMatch(string key)
+    {
+        var n = _chars.Length;
+        Span<bool> current = stackalloc bool[n + 1];
+        Span<bool> next = stackalloc bool[n + 1];
+        current[0] = true;
+        Close(current);
+        foreach (var c in key)
+        {
+            next.Clear();
+            var any = false;
+            for (var i = 0; i < n; i++)
+            {
+                if (!current[i]) continue;
+                var p = _chars[i];
+                if (p != c && (p != AnyChar || c == '\n')) continue;
+                if (_repeats[i] == Repeat.Any) next[i] = true;
+                else next[i + 1] = true;
+                any = true;
+            }
+            if (!any) return false;
+            Close(next);
+            var swap = current;
+            current = next;
+            next = swap;
+        }
+        return current[n];
+    }
+
+    /// <summary>Adds the positions reachable by skipping optional atoms (in order, so chains of them are followed).</summary>
+    private void Close(Span<bool> states)
+    {
+        for (var i = 0; i < _chars.Length; i++)
+        {
+            if (states[i] && _repeats[i] != Repeat.Once) states[i + 1] = true;
+        }
+    }
+}
