@@ -1,12 +1,11 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace VirtTest.Core.Config;
 
-/// <summary>A config file the parser read: its full path and the SHA-256 of its bytes (hex).</summary>
+/// <summary>A config file the parser read: its full path and a 128-bit hash of its bytes (32 hex digits; it detects changes, it is not cryptographic).</summary>
 public sealed record ConfigSource(string Path, string Hash)
 {
-    public static string HashOf(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
+    public static string HashOf(byte[] bytes) => ContentHash.Of(bytes);
 
     /// <summary>The text of a file's bytes, decoded as File.ReadAllText does (UTF-8 unless a byte order mark says otherwise).</summary>
     public static string Decode(byte[] bytes)

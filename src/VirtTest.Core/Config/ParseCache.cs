@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace VirtTest.Core.Config;
@@ -19,7 +18,7 @@ namespace VirtTest.Core.Config;
 /// </remarks>
 public sealed class ParseCache
 {
-    private static readonly byte[] Magic = "VTCFGC\u0001\u0000"u8.ToArray();
+    private static readonly byte[] Magic = "VTCFGC\u0002\u0000"u8.ToArray();
     private static readonly Lazy<string> EngineId = new(() =>
     {
         var asm = typeof(ParseCache).Assembly;
@@ -73,8 +72,8 @@ public sealed class ParseCache
 
     private static string KeyFor(IReadOnlyList<string> fullPaths)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string s) => sha.AppendData(Encoding.UTF8.GetBytes(s + "\0"));
+        var text = new StringBuilder();
+        void Add(string s) => text.Append(s).Append('\0');
         Add(EngineId.Value);
         Add(Environment.GetEnvironmentVariable("HOME") ?? "");
         foreach (var p in fullPaths)
@@ -82,7 +81,7 @@ public sealed class ParseCache
             Add(p);
             Add(ConfigSource.HashOf(File.ReadAllBytes(p)));
         }
-        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+        return ContentHash.Of(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     private bool TryLoad(string key, out Node root, out List<string> variantNames, out List<ConfigSource> sources)
@@ -103,8 +102,8 @@ public sealed class ParseCache
         }
         try
         {
-            using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
-            if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic)) return false;
+            var r = new CacheReader(bytes);
+            if (!r.ReadBytes(Magic.Length).SequenceEqual(Magic)) return false;
             if (r.ReadString() != EngineId.Value || r.ReadString() != key) return false;
             for (var n = r.ReadInt32(); n > 0; n--) sources.Add(new ConfigSource(r.ReadString(), r.ReadString()));
             // Every file the parse read (includes too) must still be as it was.

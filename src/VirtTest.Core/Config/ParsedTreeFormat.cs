@@ -175,7 +175,7 @@ internal static class ParsedTreeFormat
         }
     }
 
-    public static Node Read(BinaryReader r)
+    public static Node Read(CacheReader r)
     {
         var strings = new List<string>();
         string? Str()
@@ -317,5 +317,5 @@ internal static class ParsedTreeFormat
         return nodes[0];
     }
 
-    private static int ReadInt32Varint(this BinaryReader r) => r.Read7BitEncodedInt();
+    private static int ReadInt32Varint(this CacheReader r) => r.Read7BitEncodedInt();
 }

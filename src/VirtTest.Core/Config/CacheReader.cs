@@ -1,0 +1,50 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace VirtTest.Core.Config;
+
+/// <summary>
+/// Reads what a <see cref="BinaryWriter"/> wrote (bytes, little-endian ints, 7-bit encoded ints,
+/// length-prefixed UTF-8 strings) straight from a byte array: the parse cache reads tens of
+/// thousands of small items, and this costs a fraction of a <see cref="BinaryReader"/> over a stream.
+/// Reading past the end throws <see cref="EndOfStreamException"/>; malformed data <see cref="InvalidDataException"/>.
+/// </summary>
+internal sealed class CacheReader
+{
+    private readonly byte[] _bytes;
+    private int _pos;
+
+    public CacheReader(byte[] bytes) => _bytes = bytes;
+
+    public byte ReadByte() => _pos < _bytes.Length ? _bytes[_pos++] : throw new EndOfStreamException();
+
+    public ReadOnlySpan<byte> ReadBytes(int count)
+    {
+        if (count < 0 || count > _bytes.Length - _pos) throw new EndOfStreamException();
+        var span = _bytes.AsSpan(_pos, count);
+        _pos += count;
+        return span;
+    }
+
+    public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4));
+
+    public int Read7BitEncodedInt()
+    {
+        uint result = 0;
+        for (var shift = 0; shift < 35; shift += 7)
+        {
+            var b = ReadByte();
+            if (shift == 28 && b > 0b1111) throw new InvalidDataException("bad 7-bit encoded int");
+            result |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80) return (int)result;
+        }
+        throw new InvalidDataException("bad 7-bit encoded int");
+    }
+
+    public string ReadString()
+    {
+        var length = Read7BitEncodedInt();
+        if (length < 0) throw new InvalidDataException("bad string length");
+        return length == 0 ? "" : Encoding.UTF8.GetString(ReadBytes(length));
+    }
+}
