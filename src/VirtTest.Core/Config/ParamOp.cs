@@ -52,17 +52,18 @@ internal abstract class ParamOp
 /// </summary>
 /// <remarks>
 /// The answers sit in an open-addressing table probed with the hash the dict already stores for
-/// each key (<see cref="OrderedStore.Hashes"/>): most keys are the parser's own string instances,
+/// each key (<see cref="OrderedStore.HashAt"/>): most keys are the parser's own string instances,
 /// so a probe usually ends with a reference comparison, without hashing or comparing text.
 /// </remarks>
 internal sealed class KeyMatcher
 {
     private const int MaxRemembered = 1 << 16;
     private readonly Func<string, bool> _match;
-    private string?[] _keys = new string?[64];
-    private int[] _hashes = new int[64];
-    private bool[] _answers = new bool[64];
-    private int _count;
+    private readonly KeyTable<bool> _answers = new();
+    private const int MaxSharedRemembered = 256;
+    private Dictionary<FrozenStore, int[]>? _sharedMatches;
+    private FrozenStore? _lastShared;
+    private int[]? _lastSharedMatches;
 
     /// <param name="match">Whether a whole key (suffixed keys as their parts joined) matches.</param>
     public KeyMatcher(Func<string, bool> match) => _match = match;
@@ -73,54 +74,37 @@ internal sealed class KeyMatcher
     /// </summary>
     public bool IsMatch(string key, int hash)
     {
-        var keys = _keys;
-        var mask = keys.Length - 1;
-        var i = hash & mask;
-        while (keys[i] is { } k)
-        {
-            if (_hashes[i] == hash && (ReferenceEquals(k, key) || k == key)) return _answers[i];
-            i = (i + 1) & mask;
-        }
-        var yes = _match(WorkingDict.Flatten(key));
-        if (_count >= MaxRemembered)
-        {
-            Array.Clear(_keys);
-            _count = 0;
-        }
-        else if ((_count + 1) * 2 > keys.Length)
-        {
-            Grow();
-        }
-        keys = _keys;
-        mask = keys.Length - 1;
-        i = hash & mask;
-        while (keys[i] is not null) i = (i + 1) & mask;
-        keys[i] = key;
-        _hashes[i] = hash;
-        _answers[i] = yes;
-        _count++;
+        if (_answers.TryGet(key, hash, out var yes)) return yes;
+        yes = _match(WorkingDict.Flatten(key));
+        if (_answers.Count >= MaxRemembered) _answers.Clear();
+        _answers.Add(key, hash, yes);
         return yes;
     }
 
-    private void Grow()
+    /// <summary>
+    /// The slots of <paramref name="shared"/> whose keys match (reserved keys left out), worked
+    /// out once per kept dict: every leaf built on it has the same keys there. Call inside <c>lock (matcher)</c>.
+    /// </summary>
+    public int[] SharedMatches(FrozenStore shared)
     {
-        var oldKeys = _keys;
-        var oldHashes = _hashes;
-        var oldAnswers = _answers;
-        var size = oldKeys.Length * 2;
-        _keys = new string?[size];
-        _hashes = new int[size];
-        _answers = new bool[size];
-        var mask = size - 1;
-        for (var j = 0; j < oldKeys.Length; j++)
+        if (ReferenceEquals(shared, _lastShared)) return _lastSharedMatches!;
+        _sharedMatches ??= new Dictionary<FrozenStore, int[]>(ReferenceEqualityComparer.Instance);
+        if (!_sharedMatches.TryGetValue(shared, out var matches))
         {
-            if (oldKeys[j] is not { } k) continue;
-            var i = oldHashes[j] & mask;
-            while (_keys[i] is not null) i = (i + 1) & mask;
-            _keys[i] = k;
-            _hashes[i] = oldHashes[j];
-            _answers[i] = oldAnswers[j];
+            var list = new List<int>();
+            var store = shared.Store;
+            for (var slot = 0; slot < store.SlotCount; slot++)
+            {
+                if (store.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && IsMatch(key, store.HashAt(slot))) list.Add(slot);
+            }
+            matches = list.ToArray();
+            // Kept dicts come and go with the prefix cache: remember a bounded number of them.
+            if (_sharedMatches.Count >= MaxSharedRemembered) _sharedMatches.Clear();
+            _sharedMatches[shared] = matches;
         }
+        _lastShared = shared;
+        _lastSharedMatches = matches;
+        return matches;
     }
 }
 
@@ -197,21 +181,36 @@ internal sealed class AssignOp : ParamOp
 
     private void ApplyRegex(WorkingDict d, ContentItem where)
     {
-        _regex ??= KeyRegex(Name, where);
+        var matcher = _regex ??= KeyRegex(Name, where);
         var value = Substitution.Apply(Value, d);
         // Only values change: the slots stay where they are while we walk them.
-        lock (_regex)
-        for (var slot = 0; slot < d.RawCount; slot++)
+        lock (matcher)
         {
-            if (d.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key) || !_regex.IsMatch(key, d.HashAt(slot))) continue;
-            var old = d.ValueAt(slot);
-            d.SetValueAt(slot, Kind switch
+            var start = 0;
+            if (d.Shared is { } shared)
             {
-                AssignKind.RegexSet => value,
-                AssignKind.RegexAppend => old + value,
-                _ => value + old,
-            });
+                foreach (var slot in matcher.SharedMatches(shared))
+                {
+                    if (d.KeyAt(slot) is not null) Update(d, slot, value);
+                }
+                start = shared.SlotCount;
+            }
+            for (var slot = start; slot < d.RawCount; slot++)
+            {
+                if (d.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && matcher.IsMatch(key, d.HashAt(slot))) Update(d, slot, value);
+            }
         }
+    }
+
+    private void Update(WorkingDict d, int slot, string value)
+    {
+        var old = d.ValueAt(slot);
+        d.SetValueAt(slot, Kind switch
+        {
+            AssignKind.RegexSet => value,
+            AssignKind.RegexAppend => old + value,
+            _ => value + old,
+        });
     }
 
     /// <summary>Applies a plain set or a same-key follow-up to a block's batch of plain assignments.</summary>
@@ -280,12 +279,23 @@ internal sealed class DelOp : ParamOp
 
     public override void Apply(WorkingDict d, ContentItem where)
     {
-        _regex ??= KeyRegex(Name, where);
+        var matcher = _regex ??= KeyRegex(Name, where);
         // Removing leaves a dead slot behind: the slots keep their places while we walk them.
-        lock (_regex)
-        for (var slot = 0; slot < d.RawCount; slot++)
+        lock (matcher)
         {
-            if (d.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && _regex.IsMatch(key, d.HashAt(slot))) d.RemoveSlot(slot);
+            var start = 0;
+            if (d.Shared is { } shared)
+            {
+                foreach (var slot in matcher.SharedMatches(shared))
+                {
+                    if (d.KeyAt(slot) is not null) d.RemoveSlot(slot);
+                }
+                start = shared.SlotCount;
+            }
+            for (var slot = start; slot < d.RawCount; slot++)
+            {
+                if (d.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && matcher.IsMatch(key, d.HashAt(slot))) d.RemoveSlot(slot);
+            }
         }
     }
 }
@@ -297,13 +307,28 @@ internal sealed class SuffixOp : ParamOp
 
     public string Suffix { get; }
 
+    // The suffixed name of each key met before, with its hash: the same keys reach the statement
+    // in every leaf, and one string instance per suffixed key keeps later lookups by reference.
+    private readonly KeyTable<(string Key, int Hash)> _renamed = new();
+
     public override void Apply(WorkingDict d, ContentItem where)
     {
-        foreach (var key in d.KeySnapshot())
+        var (keys, hashes) = d.KeySnapshotWithHashes();
+        lock (_renamed)
         {
-            if (WorkingDict.IsReserved(key)) continue;
-            if (!d.Remove(key, out var value)) continue;
-            d[key + WorkingDict.TupleSeparator + Suffix] = value;
+            for (var i = 0; i < keys.Length; i++)
+            {
+                var key = keys[i];
+                if (WorkingDict.IsReserved(key)) continue;
+                if (!d.Remove(key, hashes[i], out var value)) continue;
+                if (!_renamed.TryGet(key, hashes[i], out var renamed))
+                {
+                    var name = key + WorkingDict.TupleSeparator + Suffix;
+                    renamed = (name, OrderedStore.Hash(name));
+                    _renamed.Add(key, hashes[i], renamed);
+                }
+                d.Set(renamed.Key, renamed.Hash, value);
+            }
         }
     }
 }

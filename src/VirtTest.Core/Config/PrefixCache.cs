@@ -39,7 +39,7 @@ internal sealed class PrefixCache
 
         public readonly ContentItem? Item;
         public WorkingDict? State;
-        /// <summary>The most slots a dict built from <see cref="State"/> ended with: copies start that big.</summary>
+        /// <summary>The slots the last dict built from <see cref="State"/> ended with: the next one starts with room for as many.</summary>
         public int FinalSlots;
         private TrieNode? _first;
         private TrieNode? _next;
@@ -139,7 +139,7 @@ internal sealed class PrefixCache
             }
             else
             {
-                node.State = d.Copy();
+                node.State = d.Frozen();
                 node.FinalSlots = d.RawCount;
                 _keptSlots += d.RawCount;
                 writes = 0;
@@ -189,7 +189,7 @@ internal sealed class PrefixCache
             item.Op?.Apply(d, item);
         }
         if (d.RawCount > _capacity) _capacity = d.RawCount;
-        if (kept is not null && d.RawCount > kept.FinalSlots) kept.FinalSlots = d.RawCount;
+        if (kept is not null) kept.FinalSlots = d.RawCount;
         return d;
     }
 

@@ -41,10 +41,10 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     private void MaterializeSlow()
     {
         var log = _pendingMaps!;
-        for (var i = 0; i < _store.Count; i++)
+        for (var i = 0; i < _store.SlotCount; i++)
         {
-            if (ReferenceEquals(_store.Values[i], FileMap.Pending))
-                _store.Values[i] = FileMap.Render(log, shortNames: _store.Keys[i] == WorkingDict.ShortNameMapKey);
+            if (_store.KeyAt(i) is { } k && ReferenceEquals(_store.ValueAt(i), FileMap.Pending))
+                _store.SetValueAt(i, FileMap.Render(log, shortNames: k == WorkingDict.ShortNameMapKey));
         }
         _pendingMaps = null;
     }
@@ -54,7 +54,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     {
         var p = new VirtParams(in d.Store) { _pendingMaps = d.FileMaps };
         var i = p._store.Find(DepKey);
-        if (i >= 0) p._store.Values[i] = d.Dep.Count == 0 ? "" : string.Join(" ", d.Dep);
+        if (i >= 0) p._store.SetValueAt(i, d.Dep.Count == 0 ? "" : string.Join(" ", d.Dep));
         return p;
     }
 
@@ -63,7 +63,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
         ArgumentNullException.ThrowIfNull(key);
         Materialize();
         var i = _store.Find(key);
-        return i >= 0 ? _store.Values[i] : null;
+        return i >= 0 ? _store.ValueAt(i) : null;
     }
 
     /// <summary>The full name, with named blocks as <c>(name=value)</c>.</summary>
@@ -94,11 +94,11 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
         var suffix = "_" + objectName;
         Materialize();
         var result = Clone();
-        for (var i = 0; i < _store.Count; i++)
+        for (var i = 0; i < _store.SlotCount; i++)
         {
-            if (_store.Keys[i] is not { } k || !k.EndsWith(suffix, StringComparison.Ordinal)) continue;
+            if (_store.KeyAt(i) is not { } k || !k.EndsWith(suffix, StringComparison.Ordinal)) continue;
             var baseKey = k.Substring(0, k.IndexOf(suffix, StringComparison.Ordinal));
-            result[baseKey] = _store.Values[i]!;
+            result[baseKey] = _store.ValueAt(i)!;
         }
         return result;
     }
@@ -120,7 +120,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
             ArgumentNullException.ThrowIfNull(key);
             Materialize();
             var i = _store.Find(key);
-            return i >= 0 ? _store.Values[i]! : throw new KeyNotFoundException("no parameter '" + key + "'");
+            return i >= 0 ? _store.ValueAt(i)! : throw new KeyNotFoundException("no parameter '" + key + "'");
         }
         set
         {
@@ -130,7 +130,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
             var i = _store.Find(key, hash);
             if (i >= 0)
             {
-                _store.Values[i] = value;
+                _store.SetValueAt(i, value);
                 return;
             }
             _store.Add(key, hash, value);
@@ -142,9 +142,9 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     {
         var r = new string[_store.Live];
         var j = 0;
-        for (var i = 0; i < _store.Count; i++)
+        for (var i = 0; i < _store.SlotCount; i++)
         {
-            if (_store.Keys[i] is { } k) r[j++] = k;
+            if (_store.KeyAt(i) is { } k) r[j++] = k;
         }
         return r;
     }
@@ -154,9 +154,9 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
         Materialize();
         var r = new string[_store.Live];
         var j = 0;
-        for (var i = 0; i < _store.Count; i++)
+        for (var i = 0; i < _store.SlotCount; i++)
         {
-            if (_store.Keys[i] is not null) r[j++] = _store.Values[i]!;
+            if (_store.KeyAt(i) is not null) r[j++] = _store.ValueAt(i)!;
         }
         return r;
     }
@@ -190,10 +190,10 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     {
         Materialize();
         var version = _version;
-        for (var i = 0; i < _store.Count; i++)
+        for (var i = 0; i < _store.SlotCount; i++)
         {
             if (version != _version) throw new InvalidOperationException("the parameters were changed while being enumerated");
-            if (_store.Keys[i] is { } k) yield return new KeyValuePair<string, string>(k, _store.Values[i]!);
+            if (_store.KeyAt(i) is { } k) yield return new KeyValuePair<string, string>(k, _store.ValueAt(i)!);
         }
         if (version != _version) throw new InvalidOperationException("the parameters were changed while being enumerated");
     }
@@ -204,7 +204,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
         if (i < 0) return false;
         _store.RemoveAt(i);
         _version++;
-        if (_store.Count > 16 && _store.Live < _store.Count / 2) _store.Compact();
+        if (_store.SlotCount > 16 && _store.Live < _store.SlotCount / 2) _store.Compact();
         return true;
     }
     public bool Remove(KeyValuePair<string, string> item) => Contains(item) && Remove(item.Key);
@@ -215,7 +215,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
         var i = _store.Find(key);
         if (i >= 0)
         {
-            value = _store.Values[i]!;
+            value = _store.ValueAt(i)!;
             return true;
         }
         value = "";
@@ -259,18 +259,18 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
             _owner = owner;
             owner.Materialize();
         }
-        private string K => _i >= 0 && _i < _owner._store.Count && _owner._store.Keys[_i] is { } k ? k : throw new InvalidOperationException("no current entry");
-        public DictionaryEntry Entry => new(K, _owner._store.Values[_i]);
+        private string K => _i >= 0 && _i < _owner._store.SlotCount && _owner._store.KeyAt(_i) is { } k ? k : throw new InvalidOperationException("no current entry");
+        public DictionaryEntry Entry => new(K, _owner._store.ValueAt(_i));
         public object Key => K;
-        public object? Value => K is not null ? _owner._store.Values[_i] : null;
+        public object? Value => K is not null ? _owner._store.ValueAt(_i) : null;
         public object Current => Entry;
         public bool MoveNext()
         {
-            while (++_i < _owner._store.Count)
+            while (++_i < _owner._store.SlotCount)
             {
-                if (_owner._store.Keys[_i] is not null) return true;
+                if (_owner._store.KeyAt(_i) is not null) return true;
             }
-            _i = _owner._store.Count;
+            _i = _owner._store.SlotCount;
             return false;
         }
         public void Reset() => _i = -1;
@@ -290,7 +290,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
             {
                 if ((uint)index >= (uint)_owner.Count) throw new ArgumentOutOfRangeException(nameof(index));
                 ref var store = ref _owner._store;
-                if (store.Live == store.Count) return store.Keys[index]!;
+                if (store.Live == store.SlotCount) return store.KeyAt(index)!;
                 foreach (var k in this)
                 {
                     if (index-- == 0) return k;

@@ -87,7 +87,7 @@ internal sealed class WorkingDict
 
     /// <summary>The storage, for <see cref="VirtParams"/> to take over.</summary>
     internal ref readonly OrderedStore Store => ref _store;
-    internal int RawCount => _store.Count;
+    internal int RawCount => _store.SlotCount;
 
     public bool ContainsKey(string key) => _store.Find(key) >= 0;
     public bool ContainsKey(string key, int hash) => _store.Find(key, hash) >= 0;
@@ -99,7 +99,7 @@ internal sealed class WorkingDict
         var i = _store.Find(key, hash);
         if (i >= 0)
         {
-            value = key == DepKey ? DepRepr() : _store.Values[i]!;
+            value = key == DepKey ? DepRepr() : _store.ValueAt(i)!;
             if (ReferenceEquals(value, FileMap.Pending)) value = FileMap.Render(FileMaps!, shortNames: key == ShortNameMapKey);
             return true;
         }
@@ -118,7 +118,7 @@ internal sealed class WorkingDict
         var i = _store.Find(key, hash);
         if (i >= 0)
         {
-            _store.Values[i] = value;
+            _store.SetValueAt(i, value);
             return;
         }
         _store.Add(key, hash, value);
@@ -132,7 +132,7 @@ internal sealed class WorkingDict
         var i = _store.Find(key, hash);
         if (i >= 0)
         {
-            _store.Values[i] = value;
+            _store.SetValueAt(i, value);
             return;
         }
         _store.Add(key, hash, value);
@@ -143,14 +143,14 @@ internal sealed class WorkingDict
     public string? RawValue(string key, int hash)
     {
         var i = _store.Find(key, hash);
-        return i >= 0 ? _store.Values[i] : null;
+        return i >= 0 ? _store.ValueAt(i) : null;
     }
 
     /// <summary>Stores a value for a plain key that is not a postfix key.</summary>
     public void SetRaw(string key, int hash, string value)
     {
         var i = _store.Find(key, hash);
-        if (i >= 0) _store.Values[i] = value;
+        if (i >= 0) _store.SetValueAt(i, value);
         else _store.Add(key, hash, value);
     }
 
@@ -166,73 +166,99 @@ internal sealed class WorkingDict
     /// <summary>A copy with other reserved values (the keys keep their places) and room for <paramref name="extra"/> more keys.</summary>
     public WorkingDict CopyWithReserved(string name, IReadOnlyList<string> dep, string shortName, int extra)
     {
-        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep, KeepDuplicates, FileMaps);
-        copy._store.Values[copy._store.Find(NameKey, NameHash)] = name;
-        copy._store.Values[copy._store.Find(ShortNameKey, ShortNameHash)] = shortName;
+        // On a kept dict (frozen), the copy shares its keys and values and holds only what changes.
+        var store = _store.UnchangedBase is { } shared ? OrderedStore.Over(shared, extra) : _store.Clone(extra);
+        var copy = new WorkingDict(store, _tupleKeys, _maybePostfix, dep, KeepDuplicates, FileMaps);
+        copy._store.SetValueAt(copy._store.Find(NameKey, NameHash), name);
+        copy._store.SetValueAt(copy._store.Find(ShortNameKey, ShortNameHash), shortName);
         return copy;
     }
 
-    public bool Remove(string key, out string value)
+    public bool Remove(string key, out string value) => Remove(key, OrderedStore.Hash(key), out value);
+
+    public bool Remove(string key, int hash, out string value)
     {
-        var i = _store.Find(key);
+        var i = _store.Find(key, hash);
         if (i < 0)
         {
             value = "";
             return false;
         }
-        value = _store.Values[i]!;
+        value = _store.ValueAt(i)!;
         _store.RemoveAt(i);
         if (IsTuple(key)) _tupleKeys--;
         return true;
     }
 
+    /// <summary>The kept dict's storage this dict sits on (its slots come first), or null.</summary>
+    public FrozenStore? Shared => _store.Shared;
+
     /// <summary>The key in a slot (null for a dead slot); slots run from 0 to <see cref="RawCount"/>.</summary>
-    public string? KeyAt(int slot) => _store.Keys[slot];
-    public string ValueAt(int slot) => _store.Values[slot]!;
+    public string? KeyAt(int slot) => _store.KeyAt(slot);
+    public string ValueAt(int slot) => _store.ValueAt(slot)!;
     /// <summary>The hash of the key in a slot (<see cref="OrderedStore.Hash"/>).</summary>
-    public int HashAt(int slot) => _store.Hashes[slot];
-    public void SetValueAt(int slot, string value) => _store.Values[slot] = value;
+    public int HashAt(int slot) => _store.HashAt(slot);
+    public void SetValueAt(int slot, string value) => _store.SetValueAt(slot, value);
 
     /// <summary>Removes the key in a live slot; the other slots stay where they are.</summary>
     public void RemoveSlot(int slot)
     {
-        if (IsTuple(_store.Keys[slot]!)) _tupleKeys--;
+        if (IsTuple(_store.KeyAt(slot)!)) _tupleKeys--;
         _store.RemoveAt(slot);
     }
 
     /// <summary>Sets the value of a key that exists, in place (used while iterating).</summary>
-    public void SetAt(string key, string value) => _store.Values[_store.Find(key)] = value;
+    public void SetAt(string key, string value) => _store.SetValueAt(_store.Find(key), value);
 
     /// <summary>The live keys in order, as a snapshot that later changes do not disturb.</summary>
     public string[] KeySnapshot()
     {
         var list = new string[_store.Live];
         var j = 0;
-        var keys = _store.Keys;
-        for (var i = 0; i < _store.Count; i++)
+        var slots = _store.SlotCount;
+        for (var i = 0; i < slots; i++)
         {
-            if (keys[i] is { } k) list[j++] = k;
+            if (_store.KeyAt(i) is { } k) list[j++] = k;
         }
         return list;
+    }
+
+    /// <summary>The live keys in order with their hashes, as a snapshot that later changes do not disturb.</summary>
+    public (string[] Keys, int[] Hashes) KeySnapshotWithHashes()
+    {
+        var keys = new string[_store.Live];
+        var hashes = new int[keys.Length];
+        var j = 0;
+        var slots = _store.SlotCount;
+        for (var i = 0; i < slots; i++)
+        {
+            if (_store.KeyAt(i) is not { } k) continue;
+            keys[j] = k;
+            hashes[j++] = _store.HashAt(i);
+        }
+        return (keys, hashes);
     }
 
     /// <summary>Live entries in order (values of <c>dep</c> are rendered as the reference prints its list).</summary>
     public IEnumerable<KeyValuePair<string, string>> Entries()
     {
-        for (var i = 0; i < _store.Count; i++)
+        for (var i = 0; i < _store.SlotCount; i++)
         {
-            if (_store.Keys[i] is { } k) yield return new(k, k == DepKey ? DepRepr() : _store.Values[i]!);
+            if (_store.KeyAt(i) is { } k) yield return new(k, k == DepKey ? DepRepr() : _store.ValueAt(i)!);
         }
     }
 
     public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
+    /// <summary>A copy that never changes, to keep: copies made from it with <see cref="CopyWithReserved"/> share its storage.</summary>
+    public WorkingDict Frozen() => new(OrderedStore.Over(_store.Freeze(), 0), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+
     /// <summary>Python's <c>dict.update</c>: existing keys keep their place, new ones go to the end.</summary>
     public void Update(WorkingDict other)
     {
-        for (var i = 0; i < other._store.Count; i++)
+        for (var i = 0; i < other._store.SlotCount; i++)
         {
-            if (other._store.Keys[i] is { } k) Set(k, OrderedStore.Hash(k), other._store.Values[i]!);
+            if (other._store.KeyAt(i) is { } k) Set(k, other._store.HashAt(i), other._store.ValueAt(i)!);
         }
         if (other.ContainsKey(DepKey)) Dep = other.Dep;
         // The maps' values came over as they are: pending ones are made from the other's statements.
@@ -273,38 +299,57 @@ internal sealed class WorkingDict
     public WorkingDict DropSuffixes()
     {
         if (_tupleKeys == 0) return this;
-        var flat = Copy();
+        var names = TupleNames ??= new KeyTable<TupleName>();
+        if (names.Count > MaxTupleNames) names.Clear();
+        var groups = Groups ??= new KeyTable<(string First, bool Mixed)>();
+        groups.Clear();
+        var slots = _store.SlotCount;
         // Per base name: is there more than one distinct value among its keys?
-        var firstValue = new Dictionary<string, string>(StringComparer.Ordinal);
-        var mixed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (k, v) in Entries())
+        for (var slot = 0; slot < slots; slot++)
         {
-            var b = BaseOf(k);
-            if (firstValue.TryGetValue(b, out var f)) { if (f != v) mixed.Add(b); }
-            else firstValue[b] = v;
+            if (_store.KeyAt(slot) is not { } key) continue;
+            var value = key == DepKey ? DepRepr() : _store.ValueAt(slot)!;
+            var (b, bh) = IsTuple(key) ? NameOf(names, key, _store.HashAt(slot)) is var t ? (t.Base, t.BaseHash) : default : (key, _store.HashAt(slot));
+            ref var g = ref groups.FindOrAdd(b, bh, out var added);
+            if (added) g = (value, false);
+            else if (!g.Mixed && g.First != value) g.Mixed = true;
         }
-        foreach (var (key, value) in Entries().ToList())
+        var flat = new WorkingDict(_store.Clone(_tupleKeys + 8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+        for (var slot = 0; slot < slots; slot++)
         {
-            if (!IsTuple(key)) continue;
-            var gen = BaseOf(key);
-            if (!KeepDuplicates && TryGetValue(gen, out var genValue) && genValue == value)
+            if (_store.KeyAt(slot) is not { } key || !IsTuple(key)) continue;
+            var value = _store.ValueAt(slot)!;
+            var hash = _store.HashAt(slot);
+            var t = NameOf(names, key, hash);
+            if (!KeepDuplicates && TryGetValue(t.Base, t.BaseHash, out var genValue) && genValue == value)
             {
-                flat.Remove(key, out _);
+                flat.Remove(key, hash, out _);
                 continue;
             }
-            string newKey;
-            if (!KeepDuplicates && !mixed.Contains(gen))
-            {
-                newKey = gen;
-            }
-            else
-            {
-                var parts = key.Split(TupleSeparator);
-                newKey = parts[0] + string.Concat(parts.Skip(1).Reverse());
-            }
-            flat.Remove(key, out var moved);
-            flat[newKey] = moved;
+            groups.TryGet(t.Base, t.BaseHash, out var group);
+            var plain = !KeepDuplicates && !group.Mixed;
+            flat.Remove(key, hash, out var moved);
+            flat.Set(plain ? t.Base : t.Reversed, plain ? t.BaseHash : t.ReversedHash, moved);
         }
         return flat;
+    }
+
+    /// <summary>A suffixed key's base name and its folded name (base, then the suffixes innermost last), with their hashes.</summary>
+    private readonly record struct TupleName(string Base, int BaseHash, string Reversed, int ReversedHash);
+
+    private const int MaxTupleNames = 1 << 16;
+    // Reused by every fold on a thread: the same suffixed keys come back in every leaf.
+    [ThreadStatic] private static KeyTable<TupleName>? TupleNames;
+    [ThreadStatic] private static KeyTable<(string First, bool Mixed)>? Groups;
+
+    private static TupleName NameOf(KeyTable<TupleName> names, string key, int hash)
+    {
+        if (names.TryGet(key, hash, out var t)) return t;
+        var parts = key.Split(TupleSeparator);
+        var b = parts[0];
+        var reversed = b + string.Concat(parts.Skip(1).Reverse());
+        t = new TupleName(b, OrderedStore.Hash(b), reversed, OrderedStore.Hash(reversed));
+        names.Add(key, hash, t);
+        return t;
     }
 }
