@@ -3,7 +3,7 @@ using VirtTest.Bench;
 using VirtTest.Core.Config;
 
 // Benchmarks for VirtTest. Each measurement runs in its own process so that peak memory is its own.
-//   config-run FILE [--defaults] [--cache DIR] [--filter LINE]...
+//   config-run FILE [--defaults] [--cache DIR] [--filter LINE]... [--rounds N]
 //                                      parse (through the parse cache in DIR) + expand FILE, print one line of figures
 //   config-dump [--defaults] [--keep-duplicates] [--filter LINE]... FILE...
 //                                      every dict of each FILE as a JSON line, keys in order
@@ -26,8 +26,11 @@ string Opt(string name, string fallback)
 switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringComparison.Ordinal) ? first : null)
 {
     case "config-run":
-        return ConfigRun(argList[1], argList.Contains("--defaults"), argList.Contains("--cache") ? Opt("--cache", "") : null,
-            argList.Select((a, i) => (a, i)).Where(x => x.a == "--filter").Select(x => argList[x.i + 1]).ToList());
+        // --rounds N: the same run N times in one process (the last line is the last round: a warm session's figures).
+        for (var round = int.Parse(Opt("--rounds", "1")); round > 0; round--)
+            ConfigRun(argList[1], argList.Contains("--defaults"), argList.Contains("--cache") ? Opt("--cache", "") : null,
+                argList.Select((a, i) => (a, i)).Where(x => x.a == "--filter").Select(x => argList[x.i + 1]).ToList());
+        return 0;
     case "config-parse":
         for (var i = 0; i < int.Parse(Opt("--repeat", "5")); i++)
         {
@@ -72,6 +75,9 @@ static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList
 {
     using var me = Process.GetCurrentProcess();
     var cpu0 = me.TotalProcessorTime;
+    var alloc0 = GC.GetTotalAllocatedBytes();
+    var jit0 = System.Runtime.JitInfo.GetCompiledMethodCount();
+    var jitTime0 = System.Runtime.JitInfo.GetCompilationTime();
     var sw = Stopwatch.StartNew();
     var loaded = ConfigLoader.Load(new ConfigLoadOptions
     {
@@ -93,8 +99,25 @@ static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList
     }
     var total = sw.Elapsed.TotalSeconds;
     me.Refresh();
-    Console.WriteLine($"dicts={count} keys={keys} parse_s={parse:F3} parse_cpu_s={parseCpu:F3} total_s={total:F3} total_cpu_s={(me.TotalProcessorTime - cpu0).TotalSeconds:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cached={loaded.FromCache} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}");
+    var mainCpu = ThreadCpuSeconds();
+    Console.WriteLine($"dicts={count} keys={keys} main_thread_cpu_s={mainCpu:F3} parse_s={parse:F3} parse_cpu_s={parseCpu:F3} total_s={total:F3} total_cpu_s={(me.TotalProcessorTime - cpu0).TotalSeconds:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={(GC.GetTotalAllocatedBytes() - alloc0) / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cached={loaded.FromCache} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount() - jit0} jit_ms={(System.Runtime.JitInfo.GetCompilationTime() - jitTime0).TotalMilliseconds:F0}");
     return 0;
+}
+
+// CPU time of the calling thread (Linux: /proc/thread-self/stat), to tell the work itself from
+// the runtime's background threads (tiered JIT compilation); -1 where unknown.
+static double ThreadCpuSeconds()
+{
+    try
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;   // utime + stime, in clock ticks (USER_HZ = 100)
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+    {
+        return -1;
+    }
 }
 
 static Dictionary<string, string> RunChild(string fileName, IEnumerable<string> arguments)
