@@ -12,6 +12,9 @@ namespace VirtTest.Core.Backends.Xen;
 /// nettype, netdst, vga, display; Xen's own: xen_guest_type, xen_bootloader, on_poweroff,
 /// on_reboot, on_crash). Every value is checked first, so a bad one fails with the param's
 /// name and the valid choices; values reach the file only through <see cref="XlConfigWriter"/>.
+/// With <c>xen_host</c> (xl on another machine) the kernel and initrd are files of this machine
+/// that the driver copies to the host (their host paths are given to <see cref="Build"/>), and
+/// disk images are paths on the Xen host (absolute; xl checks them).
 /// </summary>
 public sealed partial class XenDomainConfig
 {
@@ -42,25 +45,45 @@ public sealed partial class XenDomainConfig
     private readonly VirtParams _p;
     private readonly XenGuestType _type;
     private readonly List<KeyValuePair<string, XlConfigValue>> _settings = new();
+    private readonly IReadOnlyDictionary<string, string>? _hostFiles;
+    private readonly bool _remote;
 
-    private XenDomainConfig(string vmName, VirtParams vmParams)
+    /// <summary>The params of the files copied to a remote Xen host (the rest of the config refers to them by their host path).</summary>
+    public static readonly IReadOnlyList<string> CopiedParams = new[] { "kernel", "initrd" };
+
+    private XenDomainConfig(string vmName, VirtParams vmParams, IReadOnlyDictionary<string, string>? hostFiles)
     {
         _vm = vmName;
         _p = vmParams;
         _type = XenGuestTypes.From(vmParams, vmName);
+        _hostFiles = hostFiles;
+        _remote = vmParams.Get(XenHostTarget.HostParam) is { Length: > 0 };
     }
 
-    /// <summary>The settings in file order.</summary>
-    public static IReadOnlyList<KeyValuePair<string, XlConfigValue>> Build(string vmName, string domainName, VirtParams vmParams)
+    /// <summary>The settings in file order. <paramref name="hostFiles"/>: param (kernel, initrd) → the file's path on the Xen host; without it, the file's full path here.</summary>
+    public static IReadOnlyList<KeyValuePair<string, XlConfigValue>> Build(string vmName, string domainName, VirtParams vmParams, IReadOnlyDictionary<string, string>? hostFiles = null)
     {
-        var b = new XenDomainConfig(vmName, vmParams);
+        var b = new XenDomainConfig(vmName, vmParams, hostFiles);
         b.BuildAll(domainName);
         return b._settings;
     }
 
     /// <summary>The configuration file's text.</summary>
-    public static string Render(string vmName, string domainName, VirtParams vmParams) =>
-        XlConfigWriter.Write(Build(vmName, domainName, vmParams));
+    public static string Render(string vmName, string domainName, VirtParams vmParams, IReadOnlyDictionary<string, string>? hostFiles = null) =>
+        XlConfigWriter.Write(Build(vmName, domainName, vmParams, hostFiles));
+
+    /// <summary>The files of this machine the domain boots from (param → full path), checked to exist: what goes to a remote Xen host.</summary>
+    public static IReadOnlyList<(string Param, string Path)> LocalFiles(string vmName, VirtParams vmParams)
+    {
+        var b = new XenDomainConfig(vmName, vmParams, null);
+        return CopiedParams.Where(p => vmParams.Get(p) is { Length: > 0 }).Select(p => (p, b.ExistingFile(p, vmParams.Get(p)!))).ToList();
+    }
+
+    private string HostFile(string param, string path)
+    {
+        var local = ExistingFile(param, path);
+        return _hostFiles is not null && _hostFiles.TryGetValue(param, out var onHost) ? onHost : local;
+    }
 
     private void Set(string key, XlConfigValue value) => _settings.Add(new(key, value));
 
@@ -101,8 +124,8 @@ public sealed partial class XenDomainConfig
             return;
         }
         // Direct kernel boot: PV always; HVM with qemu-xen and SeaBIOS (xl.cfg(5), Direct Kernel Boot).
-        Set("kernel", XlConfigValue.Str(ExistingFile("kernel", kernel)));
-        if (initrd is not null) Set("ramdisk", XlConfigValue.Str(ExistingFile("initrd", initrd)));
+        Set("kernel", XlConfigValue.Str(HostFile("kernel", kernel)));
+        if (initrd is not null) Set("ramdisk", XlConfigValue.Str(HostFile("initrd", initrd)));
         if (_p.Get("kernel_params") is { Length: > 0 } cmdline) Set("cmdline", XlConfigValue.Str(cmdline));
     }
 
@@ -122,7 +145,9 @@ public sealed partial class XenDomainConfig
             var file = ip.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
                 : format == "raw" && ip.Get("image_raw_device") == "yes" ? name : name + "." + format;
             if (!Path.IsPathRooted(file) && ip.Get("images_base_dir") is { Length: > 0 } baseDir) file = Path.Combine(baseDir, file);
-            file = ExistingFile("image_name_" + image, file);
+            if (!_remote) file = ExistingFile("image_name_" + image, file);
+            else if (!file.StartsWith('/'))
+                throw new VmParamException(_vm, "image_name_" + image, file, "with xen_host a disk image is a file on the Xen host: give its absolute path there (image_filename or images_base_dir)");
             var driveFormat = ip.Get("drive_format") is { Length: > 0 } df ? df : "xen";
             if (!VdevPrefixes.TryGetValue(driveFormat, out var prefix))
                 throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "not a disk bus the xen backend knows", VdevPrefixes.Keys.ToList());

@@ -5,9 +5,11 @@ using VirtTest.Core.Vm;
 namespace VirtTest.Core.Backends.Xen;
 
 /// <summary>
-/// One Xen domain driven through xl: its config file lives in the VM's runtime directory,
-/// the domain gets a unique name (<c>vt-&lt;vm&gt;-&lt;id&gt;</c>) so parallel tests never
-/// collide, and it is destroyed however the VM ends. State comes from <c>xl list</c>.
+/// One Xen domain driven through xl (on this machine or a Xen host over SSH): its config file
+/// and boot files live in a folder on the Xen host (the VM's runtime directory when xl runs
+/// here), its console log in the runtime directory; the domain gets a unique name
+/// (<c>vt-&lt;vm&gt;-&lt;id&gt;</c>) so parallel tests never collide, and it is destroyed however
+/// the VM ends. State comes from <c>xl list</c>.
 /// </summary>
 internal sealed class XenVmDriver : IVmDriver
 {
@@ -18,7 +20,9 @@ internal sealed class XenVmDriver : IVmDriver
     private readonly XenGuestType _type;
     private readonly XlToolstack _xl;
     private readonly string _hostPciSysfs;
+    private XlRunnerLease? _lease;
     private RuntimeDirectory? _runtime;
+    private IXenHostFolder? _folder;
     private XenMonitor? _monitor;
     private ConsoleTee? _console;
     private string? _consoleLogPath;
@@ -27,33 +31,36 @@ internal sealed class XenVmDriver : IVmDriver
     /// <summary>A domain exists (or may exist) under <see cref="DomainName"/> that this driver owns.</summary>
     private bool _ownsDomain;
 
-    public XenVmDriver(string name, VirtParams vmParams, XenGuestType type, VmCapability capabilities, IXlRunner runner, string hostPciSysfs)
+    public XenVmDriver(string name, VirtParams vmParams, XenGuestType type, VmCapability capabilities, XlRunnerLease lease, string hostPciSysfs)
     {
         _name = name;
         _params = vmParams;
         _type = type;
-        _xl = new XlToolstack(runner);
+        _lease = lease;
+        _xl = new XlToolstack(lease.Runner);
         _hostPciSysfs = hostPciSysfs;
         Capabilities = capabilities;
         DomainName = NewDomainName(name);
     }
 
-    /// <summary>The destination of a migration: the same domain, now owned by a new driver.</summary>
-    private XenVmDriver(XenVmDriver source, VmState state)
-        : this(source._name, source._params, source._type, source.Capabilities, source._xl.Runner, source._hostPciSysfs)
+    /// <summary>The destination of a migration: the same domain (its files, its host connection), now owned by a new driver.</summary>
+    private XenVmDriver(XenVmDriver source, VmState state, ConsoleTee? console)
+        : this(source._name, source._params, source._type, source.Capabilities, source._lease!, source._hostPciSysfs)
     {
         DomainName = source.DomainName;
+        ConfigPath = source.ConfigPath;
         _runtime = source._runtime;
+        _folder = source._folder;
         _ownsDomain = true;
         _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
         _consoleLogPath = source._consoleLogPath;
-        if (_consoleLogPath is not null) _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
+        _console = console;
         _state = state;
     }
 
     /// <summary>The Xen domain's name.</summary>
     public string DomainName { get; }
-    /// <summary>The config file of the current (or last) start.</summary>
+    /// <summary>The config file of the current (or last) start, as the Xen host sees it.</summary>
     public string? ConfigPath { get; private set; }
 
     public VmCapability Capabilities { get; }
@@ -91,8 +98,11 @@ internal sealed class XenVmDriver : IVmDriver
         {
             _runtime = RuntimeDirectory.Create(_name);
             ConfigPath = _runtime.File("domain.cfg");
-            await File.WriteAllTextAsync(ConfigPath, XenDomainConfig.Render(_name, DomainName, _params), ct).ConfigureAwait(false);
-            RuntimeDirectory.MakePrivate(ConfigPath);
+            var localFiles = XenDomainConfig.LocalFiles(_name, _params);
+            _folder = await _xl.Runner.CreateFolderAsync(DomainName, _runtime.Path, ct).ConfigureAwait(false);
+            var hostFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (param, path) in localFiles) hostFiles[param] = await _folder.CopyFileAsync(path, param, ct).ConfigureAwait(false);
+            ConfigPath = await _folder.WriteTextAsync("domain.cfg", XenDomainConfig.Render(_name, DomainName, _params, hostFiles), ct).ConfigureAwait(false);
             _ownsDomain = true;
             // Created paused (-p), like QEMU's -S: the console is attached before the guest runs.
             // -f rather than the positional file: xl reads a first argument with '=' in it as a setting.
@@ -100,7 +110,7 @@ internal sealed class XenVmDriver : IVmDriver
             _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
             // One xl console for the domain's life, attached before the guest runs: the log misses nothing.
             _consoleLogPath = _runtime.File("console.log");
-            _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
+            _console = ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), _consoleLogPath);
             if (!paused)
             {
                 await _xl.RunAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
@@ -177,6 +187,9 @@ internal sealed class XenVmDriver : IVmDriver
         var console = _console;
         _console = null;
         if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
+        var folder = _folder;
+        _folder = null;
+        if (folder is not null) await folder.DisposeAsync().ConfigureAwait(false);
         var runtime = _runtime;
         _runtime = null;
         runtime?.Dispose();
@@ -247,14 +260,22 @@ internal sealed class XenVmDriver : IVmDriver
         var console = _console;
         _console = null;
         if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
-        var destination = new XenVmDriver(this, wasPaused ? VmState.Paused : VmState.Running);
-        // The domain and the runtime directory now belong to the destination.
+        var newConsole = _consoleLogPath is null ? null
+            : ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), _consoleLogPath);
+        var destination = new XenVmDriver(this, wasPaused ? VmState.Paused : VmState.Running, newConsole);
+        // The domain, its files, the runtime directory and the host connection now belong to the destination.
         _ownsDomain = false;
         _runtime = null;
+        _folder = null;
+        _lease = null;
         _monitor = null;
         _state = VmState.Stopped;
         return destination;
     }
 
-    public async ValueTask DisposeAsync() => await KillAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        try { await KillAsync().ConfigureAwait(false); }
+        finally { Interlocked.Exchange(ref _lease, null)?.Dispose(); }
+    }
 }
