@@ -97,7 +97,7 @@ public sealed partial class XenDomainConfig
         Disks();
         Vifs();
         // HVM: the emulated first serial port on a pty, which 'xl console -t serial' attaches to.
-        // PV guests always have the PV console instead.
+        // PV and PVH guests always have the PV console instead.
         if (_type == XenGuestType.Hvm) Set("serial", XlConfigValue.StrList(new[] { "pty" }));
         Display();
         Set("on_poweroff", XlConfigValue.Str(Action("on_poweroff", "destroy")));
@@ -112,6 +112,8 @@ public sealed partial class XenDomainConfig
         if (kernel is null)
         {
             if (initrd is not null) throw new VmParamException(_vm, "initrd", initrd, "an initrd needs a kernel (param kernel is not set)");
+            if (_type == XenGuestType.Pvh)
+                throw new VmParamException(_vm, "kernel", "", "a Xen PVH guest needs a kernel (param kernel)");
             if (_type == XenGuestType.Pv)
             {
                 if (_p.Get("xen_bootloader") is { Length: > 0 } loader)
@@ -151,8 +153,8 @@ public sealed partial class XenDomainConfig
             var driveFormat = ip.Get("drive_format") is { Length: > 0 } df ? df : "xen";
             if (!VdevPrefixes.TryGetValue(driveFormat, out var prefix))
                 throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "not a disk bus the xen backend knows", VdevPrefixes.Keys.ToList());
-            if (_type == XenGuestType.Pv && prefix != "xvd")
-                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "a Xen PV guest has only Xen virtual block devices", new[] { "xen", "virtio" });
+            if (_type.IsParavirtual() && prefix != "xvd")
+                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, $"a Xen {_type.XlType().ToUpperInvariant()} guest has only Xen virtual block devices", new[] { "xen", "virtio" });
             var index = used.TryGetValue(prefix, out var n) ? n : 0;
             used[prefix] = index + 1;
             if (index >= 26) throw new VmParamException(_vm, "images", string.Join(' ', _p.Objects("images")), $"more than 26 {prefix} disks");
@@ -182,12 +184,12 @@ public sealed partial class XenDomainConfig
             var bridge = np.Get("netdst") is { Length: > 0 } d ? d : "xenbr0";
             if (!BridgeRegex().IsMatch(bridge)) throw new VmParamException(_vm, "netdst_" + nic, bridge, "not a bridge name (letters, digits, '.', '-', '_', at most 15)");
             parts.Add("bridge=" + bridge);
-            var allowed = _type == XenGuestType.Pv ? PvNicModels : HvmNicModels;
+            var allowed = _type.IsParavirtual() ? PvNicModels : HvmNicModels;
             var model = np.Get("nic_model") is { Length: > 0 } m ? m : allowed[0];
             if (!allowed.Contains(model))
             {
-                var problem = _type == XenGuestType.Pv
-                    ? "a Xen PV guest gets a PV (netfront) NIC; emulated models need xen_guest_type = hvm"
+                var problem = _type.IsParavirtual()
+                    ? $"a Xen {_type.XlType().ToUpperInvariant()} guest gets a PV (netfront) NIC; emulated models need xen_guest_type = hvm"
                     : "not a NIC model of the Xen HVM device model";
                 throw new VmParamException(_vm, "nic_model_" + nic, model, problem, allowed);
             }
@@ -221,6 +223,10 @@ public sealed partial class XenDomainConfig
                 Set("vncunused", XlConfigValue.Bool(true));
             }
             Set("sdl", XlConfigValue.Bool(display == "sdl"));
+        }
+        else if (display != "none" && _type == XenGuestType.Pvh)
+        {
+            throw new VmParamException(_vm, "display", display, "a Xen PVH guest has no display (no device model, no PV framebuffer)", new[] { "none" });
         }
         else if (display != "none")
         {

@@ -12,8 +12,11 @@ namespace VirtTest.Core.Backends.Xen;
 /// shared by every VM on that host (see <see cref="XenHostPool"/>), each xl command on its own
 /// exec channel as an argument list quoted for the host's POSIX shell by
 /// <see cref="ShellQuote.Command"/>; <c>xl console</c> on a channel with a pseudo-terminal; the
-/// domain's files copied over SFTP into <c>/var/tmp/virttest/&lt;domain&gt;</c>, removed with the
-/// domain. A lost connection is opened again by the next command.
+/// domain's config written over SFTP into <c>/var/tmp/virttest/&lt;domain&gt;</c>, removed with the
+/// domain. Kernels and initrds are copied once per connection (by content) into
+/// <c>/var/tmp/virttest/files-&lt;id&gt;</c>, which the domains' configs name and which is removed
+/// when the connection closes: copying into a nested dom0 is slow, and test runs boot the same
+/// kernel again and again. A lost connection is opened again by the next command.
 /// </summary>
 public sealed class XlSshRunner : IXlRunner, IAsyncDisposable
 {
@@ -24,6 +27,10 @@ public sealed class XlSshRunner : IXlRunner, IAsyncDisposable
     private static readonly TimeSpan TerminalStartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly object _filesGate = new();
+    /// <summary>Files copied on this connection: SHA-256 of the content → the copy's path on the host.</summary>
+    private readonly Dictionary<string, Task<string>> _files = new(StringComparer.Ordinal);
+    private readonly string _filesFolder = RemoteRoot + "/files-" + Guid.NewGuid().ToString("N")[..12];
     private SshSession? _session;
     private SftpClient? _sftp;
     private volatile bool _disposed;
@@ -181,9 +188,63 @@ public sealed class XlSshRunner : IXlRunner, IAsyncDisposable
         return new RemoteFolder(this, path);
     }
 
+    /// <summary>The host's copy of a local file (by content), copied over SFTP on first use on this connection.</summary>
+    private Task<string> HostCopyAsync(string localPath, CancellationToken ct)
+    {
+        string hash;
+        using (var stream = File.OpenRead(localPath)) hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
+        lock (_filesGate)
+        {
+            if (_files.TryGetValue(hash, out var existing) && !existing.IsFaulted && !existing.IsCanceled) return existing;
+            var copy = CopyToHostAsync(localPath, hash, ct);
+            _files[hash] = copy;
+            return copy;
+        }
+    }
+
+    private async Task<string> CopyToHostAsync(string localPath, string hash, CancellationToken ct)
+    {
+        var r = await ExecAsync(new[] { "mkdir", "-p", "-m", "700", "--", _filesFolder }, HousekeepingTimeout, ct).ConfigureAwait(false);
+        if (r.ExitStatus != 0) throw new XenHostException(HostName, $"could not create the folder {_filesFolder} (exit status {r.ExitStatus}: {r.Stderr.Trim()})");
+        var target = _filesFolder + "/" + hash[..16] + "-" + SafeName(Path.GetFileName(localPath));
+        var partial = target + ".part";
+        await UploadAsync(() => new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true), partial, ct).ConfigureAwait(false);
+        // Complete files only: a copy cut short never carries the final name.
+        var mv = await ExecAsync(new[] { "mv", "-f", "--", partial, target }, HousekeepingTimeout, ct).ConfigureAwait(false);
+        if (mv.ExitStatus != 0) throw new XenHostException(HostName, $"could not rename {partial} (exit status {mv.ExitStatus}: {mv.Stderr.Trim()})");
+        return target;
+    }
+
+    private static string SafeName(string name)
+    {
+        var safe = new string(name.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.').Take(40).ToArray()).TrimStart('.');
+        return safe.Length == 0 ? "file" : safe;
+    }
+
+    private async Task UploadAsync(Func<Stream> open, string target, CancellationToken ct)
+    {
+        var sftp = await SftpAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var source = open();
+            await sftp.UploadFileAsync(source, target, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SshException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            throw new XenHostException(HostName, $"could not copy {target} over SFTP ({ex.Message})", ex);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
+        bool copied;
+        lock (_filesGate) copied = _files.Count > 0;
+        if (copied && _session is { IsOpen: true })
+        {
+            try { await ExecAsync(new[] { "rm", "-rf", "--", _filesFolder }, HousekeepingTimeout, CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is XenHostException or SessionException or ObjectDisposedException) { /* the host is gone */ }
+        }
         _disposed = true;
         await _connectLock.WaitAsync().ConfigureAwait(false);
         try { await DropAsync().ConfigureAwait(false); }
@@ -204,28 +265,16 @@ public sealed class XlSshRunner : IXlRunner, IAsyncDisposable
 
         public string Path { get; }
 
-        public Task<string> WriteTextAsync(string fileName, string text, CancellationToken ct) =>
-            UploadAsync(() => new MemoryStream(Encoding.UTF8.GetBytes(text)), fileName, ct);
-
-        public Task<string> CopyFileAsync(string localPath, string fileName, CancellationToken ct) =>
-            UploadAsync(() => new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true), fileName, ct);
-
-        private async Task<string> UploadAsync(Func<Stream> open, string fileName, CancellationToken ct)
+        public async Task<string> WriteTextAsync(string fileName, string text, CancellationToken ct)
         {
             if (fileName.Contains('/')) throw new ArgumentException($"'{fileName}' is not a file name.", nameof(fileName));
             var target = Path + "/" + fileName;
-            var sftp = await _runner.SftpAsync(ct).ConfigureAwait(false);
-            try
-            {
-                await using var source = open();
-                await sftp.UploadFileAsync(source, target, ct).ConfigureAwait(false);
-                return target;
-            }
-            catch (Exception ex) when (ex is SshException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
-            {
-                throw new XenHostException(_runner.HostName, $"could not copy {fileName} to {target} over SFTP ({ex.Message})", ex);
-            }
+            await _runner.UploadAsync(() => new MemoryStream(Encoding.UTF8.GetBytes(text)), target, ct).ConfigureAwait(false);
+            return target;
         }
+
+        /// <summary>The connection's copy (see the class remarks): not in this folder, shared by the connection's domains.</summary>
+        public Task<string> CopyFileAsync(string localPath, string fileName, CancellationToken ct) => _runner.HostCopyAsync(localPath, ct);
 
         public async ValueTask DisposeAsync()
         {

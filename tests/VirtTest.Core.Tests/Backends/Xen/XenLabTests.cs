@@ -83,6 +83,7 @@ public sealed class XenLabTests
             await console.WaitForPromptAsync(TimeSpan.FromSeconds(60));
             // A PV guest of the real hypervisor, on the PV console.
             Assert.Equal("xen", (await console.CmdAsync("cat /sys/hypervisor/type", TimeSpan.FromSeconds(60))).Trim());
+            Assert.Equal("PV", (await console.CmdAsync("cat /sys/hypervisor/guest_type", TimeSpan.FromSeconds(60))).Trim());
             Assert.Contains("hvc0", (await console.CmdAsync("cat /sys/class/tty/console/active", TimeSpan.FromSeconds(60))).Split(' ', '\n'));
 
             await vm.PauseAsync();
@@ -101,6 +102,26 @@ public sealed class XenLabTests
         Assert.Contains("no longer exists", vm.DeathReason);
         Assert.Null(XlOutput.StateFlags(await XlListAsync(runner), domain));
         Assert.False(await RemoteFolderExistsAsync(domain));
+    }
+
+    [Fact]
+    public async Task PvhGuestBootsAndAnswersOnItsConsole()
+    {
+        var p = PvGuest("xenpvh", ("xen_guest_type", "pvh"));
+        await using var vm = VirtualMachine.FromParams(p, "xenpvh");
+        var guest = TestGuest.Locate();
+        await vm.StartAsync();
+        await vm.WaitForConsoleAsync(new Regex(Regex.Escape(guest.ReadyLine)), Boot);
+        await using (var console = await SerialSession.ConnectAsync(vm, new Regex(guest.ShellPrompt), TimeSpan.FromSeconds(30)))
+        {
+            await console.WaitForPromptAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal("PVH", (await console.CmdAsync("cat /sys/hypervisor/guest_type", TimeSpan.FromSeconds(60))).Trim());
+        }
+        Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
+        await vm.StopAsync(TimeSpan.Zero);
+        Assert.Equal(VmState.Stopped, vm.State);
+        await using var runner = new XlSshRunner(_lab.Target());
+        Assert.DoesNotContain("vt-xenpvh-", await XlListAsync(runner));
     }
 
     /// <summary>Whether the domain's folder is still on the Xen host (checked with the test's own SSH session).</summary>
