@@ -6,8 +6,9 @@
 .DESCRIPTION
     Actions:
       Build   Makes the dom0 image from Debian packages (mmdebstrap) into
-              .build/xenlab/image/ unless it is up to date (same recipe: this script and the
-              candidate versions of its packages). About 2-3 minutes; needs root.
+              .build/xenlab/image/ unless it is up to date (same recipe: the packages, the files
+              written into dom0, the build steps, and the candidate versions of the packages).
+              About 2-3 minutes; needs root.
       Start   Build, then boots Xen 4.17 + dom0 in QEMU on a qcow2 overlay, with the serial
               console on a Unix socket (logged to serial.log) and a user-mode NIC forwarding
               a free 127.0.0.1 port to dom0's port 22. Generates an SSH key for root (passed
@@ -179,7 +180,9 @@ function Get-ImageInputs {
             if (-not $versions[$package]) { throw "$package is not available from the configured apt sources." }
         }
     }
-    $text = [System.IO.File]::ReadAllText($PSCommandPath) + "`n" + (@($versions.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join "`n")
+    # The recipe: what goes into the image (not how the lab boots it), and the package versions.
+    $recipe = @($Suite, ($Packages -join ','), "$ExtraImageMiB", $Dom0Address, $Dom0Gateway, ${function:Get-Dom0Files}.ToString(), ${function:Invoke-BuildImage}.ToString()) -join "`n"
+    $text = $recipe + "`n" + (@($versions.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join "`n")
     $hash = [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($text))).ToLowerInvariant()
     return [pscustomobject]@{ Hash = $hash; Versions = $versions }
 }
@@ -387,7 +390,7 @@ function Invoke-Start {
             Push-Location -LiteralPath $ImageDir
             try {
                 # -initrd: the multiboot modules, each 'file args', separated by commas.
-                $qemuArgs = @('-name', 'virttest-xenlab', '-accel', 'tcg', '-cpu', 'qemu64,+svm', '-m', $QemuMemory, '-smp', '2',
+                $qemuArgs = @('-name', 'virttest-xenlab', '-accel', 'tcg', '-cpu', 'qemu64,+svm,+npt', '-m', $QemuMemory, '-smp', '2',
                     '-nodefaults', '-display', 'none', '-monitor', 'none',
                     '-chardev', "socket,id=s0,path=$serialSocket,server=on,wait=off,logfile=$serialLog", '-serial', 'chardev:s0',
                     '-drive', "file=$overlay,if=virtio,format=qcow2,cache=unsafe",
