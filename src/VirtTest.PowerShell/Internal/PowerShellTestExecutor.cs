@@ -2,6 +2,7 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using VirtTest.Core.Runner;
+using VirtTest.PowerShell.State;
 
 namespace VirtTest.PowerShell.Internal;
 
@@ -26,12 +27,16 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
         _modulePath = modulePath;
     }
 
-    /// <summary>The module manifest beside this assembly (out/VirtTest/VirtTest.psd1).</summary>
+    /// <summary>The module manifest this assembly belongs to (out/VirtTest/VirtTest.psd1).</summary>
     public static string OwnModulePath()
     {
+        // The cmdlet assembly sits in the module's lib/ folder; the manifest one level up.
         var dir = Path.GetDirectoryName(typeof(PowerShellTestExecutor).Assembly.Location)!;
-        var manifest = Path.Combine(dir, "VirtTest.psd1");
-        return File.Exists(manifest) ? manifest : Path.Combine(dir, "VirtTest.PowerShell.dll");
+        foreach (var candidate in new[] { Path.Combine(dir, "..", "VirtTest.psd1"), Path.Combine(dir, "VirtTest.psd1") })
+        {
+            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+        }
+        return Path.Combine(dir, "VirtTest.PowerShell.dll");
     }
 
     public async Task ExecuteAsync(TestContext context, CancellationToken ct)
@@ -49,6 +54,10 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
             ["TestDirectory"] = context.Directory,
         };
         foreach (var (name, value) in values) runspace.SessionStateProxy.SetVariable(name, value);
+        // The env's VMs and session are the test's: Get-VirtVm and the VM cmdlets find them by name.
+        var inventory = RunspaceInventory.For(runspace);
+        inventory.LendVms(context.Env.Vms);
+        if (context.Session is { } session) inventory.AddSession(session, owned: false);
         runspace.SessionStateProxy.SetVariable("ErrorActionPreference", ActionPreference.Stop);
         runspace.SessionStateProxy.SetVariable("ProgressPreference", ActionPreference.SilentlyContinue);
 
@@ -84,6 +93,29 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
             var error = Unwrap(ex);
             if (error is TestFailedException { Position: { Length: > 0 } position }) context.Log.Write(position, "ERROR");
             throw error;
+        }
+        finally
+        {
+            // VMs the script created belong to the test's env from now on: post-processing and the
+            // end of the run clean them up like the others.
+            foreach (var vm in inventory.ReleaseOwnedVms())
+            {
+                try
+                {
+                    // A test stopped at its timeout or interrupted may end while the worker already
+                    // moved on: its VMs go now instead of joining an env that is no longer its own.
+                    if (ct.IsCancellationRequested) throw new TestErrorException("the test was stopped");
+                    context.Env.Adopt(vm);
+                    context.Log.Write($"{vm.Name}: created by the test; the env takes it over");
+                }
+                catch (VirtTest.Core.VirtTestException ex)
+                {
+                    context.Log.Write(ex.Message + "; killing it", "WARN");
+                    await vm.DisposeAsync().ConfigureAwait(false);
+                    inventory.RemoveVm(vm);
+                }
+            }
+            if (context.Session is { } lent) inventory.RemoveSession(lent);
         }
         ct.ThrowIfCancellationRequested();
     }
