@@ -46,7 +46,7 @@ param(
     # Rebuild the image even when it is up to date.
     [switch] $Force,
     [ValidateRange(30, 3600)]
-    [int] $BootTimeoutSeconds = 420
+    [int] $BootTimeoutSeconds = 900
 )
 
 Set-StrictMode -Version Latest
