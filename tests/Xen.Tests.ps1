@@ -124,6 +124,51 @@ Describe 'Stop-VirtVm on a Xen guest that ignores the request' -Tag 'Xen', 'Gues
     }
 }
 
+Describe 'A test run on the Xen lab (Invoke-VirtTestRun)' -Tag 'Xen', 'Guest' {
+    BeforeAll {
+        $script:results = @()
+        $script:dir = Join-Path ([System.IO.Path]::GetTempPath()) ("vt-xen-run-" + [guid]::NewGuid().ToString('N'))
+        if (-not $lab) { return }
+        $null = New-Item -ItemType Directory -Path $dir
+        # The test guest on the lab as a PV guest; both tests run on the one VM the runner keeps.
+        Set-Content -LiteralPath (Join-Path $dir 'run.cfg') -Value @"
+vms = vm1
+test_guest = yes
+vm_type = xen
+xen_guest_type = pv
+xen_host = $($lab.xenHost)
+xen_host_key = $($lab.keyPath)
+xen_host_known_hosts = $($lab.knownHostsPath)
+xen_host_key_policy = strict
+kernel_params = console=hvc0 panic=-1 quiet virttest.nonet=1
+nics =
+mem = 128
+start_vm = yes
+login_timeout = 240
+test_timeout = 300
+variants:
+    - on_xen:
+        type = on_xen
+    - also_on_xen:
+        type = on_xen
+"@
+        Set-Content -LiteralPath (Join-Path $dir 'on_xen.ps1') -Value @'
+param($Session, $Vm)
+$type = (Invoke-VirtSessionCommand -Session $Session -Command 'cat /sys/hypervisor/type' -ErrorAction Stop).Output.Trim()
+if ($type -ne 'xen') { throw "the guest runs on '$type', not on Xen" }
+if ($Vm.BackendName -ne 'xen') { throw "backend $($Vm.BackendName)" }
+'@
+        $script:results = @(Invoke-VirtTestRun -Path (Join-Path $dir 'run.cfg') -TestPath $dir -OutputPath (Join-Path $dir 'results') -Jobs 1)
+    }
+    AfterAll { if (Test-Path -LiteralPath $dir) { Remove-Item -LiteralPath $dir -Recurse -Force } }
+
+    It 'runs its tests in a PV guest of the real hypervisor and leaves no domain behind' -Skip:([bool]$noLab) {
+        $results.Count | Should -Be 2
+        foreach ($r in $results) { $r.Status | Should -Be Pass -Because "$($r.ShortName): $($r.Reason)" }
+        (Invoke-LabXl @('list')).Output | Should -Not -Match 'vt-vm1-'
+    }
+}
+
 Describe 'Bad input for the Xen backend, on the lab' -Tag 'Xen' {
     AfterEach {
         Get-VirtVm | Where-Object Name -Like 'xen-bad-*' | Remove-VirtVm -Confirm:$false
