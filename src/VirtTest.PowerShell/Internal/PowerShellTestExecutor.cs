@@ -64,7 +64,9 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
         if (TestScripts.IsPesterSpec(script))
         {
             context.Log.Write($"running Pester spec {script}");
-            ps.AddScript(PesterWrapper).AddParameter("Path", script).AddParameter("Data", new System.Collections.Hashtable(values));
+            ps.AddScript(PesterWrapper).AddParameter("Path", script).AddParameter("Data", new System.Collections.Hashtable(values))
+                .AddParameter("ExplicitPester", PesterLocator.Explicit()).AddParameter("CachedPester", PesterLocator.InNuGetCache().ToArray())
+                .AddParameter("InstallHint", PesterLocator.InstallHint);
         }
         else
         {
@@ -166,11 +168,16 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
         ps.Streams.Information.DataAdded += (_, e) => log.Write(ps.Streams.Information[e.Index].MessageData?.ToString() ?? "", "INFO");
     }
 
-    // Pester must be importable by name (PSModulePath) or from $env:VIRTTEST_PESTER_PATH.
+    // Pester: a loaded one, else VIRTTEST_PESTER_PATH, an installed module, the NuGet cache (PesterLocator).
     private const string PesterWrapper = """
-        param([string] $Path, [hashtable] $Data)
-        if (-not (Get-Module Pester)) {
-            if ($env:VIRTTEST_PESTER_PATH) { Import-Module $env:VIRTTEST_PESTER_PATH } else { Import-Module Pester -MinimumVersion 5.0 }
+        param([string] $Path, [hashtable] $Data, [string] $ExplicitPester, [string[]] $CachedPester, [string] $InstallHint)
+        if (-not (Get-Module Pester | Where-Object Version -ge '5.0')) {
+            $installed = Get-Module -ListAvailable -Name Pester | Where-Object Version -ge '5.0' | Sort-Object Version -Descending | Select-Object -First 1
+            $manifest = if ($ExplicitPester) { $ExplicitPester } elseif ($installed) { $installed.Path } else { @($CachedPester)[0] }
+            if (-not $manifest) {
+                throw [VirtTest.Core.Runner.TestErrorException]::new("The test is a Pester spec ($(Split-Path -Leaf $Path)), but Pester 5 or later is not installed: $InstallHint.")
+            }
+            Import-Module $manifest -MinimumVersion 5.0
         }
         $configuration = New-PesterConfiguration
         $configuration.Run.Container = New-PesterContainer -Path $Path -Data $Data
