@@ -3,14 +3,20 @@ namespace VirtTest.Core.Backends.Xen;
 /// <summary>
 /// One <see cref="XlSshRunner"/> (one SSH connection) per Xen host and login, shared by the VMs
 /// on it: each VM holds a lease from its creation until it is disposed, and a connection no VM
-/// holds is closed after <see cref="Linger"/> (so VMs started one after another reuse it).
+/// holds is closed after <see cref="Linger"/> (so VMs started one after another reuse it). At
+/// process exit the connections still open are closed (removing the files copied to the hosts),
+/// waiting a few seconds at most.
 /// </summary>
 internal sealed class XenHostPool
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public XenHostPool(TimeSpan? linger = null) => Linger = linger ?? TimeSpan.FromSeconds(15);
+    public XenHostPool(TimeSpan? linger = null)
+    {
+        Linger = linger ?? TimeSpan.FromSeconds(15);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseAll(TimeSpan.FromSeconds(5));
+    }
 
     public TimeSpan Linger { get; }
 
@@ -53,6 +59,21 @@ internal sealed class XenHostPool
             entry.CloseTimer = null;
         }
         _ = entry.Runner.DisposeAsync().AsTask();
+    }
+
+    /// <summary>Closes every runner now, leased or not (process exit), within <paramref name="limit"/>.</summary>
+    private void CloseAll(TimeSpan limit)
+    {
+        List<Entry> entries;
+        lock (_gate)
+        {
+            entries = _entries.Values.ToList();
+            _entries.Clear();
+            foreach (var e in entries) e.CloseTimer?.Dispose();
+        }
+        if (entries.Count == 0) return;
+        try { Task.WhenAll(entries.Select(e => e.Runner.DisposeAsync().AsTask())).Wait(limit); }
+        catch (AggregateException) { /* the hosts are gone: nothing more to remove from here */ }
     }
 
     private sealed class Entry
