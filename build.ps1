@@ -22,9 +22,14 @@
              configs (default 1,000,000) on every core, a new seed each run (printed; replay
              with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
              anything but a config error are saved to tests/conformance/fuzz-regressions/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, xen; default all):
              Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
              memory ratio and, with -ReferenceParser, the speed ratio against the reference.
+             xen: starts the Xen lab (unless one runs), reports its boot time and 'xl list' over
+             SSH through VirtTest beside 'ssh host xl list', stops the lab it started.
+      XenLab The nested Xen lab (build/XenLab.ps1): -XenLabAction Start (default; builds the
+             dom0 image when missing or outdated), Stop, Status or Build. Test starts it before
+             the xunit tests and stops it after Pester (unless the Xen tag is left out).
 
     Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
     (dotnet tool restore) and Pester from NuGet (restore-only project under .build/).
@@ -37,8 +42,12 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz', 'XenLab')]
     [string] $Task = 'Build',
+
+    # XenLab: what to do with the lab.
+    [ValidateSet('Start', 'Stop', 'Status', 'Build')]
+    [string] $XenLabAction = 'Start',
 
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
@@ -73,6 +82,7 @@ $ModuleOut = Join-Path $OutRoot 'VirtTest'
 $WorkDir = Join-Path $Root '.build'
 $ResultsDir = Join-Path $WorkDir 'TestResults'
 $GuestDir = Join-Path $WorkDir 'guest'
+$XenLabDir = Join-Path $WorkDir 'xenlab/lab'
 # Tests, the demo and New-VirtVm -TestGuest find the guest through this variable.
 if (-not $env:VIRTTEST_TEST_GUEST) { $env:VIRTTEST_TEST_GUEST = $GuestDir }
 $PesterVersion = '5.7.1'
@@ -345,6 +355,23 @@ function Initialize-TestPackages {
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
 }
 
+# Runs build/XenLab.ps1 with an action; returns its exit code.
+function Invoke-XenLab([string] $Action) {
+    Write-Step "Xen lab: $Action (build/XenLab.ps1)"
+    return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/XenLab.ps1') -ArgumentList @('-Action', $Action)
+}
+
+# True when a lab answers from .build/xenlab/lab (started earlier, e.g. by a developer).
+function Test-XenLabRunning {
+    return (Invoke-XenLab 'Status') -eq 0
+}
+
+# Whether this test run includes the tests tagged Xen.
+function Test-XenTestsSelected {
+    if ($ExcludeTag -contains 'Xen') { return $false }
+    return ($Tag.Count -eq 0) -or ($Tag -contains 'Xen')
+}
+
 function Invoke-Test {
     Invoke-Build
     Invoke-Guest
@@ -353,15 +380,34 @@ function Invoke-Test {
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
 
     $results = @()
-    foreach ($runner in @({ Invoke-XunitTests }, { Invoke-PesterTests -PesterManifest $pester })) {
-        try {
-            $results += & $runner
+    # The Xen lab boots once for the whole suite: before xunit, stopped after Pester. The tests
+    # find it through VIRTTEST_XEN_LAB; a lab that did not start makes them fail, saying so.
+    $stopLab = $false
+    $savedLab = $env:VIRTTEST_XEN_LAB
+    if (Test-XenTestsSelected) {
+        $env:VIRTTEST_XEN_LAB = $XenLabDir
+        if (-not (Test-XenLabRunning)) {
+            $stopLab = $true
+            if ((Invoke-XenLab 'Start') -ne 0) {
+                $results += [pscustomobject]@{ Name = 'XenLab'; Passed = 0; Failed = 1; Skipped = 0; Crashed = $false; Note = ''; Failures = @('the Xen lab did not start (see its output above)') }
+            }
         }
-        catch {
-            $name = if ($results.Count -eq 0) { 'xunit' } else { 'Pester' }
-            Write-Host "Runner $name crashed: $_" -ForegroundColor Red
-            $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_"; Failures = @() }
+    }
+    try {
+        foreach ($runner in @({ Invoke-XunitTests }, { Invoke-PesterTests -PesterManifest $pester })) {
+            try {
+                $results += & $runner
+            }
+            catch {
+                $name = if (@($results | Where-Object Name -EQ 'xunit').Count -eq 0) { 'xunit' } else { 'Pester' }
+                Write-Host "Runner $name crashed: $_" -ForegroundColor Red
+                $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_"; Failures = @() }
+            }
         }
+    }
+    finally {
+        if ($stopLab) { $null = Invoke-XenLab 'Stop' }
+        $env:VIRTTEST_XEN_LAB = $savedLab
     }
 
     $failures = @($results | ForEach-Object { $runnerName = $_.Name; @($_.Failures) | Where-Object { $_ } | ForEach-Object { "  [$runnerName] $_" } })
@@ -439,6 +485,7 @@ function Invoke-Fuzz {
 }
 
 function Invoke-Bench {
+    if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'xen') { return Invoke-XenBench }
     # 'runner' alone: only the test-run benchmark; nothing or 'all': everything.
     $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
     $everything = $BenchArguments.Count -eq 0 -or $BenchArguments[0] -eq 'all' -or $BenchArguments[0].StartsWith('--')
@@ -451,6 +498,23 @@ function Invoke-Bench {
         $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/RunnerBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
     }
     return $code
+}
+
+# The Xen lab's boot time and xl over SSH (bench/VirtTest.Bench/XenBench.cs); a lab that
+# already runs is measured as it is (its recorded boot time) and left running.
+function Invoke-XenBench {
+    $started = $false
+    if (-not (Test-XenLabRunning)) {
+        if ((Invoke-XenLab 'Start') -ne 0) { throw 'The Xen lab did not start.' }
+        $started = $true
+    }
+    try {
+        $script:BenchArguments = @($BenchArguments) + @('--lab', $XenLabDir)
+        return Invoke-CoreBench
+    }
+    finally {
+        if ($started) { $null = Invoke-XenLab 'Stop' }
+    }
 }
 
 function Invoke-CoreBench {
@@ -479,6 +543,7 @@ try {
         'Examples' { $exitCode = Invoke-Examples }
         'Bench' { $exitCode = Invoke-Bench }
         'Fuzz' { $exitCode = Invoke-Fuzz }
+        'XenLab' { $exitCode = Invoke-XenLab $XenLabAction }
     }
 }
 catch {

@@ -14,6 +14,8 @@ using VirtTest.Core.Config;
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
 //   session [--calls N] [--rounds N] [--no-ssh]
 //                                      Cmd('true') over serial and SSH, each beside a raw client
+//   xen --lab FOLDER [--calls N] [--rounds N]
+//                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -53,6 +55,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
     case "session":
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
+    case "xen":
+        return await VirtTest.Bench.XenBench.RunAsync(Opt("--lab", ""), int.Parse(Opt("--calls", "5")), int.Parse(Opt("--rounds", "3")));
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
