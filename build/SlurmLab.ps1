@@ -44,7 +44,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Start', 'Stop', 'Status', 'KillNode', 'StartNode', 'Install')]
+    [ValidateSet('Start', 'Stop', 'Status', 'KillNode', 'StartNode', 'DisconnectNode', 'ConnectNode', 'Install')]
     [string] $Action = 'Start',
 
     # The lab's folder (created on Start, removed on Stop).
@@ -67,7 +67,8 @@ param(
     [string] $Partition = 'vm',
 
     # KillNode: the node whose processes are all killed (slurmd and its jobs); StartNode: the
-    # node whose slurmd starts again (Slurm takes it back: ReturnToService=2).
+    # node whose slurmd starts again (Slurm takes it back: ReturnToService=2); DisconnectNode /
+    # ConnectNode: the node's link goes down / up (a network partition: its jobs keep running).
     [string] $Node = '',
 
     # How long Start waits for every node to be idle.
@@ -390,6 +391,15 @@ switch ($Action) {
         $target = @($lab.Nodes | Where-Object Name -eq $Node)
         if ($target.Count -ne 1) { throw "No node '$Node' in the lab (nodes: $(($lab.Nodes | ForEach-Object Name) -join ', '))." }
         Stop-NamespaceProcess $target[0].Namespace
+    }
+    { $_ -in 'DisconnectNode', 'ConnectNode' } {
+        $lab = Get-LabState
+        if ($null -eq $lab) { throw "No Slurm lab in $Path." }
+        $target = @($lab.Nodes | Where-Object Name -eq $Node)
+        if ($target.Count -ne 1) { throw "No node '$Node' in the lab (nodes: $(($lab.Nodes | ForEach-Object Name) -join ', '))." }
+        $link = "$($lab.Prefix)$($Node)"
+        Invoke-Ip @('link', 'set', $link, $(if ($Action -eq 'DisconnectNode') { 'down' } else { 'up' }))
+        if ($Action -eq 'ConnectNode') { Wait-NodeIdle @($Node) }
     }
     'StartNode' {
         $lab = Get-LabState

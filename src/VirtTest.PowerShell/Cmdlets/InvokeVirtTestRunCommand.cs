@@ -213,7 +213,8 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
                     record.StatusDescription = "idle";
                     WriteProgress(record);
                 }
-                work.Wait(250);
+                // A failed run is reported below, with its own error.
+                try { work.Wait(250); } catch (AggregateException) { }
             }
         }
         finally
