@@ -18,9 +18,15 @@
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
              Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
-             Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
-             memory ratio and, with -ReferenceParser, the speed ratio against the reference.
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, cluster;
+             default all but cluster): Cartesian config benchmark (bench/VirtTest.Bench):
+             dicts/s, peak memory, x100 memory ratio and, with -ReferenceParser, the speed
+             ratio against the reference; cluster: 12 guest-booting tests through a local
+             Slurm lab against local workers (bench/ClusterBench.ps1).
+      Cluster  Starts (-ClusterAction Start, the default), stops (Stop) or shows (Status) a
+             local Slurm lab in .build/slurm-lab (build/SlurmLab.ps1): munge, slurmctld and
+             -ClusterNodes compute nodes in network namespaces; installs the Slurm packages
+             when missing (as root). Start prints the SLURM_CONF to set.
 
     Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
     (dotnet tool restore) and Pester from NuGet (restore-only project under .build/).
@@ -33,7 +39,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Cluster')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -50,6 +56,12 @@ param(
     # Bench: the reference parser (avocado-vt's cartesian_config.py) to run side by side
     # for the speed ratio. Not shipped with VirtTest; also read from VIRTTEST_REFERENCE_PARSER.
     [string] $ReferenceParser = '',
+
+    # Cluster: what to do with the local Slurm lab, and how many nodes it starts with.
+    [ValidateSet('Start', 'Stop', 'Status')]
+    [string] $ClusterAction = 'Start',
+    [ValidateRange(1, 32)]
+    [int] $ClusterNodes = 3,
 
     # Extra arguments for the Bench task, passed through to the benchmark program.
     [Parameter(ValueFromRemainingArguments)]
@@ -332,6 +344,8 @@ function Initialize-TestPackages {
         'libvirt-clients'            = '/usr/bin/virsh'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
+    # The Slurm lab's packages (slurmctld, slurmd, slurm-client, munge), their own services disabled.
+    & (Join-Path $Root 'build/SlurmLab.ps1') -Action Install
 }
 
 function Invoke-Test {
@@ -406,7 +420,14 @@ function Invoke-Examples {
 }
 
 function Invoke-Bench {
-    # 'runner' alone: only the test-run benchmark; nothing or 'all': everything.
+    # 'runner' alone: only the test-run benchmark; 'cluster' alone: only the Slurm one;
+    # nothing or 'all': everything but the Slurm one (it takes several minutes).
+    if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'cluster') {
+        Invoke-Build
+        Invoke-Guest
+        Write-Step 'Cluster runs: 12 guest-booting tests on a Slurm lab against local workers (bench/ClusterBench.ps1)'
+        return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/ClusterBench.ps1') -ArgumentList @($BenchArguments | Select-Object -Skip 1) -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    }
     $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
     $everything = $BenchArguments.Count -eq 0 -or $BenchArguments[0] -eq 'all' -or $BenchArguments[0].StartsWith('--')
     $code = 0
@@ -434,6 +455,19 @@ function Invoke-CoreBench {
     return (Invoke-Native -AllowFailure dotnet $arguments)
 }
 
+function Invoke-Cluster {
+    $arguments = @('-Action', $ClusterAction, '-Path', (Join-Path $WorkDir 'slurm-lab'))
+    if ($ClusterAction -eq 'Start') { $arguments += @('-Nodes', $ClusterNodes) }
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/SlurmLab.ps1') -ArgumentList $arguments
+    if ($code -ne 0) { throw "build/SlurmLab.ps1 -Action $ClusterAction failed (exit code $code)." }
+    if ($ClusterAction -eq 'Start') {
+        Write-Host 'Run tests on it, for example:'
+        Write-Host "  `$env:SLURM_CONF = '$(Join-Path $WorkDir 'slurm-lab/etc/slurm.conf')'"
+        Write-Host '  Invoke-VirtTestRun ./examples/cluster/cluster.cfg -Cluster Slurm'
+        Write-Host 'Stop it with: dotnet pwsh ./build.ps1 -Task Cluster -ClusterAction Stop'
+    }
+}
+
 # ---------------------------------------------------------------------------------
 
 $exitCode = 0
@@ -445,6 +479,7 @@ try {
         'Demo' { $exitCode = Invoke-Demo }
         'Examples' { $exitCode = Invoke-Examples }
         'Bench' { $exitCode = Invoke-Bench }
+        'Cluster' { Invoke-Cluster }
     }
 }
 catch {

@@ -21,7 +21,10 @@ public sealed class AttemptFolder
         [JsonPropertyName("job")] public string Job { get; init; } = "";
         [JsonPropertyName("attempt")] public int Attempt { get; init; }
         [JsonPropertyName("node")] public string Node { get; init; } = "";
+        /// <summary>When the job's code began (PowerShell loaded, the module imported).</summary>
         [JsonPropertyName("start")] public DateTimeOffset Time { get; init; }
+        /// <summary>When Slurm started the job's process (the batch script execs it).</summary>
+        [JsonPropertyName("processStart")] public DateTimeOffset? ProcessStart { get; init; }
         [JsonPropertyName("pid")] public int ProcessId { get; init; }
     }
 

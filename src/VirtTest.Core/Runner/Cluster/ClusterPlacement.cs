@@ -17,8 +17,10 @@ public sealed record ClusterPlacement
     /// <summary>The attempt's folder inside the results folder.</summary>
     [JsonPropertyName("directory")] public string Directory { get; init; } = "";
     [JsonPropertyName("submitted")] public DateTimeOffset Submitted { get; init; }
-    /// <summary>When the attempt's job process started on its node (before PowerShell loaded).</summary>
+    /// <summary>When Slurm started the attempt's job process on its node (before PowerShell loaded).</summary>
     [JsonPropertyName("jobStart")] public DateTimeOffset? JobStart { get; init; }
+    /// <summary>When the job's own code began on the node (PowerShell loaded, the module imported).</summary>
+    [JsonPropertyName("jobCodeStart")] public DateTimeOffset? JobCodeStart { get; init; }
     /// <summary>When the controller merged the result into the run's results.</summary>
     [JsonPropertyName("merged")] public DateTimeOffset Merged { get; init; }
     /// <summary>How the Slurm job ended (COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, ...).</summary>

@@ -30,7 +30,10 @@ public static class ClusterTestJob
         var folder = new AttemptFolder(ClusterLayout.AttemptFolder(spec.ResultsPath, jobId, attempt));
         if (File.Exists(Path.Combine(folder.Path, ResultsFolder.ResultsFileName)))
             throw new RunnerException($"Attempt {attempt} of job {jobId} already has results in {folder.Path}: an attempt never overwrites another.");
-        folder.WriteStart(new AttemptFolder.Start { Job = jobId, Attempt = attempt, Node = node, Time = DateTimeOffset.Now, ProcessId = Environment.ProcessId });
+        DateTimeOffset? processStart = null;
+        try { processStart = new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime); }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception) { }
+        folder.WriteStart(new AttemptFolder.Start { Job = jobId, Attempt = attempt, Node = node, Time = DateTimeOffset.Now, ProcessStart = processStart, ProcessId = Environment.ProcessId });
 
         var test = spec.ToParams();
         Task<MigrationPeer>? peer = null;

@@ -38,7 +38,7 @@ public sealed record SlurmJobInfo
     /// <summary>The jobs of a <c>squeue --json</c> answer (every job the controller still holds).</summary>
     public static IReadOnlyList<SlurmJobInfo> ParseSqueueJson(string json)
     {
-        using var doc = JsonDocument.Parse(json);
+        using var doc = SlurmJson.Parse(json, "squeue --json");
         if (!doc.RootElement.TryGetProperty("jobs", out var jobs) || jobs.ValueKind != JsonValueKind.Array) return Array.Empty<SlurmJobInfo>();
         var list = new List<SlurmJobInfo>();
         foreach (var j in jobs.EnumerateArray())

@@ -10,6 +10,20 @@ namespace VirtTest.Core.Runner.Cluster;
 /// </summary>
 internal static class SlurmJson
 {
+    /// <summary>Parses a command's JSON answer; one that is not JSON is the command's failure (the run retries).</summary>
+    public static JsonDocument Parse(string json, string command)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            var start = json.Length > 120 ? json[..120] + "..." : json;
+            throw new SlurmCommandException(command, 0, $"its answer is not JSON ({ex.Message}): '{start.Trim()}'", ex);
+        }
+    }
+
     public static string? String(JsonElement e, string name)
     {
         if (!e.TryGetProperty(name, out var v)) return null;

@@ -24,7 +24,7 @@ public sealed record SlurmNode
     /// <summary>The nodes of a <c>sinfo --json</c> answer.</summary>
     public static IReadOnlyList<SlurmNode> ParseSinfoJson(string json)
     {
-        using var doc = JsonDocument.Parse(json);
+        using var doc = SlurmJson.Parse(json, "sinfo --json");
         if (!doc.RootElement.TryGetProperty("nodes", out var nodes) || nodes.ValueKind != JsonValueKind.Array) return Array.Empty<SlurmNode>();
         var list = new List<SlurmNode>();
         foreach (var n in nodes.EnumerateArray())

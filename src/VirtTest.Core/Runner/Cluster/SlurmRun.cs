@@ -302,7 +302,7 @@ public sealed class SlurmRun
     {
         var attempt = new AttemptFolder(ClusterLayout.AttemptFolder(Results.Path, job.Id!, info.Restarts));
         var start = attempt.ReadStart();
-        var placement = Placement(job, info.Restarts, start, info.State, attempt);
+        var placement = Placement(job, info.Restarts, start, info.State, attempt, info.BatchHost.Length > 0 ? info.BatchHost : info.Nodes);
         var own = attempt.ReadResult();
         TestResult result;
         if (own is not null)
@@ -330,14 +330,14 @@ public sealed class SlurmRun
     {
         var attempt = new AttemptFolder(ClusterLayout.AttemptFolder(Results.Path, job.Id!, job.Attempt));
         var start = attempt.ReadStart();
-        var placement = Placement(job, job.Attempt, start, "UNKNOWN", attempt);
+        var placement = Placement(job, job.Attempt, start, "UNKNOWN", attempt, null);
         var own = attempt.ReadResult();
         Record(job, own is not null
             ? attempt.Rebase(own, Results, job.Index + 1, placement)
             : NewResult(job, TestStatus.Error, $"Slurm no longer knows job {job.Id} and it left no result" + OutputTail(job.Id!), start?.Time ?? DateTimeOffset.Now) with { Cluster = placement });
     }
 
-    private ClusterPlacement Placement(Job job, int attempt, AttemptFolder.Start? start, string jobState, AttemptFolder folder)
+    private ClusterPlacement Placement(Job job, int attempt, AttemptFolder.Start? start, string jobState, AttemptFolder folder, string? slurmNode)
     {
         List<TestAttempt> earlier;
         lock (_gate)
@@ -361,10 +361,11 @@ public sealed class SlurmRun
         {
             Job = job.Id ?? "",
             Attempt = attempt,
-            Node = start?.Node ?? job.AttemptNodes.GetValueOrDefault(attempt) ?? job.Node ?? "",
+            Node = start?.Node ?? job.AttemptNodes.GetValueOrDefault(attempt) ?? (slurmNode is { Length: > 0 } ? slurmNode : job.Node) ?? "",
             Directory = Directory.Exists(folder.Path) ? Results.Relative(folder.Path) : "",
             Submitted = job.Submitted,
-            JobStart = start?.Time,
+            JobStart = start?.ProcessStart ?? start?.Time,
+            JobCodeStart = start?.Time,
             Merged = DateTimeOffset.Now,
             JobState = jobState,
             EarlierAttempts = earlier,
