@@ -144,6 +144,8 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
                 Filters = filters,
                 TestPath = testFolders,
             });
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Jobs)))
+                WriteWarning("-Jobs is for local runs: with -Cluster Slurm, Slurm runs as many tests at once as its nodes hold.");
             WriteVerbose($"{tests.Count} test(s) as Slurm jobs, results in {output}");
             handle = RunHandle.Cluster(run);
         }

@@ -131,6 +131,7 @@ public sealed class SlurmRun
     {
         var submitted = new HashSet<int>();
         var remaining = _jobs.ToList();
+        var lastPoll = DateTime.UtcNow;
         while (remaining.Count > 0)
         {
             ct.ThrowIfCancellationRequested();
@@ -151,7 +152,21 @@ public sealed class SlurmRun
             }
             await SubmitAsync(next, runId, ct).ConfigureAwait(false);
             if (next.Id is not null) submitted.Add(next.Index);
+            // A long matrix takes a while to submit: results of the first jobs come in meanwhile.
+            if (DateTime.UtcNow - lastPoll > _options.PollInterval * 4)
+            {
+                await TryPollAsync(ct).ConfigureAwait(false);
+                lastPoll = DateTime.UtcNow;
+            }
         }
+    }
+
+    private async Task TryPollAsync(CancellationToken ct)
+    {
+        List<Job> open;
+        lock (_gate) open = _jobs.Where(j => !j.Finished && j.Id is not null).ToList();
+        try { await PollOnceAsync(open, ct).ConfigureAwait(false); }
+        catch (SlurmException) { /* the poll loop after the submissions retries */ }
     }
 
     private async Task SubmitAsync(Job job, string runId, CancellationToken ct)
@@ -328,9 +343,12 @@ public sealed class SlurmRun
 
     private void FinishForgotten(Job job)
     {
-        var attempt = new AttemptFolder(ClusterLayout.AttemptFolder(Results.Path, job.Id!, job.Attempt));
+        // Requeues may have happened unseen: the newest attempt that started is the last one.
+        var number = job.Attempt;
+        while (Directory.Exists(ClusterLayout.AttemptFolder(Results.Path, job.Id!, number + 1))) number++;
+        var attempt = new AttemptFolder(ClusterLayout.AttemptFolder(Results.Path, job.Id!, number));
         var start = attempt.ReadStart();
-        var placement = Placement(job, job.Attempt, start, "UNKNOWN", attempt, null);
+        var placement = Placement(job, number, start, "UNKNOWN", attempt, null);
         var own = attempt.ReadResult();
         Record(job, own is not null
             ? attempt.Rebase(own, Results, job.Index + 1, placement)
