@@ -46,7 +46,7 @@ test_guest = yes
 start_vm = yes
 kill_vm = yes
 mem = 256
-login_timeout = 120
+login_timeout = 300
 type = boot_answer
 variants:
 $variants

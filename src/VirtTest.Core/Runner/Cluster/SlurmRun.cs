@@ -27,10 +27,12 @@ public sealed class SlurmRun
         _client = options.Client;
         Results = new ResultsFolder(options.OutputPath);
         _jobs = options.Tests.Select((p, i) => new Job(i, p)).ToList();
+        // dep names tests by their full name; one that is not part of this run is ignored, as locally.
+        var byName = _jobs.ToLookup(j => j.Params.Name, StringComparer.Ordinal);
         foreach (var job in _jobs)
         {
             foreach (var dep in job.Params.Dep)
-                job.DependsOn.AddRange(_jobs.Where(d => d.Index != job.Index && d.Params.Name == dep).Select(d => d.Index));
+                job.DependsOn.AddRange(byName[dep].Where(d => d.Index != job.Index).Select(d => d.Index));
         }
     }
 
