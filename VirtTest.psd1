@@ -30,6 +30,7 @@
         'Get-VirtVm'
         'Invoke-VirtMonitor'
         'Invoke-VirtSessionCommand'
+        'Invoke-VirtTestJob'
         'Invoke-VirtTestRun'
         'Move-VirtVm'
         'New-VirtVm'

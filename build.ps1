@@ -22,14 +22,20 @@
              configs (default 1,000,000) on every core, a new seed each run (printed; replay
              with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
              anything but a config error are saved to tests/conformance/fuzz-regressions/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, xen; default all):
-             Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
-             memory ratio and, with -ReferenceParser, the speed ratio against the reference.
-             xen: starts the Xen lab (unless one runs), reports its boot time and 'xl list' over
-             SSH through VirtTest beside 'ssh host xl list', stops the lab it started.
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, xen, cluster;
+             default all but xen and cluster): Cartesian config benchmark (bench/VirtTest.Bench):
+             dicts/s, peak memory, x100 memory ratio and, with -ReferenceParser, the speed ratio
+             against the reference. xen: starts the Xen lab (unless one runs), reports its boot
+             time and 'xl list' over SSH through VirtTest beside 'ssh host xl list', stops the lab
+             it started. cluster: 12 guest-booting tests through a local Slurm lab against local
+             workers (bench/ClusterBench.ps1).
       XenLab The nested Xen lab (build/XenLab.ps1): -XenLabAction Start (default; builds the
              dom0 image when missing or outdated), Stop, Status or Build. Test starts it before
              the xunit tests and stops it after Pester (unless the Xen tag is left out).
+      Cluster  Starts (-ClusterAction Start, the default), stops (Stop) or shows (Status) a
+             local Slurm lab in .build/slurm-lab (build/SlurmLab.ps1): munge, slurmctld and
+             -ClusterNodes compute nodes in network namespaces; installs the Slurm packages
+             when missing (as root). Start prints the SLURM_CONF to set.
 
     Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
     (dotnet tool restore) and Pester from NuGet (restore-only project under .build/).
@@ -42,7 +48,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz', 'XenLab')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz', 'XenLab', 'Cluster')]
     [string] $Task = 'Build',
 
     # XenLab: what to do with the lab.
@@ -64,6 +70,12 @@ param(
     # Bench: the reference parser (avocado-vt's cartesian_config.py) to run side by side
     # for the speed ratio. Not shipped with VirtTest; also read from VIRTTEST_REFERENCE_PARSER.
     [string] $ReferenceParser = '',
+
+    # Cluster: what to do with the local Slurm lab, and how many nodes it starts with.
+    [ValidateSet('Start', 'Stop', 'Status')]
+    [string] $ClusterAction = 'Start',
+    [ValidateRange(1, 32)]
+    [int] $ClusterNodes = 3,
 
     # Extra arguments for the Bench task, passed through to the benchmark program.
     [Parameter(ValueFromRemainingArguments)]
@@ -353,6 +365,8 @@ function Initialize-TestPackages {
         'libvirt-clients'            = '/usr/bin/virsh'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
+    # The Slurm lab's packages (slurmctld, slurmd, slurm-client, munge), their own services disabled.
+    & (Join-Path $Root 'build/SlurmLab.ps1') -Action Install
 }
 
 # Runs build/XenLab.ps1 with an action; returns its exit code.
@@ -486,7 +500,14 @@ function Invoke-Fuzz {
 
 function Invoke-Bench {
     if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'xen') { return Invoke-XenBench }
-    # 'runner' alone: only the test-run benchmark; nothing or 'all': everything.
+    # 'runner' alone: only the test-run benchmark; 'cluster' alone: only the Slurm one;
+    # nothing or 'all': everything but the Slurm one (it takes several minutes).
+    if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'cluster') {
+        Invoke-Build
+        Invoke-Guest
+        Write-Step 'Cluster runs: 12 guest-booting tests on a Slurm lab against local workers (bench/ClusterBench.ps1)'
+        return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/ClusterBench.ps1') -ArgumentList @($BenchArguments | Select-Object -Skip 1) -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    }
     $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
     $everything = $BenchArguments.Count -eq 0 -or $BenchArguments[0] -eq 'all' -or $BenchArguments[0].StartsWith('--')
     $code = 0
@@ -531,6 +552,19 @@ function Invoke-CoreBench {
     return (Invoke-Native -AllowFailure dotnet $arguments)
 }
 
+function Invoke-Cluster {
+    $arguments = @('-Action', $ClusterAction, '-Path', (Join-Path $WorkDir 'slurm-lab'))
+    if ($ClusterAction -eq 'Start') { $arguments += @('-Nodes', $ClusterNodes) }
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/SlurmLab.ps1') -ArgumentList $arguments
+    if ($code -ne 0) { throw "build/SlurmLab.ps1 -Action $ClusterAction failed (exit code $code)." }
+    if ($ClusterAction -eq 'Start') {
+        Write-Host 'Run tests on it, for example:'
+        Write-Host "  `$env:SLURM_CONF = '$(Join-Path $WorkDir 'slurm-lab/etc/slurm.conf')'"
+        Write-Host '  Invoke-VirtTestRun ./examples/cluster/cluster.cfg -Cluster Slurm'
+        Write-Host 'Stop it with: dotnet pwsh ./build.ps1 -Task Cluster -ClusterAction Stop'
+    }
+}
+
 # ---------------------------------------------------------------------------------
 
 $exitCode = 0
@@ -544,6 +578,7 @@ try {
         'Bench' { $exitCode = Invoke-Bench }
         'Fuzz' { $exitCode = Invoke-Fuzz }
         'XenLab' { $exitCode = Invoke-XenLab $XenLabAction }
+        'Cluster' { Invoke-Cluster }
     }
 }
 catch {

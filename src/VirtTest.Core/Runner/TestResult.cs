@@ -26,6 +26,10 @@ public sealed record TestResult
     [JsonPropertyName("screenshots")] public IReadOnlyList<string> Screenshots { get; init; } = Array.Empty<string>();
     /// <summary>The params the test ran with.</summary>
     [JsonPropertyName("params")] public IReadOnlyDictionary<string, string> Params { get; init; } = new Dictionary<string, string>();
+    /// <summary>The cluster node that ran it (cluster runs only).</summary>
+    [JsonPropertyName("node")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Node { get; init; }
+    /// <summary>Its Slurm job, attempt and earlier attempts (cluster runs only).</summary>
+    [JsonPropertyName("cluster")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Cluster.ClusterPlacement? Cluster { get; init; }
 
     /// <summary>The results folder this result was read from or written to (not stored).</summary>
     [JsonIgnore] public string? ResultsPath { get; init; }
