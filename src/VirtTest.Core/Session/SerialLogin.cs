@@ -9,14 +9,19 @@ namespace VirtTest.Core.Session;
 /// </summary>
 public static class SerialLogin
 {
-    private static readonly Regex LoginPrompt = new(@"[Ll]ogin:\s*$");
+    /// <summary>
+    /// getty's "host login: ". Not the "Last login: ..." line a distribution's login prints
+    /// after a good password: read up to a chunk boundary, that line can end in "login: " too.
+    /// </summary>
+    private static readonly Regex LoginPrompt = new(@"(?<![Ll]ast )[Ll]ogin:\s*$");
     private static readonly Regex PasswordPrompt = new(@"[Pp]assword:\s*$");
     private static readonly TimeSpan PasswordSettle = TimeSpan.FromMilliseconds(300);
 
     public static async Task LoginAsync(SerialSession session, string userName, string? password, TimeSpan timeout, CancellationToken ct = default)
     {
         var deadline = DateTime.UtcNow + timeout;
-        var any = new Regex($"(?<shell>{session.ShellPrompt})|(?<login>{LoginPrompt})|(?<password>{PasswordPrompt})");
+        // With the prompt's own options: a '^' in shell_prompt needs Multiline (SessionOptions sets it).
+        var any = new Regex($"(?<shell>{session.ShellPrompt})|(?<login>{LoginPrompt})|(?<password>{PasswordPrompt})", session.ShellPrompt.Options);
         var sentPassword = false;
         await session.SendLineAsync("", ct).ConfigureAwait(false);
         while (true)

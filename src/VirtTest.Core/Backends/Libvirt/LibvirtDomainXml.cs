@@ -170,12 +170,8 @@ public static class LibvirtDomainXml
             foreach (var image in _p.Objects("images"))
             {
                 var ip = _p.ObjectParams(image);
-                var format = Value(ip, "image_format", "qcow2");
-                var name = ip.Get("image_name") ?? throw new VmParamException(_vm, "image_name_" + image, "", "image has no image_name");
-                var file = ip.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
-                    : format == "raw" && ip.Get("image_raw_device") == "yes" ? name : name + "." + format;
-                if (!Path.IsPathRooted(file) && ip.Get("images_base_dir") is { Length: > 0 } baseDir) file = Path.Combine(baseDir, file);
-                file = ExistingFile("image_name_" + image, file);
+                var format = ImageFile.Format(ip);
+                var file = ExistingFile("image_name_" + image, ImageFile.PathOf(ip, _vm, image));
                 var driveFormat = Value(ip, "drive_format", "virtio");
                 if (!DiskBuses.TryGetValue(driveFormat, out var bus))
                     throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "no libvirt disk bus for it", DiskBuses.Keys.ToList());

@@ -1,0 +1,45 @@
+using VirtTest.Core.Session;
+using VirtTest.Core.Tests.Backends.Libvirt;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Tests.RealGuest;
+
+/// <summary>
+/// The Debian guest on a private libvirtd (QEMU driver, TCG), from the same example config:
+/// the domain boots from the disk image, serial login through the console stream, systemd's
+/// state, reboot and poweroff from inside. One boot for the whole check.
+/// </summary>
+[Collection("LibvirtGuest")]
+[Trait("Category", "Guest")]
+[Trait("Category", "Libvirt")]
+[Trait("Category", "RealGuest")]
+public sealed class RealGuestLibvirtTests
+{
+    private readonly LibvirtDaemon _daemon;
+
+    public RealGuestLibvirtTests(LibvirtDaemon daemon) => _daemon = daemon;
+
+    [Fact]
+    public async Task BootsFromTheDiskLogsInOverSerialRebootsAndPowersOffFromInside()
+    {
+        const string name = "rg-lv";
+        var p = DebianGuest.Params(name, $"vm_type = libvirt\nconnect_uri = {_daemon.Uri}");
+        await using var vm = await DebianGuest.BootAsync(p, name);
+        var options = SessionOptions.FromParams(vm.Params, SessionTransport.Serial, timeout: DebianGuest.BootTimeout);
+        await using (var s = await GuestLogin.WaitForLoginAsync(vm, options))
+        {
+            Assert.Equal("running", await DebianGuest.RunAsync(s, "systemctl is-system-running --wait"));
+            Assert.Contains("BOOT_IMAGE=/vmlinuz", await DebianGuest.RunAsync(s, "cat /proc/cmdline"));
+            Assert.Equal("/dev/vda1", await DebianGuest.RunAsync(s, "findmnt -no SOURCE /"));
+            Assert.Contains("inet ", await DebianGuest.RunAsync(s, "ip -4 -o addr show scope global"));
+            var bootId = await DebianGuest.RunAsync(s, "cat /proc/sys/kernel/random/boot_id");
+            await DebianGuest.RebootFromGuestAsync(vm, s);
+            Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
+            await using var again = await GuestLogin.WaitForLoginAsync(vm, options);
+            Assert.NotEqual(bootId, await DebianGuest.RunAsync(again, "cat /proc/sys/kernel/random/boot_id"));
+            await again.SendLineAsync("poweroff");
+        }
+        var state = await DebianGuest.WaitUntilDownAsync(vm, TimeSpan.FromSeconds(120));
+        Assert.True(state is VmState.Stopped or VmState.Dead, $"state after poweroff: {state}");
+    }
+}
