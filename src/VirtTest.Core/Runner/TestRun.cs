@@ -193,6 +193,9 @@ public sealed class TestRun
         {
             await screendumps.DisposeAsync().ConfigureAwait(false);
         }
+        // A failure says in which step it happened (the reference's error_context).
+        var failedStep = status is TestStatus.Fail or TestStatus.Error ? context.Steps.Current : null;
+        if (failedStep is not null) reason = OneLine(context.Steps.Locate(reason));
         log.Write($"{status.ToString().ToUpperInvariant()}" + (reason.Length > 0 ? $": {reason}" : ""), status == TestStatus.Pass ? "INFO" : "ERROR");
         try
         {
@@ -220,6 +223,8 @@ public sealed class TestRun
             Directory = Results.Relative(directory),
             Logs = logs.Distinct().Select(Results.Relative).ToList(),
             Screenshots = screenshots.Distinct().Select(Results.Relative).ToList(),
+            Steps = context.Steps.Snapshot(),
+            FailedStep = failedStep,
             Params = Snapshot(p),
         };
         return (result, abandoned);
@@ -275,6 +280,8 @@ public sealed class TestRun
                 return (TestStatus.Skip, OneLine(ex.Message));
             case TestErrorException:
                 return (TestStatus.Error, OneLine(ex.Message));
+            case TestCancelledException:
+                return (TestStatus.Cancel, OneLine(ex.Message));
         }
         foreach (var vm in env.Vms)
         {
