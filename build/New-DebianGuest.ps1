@@ -8,7 +8,7 @@
 
       1. mmdebstrap --variant=minbase bookworm, with systemd-sysv, linux-image-cloud-amd64,
          openssh-server, bash, iproute2, kmod, pciutils, e2fsprogs, util-linux, udev, passwd,
-         login, initramfs-tools and grub-pc-bin, into a directory tree.
+         login, initramfs-tools, grub-pc-bin, dbus and libpam-systemd, into a directory tree.
       2. The tree is configured: hostname, fstab (root by UUID), systemd-networkd with DHCP on
          every PCI Ethernet card (matched by type and bus path, never by interface name, so it
          works with any NIC model on QEMU and libvirt), a serial getty on ttyS0, the test users
@@ -65,8 +65,10 @@ $Mirrors = @(
     "deb http://deb.debian.org/debian $Suite main",
     "deb http://deb.debian.org/debian $Suite-updates main",
     "deb http://deb.debian.org/debian-security $Suite-security main")
+# dbus and libpam-systemd: logind and the system bus, which systemctl reboot/poweroff,
+# hostnamectl and logins use on a real installation.
 $Packages = @('systemd-sysv', 'linux-image-cloud-amd64', 'openssh-server', 'bash', 'iproute2', 'kmod', 'pciutils',
-    'e2fsprogs', 'util-linux', 'udev', 'passwd', 'login', 'initramfs-tools', 'grub-pc-bin')
+    'e2fsprogs', 'util-linux', 'udev', 'passwd', 'login', 'initramfs-tools', 'grub-pc-bin', 'dbus', 'libpam-systemd')
 # Their apt candidate versions are build inputs (cheap to know: the host's apt index).
 $VersionedPackages = @('linux-image-cloud-amd64', 'systemd', 'openssh-server', 'bash', 'grub-pc-bin', 'initramfs-tools', 'util-linux')
 $HostName = 'debian12'
@@ -79,7 +81,9 @@ $User = 'vtuser'
 $UserPassword = 'Debian12-User-Pw'
 # 'quiet' keeps the serial console for the login and the shell: no kernel or systemd status
 # lines between a command's output (panics and oopses still print: they raise the log level).
-$KernelParams = 'console=tty0 console=ttyS0,115200n8 quiet'
+# no_timer_check: on a loaded host a TCG vCPU can miss the kernel's early IO-APIC timer check,
+# which then panics ('IO-APIC + timer doesn't work!'); seen here with several TCG guests at once.
+$KernelParams = 'console=tty0 console=ttyS0,115200n8 quiet no_timer_check'
 # Units that cost boot time under TCG and do nothing a test needs. getty-static starts
 # gettys on tty2-6 when logind is absent; networkd-wait-online would hold multi-user.target
 # until DHCP answered (or 2 minutes without a NIC).
@@ -224,8 +228,10 @@ UseDNS no
 '@
     # Debian's bash prompt in colour for both users, as on most distributions' images.
     $skel = Get-Content -LiteralPath (Join-Path $Tree 'etc/skel/.bashrc') -Raw
-    $colour = $skel -replace '(?m)^#force_color_prompt=yes', 'force_color_prompt=yes'
-    if ($colour -eq $skel) { throw 'etc/skel/.bashrc has no #force_color_prompt=yes line to enable.' }
+    # Colours whatever the terminal says it can do (getty's vt220 on the serial console has no
+    # setaf, so Debian's check would turn them off there).
+    $colour = $skel -replace '(?m)^if \[ "\$color_prompt" = yes \]; then', "color_prompt=yes`nif [ `"`$color_prompt`" = yes ]; then"
+    if ($colour -eq $skel) { throw 'etc/skel/.bashrc has no ''if [ "$color_prompt" = yes ]; then'' line.' }
     Write-TextFile (Join-Path $Tree 'root/.bashrc') $colour
     # A login shell reads ~/.profile, which reads ~/.bashrc (root has none in minbase).
     Copy-Item -LiteralPath (Join-Path $Tree 'etc/skel/.profile') -Destination (Join-Path $Tree 'root/.profile')

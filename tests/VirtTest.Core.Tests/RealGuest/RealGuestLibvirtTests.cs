@@ -26,16 +26,20 @@ public sealed class RealGuestLibvirtTests
         var p = DebianGuest.Params(name, $"vm_type = libvirt\nconnect_uri = {_daemon.Uri}");
         await using var vm = await DebianGuest.BootAsync(p, name);
         var options = SessionOptions.FromParams(vm.Params, SessionTransport.Serial, timeout: DebianGuest.BootTimeout);
+        // One console connection at a time: each session is closed before the next login.
+        string bootId;
         await using (var s = await GuestLogin.WaitForLoginAsync(vm, options))
         {
             Assert.Equal("running", await DebianGuest.RunAsync(s, "systemctl is-system-running --wait"));
             Assert.Contains("BOOT_IMAGE=/vmlinuz", await DebianGuest.RunAsync(s, "cat /proc/cmdline"));
             Assert.Equal("/dev/vda1", await DebianGuest.RunAsync(s, "findmnt -no SOURCE /"));
             Assert.Contains("inet ", await DebianGuest.RunAsync(s, "ip -4 -o addr show scope global"));
-            var bootId = await DebianGuest.RunAsync(s, "cat /proc/sys/kernel/random/boot_id");
+            bootId = await DebianGuest.RunAsync(s, "cat /proc/sys/kernel/random/boot_id");
             await DebianGuest.RebootFromGuestAsync(vm, s);
-            Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
-            await using var again = await GuestLogin.WaitForLoginAsync(vm, options);
+        }
+        Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
+        await using (var again = await GuestLogin.WaitForLoginAsync(vm, options))
+        {
             Assert.NotEqual(bootId, await DebianGuest.RunAsync(again, "cat /proc/sys/kernel/random/boot_id"));
             await again.SendLineAsync("poweroff");
         }
