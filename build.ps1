@@ -184,11 +184,16 @@ function Invoke-Build {
         $source = Join-Path $bin $dll
         if (-not (Test-Path -LiteralPath $source)) { throw "Build output $source is missing." }
     }
-    # Every assembly the module needs at run time (SSH.NET brings its own dependencies).
-    Get-ChildItem -LiteralPath $bin -Filter '*.dll' | Copy-Item -Destination $ModuleOut
     if (Test-Path -LiteralPath (Join-Path $bin 'System.Management.Automation.dll')) {
         throw 'System.Management.Automation.dll was copied to the build output: PowerShellStandard.Library must stay compile-only.'
     }
+    # The cmdlets and every assembly they need at run time go to lib/, which VirtTest.Loader.dll
+    # loads into a private load context; only the loader sits beside the manifest.
+    $lib = Join-Path $ModuleOut 'lib'
+    $null = New-Item -ItemType Directory -Force -Path $lib
+    Get-ChildItem -LiteralPath $bin -Filter '*.dll' | Copy-Item -Destination $lib
+    Copy-Item -LiteralPath (Join-Path $Root "src/VirtTest.Loader/bin/$Configuration/$TargetFramework/VirtTest.Loader.dll") -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $Root 'module/VirtTest.psm1') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $Root 'VirtTest.psd1') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $Root 'module/VirtTest.Format.ps1xml') -Destination $ModuleOut
     $aboutTopics = @(Get-ChildItem -Path (Join-Path $Root 'module/en-US') -Filter 'about_*.help.txt')

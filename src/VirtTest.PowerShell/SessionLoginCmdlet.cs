@@ -45,7 +45,7 @@ public abstract class SessionLoginCmdlet : VirtCmdlet
         {
             if (TryAwait(vm, async ct => session = await GuestLogin.WaitForLoginAsync(vm, options, ct).ConfigureAwait(false)))
             {
-                SessionRegistry.Default.Add(session!);
+                State.RunspaceInventory.Current.AddSession(session!);
                 WriteObject(session);
             }
         }

@@ -34,7 +34,7 @@ public abstract class VmCmdlet : VirtCmdlet
         }
         foreach (var pattern in Name)
         {
-            var found = VmRegistry.Default.Find(pattern);
+            var found = State.RunspaceInventory.Current.FindVms(pattern);
             if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
             {
                 WriteError(ErrorRecords.VmNotFound(pattern));

@@ -25,12 +25,12 @@ public static class HostCommand
     {
         var param = stage + "_command";
         if (p.Get(param) is not { Length: > 0 } command) return;
-        var timeout = double.TryParse(p.Get(param + "_timeout"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0
-            ? TimeSpan.FromSeconds(s) : DefaultTimeout;
-        var noncritical = ImageCreation.IsYes(p.Get(param + "_noncritical"));
+        var seconds = p.GetDouble(param + "_timeout", DefaultTimeout.TotalSeconds);
+        var timeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : DefaultTimeout;
+        var noncritical = p.GetBool(param + "_noncritical");
         try
         {
-            var arguments = ImageCreation.IsYes(p.Get(param + "_shell")) ? new[] { "/bin/sh", "-c", command } : Split(param, command);
+            var arguments = p.GetBool(param + "_shell") ? new[] { "/bin/sh", "-c", command } : Split(param, command);
             log.Write(string.Create(CultureInfo.InvariantCulture, $"{param}: {command} (timeout {timeout.TotalSeconds:0} s)"));
             await RunProcessAsync(p, param, command, arguments, timeout, log, workingDirectory, ct).ConfigureAwait(false);
         }

@@ -42,6 +42,22 @@ public sealed class TestEnv : IAsyncDisposable
 
     internal void Register(VirtualMachine vm, string definition) => _vms[vm.Name] = (vm, definition);
 
+    /// <summary>
+    /// Takes over a VM a test created itself (e.g. <c>New-VirtVm</c> in a test script): from now on
+    /// post-processing treats it like the VMs the params started, and the env kills it at the end.
+    /// A VM of the same name already in the env is refused.
+    /// </summary>
+    public void Adopt(VirtualMachine vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        if (_vms.TryGetValue(vm.Name, out var existing))
+        {
+            if (ReferenceEquals(existing.Vm, vm)) return;
+            throw new VmException(vm.Name, $"The test created a VM named '{vm.Name}', but the env already has one of that name.");
+        }
+        _vms[vm.Name] = (vm, VmDefinition.Of(vm.Params));
+    }
+
     /// <summary>Kills the VM and forgets it.</summary>
     public async Task KillVmAsync(string name)
     {
@@ -75,17 +91,27 @@ public sealed class TestEnv : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(KillAllAsync());
 
-    /// <summary>What a test's VMs need (all of <c>vms</c>), for placing it on the host.</summary>
+    /// <summary>
+    /// What a test's VMs need (all of <c>vms</c> that start), for placing it on the host. A value
+    /// the VM cannot use counts as the default here: creating the VM reports it, naming the param.
+    /// </summary>
     public static (int MemoryMB, int Cpus) Requirement(VirtParams testParams)
     {
         int memory = 0, cpus = 0;
         foreach (var name in VirtualMachine.VmNames(testParams))
         {
             var p = testParams.ObjectParams(name);
-            if (!string.Equals(p.Get("start_vm"), "yes", StringComparison.OrdinalIgnoreCase)) continue;
-            memory += int.TryParse(p.Get("mem"), out var m) ? m : VirtualMachine.DefaultMemoryMB;
-            cpus += int.TryParse(p.Get("smp"), out var c) ? c : 1;
+            if (!VmParamsReader.IsYes(p.Get("start_vm"))) continue;
+            var read = new VmParamsReader(name, p);
+            memory += Lenient(() => read.MemoryMB, VmDefaults.MemoryMB);
+            cpus += Lenient(() => read.Cpus, VmDefaults.Cpus);
         }
         return (memory, cpus);
+    }
+
+    private static int Lenient(Func<int> read, int fallback)
+    {
+        try { return read(); }
+        catch (VmParamException) { return fallback; }
     }
 }

@@ -15,7 +15,7 @@ public sealed class DebianQemuBoot : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (Vm is not null) await Vm.DisposeAsync();
-        // File.Delete(Log); DEBUG
+        File.Delete(Log);
     }
 }
 
