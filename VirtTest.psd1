@@ -36,6 +36,7 @@
         'New-VirtVm'
         'Remove-VirtPciDevice'
         'Remove-VirtVm'
+        'Restart-VirtVm'
         'Resume-VirtVm'
         'Save-VirtScreenshot'
         'Send-VirtSessionInput'
@@ -48,6 +49,7 @@
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'
+        'Wait-VirtVmState'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -206,7 +206,16 @@ public abstract class VmDriverBase : IVmDriver
     /// thread and more than once: the first caller handles it, later ones wait for that to finish.
     /// Ignored while the framework itself is stopping the VM.
     /// </summary>
-    protected async Task MarkDeadAsync(Func<string> reason)
+    protected Task MarkDeadAsync(Func<string> reason) => MarkEndedAsync(reason, VmState.Dead);
+
+    /// <summary>
+    /// The guest powered itself off (<c>poweroff</c> inside it) and the hypervisor ended the
+    /// instance: released like a death, but reported <see cref="VmState.Stopped"/>, with
+    /// <paramref name="reason"/> kept as the <see cref="DeathReason"/>.
+    /// </summary>
+    protected Task MarkGuestPoweredOffAsync(Func<string> reason) => MarkEndedAsync(reason, VmState.Stopped);
+
+    private async Task MarkEndedAsync(Func<string> reason, VmState final)
     {
         TaskCompletionSource done;
         Task? inProgress;
@@ -233,7 +242,7 @@ public abstract class VmDriverBase : IVmDriver
         }
         finally
         {
-            _state = VmState.Dead;
+            _state = final;
             done.TrySetResult();
         }
     }

@@ -130,22 +130,32 @@ public sealed class RealGuestQemuTests : IClassFixture<DebianQemuBoot>
     }
 
     [Fact, Step(Order = 4)]
-    public async Task RebootFromInsideComesBackAndPoweroffStopsTheVm()
+    public async Task RebootFromInsideAndByResetComeBackAndPoweroffStopsTheVm()
     {
-        // One console connection at a time: each session is closed before the next login.
         string bootId;
-        await using (var s = await LoginAsync(SessionTransport.Serial))
-        {
-            bootId = await DebianGuest.RunAsync(s, "cat /proc/sys/kernel/random/boot_id");
-            await DebianGuest.RebootFromGuestAsync(Vm, s);
-        }
+        var s = await LoginAsync(SessionTransport.Serial);
+        bootId = await DebianGuest.RunAsync(s, "cat /proc/sys/kernel/random/boot_id");
+        // From inside, through the open session (which the restart closes: its shell ended with the boot).
+        await GuestRestart.RestartAsync(Vm, RestartMethod.Guest, new[] { s }, DebianGuest.BootTimeout);
+        Assert.False(s.IsOpen);
         Assert.Equal(VmState.Running, await Vm.RefreshStateAsync());
         await using (var again = await LoginAsync(SessionTransport.Serial))
         {
-            Assert.NotEqual(bootId, await DebianGuest.RunAsync(again, "cat /proc/sys/kernel/random/boot_id"));
-            await again.SendLineAsync("poweroff");
+            var second = await DebianGuest.RunAsync(again, "cat /proc/sys/kernel/random/boot_id");
+            Assert.NotEqual(bootId, second);
+            bootId = second;
         }
-        var state = await DebianGuest.WaitUntilDownAsync(Vm, TimeSpan.FromSeconds(120));
-        Assert.True(state is VmState.Stopped or VmState.Dead, $"state after poweroff: {state}");
+        // By the hypervisor's reset: no session needed.
+        await GuestRestart.RestartAsync(Vm, RestartMethod.Reset, Array.Empty<GuestSession>(), DebianGuest.BootTimeout);
+        var runtimeDirectory = Path.GetDirectoryName(Vm.ConsoleLogPath)!;
+        await using (var third = await LoginAsync(SessionTransport.Serial))
+        {
+            Assert.NotEqual(bootId, await DebianGuest.RunAsync(third, "cat /proc/sys/kernel/random/boot_id"));
+            await third.SendLineAsync("poweroff");
+        }
+        // The guest powered itself off: Stopped (not Dead), everything released.
+        Assert.Equal(VmState.Stopped, await Vm.WaitForStateAsync(new[] { VmState.Stopped, VmState.Dead }, TimeSpan.FromSeconds(120)));
+        Assert.Contains("guest powered off", Vm.DeathReason);
+        Assert.False(Directory.Exists(runtimeDirectory), runtimeDirectory + " is left");
     }
 }

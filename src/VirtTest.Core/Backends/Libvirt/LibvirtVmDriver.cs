@@ -21,6 +21,8 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     private const int EventStopped = 5;
     // virDomainEventStoppedDetailType: the domain left for another host (our own migration).
     private const int StoppedMigrated = 3;
+    // virDomainEventStoppedDetailType: the guest shut itself down (on_poweroff = destroy).
+    private const int StoppedShutdown = 0;
 
     private readonly object _gate = new();
     private readonly LibvirtEventLog _events = new();
@@ -124,7 +126,9 @@ internal sealed class LibvirtVmDriver : VmDriverBase
             if (eventType == EventStopped && detail != StoppedMigrated && !driver.IsStopping && driver.IsLive)
             {
                 // Not on the event loop thread: cleanup calls back into libvirt.
-                ThreadPool.QueueUserWorkItem(_ => driver.MarkDeadAsync(() => StoppedReason(detail)).GetAwaiter().GetResult());
+                ThreadPool.QueueUserWorkItem(_ => (detail == StoppedShutdown
+                    ? driver.MarkGuestPoweredOffAsync(() => "the guest powered off")
+                    : driver.MarkDeadAsync(() => StoppedReason(detail))).GetAwaiter().GetResult());
             }
         }
         return 0;
