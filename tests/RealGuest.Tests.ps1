@@ -28,17 +28,29 @@ Describe 'The Debian guest from examples/guests/debian12.cfg' -Tag 'Guest', 'Rea
         }
     }
 
-    It 'runs a test that logs in over serial and SSH, included in a run config' {
+    It 'runs a test that logs in over serial and SSH, and a kernel crash ends the next test as FAIL' {
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) ("vt-realguest-" + [guid]::NewGuid().ToString('N'))
         $null = New-Item -ItemType Directory -Path $dir
         try {
+            # Two tests on one boot (the second reuses the running VM): a login test, then a
+            # kernel crash, which the runner must end as FAIL with the panic as its reason.
             Set-Content -LiteralPath (Join-Path $dir 'run.cfg') -Value @(
                 "include $guestConfig"
                 'start_vm = yes'
-                'kill_vm = yes'
-                'type = realguest_login'
-                'pre_command = touch before-boot'
-                'pre_command_timeout = 30')
+                'variants:'
+                '    - login:'
+                '        type = realguest_login'
+                '        pre_command = touch before-boot'
+                '        pre_command_timeout = 30'
+                '    - crash:'
+                '        type = realguest_crash'
+                '        kill_vm = yes')
+            Set-Content -LiteralPath (Join-Path $dir 'realguest_crash.ps1') -Value @(
+                'param($Session)'
+                "Enter-VirtTestStep 'crash the kernel'"
+                '# The command never returns: the guest panics; the runner notices it on the console.'
+                "Invoke-VirtSessionCommand -Session `$Session -Command 'echo c > /proc/sysrq-trigger' -TimeoutSec 600"
+                "throw 'the guest survived the crash'")
             Set-Content -LiteralPath (Join-Path $dir 'realguest_login.ps1') -Value @'
 param($Vm, $Session, $TestDirectory)
 Enter-VirtTestStep 'systemd is up'
@@ -57,8 +69,14 @@ try {
 }
 finally { Disconnect-VirtSession -Session $ssh }
 '@
-            $result = Invoke-VirtTestRun -Path (Join-Path $dir 'run.cfg') -TestPath $dir -OutputPath (Join-Path $dir 'results') -Jobs 1
+            $results = @(Invoke-VirtTestRun -Path (Join-Path $dir 'run.cfg') -TestPath $dir -OutputPath (Join-Path $dir 'results') -Jobs 1)
+            $results.Count | Should -Be 2
+            $result, $crash = $results
             $result.Status | Should -Be 'Pass' -Because $result.Reason
+            $crash.Status | Should -Be 'Fail'
+            $crash.Reason | Should -BeLike "In step 1 'crash the kernel': VM 'vm1': the guest kernel crashed: *Kernel panic - not syncing: sysrq triggered crash*"
+            # Ended by the console watch (which kills the VMs), not by the command's 600 s timeout.
+            Get-Content -LiteralPath (Join-Path $dir "results/$($crash.Directory)/debug.log") -Raw | Should -Match 'the guest kernel crashed[\s\S]*killing the VMs'
             @($result.Steps.Name) | Should -Be @('systemd is up', 'serial shell', 'SSH login')
             $testDir = Join-Path $dir "results/$($result.Directory)"
             Get-Content -LiteralPath (Join-Path $testDir 'os.txt') | Should -Be 'debian-12'

@@ -55,7 +55,9 @@ public static class ConditionWait
 
     private static void Sleep(TimeSpan span, CancellationToken ct)
     {
-        if (ct.WaitHandle.WaitOne(span)) ct.ThrowIfCancellationRequested();
+        // A token that can never be cancelled has no handle worth waiting on.
+        if (!ct.CanBeCanceled) Thread.Sleep(span);
+        else if (ct.WaitHandle.WaitOne(span)) ct.ThrowIfCancellationRequested();
     }
 
     private static string Describe(object? value) => value switch
