@@ -56,7 +56,7 @@ param($Vm, $Session, $TestDirectory)
 Enter-VirtTestStep 'systemd is up'
 $state = Wait-VirtCondition { (Invoke-VirtSessionCommand -Session $Session -Command 'systemctl is-system-running' -IgnoreExitCode).Output.Trim() |
     Where-Object { $_ -in 'running', 'degraded' } } -TimeoutSec 180 -IntervalSec 2 -Message 'systemd to finish starting'
-if ($state -ne 'running') { throw "systemd is $state: $((Invoke-VirtSessionCommand -Session $Session -Command 'systemctl --failed --no-legend' -IgnoreExitCode).Output)" }
+if ($state -ne 'running') { throw "systemd is ${state}: $((Invoke-VirtSessionCommand -Session $Session -Command 'systemctl --failed --no-legend' -IgnoreExitCode).Output)" }
 Enter-VirtTestStep 'serial shell'
 $id = (Invoke-VirtSessionCommand -Session $Session -Command 'id -un').Output.Trim()
 if ($id -ne 'root') { throw "logged in as '$id'" }
