@@ -45,7 +45,7 @@ public sealed class RealGuestLibvirtTests
             await again.SendLineAsync("poweroff");
         }
         // The guest powered itself off: Stopped (not Dead).
-        Assert.Equal(VmState.Stopped, await vm.WaitForStateAsync(new[] { VmState.Stopped, VmState.Dead }, TimeSpan.FromSeconds(120)));
+        Assert.Equal(VmState.Stopped, await vm.WaitForStateAsync(new[] { VmState.Stopped, VmState.Dead }, DebianGuest.BootTimeout));
         Assert.Contains("guest powered off", vm.DeathReason);
     }
 }

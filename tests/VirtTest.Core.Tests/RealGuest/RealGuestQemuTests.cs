@@ -154,7 +154,7 @@ public sealed class RealGuestQemuTests : IClassFixture<DebianQemuBoot>
             await third.SendLineAsync("poweroff");
         }
         // The guest powered itself off: Stopped (not Dead), everything released.
-        Assert.Equal(VmState.Stopped, await Vm.WaitForStateAsync(new[] { VmState.Stopped, VmState.Dead }, TimeSpan.FromSeconds(120)));
+        Assert.Equal(VmState.Stopped, await Vm.WaitForStateAsync(new[] { VmState.Stopped, VmState.Dead }, DebianGuest.BootTimeout));
         Assert.Contains("guest powered off", Vm.DeathReason);
         Assert.False(Directory.Exists(runtimeDirectory), runtimeDirectory + " is left");
     }
