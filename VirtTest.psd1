@@ -21,6 +21,8 @@
         'ConvertTo-VirtYaml'
         'Copy-VirtGuestItem'
         'Disconnect-VirtSession'
+        'Enter-VirtTestStep'
+        'Exit-VirtTest'
         'Expand-VirtConfig'
         'Get-VirtCapability'
         'Get-VirtMediaHash'
@@ -36,6 +38,7 @@
         'New-VirtVm'
         'Remove-VirtPciDevice'
         'Remove-VirtVm'
+        'Restart-VirtVm'
         'Resume-VirtVm'
         'Save-VirtScreenshot'
         'Send-VirtSessionInput'
@@ -44,9 +47,11 @@
         'Stop-VirtVm'
         'Suspend-VirtVm'
         'Test-VirtCapability'
+        'Wait-VirtCondition'
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'
+        'Wait-VirtVmState'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -13,7 +13,9 @@
              and exits 1 if anything failed or a runner crashed.
       Guest  Build the test guest (Debian cloud kernel + busybox initramfs) into .build/guest/,
              installing qemu-system-x86, qemu-utils, busybox-static and cpio when missing
-             (as root; otherwise it prints the apt-get command). Cached between runs.
+             (as root; otherwise it prints the apt-get command), then the Debian 12 disk
+             image (build/New-DebianGuest.ps1, mmdebstrap; needs root) into
+             .build/guest/debian12/. Both cached between runs.
       Demo   Build and Guest, then boot the test guest, hot-plug a NIC, print the PCI devices
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
@@ -454,6 +456,9 @@ function Invoke-Guest {
     Write-Step 'Test guest (build/New-TestGuest.ps1)'
     $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-TestGuest.ps1') -ArgumentList @('-OutputPath', $GuestDir)
     if ($code -ne 0) { throw "Building the test guest failed (exit code $code)." }
+    Write-Step 'Debian 12 guest (build/New-DebianGuest.ps1)'
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-DebianGuest.ps1') -ArgumentList @('-OutputPath', (Join-Path $GuestDir 'debian12'))
+    if ($code -ne 0) { throw "Building the Debian guest failed (exit code $code)." }
 }
 
 function Invoke-Demo {

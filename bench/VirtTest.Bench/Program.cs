@@ -16,6 +16,7 @@ using VirtTest.Core.Config;
 //                                      Cmd('true') over serial and SSH, each beside a raw client
 //   xen --lab FOLDER [--calls N] [--rounds N]
 //                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
+//   realguest [--rounds N]             the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -53,6 +54,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return 0;
     case "qemu":
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
+    case "realguest":
+        return await VirtTest.Bench.RealGuestBench.RunAsync(int.Parse(Opt("--rounds", "3")));
     case "session":
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
     case "xen":

@@ -6,7 +6,8 @@ namespace VirtTest.Core.Runner;
 
 /// <summary>
 /// A self-contained HTML report of a results folder: a summary bar, a table sortable by any
-/// column (status, duration, ...), each non-passing test's reason in one line, its
+/// column (status, duration, ...), each non-passing test's reason in one line, the steps
+/// each test named (the one it failed in marked), its
 /// screenshots embedded as images, links to its console and debug logs (relative, so the
 /// folder can be moved). No external scripts, styles or fonts.
 /// </summary>
@@ -36,6 +37,7 @@ public static class HtmlReport
           .Append(".status{font-weight:bold;color:#fff;border-radius:3px;padding:2px 6px}.reason{max-width:60ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}")
           .Append("img.shot{max-width:240px;max-height:180px;border:1px solid #ccc;margin:2px}.num{text-align:right}")
           .Append(".node .job,.node .earlier{color:#666;font-size:12px}.node .earlier{max-width:40ch}")
+          .Append("ol.steps{margin:0;padding-left:20px;font-size:90%}ol.steps li.failed{color:#d23b3b;font-weight:bold}")
           .Append("\n</style></head><body>\n");
         sb.Append("<h1>VirtTest run ").Append(E(run.Id)).Append(" &mdash; ").Append(E(summary.Verdict)).Append("</h1>\n");
         var cluster = run.Scheduler is not null || tests.Any(t => t.Node is not null);
@@ -64,7 +66,7 @@ public static class HtmlReport
             sb.Append(CultureInfo.InvariantCulture, $"<div style=\"width:{share:0.##}%;background:{color}\" title=\"{Name(status)}: {count}\">{Name(status)} {count}</div>");
         }
         sb.Append("</div>\n<table id=\"results\"><thead><tr><th data-type=\"num\">#</th><th>Test</th><th data-type=\"status\">Status</th>")
-          .Append("<th data-type=\"num\">Duration (s)</th>").Append(cluster ? "<th>Node</th>" : "").Append("<th>Reason</th><th>Logs</th><th>Screenshots</th></tr></thead><tbody>\n");
+          .Append("<th data-type=\"num\">Duration (s)</th>").Append(cluster ? "<th>Node</th>" : "").Append("<th>Reason</th><th>Steps</th><th>Logs</th><th>Screenshots</th></tr></thead><tbody>\n");
         foreach (var t in tests)
         {
             var color = Colors.First(c => c.Status == t.Status).Color;
@@ -72,6 +74,8 @@ public static class HtmlReport
             sb.Append(CultureInfo.InvariantCulture, $"<td><span class=\"status\" style=\"background:{color}\">{Name(t.Status)}</span></td><td class=\"num\">{t.Duration:0.0}</td>");
             if (cluster) AppendNode(sb, t);
             sb.Append("<td class=\"reason\" title=\"").Append(E(t.Reason)).Append("\">").Append(E(t.Reason)).Append("</td><td>");
+            AppendSteps(sb, t);
+            sb.Append("</td><td>");
             foreach (var log in t.Logs) sb.Append("<a href=\"").Append(E(log)).Append("\">").Append(E(Path.GetFileName(log))).Append("</a><br>");
             sb.Append("</td><td>");
             foreach (var shot in t.Screenshots) AppendScreenshot(sb, folder.Path, shot);
@@ -96,6 +100,20 @@ public static class HtmlReport
             foreach (var earlier in cluster.EarlierAttempts) sb.Append("<div class=\"earlier\">").Append(E(earlier.ToString())).Append("</div>");
         }
         sb.Append("</td>");
+    }
+
+    /// <summary>The test's steps as a numbered list; the one it failed in is marked.</summary>
+    private static void AppendSteps(StringBuilder sb, TestResult t)
+    {
+        if (t.Steps.Count == 0) return;
+        sb.Append("<ol class=\"steps\">");
+        foreach (var step in t.Steps)
+        {
+            var failed = t.FailedStep is not null && step.Number == t.Steps.Count;
+            sb.Append(failed ? "<li class=\"failed\" title=\"failed here\">" : "<li>").Append(E(step.Name))
+              .Append(CultureInfo.InvariantCulture, $" <small>({step.Duration:0.0} s)</small></li>");
+        }
+        sb.Append("</ol>");
     }
 
     private static void AppendScreenshot(StringBuilder sb, string root, string relative)

@@ -24,6 +24,10 @@ public sealed record TestResult
     [JsonPropertyName("directory")] public string Directory { get; init; } = "";
     [JsonPropertyName("logs")] public IReadOnlyList<string> Logs { get; init; } = Array.Empty<string>();
     [JsonPropertyName("screenshots")] public IReadOnlyList<string> Screenshots { get; init; } = Array.Empty<string>();
+    /// <summary>The steps the test named, in order (empty when it named none).</summary>
+    [JsonPropertyName("steps")] public IReadOnlyList<TestStep> Steps { get; init; } = Array.Empty<TestStep>();
+    /// <summary>The step running when a test that did not pass ended, or null.</summary>
+    [JsonPropertyName("failedStep")] public string? FailedStep { get; init; }
     /// <summary>The params the test ran with.</summary>
     [JsonPropertyName("params")] public IReadOnlyDictionary<string, string> Params { get; init; } = new Dictionary<string, string>();
     /// <summary>The cluster node that ran it (cluster runs only).</summary>

@@ -215,7 +215,17 @@ public abstract class VmDriverBase : IVmDriver
     /// block, since the handling may need the very process object the event holds).
     /// Ignored while the framework itself is stopping the VM.
     /// </summary>
-    protected async Task MarkDeadAsync(Func<string> reason, bool waitForOtherHandler = true)
+    protected Task MarkDeadAsync(Func<string> reason, bool waitForOtherHandler = true) => MarkEndedAsync(reason, VmState.Dead, waitForOtherHandler);
+
+    /// <summary>
+    /// The guest powered itself off (<c>poweroff</c> inside it) and the hypervisor ended the
+    /// instance: released like a death, but reported <see cref="VmState.Stopped"/>, with
+    /// <paramref name="reason"/> kept as the <see cref="DeathReason"/>.
+    /// </summary>
+    protected Task MarkGuestPoweredOffAsync(Func<string> reason, bool waitForOtherHandler = true) =>
+        MarkEndedAsync(reason, VmState.Stopped, waitForOtherHandler);
+
+    private async Task MarkEndedAsync(Func<string> reason, VmState final, bool waitForOtherHandler)
     {
         TaskCompletionSource done;
         Task? inProgress;
@@ -245,7 +255,7 @@ public abstract class VmDriverBase : IVmDriver
         }
         finally
         {
-            _state = VmState.Dead;
+            _state = final;
             done.TrySetResult();
         }
     }

@@ -21,6 +21,8 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     private const int EventStopped = 5;
     // virDomainEventStoppedDetailType: the domain left for another host (our own migration).
     private const int StoppedMigrated = 3;
+    // virDomainEventStoppedDetailType: the guest shut itself down (on_poweroff = destroy).
+    private const int StoppedShutdown = 0;
 
     private readonly object _gate = new();
     private readonly LibvirtEventLog _events = new();
@@ -126,8 +128,13 @@ internal sealed class LibvirtVmDriver : VmDriverBase
                 // Not on the event loop thread: cleanup calls back into libvirt.
                 ThreadPool.QueueUserWorkItem(_ =>
                 {
-                    // Nothing may escape a pool thread; a death missed here is seen by the next state query.
-                    try { driver.MarkDeadAsync(() => StoppedReason(detail), waitForOtherHandler: false).GetAwaiter().GetResult(); }
+                    // Nothing may escape a pool thread; an end missed here is seen by the next state query.
+                    try
+                    {
+                        (detail == StoppedShutdown
+                            ? driver.MarkGuestPoweredOffAsync(() => "the guest powered off", waitForOtherHandler: false)
+                            : driver.MarkDeadAsync(() => StoppedReason(detail), waitForOtherHandler: false)).GetAwaiter().GetResult();
+                    }
                     catch (Exception) { }
                 });
             }

@@ -147,6 +147,12 @@ internal sealed class QemuVmDriver : VmDriverBase
     private void OnProcessExited(bool fromExitEvent = false)
     {
         var process = _process;
+        // QEMU quits after the guest powered itself off: its SHUTDOWN event says "guest": true.
+        if (_qmp?.Events.Snapshot().LastOrDefault(e => e.Name == "SHUTDOWN") is { } shutdown && shutdown.Data?["guest"]?.GetValue<bool>() == true)
+        {
+            MarkGuestPoweredOffAsync(() => "the guest powered off (" + (shutdown.GetString("reason") ?? "guest-shutdown") + ")").GetAwaiter().GetResult();
+            return;
+        }
         MarkDeadAsync(() =>
         {
             if (process is null) return "QEMU exited on its own";
