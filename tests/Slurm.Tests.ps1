@@ -267,7 +267,8 @@ if ([int]$env:SLURM_RESTART_COUNT -eq 0) {
     Start-Sleep -Seconds 45
     throw "first attempt of $($Params.shortname): its result comes too late to count"
 }
-$first = Join-Path $TestDirectory '../../../attempt0/results.json'
+# The attempt folders sit side by side: <job>/attempt<N>/<test>/; the first one's results.json.
+$first = Join-Path (Get-Item -LiteralPath $TestDirectory).Parent.Parent.Parent.FullName 'attempt0/results.json'
 if ($Params.shortname -eq 'cut_off') {
     $deadline = (Get-Date).AddSeconds(120)
     while (-not (Test-Path -LiteralPath $first) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 500 }
