@@ -271,8 +271,10 @@ if ([int]$env:SLURM_RESTART_COUNT -eq 0) {
 $first = Join-Path (Get-Item -LiteralPath $TestDirectory).Parent.Parent.Parent.FullName 'attempt0/results.json'
 if ($Params.shortname -eq 'cut_off') {
     $deadline = (Get-Date).AddSeconds(120)
-    while (-not (Test-Path -LiteralPath $first) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 500 }
-    if (-not (Test-Path -LiteralPath $first)) { throw 'the first attempt never wrote its result' }
+    # results.json exists from the attempt's start; the result is in once the run has its end.
+    function Test-FirstEnded { (Test-Path -LiteralPath $first) -and $null -ne (Get-Content -Raw -LiteralPath $first | ConvertFrom-Json).run.end }
+    while (-not (Test-FirstEnded) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 500 }
+    if (-not (Test-FirstEnded)) { throw 'the first attempt never wrote its result' }
 }
 '@
         }
