@@ -71,8 +71,7 @@ internal sealed class SshCommandRunner
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token, _state.StopToken);
         // ExecuteAsync opens the channel and sends the request synchronously: keep that off the
         // caller's thread ("started" completes then; "run" when the command ends).
-        var started = Task.Factory.StartNew(() => cmd.ExecuteAsync(CancellationToken.None), CancellationToken.None,
-            TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        var started = OffThePool(() => cmd.ExecuteAsync(CancellationToken.None));
         var run = started.Unwrap();
         try
         {
@@ -232,8 +231,16 @@ internal sealed class SshCommandRunner
             + (pid is int p ? $"vt_kill_tree {p}; kill -KILL -{p} 2>/dev/null || kill -KILL -- -{p} 2>/dev/null; " : "")
             + $"for p in $(pgrep -f '{pattern}' 2>/dev/null; grep -l '{pattern}' /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do vt_kill_tree $p; done; true";
         using var kill = _client.CreateCommand(script);
-        await kill.ExecuteAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await OffThePool(() => kill.ExecuteAsync(CancellationToken.None)).Unwrap().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Runs SSH.NET's blocking part (opening a channel waits for the server's answer, up to
+    /// 30 s) on a thread of its own: on a 2-core machine the thread pool starts with two threads,
+    /// and a few slow channel opens would hold up every continuation in the process.
+    /// </summary>
+    public static Task<T> OffThePool<T>(Func<T> blocking) =>
+        Task.Factory.StartNew(blocking, CancellationToken.None, TaskCreationOptions.DenyChildAttach | TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static async Task<bool> Completes(Task task, TimeSpan limit)
     {

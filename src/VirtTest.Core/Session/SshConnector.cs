@@ -29,7 +29,8 @@ internal static class SshConnector
         var knownHosts = options.KnownHostsPath is null ? null : new SshKnownHosts(options.KnownHostsPath);
         var clock = Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(200);
-        Exception? last = null;
+        Exception? last = null; // the last error an attempt found by itself
+        var lastCutShort = false; // the last attempt was still in progress at the deadline
         var attempt = 0;
         try
         {
@@ -38,7 +39,7 @@ internal static class SshConnector
                 ct.ThrowIfCancellationRequested();
                 attempt++;
                 var left = timeout - clock.Elapsed;
-                if (left <= TimeSpan.Zero) throw NoConnection(name, options, timeout, attempt - 1, last);
+                if (left <= TimeSpan.Zero) throw NoConnection(name, options, timeout, attempt - 1, last, lastCutShort);
                 Exception? verdict = null;
                 byte[]? acceptedKey = null;
                 using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -80,8 +81,13 @@ internal static class SshConnector
                 }
                 catch (Exception ex) when (IsTransient(ex) || ex is OperationCanceledException)
                 {
-                    // An attempt cut short by the deadline says less than the error before it.
-                    if (ex is not OperationCanceledException || last is null) last = ex;
+                    // An attempt cut short by the deadline must not hide the error before it. It
+                    // ends in one of three ways: our cancellation, the socket's "operation canceled",
+                    // or SSH.NET's own connect timeout (whose limit is the time left too).
+                    lastCutShort = ex is OperationCanceledException
+                        || (ex is SshOperationTimeoutException or SocketException { SocketErrorCode: SocketError.OperationAborted }
+                            && (attemptCts.IsCancellationRequested || clock.Elapsed >= timeout));
+                    if (!lastCutShort) last = ex;
                     log?.Invoke($"{name}: attempt {attempt} failed: {credentials.Scrub(ex.Message)}");
                 }
                 catch (Exception ex) when (ex is not VirtTestException)
@@ -89,7 +95,7 @@ internal static class SshConnector
                     throw new SessionClosedException(name, $"Could not connect to {name}: {credentials.Scrub(ex.Message)}", ex);
                 }
                 var wait = timeout - clock.Elapsed;
-                if (wait <= TimeSpan.Zero) throw NoConnection(name, options, timeout, attempt, last);
+                if (wait <= TimeSpan.Zero) throw NoConnection(name, options, timeout, attempt, last, lastCutShort);
                 await Task.Delay(wait < pause ? wait : pause, ct).ConfigureAwait(false);
                 pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, 1000));
             }
@@ -101,14 +107,14 @@ internal static class SshConnector
         }
     }
 
-    private static SessionTimeoutException NoConnection(string name, SshConnectionOptions options, TimeSpan timeout, int attempts, Exception? last)
+    private static SessionTimeoutException NoConnection(string name, SshConnectionOptions options, TimeSpan timeout, int attempts, Exception? last, bool lastCutShort)
     {
-        var why = last switch
-        {
-            null => "no attempt finished",
-            OperationCanceledException => "the attempt was still in progress at the deadline",
-            _ => last.Message,
-        };
+        // An attempt the deadline ended says little by itself (on a loaded machine even a
+        // refusal can be seen too late): a last look at the port says what is there, and the
+        // error of the attempt before it follows.
+        var why = !lastCutShort ? last?.Message ?? "no attempt finished"
+            : "the attempt was still in progress at the deadline; " + TcpProbe.Describe(options.Host, options.Port, TimeSpan.FromMilliseconds(500))
+              + (last is null ? "" : "; the attempt before: " + last.Message);
         var scrubbed = SshCredentials.Scrub(why, options.Password);
         return new SessionTimeoutException(name, $"the SSH server at {options.Host}:{options.Port} to accept a connection ({attempts} attempts; last error: {scrubbed})", timeout, "");
     }

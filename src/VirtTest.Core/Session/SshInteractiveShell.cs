@@ -56,7 +56,7 @@ internal sealed class SshInteractiveShell : IDisposable
             _state.ThrowIfUnusable("open a shell on");
             // A channel must not open while a command given up on is being ended (dropbear).
             await _commands.WaitForEndingCommandsAsync("the shell to open", SshSession.OperationTimeout, ct).ConfigureAwait(false);
-            var create = Task.Run(() => _client.CreateShellStream("dumb", 200, 50, 0, 0, 65536));
+            var create = SshCommandRunner.OffThePool(() => _client.CreateShellStream("dumb", 200, 50, 0, 0, 65536));
             ShellStream stream;
             try
             {
