@@ -112,14 +112,13 @@ public sealed class WineCmdRelay : IAsyncDisposable
         return psi;
     }
 
+    /// <summary>
+    /// Runs a Wine tool to its end. Its output is not captured: wineserver leaves a daemon
+    /// behind that would hold captured pipes open (and a read to their end would never end).
+    /// </summary>
     private async Task RunWineAsync(TimeSpan limit, string file, params string[] args)
     {
-        var psi = WineStart(file, args);
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var errors = p.StandardError.ReadToEndAsync();
+        using var p = Process.Start(WineStart(file, args))!;
         using var cts = new CancellationTokenSource(limit);
         try
         {
@@ -128,9 +127,8 @@ public sealed class WineCmdRelay : IAsyncDisposable
         catch (OperationCanceledException)
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{file} {string.Join(' ', args)}' did not finish within {limit.TotalSeconds} s: {await errors}");
+            throw new TimeoutException($"'{file} {string.Join(' ', args)}' did not finish within {limit.TotalSeconds} s.");
         }
-        await Task.WhenAll(output, errors);
     }
 
     private async Task AcceptLoopAsync()
