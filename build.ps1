@@ -18,7 +18,8 @@
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
              Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, rss; default all;
+             rss: RSS file transfer of a 100 MiB file and 1,000 small files beside a minimal client):
              Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
              memory ratio and, with -ReferenceParser, the speed ratio against the reference.
 
@@ -320,7 +321,7 @@ function Invoke-PesterTests {
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
 # OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
 # libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
-# (build/libvirt-daemon.sh).
+# (build/libvirt-daemon.sh), Wine for the cmd.exe tests (tag Wine).
 function Initialize-TestPackages {
     $needed = [ordered]@{
         'openssh-server'             = '/usr/sbin/sshd'
@@ -330,6 +331,9 @@ function Initialize-TestPackages {
         'libvirt-daemon'             = '/usr/sbin/libvirtd'
         'libvirt-daemon-driver-qemu' = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so'
         'libvirt-clients'            = '/usr/bin/virsh'
+        # Wine's cmd.exe: the real cmd the cmd dialect's tests talk to (about 700 MB).
+        'wine'                       = '/usr/bin/wine'
+        'wine64'                     = '/usr/lib/wine/wine64'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
 }

@@ -40,8 +40,9 @@ public sealed class SessionOptions
     /// <summary>A file that receives everything the guest prints on a serial session.</summary>
     public string? LogPath { get; init; }
 
+    /// <summary>Options for a VM's guest from its params; explicit arguments win.</summary>
     public static SessionOptions FromParams(VirtParams p, SessionTransport? transport = null, string? userName = null, string? password = null,
-        TimeSpan? timeout = null)
+        TimeSpan? timeout = null, ShellDialect? dialect = null)
     {
         var client = (p.Get("shell_client") ?? "").Trim().ToLowerInvariant();
         var t = transport ?? client switch
@@ -50,7 +51,7 @@ public sealed class SessionOptions
             "nc" or "rss" => SessionTransport.Rss,
             _ => SessionTransport.Serial,
         };
-        var dialect = DialectFromParams(p);
+        dialect ??= DialectFromParams(p);
         var prompt = p.Get("shell_prompt") is { Length: > 0 } sp ? sp : dialect.DefaultPrompt;
         Regex promptRegex;
         try
@@ -75,6 +76,25 @@ public sealed class SessionOptions
             FileTransferPort = int.TryParse(p.Get("file_transfer_port"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ftPort) ? ftPort : 10023,
             KnownHostsPath = p.Get("known_hosts_file") is { Length: > 0 } kh ? kh : null,
             HostKeyPolicy = p.Get("ssh_host_key_policy") is { Length: > 0 } hk ? hk : "accept-new",
+        };
+    }
+
+    /// <summary>
+    /// Options for a host reached by address, without params: the dialect defaults to cmd for
+    /// the remote shell agent and POSIX otherwise, the prompt to the dialect's.
+    /// </summary>
+    public static SessionOptions ForAddress(SessionTransport transport, string? userName, string? password, TimeSpan timeout, ShellDialect? dialect = null)
+    {
+        var d = dialect ?? (transport == SessionTransport.Rss ? ShellDialect.Cmd : ShellDialect.Posix);
+        return new SessionOptions
+        {
+            Transport = transport,
+            UserName = userName ?? "root",
+            Password = password,
+            Dialect = d,
+            ShellPrompt = new Regex(d.DefaultPrompt, RegexOptions.Multiline),
+            Timeout = timeout,
+            ShellPort = transport == SessionTransport.Rss ? RemoteShellOptions.DefaultPort : 22,
         };
     }
 
