@@ -10,6 +10,9 @@ using VirtTest.Core.Config;
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
 //   session [--calls N] [--rounds N] [--no-ssh]
 //                                      Cmd('true') over serial and SSH, each beside a raw client
+//   rss [--rounds N] [--mib N] [--files N]
+//                                      RSS file transfer: a big file and a tree of small files, up and
+//                                      down, beside a minimal client writing the same bytes
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -30,6 +33,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
     case "session":
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
+    case "rss":
+        return await VirtTest.Bench.RssBench.RunAsync(int.Parse(Opt("--rounds", "11")), int.Parse(Opt("--mib", "100")), int.Parse(Opt("--files", "1000")));
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));

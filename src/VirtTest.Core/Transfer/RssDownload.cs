@@ -30,7 +30,7 @@ internal static class RssDownloader
         var digests = new List<RssFileDigest>();
         var path = new Stack<string>();
         var topLevel = 0;
-        var buffer = new byte[connection.ChunkSize];
+        var buffers = new[] { new byte[connection.ChunkSize], new byte[connection.ChunkSize] };
         using var sha = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         while (true)
         {
@@ -47,14 +47,26 @@ internal static class RssDownloader
                     var target = sink.OpenFile(name);
                     await using (target.ConfigureAwait(false))
                     {
-                        while (true)
+                        // Two buffers: the next packet is read from the network while the last one is written.
+                        var (current, next) = (buffers[0], buffers[1]);
+                        var writing = Task.CompletedTask;
+                        try
                         {
-                            var n = await connection.ReadPacketAsync(buffer, $"the data of '{relative}'", remotePath, ct).ConfigureAwait(false);
-                            sha?.AppendData(buffer, 0, n);
-                            if (n > 0) await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                            length += n;
-                            tracker.Advance(relative, length, length);
-                            if (n < buffer.Length) break; // a short packet ends the file
+                            while (true)
+                            {
+                                var n = await connection.ReadPacketAsync(current, $"the data of '{relative}'", remotePath, ct).ConfigureAwait(false);
+                                sha?.AppendData(current, 0, n);
+                                await writing.ConfigureAwait(false);
+                                if (n > 0) writing = target.WriteAsync(current.AsMemory(0, n), ct).AsTask();
+                                length += n;
+                                tracker.Advance(relative, length, length);
+                                if (n < current.Length) break; // a short packet ends the file
+                                (current, next) = (next, current);
+                            }
+                        }
+                        finally
+                        {
+                            await writing.ConfigureAwait(false);
                         }
                     }
                     tracker.Moved(relative, length);
@@ -175,7 +187,7 @@ internal sealed class RssDiskSink : IRssDownloadSink
             write = final + PartSuffix;
             _renames.Add((write, final, false));
         }
-        return new FileStream(write, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        return new FileStream(write, FileMode.Create, FileAccess.Write, FileShare.None, 1);
     }
 
     public void EnterDir(string name)

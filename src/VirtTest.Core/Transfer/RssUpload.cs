@@ -104,7 +104,7 @@ internal static class RssUploader
         {
             connection.WriteMsg(RssProtocol.SetPath);
             connection.WriteTextPacket(remotePath);
-            var buffer = new byte[connection.ChunkSize + 4];
+            var buffers = new[] { new byte[connection.ChunkSize + 4], new byte[connection.ChunkSize + 4] };
             foreach (var item in plan.Items)
             {
                 switch (item.Kind)
@@ -117,7 +117,7 @@ internal static class RssUploader
                         connection.WriteMsg(RssProtocol.LeaveDir);
                         break;
                     default:
-                        digests.Add(await SendFileAsync(connection, item, buffer, hash, tracker, reply, ct).ConfigureAwait(false));
+                        digests.Add(await SendFileAsync(connection, item, buffers, hash, tracker, reply, ct).ConfigureAwait(false));
                         break;
                 }
                 if (reply.IsCompleted) break;
@@ -142,7 +142,11 @@ internal static class RssUploader
         return digests;
     }
 
-    private static async Task<RssFileDigest> SendFileAsync(RssConnection connection, RssUploadPlan.Item item, byte[] buffer, bool hash,
+    /// <summary>Fills a chunk after the 4 bytes kept for the packet's length (less only at the end of the file).</summary>
+    private static ValueTask<int> ReadChunkAsync(FileStream source, byte[] buffer, int chunk, CancellationToken ct) =>
+        source.ReadAtLeastAsync(buffer.AsMemory(4, chunk), chunk, throwOnEndOfStream: false, ct);
+
+    private static async Task<RssFileDigest> SendFileAsync(RssConnection connection, RssUploadPlan.Item item, byte[][] buffers, bool hash,
         TransferTracker tracker, Task reply, CancellationToken ct)
     {
         connection.WriteMsg(RssProtocol.CreateFile);
@@ -151,17 +155,29 @@ internal static class RssUploader
         var chunk = connection.ChunkSize;
         long sent = 0;
         tracker.Start(item.FullPath!, item.Length);
-        await using (var source = new FileStream(item.FullPath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan))
+        await using (var source = new FileStream(item.FullPath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
         {
+            // Two buffers: the next chunk is read from disk while the last one goes out.
+            var (current, next) = (buffers[0], buffers[1]);
+            var n = await ReadChunkAsync(source, current, chunk, ct).ConfigureAwait(false);
             while (true)
             {
-                // A packet shorter than the chunk size ends the file: read full chunks.
-                var n = await source.ReadAtLeastAsync(buffer.AsMemory(4, chunk), chunk, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-                sha?.AppendData(buffer, 4, n);
-                await connection.WriteDataPacketAsync(buffer, n, item.Relative, ct).ConfigureAwait(false);
+                sha?.AppendData(current, 4, n);
+                var write = connection.WriteDataPacketAsync(current, n, item.Relative, ct).AsTask();
+                var last = n < chunk; // a packet shorter than the chunk size ends the file
+                var nextLength = 0;
+                try
+                {
+                    if (!last) nextLength = await ReadChunkAsync(source, next, chunk, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await write.ConfigureAwait(false);
+                }
                 sent += n;
                 tracker.Advance(item.FullPath!, item.Length, sent);
-                if (n < chunk || reply.IsCompleted) break;
+                if (last || reply.IsCompleted) break;
+                (current, next, n) = (next, current, nextLength);
             }
         }
         tracker.Moved(item.FullPath!, sent);
