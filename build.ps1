@@ -24,8 +24,9 @@
              configs (default 1,000,000) on every core, a new seed each run (printed; replay
              with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
              anything but a config error are saved to tests/conformance/fuzz-regressions/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, xen, cluster;
-             default all but xen and cluster): Cartesian config benchmark (bench/VirtTest.Bench):
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, rss, xen,
+             cluster; default all but xen and cluster; rss: RSS file transfer of a 100 MiB file
+             and 1,000 small files beside a minimal client): Cartesian config benchmark (bench/VirtTest.Bench):
              dicts/s, peak memory, x100 memory ratio and, with -ReferenceParser, the speed ratio
              against the reference. xen: starts the Xen lab (unless one runs), reports its boot
              time and 'xl list' over SSH through VirtTest beside 'ssh host xl list', stops the lab
@@ -355,7 +356,7 @@ function Invoke-PesterTests {
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
 # OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
 # libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
-# (build/libvirt-daemon.sh).
+# (build/libvirt-daemon.sh), Wine for the cmd.exe tests (tag Wine).
 function Initialize-TestPackages {
     $needed = [ordered]@{
         'openssh-server'             = '/usr/sbin/sshd'
@@ -365,6 +366,9 @@ function Initialize-TestPackages {
         'libvirt-daemon'             = '/usr/sbin/libvirtd'
         'libvirt-daemon-driver-qemu' = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so'
         'libvirt-clients'            = '/usr/bin/virsh'
+        # Wine's cmd.exe: the real cmd the cmd dialect's tests talk to (about 700 MB).
+        'wine'                       = '/usr/bin/wine'
+        'wine64'                     = '/usr/lib/wine/wine64'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
     # The Slurm lab's packages (slurmctld, slurmd, slurm-client, munge), their own services disabled.

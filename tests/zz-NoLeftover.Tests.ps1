@@ -57,4 +57,17 @@ Describe 'After all tests' {
             })
         $daemons | Should -BeNullOrEmpty -Because "no Slurm daemon of a test lab may survive the tests (left: $($daemons | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
     }
+
+    It 'leaves no wineserver of the cmd.exe tests running' {
+        # The Wine relay keeps its prefix in a virttest-wine-* folder and kills its wineserver
+        # at the end; a wineserver names its prefix only in its environment.
+        $servers = @(Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -Match '^\d+$' | Where-Object {
+                try {
+                    $comm = [System.IO.File]::ReadAllText("$($_.FullName)/comm").Trim()
+                    $comm -like 'wineserver*' -and [System.IO.File]::ReadAllText("$($_.FullName)/environ").Contains('virttest-wine-')
+                }
+                catch { $false }
+            })
+        $servers.Count | Should -Be 0 -Because "every Wine relay kills its wineserver (left: $(($servers | ForEach-Object Name) -join ', '))"
+    }
 }

@@ -17,6 +17,9 @@ using VirtTest.Core.Config;
 //   xen --lab FOLDER [--calls N] [--rounds N]
 //                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
 //   realguest [--rounds N]             the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
+//   rss [--rounds N] [--mib N] [--files N]
+//                                      RSS file transfer: a big file and a tree of small files, up and
+//                                      down, beside a minimal client writing the same bytes
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -60,6 +63,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
     case "xen":
         return await VirtTest.Bench.XenBench.RunAsync(Opt("--lab", ""), int.Parse(Opt("--calls", "5")), int.Parse(Opt("--rounds", "3")));
+    case "rss":
+        return await VirtTest.Bench.RssBench.RunAsync(int.Parse(Opt("--rounds", "11")), int.Parse(Opt("--mib", "100")), int.Parse(Opt("--files", "1000")));
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
