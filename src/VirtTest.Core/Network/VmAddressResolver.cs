@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using VirtTest.Core.Session;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Network;
+
+/// <summary>What <see cref="VmAddressResolver"/> should ask.</summary>
+public sealed record AddressQuery
+{
+    /// <summary>One source only; null asks every source available and takes, per NIC, the first that knows an address.</summary>
+    public AddressSource? Source { get; init; }
+
+    /// <summary>A session on the guest, for the guest's own view (without one the guest is not asked).</summary>
+    public GuestSession? Session { get; init; }
+
+    /// <summary>The test networks whose DHCP leases may be read (default: this process's).</summary>
+    public TestNetworkRegistry Networks { get; init; } = TestNetworkRegistry.Default;
+
+    /// <summary>Deadline of the command run on the guest.</summary>
+    public TimeSpan GuestCommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Finds the addresses of a VM's NICs: from the DHCP leases of the test network a NIC is
+/// on (read from dnsmasq's lease file: no guest involvement), or from the guest itself over
+/// a session (<c>ip -j addr</c>, falling back to plain <c>ip addr</c>, which busybox has).
+/// NICs are matched by MAC address; NICs whose MAC the params do not give are learned from
+/// the guest when it is asked.
+/// </summary>
+public static class VmAddressResolver
+{
+    /// <summary>The command run on the guest: JSON where iproute2 has it, plain text otherwise.</summary>
+    public const string GuestCommand = "ip -j addr show 2>/dev/null || ip addr show";
+
+    /// <summary>The addresses of a VM's NICs (its NICs as its params describe them).</summary>
+    public static Task<IReadOnlyList<VmAddress>> ResolveAsync(VirtualMachine vm, AddressQuery query, CancellationToken ct = default) =>
+        ResolveAsync(vm.Name, VmNic.FromParams(vm.Params, vm.Name), query, ct);
+
+    /// <summary><see cref="WaitAsync(string, IReadOnlyList{VmNic}, AddressQuery, TimeSpan, CancellationToken)"/> for a VM.</summary>
+    public static Task<IReadOnlyList<VmAddress>> WaitAsync(VirtualMachine vm, AddressQuery query, TimeSpan timeout, CancellationToken ct = default) =>
+        WaitAsync(vm.Name, VmNic.FromParams(vm.Params, vm.Name), query, timeout, ct);
+
+    /// <summary>One answer per NIC (see <see cref="AddressQuery.Source"/>); NICs no source knows have <see cref="AddressSource.None"/>.</summary>
+    public static async Task<IReadOnlyList<VmAddress>> ResolveAsync(string vmName, IReadOnlyList<VmNic> nics, AddressQuery query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(nics);
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Source == AddressSource.Guest && query.Session is null)
+            throw new ArgumentException($"Asking the guest of VM '{vmName}' for its addresses needs a session on it (Connect-VirtSession).", nameof(query));
+
+        IReadOnlyList<GuestInterface>? guest = null;
+        if (query.Session is not null && query.Source is null or AddressSource.Guest)
+            guest = (await QueryGuestAsync(query.Session, query.GuestCommandTimeout, ct).ConfigureAwait(false)).Where(i => !i.IsLoopback).ToList();
+
+        // The NICs of the params, then interfaces only the guest knows (no or another MAC).
+        var entries = nics.Select(n => (Nic: (VmNic?)n, Mac: n.MacAddress)).ToList();
+        if (guest is not null)
+        {
+            foreach (var g in guest.Where(g => g.MacAddress is null || !nics.Any(n => n.MacAddress == g.MacAddress)))
+                entries.Add((null, g.MacAddress));
+        }
+
+        var results = new List<VmAddress>();
+        foreach (var (nic, mac) in entries)
+        {
+            var guestView = mac is null ? null : guest?.FirstOrDefault(g => g.MacAddress == mac);
+            if (nic is null && mac is null) continue;
+            VmAddress? lease = query.Source is null or AddressSource.DhcpLease ? FromLeases(vmName, nic, mac, query.Networks) : null;
+            VmAddress? own = guestView is null ? null
+                : new VmAddress(vmName, nic?.Name, mac, guestView.IPv4Address, guestView.IPv6Address, AddressSource.Guest, guestView.Name, nic?.NetDst);
+            var pick = query.Source switch
+            {
+                AddressSource.DhcpLease => lease,
+                AddressSource.Guest => own,
+                _ => lease is { HasAddress: true } ? lease : own ?? lease,
+            };
+            results.Add(pick ?? new VmAddress(vmName, nic?.Name, mac, Array.Empty<System.Net.IPAddress>(), Array.Empty<System.Net.IPAddress>(), AddressSource.None, guestView?.Name, nic?.NetDst));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// <see cref="ResolveAsync(string, IReadOnlyList{VmNic}, AddressQuery, CancellationToken)"/> until every NIC answered has an address (NICs with
+    /// <c>nettype = none</c> aside), polling every 500 ms; a
+    /// <see cref="GuestAddressTimeoutException"/> naming the NICs without one after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<VmAddress>> WaitAsync(string vmName, IReadOnlyList<VmNic> nics, AddressQuery query, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var results = await ResolveAsync(vmName, nics, query, ct).ConfigureAwait(false);
+            var missing = results.Where(r => !r.HasAddress && nics.FirstOrDefault(n => n.Name == r.Nic)?.NetType != "none").ToList();
+            if (results.Count > 0 && missing.Count == 0) return results;
+            if (clock.Elapsed >= timeout)
+            {
+                var which = results.Count == 0 ? "it has no NICs in its params and no session was given to ask the guest"
+                    : "no address for " + string.Join(", ", missing.Select(m => $"{m.Nic ?? m.GuestInterface} ({m.MacAddress ?? "MAC unknown"})"));
+                var sources = query.Source?.ToString() ?? (query.Session is null ? "DhcpLease" : "DhcpLease, Guest");
+                throw new GuestAddressTimeoutException(vmName, $"VM '{vmName}': {which} after {timeout.TotalSeconds:0.#} s (sources: {sources}).");
+            }
+            await Task.Delay(500, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The guest's interfaces, from its own <c>ip</c>.</summary>
+    public static async Task<IReadOnlyList<GuestInterface>> QueryGuestAsync(GuestSession session, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var output = await session.CmdAsync(GuestCommand, timeout, ct).ConfigureAwait(false);
+        return GuestInterface.Parse(output);
+    }
+
+    private static VmAddress? FromLeases(string vmName, VmNic? nic, string? mac, TestNetworkRegistry networks)
+    {
+        if (mac is null) return null;
+        var known = nic?.NetDst is { } bridge ? networks.FindByBridge(bridge, nic.NetDstNamespace) : null;
+        var candidates = known is not null ? new[] { known } : networks.All;
+        foreach (var network in candidates)
+        {
+            if (network.IsDisposed || network.FindLease(mac) is not { } lease) continue;
+            return new VmAddress(vmName, nic?.Name, mac, new[] { lease.Address }, Array.Empty<System.Net.IPAddress>(), AddressSource.DhcpLease, null, network.Name);
+        }
+        return known is null ? null
+            : new VmAddress(vmName, nic?.Name, mac, Array.Empty<System.Net.IPAddress>(), Array.Empty<System.Net.IPAddress>(), AddressSource.DhcpLease, null, known.Name);
+    }
+}

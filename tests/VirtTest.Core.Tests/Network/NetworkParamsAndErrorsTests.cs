@@ -1,0 +1,89 @@
+using VirtTest.Core.Config;
+using VirtTest.Core.Network;
+using VirtTest.Core.Vm;
+using Xunit;
+
+namespace VirtTest.Core.Tests.Network;
+
+public class NetworkParamsAndErrorsTests
+{
+    private static VirtParams Params(params (string Key, string Value)[] pairs)
+    {
+        var p = new VirtParams();
+        foreach (var (k, v) in pairs) p[k] = v;
+        return p;
+    }
+
+    [Fact]
+    public void Nics_come_from_the_params_with_established_names()
+    {
+        var p = Params(("nics", "nic1 nic2 nic3"), ("nettype", "bridge"), ("netdst", "br0"),
+            ("mac_nic1", "52-54-00-AA-BB-01"), ("queues_nic1", "4"), ("vhost_nic1", "off"),
+            ("netdst_netns_nic2", "vtnabcde"), ("nettype_nic3", "user"), ("nic_model_nic3", "e1000"));
+        var nics = VmNic.FromParams(p, "vm1");
+        Assert.Equal(new[] { "nic1", "nic2", "nic3" }, nics.Select(n => n.Name));
+        Assert.Equal(new VmNic("nic1", "52:54:00:aa:bb:01", "bridge", "br0", null, 4, "off", null), nics[0]);
+        Assert.Equal("vtnabcde", nics[1].NetDstNamespace);
+        Assert.Equal(1, nics[1].Queues);
+        Assert.Equal(("user", "e1000"), (nics[2].NetType, nics[2].Model));
+    }
+
+    [Theory]
+    [InlineData("nettype", "tap", "nettype")]
+    [InlineData("queues", "0", "queues")]
+    [InlineData("queues", "many", "queues")]
+    [InlineData("vhost", "yes", "vhost")]
+    [InlineData("mac", "52:54:00", "mac")]
+    public void Bad_nic_params_are_errors_naming_the_param(string key, string value, string param)
+    {
+        var p = Params(("nics", "nic1"), ("nettype", "bridge"), ("netdst", "br0"), (key, value));
+        var ex = Assert.Throws<VmParamException>(() => VmNic.FromParams(p, "vm1"));
+        Assert.Equal(param, ex.Param);
+        Assert.Contains("vm1", ex.Message);
+    }
+
+    [Fact]
+    public void A_bridge_nic_needs_netdst()
+    {
+        var ex = Assert.Throws<VmParamException>(() => VmNic.FromParams(Params(("nics", "nic1"), ("nettype", "bridge")), "vm1"));
+        Assert.Equal("netdst", ex.Param);
+    }
+
+    private static ToolResult Failed(string stderr) => new("ip", new[] { "link", "add" }, 2, "", stderr);
+
+    [Fact]
+    public void Ip_messages_become_typed_errors()
+    {
+        Assert.IsType<NetworkPermissionException>(IpCommand.ToException(Failed("RTNETLINK answers: Operation not permitted"), null));
+        var device = Assert.IsType<NetworkObjectNotFoundException>(IpCommand.ToException(Failed("Cannot find device \"vtnx-br\""), "vtnx"));
+        Assert.Equal("vtnx-br", device.ObjectName);
+        Assert.Contains("vtnx", device.Message);
+        Assert.Equal("br9", IpCommand.ToException(Failed("Device \"br9\" does not exist."), null).ObjectName);
+        Assert.Equal("br9", IpCommand.ToException(Failed("Error: argument \"br9\" is wrong: Device does not exist"), null).ObjectName);
+        var ns = Assert.IsType<NetworkObjectNotFoundException>(IpCommand.ToException(Failed("Cannot open network namespace \"vtnq\": No such file or directory"), "vtnq"));
+        Assert.Equal("vtnq", ns.ObjectName);
+        Assert.Equal("vtnq", IpCommand.ToException(Failed("Cannot remove namespace file \"/run/netns/vtnq\": No such file or directory"), null).ObjectName);
+        Assert.IsType<NetworkObjectExistsException>(IpCommand.ToException(Failed("RTNETLINK answers: File exists"), null));
+        var other = IpCommand.ToException(Failed("Error: Unknown device type."), null);
+        Assert.Equal(typeof(NetworkException), other.GetType());
+        Assert.Contains("ip link add", other.Message);
+        Assert.Contains("Unknown device type", other.Message);
+    }
+
+    [Fact]
+    public void Errors_carry_stable_ids_and_categories()
+    {
+        var bridge = new BridgeNotFoundException("br7", "vtnabcde");
+        Assert.Equal("Network.BridgeNotFound", bridge.ErrorId);
+        Assert.Equal(VirtErrorCategory.ObjectNotFound, bridge.Category);
+        Assert.Contains("'br7'", bridge.Message);
+        Assert.Contains("vtnabcde", bridge.Message);
+        Assert.Contains("host network namespace", new BridgeNotFoundException("br7", null).Message);
+        var perm = new NetworkPermissionException(null, "create a bridge", "Operation not permitted");
+        Assert.Equal(VirtErrorCategory.PermissionDenied, perm.Category);
+        Assert.Contains("root", perm.Message);
+        var tool = new NetworkToolMissingException("dnsmasq", "dnsmasq-base");
+        Assert.Equal(VirtErrorCategory.NotInstalled, tool.Category);
+        Assert.Contains("apt-get install dnsmasq-base", tool.Message);
+    }
+}
