@@ -34,11 +34,11 @@ public sealed class SubnetAllocator
         var start = Random.Shared.Next(count);
         var picked = _store.Update(list =>
         {
-            var reserved = list.Select(r => r.Value).ToHashSet(StringComparer.Ordinal);
+            var reserved = list.Select(r => TryParse(r.Value)).OfType<Ipv4Subnet>().ToList();
             for (var i = 0; i < count; i++)
             {
                 var candidate = Nth((start + i) % count);
-                if (reserved.Contains(candidate.ToString())) continue;
+                if (reserved.Any(r => r.Overlaps(candidate))) continue;
                 if (inUse.Any(u => u.Overlaps(candidate))) continue;
                 list.Add(ReservationStore.Mine(candidate.ToString(), owner));
                 return (Ipv4Subnet?)candidate;
@@ -48,6 +48,39 @@ public sealed class SubnetAllocator
         if (picked is null)
             throw new ResourceException("IPv4 subnet", $"No free /24 in {Pool}: every one is reserved by a VirtTest process or overlaps a network of this host (pool at {_store.Directory}).");
         return new SubnetReservation(picked.Value, _store, owner);
+    }
+
+    /// <summary>
+    /// Reserves a given subnet (any prefix length, inside the pool or not): a
+    /// <see cref="ResourceException"/> when another VirtTest process holds an overlapping one
+    /// or it overlaps a network of the host.
+    /// </summary>
+    public SubnetReservation ReserveExact(Ipv4Subnet subnet, IReadOnlyCollection<Ipv4Subnet> inUse)
+    {
+        var clash = inUse.Where(u => u.Overlaps(subnet)).Select(u => (Ipv4Subnet?)u).FirstOrDefault();
+        if (clash is not null)
+            throw new ResourceException("IPv4 subnet", $"The subnet {subnet} overlaps {clash}, a network of this host: choose another one (or none, to get a free one from {Pool}).");
+        var owner = Guid.NewGuid().ToString("N");
+        var holder = _store.Update(list =>
+        {
+            var taken = list.Select(r => (r, Parsed: TryParse(r.Value))).FirstOrDefault(x => x.Parsed is { } other && other.Overlaps(subnet));
+            if (taken.r is not null) return taken.r.Value;
+            list.Add(ReservationStore.Mine(subnet.ToString(), owner));
+            return null;
+        });
+        if (holder is not null)
+            throw new ResourceException("IPv4 subnet", $"The subnet {subnet} overlaps {holder}, reserved by another VirtTest test network on this host (pool at {_store.Directory}).");
+        return new SubnetReservation(subnet, _store, owner);
+    }
+
+    /// <summary><see cref="ReserveExact(Ipv4Subnet, IReadOnlyCollection{Ipv4Subnet})"/> against the host's networks now.</summary>
+    public async Task<SubnetReservation> ReserveExactAsync(Ipv4Subnet subnet, CancellationToken ct = default) =>
+        ReserveExact(subnet, await HostNetworksAsync(ct).ConfigureAwait(false));
+
+    private static Ipv4Subnet? TryParse(string text)
+    {
+        try { return Ipv4Subnet.Parse(text); }
+        catch (FormatException) { return null; }
     }
 
     /// <summary>Reserves a free /24, avoiding the networks the host has now (<c>ip -4 addr</c>, <c>ip -4 route</c> of all tables).</summary>

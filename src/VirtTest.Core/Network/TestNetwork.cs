@@ -86,8 +86,11 @@ public sealed class TestNetwork : IAsyncDisposable, IDisposable
         await LeftoverNetworkCleanup.RunOnceAsync(ct).ConfigureAwait(false);
         var ledger = NetworkObjectLedger.Default;
 
-        SubnetReservation? reservation = options.Subnet is null ? await new SubnetAllocator().ReserveAsync(ct).ConfigureAwait(false) : null;
-        var subnet = reservation?.Subnet ?? options.Subnet!.Value;
+        var allocator = new SubnetAllocator();
+        var reservation = options.Subnet is { } wanted
+            ? await allocator.ReserveExactAsync(wanted, ct).ConfigureAwait(false)
+            : await allocator.ReserveAsync(ct).ConfigureAwait(false);
+        var subnet = reservation.Subnet;
         TestNetwork? network = null;
         try
         {
@@ -112,7 +115,7 @@ public sealed class TestNetwork : IAsyncDisposable, IDisposable
         catch
         {
             if (network is not null) await network.DisposeAsync().ConfigureAwait(false);
-            else reservation?.Dispose();
+            else reservation.Dispose();
             throw;
         }
     }

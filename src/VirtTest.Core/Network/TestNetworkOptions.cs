@@ -13,7 +13,7 @@ public sealed record TestNetworkOptions
     /// </summary>
     public bool HostLink { get; init; } = true;
 
-    /// <summary>A /24 to use instead of one from the host-wide pool (it must not be in use).</summary>
+    /// <summary>A /24 to use instead of a free one from the host-wide pool: reserved like those, and refused when another test network or a network of the host overlaps it.</summary>
     public Ipv4Subnet? Subnet { get; init; }
 
     /// <summary>DHCP lease time (minimum 2 minutes).</summary>

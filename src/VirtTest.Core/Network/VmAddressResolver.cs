@@ -10,7 +10,7 @@ public sealed record AddressQuery
     /// <summary>One source only; null asks every source available and takes, per NIC, the first that knows an address.</summary>
     public AddressSource? Source { get; init; }
 
-    /// <summary>A session on the guest, for the guest's own view (without one the guest is not asked).</summary>
+    /// <summary>A session on the guest, for the guest's own view and the MACs the params do not give (without one the guest is not asked).</summary>
     public GuestSession? Session { get; init; }
 
     /// <summary>The test networks whose DHCP leases may be read (default: this process's).</summary>
@@ -49,7 +49,8 @@ public static class VmAddressResolver
             throw new ArgumentException($"Asking the guest of VM '{vmName}' for its addresses needs a session on it (Connect-VirtSession).", nameof(query));
 
         IReadOnlyList<GuestInterface>? guest = null;
-        if (query.Session is not null && query.Source is null or AddressSource.Guest)
+        // Asked whenever a session is given: with Source = DhcpLease only for the MACs the params lack.
+        if (query.Session is not null)
             guest = (await QueryGuestAsync(query.Session, query.GuestCommandTimeout, ct).ConfigureAwait(false)).Where(i => !i.IsLoopback).ToList();
 
         // The NICs of the params, then interfaces only the guest knows (no or another MAC).
@@ -65,7 +66,8 @@ public static class VmAddressResolver
         {
             var guestView = mac is null ? null : guest?.FirstOrDefault(g => g.MacAddress == mac);
             if (nic is null && mac is null) continue;
-            VmAddress? lease = query.Source is null or AddressSource.DhcpLease ? FromLeases(vmName, nic, mac, query.Networks) : null;
+            var lease = query.Source is null or AddressSource.DhcpLease ? FromLeases(vmName, nic, mac, query.Networks) : null;
+            if (lease is not null && guestView is not null) lease = lease with { GuestInterface = guestView.Name };
             VmAddress? own = guestView is null ? null
                 : new VmAddress(vmName, nic?.Name, mac, guestView.IPv4Address, guestView.IPv6Address, AddressSource.Guest, guestView.Name, nic?.NetDst);
             var pick = query.Source switch

@@ -10,12 +10,14 @@ namespace VirtTest.PowerShell.Cmdlets;
 /// <c>Test-VirtGuestConnection</c>: pings a guest from the host, or an address or another
 /// guest from a guest (over a session), and reports how many replies came back.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "VirtGuestConnection", DefaultParameterSetName = ToGuestSet)]
+// The default set is the one a lone -Address picks (host to any address); a VM or session given picks its own set.
+[Cmdlet(VerbsDiagnostic.Test, "VirtGuestConnection", DefaultParameterSetName = ToAddressSet)]
 [OutputType(typeof(PingResult), typeof(bool))]
 public sealed class TestVirtGuestConnectionCommand : VirtCmdlet
 {
     private const string ToGuestSet = "ToGuest";
     private const string ToVmAddressSet = "ToVmAddress";
+    private const string ToAddressSet = "ToAddress";
     private const string FromGuestSet = "FromGuest";
     private const string GuestToGuestSet = "GuestToGuest";
 
@@ -35,8 +37,9 @@ public sealed class TestVirtGuestConnectionCommand : VirtCmdlet
     [ValidateNotNull]
     public GuestSession? Session { get; set; }
 
-    /// <summary>The address to ping: of the guest (from the host; default: its known address) or any (from a guest).</summary>
+    /// <summary>The address to ping: of the guest (from the host; default: its known address), any address from the host, or any from a guest.</summary>
     [Parameter(ParameterSetName = ToGuestSet, Position = 1)]
+    [Parameter(ParameterSetName = ToAddressSet, Mandatory = true)]
     [Parameter(ParameterSetName = FromGuestSet, Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string? Address { get; set; }
@@ -54,6 +57,7 @@ public sealed class TestVirtGuestConnectionCommand : VirtCmdlet
     /// <summary>Ping from inside this network namespace instead of the host's (default: the test network's namespace when it has no host link).</summary>
     [Parameter(ParameterSetName = ToGuestSet)]
     [Parameter(ParameterSetName = ToVmAddressSet)]
+    [Parameter(ParameterSetName = ToAddressSet)]
     [ValidateNotNullOrEmpty]
     public string? NetworkNamespace { get; set; }
 
@@ -76,11 +80,12 @@ public sealed class TestVirtGuestConnectionCommand : VirtCmdlet
     {
         var options = new PingOptions { Count = Count, ReplyTimeoutSec = ReplyTimeoutSec };
         PingResult? result = null;
-        var target = (object?)Vm ?? (object?)VmAddress ?? Session;
+        var target = (object?)Vm ?? (object?)VmAddress ?? (object?)Session ?? Address;
         var ok = TryAwait(target, async ct => result = ParameterSetName switch
         {
             ToGuestSet => await PingGuestAsync(Vm!, options, ct).ConfigureAwait(false),
             ToVmAddressSet => await PingVmAddressAsync(VmAddress!, options, ct).ConfigureAwait(false),
+            ToAddressSet => await GuestConnectivity.PingFromHostAsync(ParseAddress(), options, NetworkNamespace, ct).ConfigureAwait(false),
             FromGuestSet => await GuestConnectivity.PingFromGuestAsync(Session!, Address!, options, ct).ConfigureAwait(false),
             _ => await PingGuestToGuestAsync(options, ct).ConfigureAwait(false),
         });
@@ -91,15 +96,14 @@ public sealed class TestVirtGuestConnectionCommand : VirtCmdlet
 
     private async Task<PingResult> PingGuestAsync(VirtualMachine vm, PingOptions options, CancellationToken ct)
     {
-        if (Address is not null)
-        {
-            if (!IPAddress.TryParse(Address, out var ip)) throw new ArgumentException($"'{Address}' is not an IP address.", nameof(Address));
-            return await GuestConnectivity.PingFromHostAsync(ip, options, NetworkNamespace, ct).ConfigureAwait(false);
-        }
+        if (Address is not null) return await GuestConnectivity.PingFromHostAsync(ParseAddress(), options, NetworkNamespace, ct).ConfigureAwait(false);
         var known = (await VmAddressResolver.ResolveAsync(vm, new AddressQuery(), ct).ConfigureAwait(false)).FirstOrDefault(a => a.PreferredAddress is not null)
             ?? throw new NetworkException(vm.Name, $"No address of VM '{vm.Name}' is known from its test network's leases; give -Address, or pipe in Get-VirtVmAddress -Session (the guest's own view).");
         return await PingVmAddressAsync(known, options, ct).ConfigureAwait(false);
     }
+
+    private IPAddress ParseAddress() =>
+        IPAddress.TryParse(Address, out var ip) ? ip : throw new ArgumentException($"'{Address}' is not an IP address (from the host, ping takes addresses only).", nameof(Address));
 
     private Task<PingResult> PingVmAddressAsync(VmAddress address, PingOptions options, CancellationToken ct)
     {

@@ -30,6 +30,23 @@ public sealed class SubnetAllocatorTests : IDisposable
     }
 
     [Fact]
+    public void An_exact_subnet_is_refused_when_a_reservation_or_the_host_overlaps_it()
+    {
+        var pool = Ipv4Subnet.Parse("10.99.0.0/22");
+        var a = new SubnetAllocator(pool, _dir);
+        using var mine = a.ReserveExact(Ipv4Subnet.Parse("10.99.1.0/24"), Array.Empty<Ipv4Subnet>());
+        var taken = Assert.Throws<ResourceException>(() => new SubnetAllocator(pool, _dir).ReserveExact(Ipv4Subnet.Parse("10.99.0.0/23"), Array.Empty<Ipv4Subnet>()));
+        Assert.Contains("10.99.1.0/24", taken.Message);
+        var host = Assert.Throws<ResourceException>(() => a.ReserveExact(Ipv4Subnet.Parse("192.168.7.0/24"), new[] { Ipv4Subnet.Parse("192.168.0.0/16") }));
+        Assert.Contains("192.168.0.0/16", host.Message);
+        // Pool allocations step around the exact one.
+        var others = Enumerable.Range(0, 3).Select(_ => a.Reserve(Array.Empty<Ipv4Subnet>())).ToList();
+        Assert.DoesNotContain(mine.Subnet, others.Select(o => o.Subnet));
+        Assert.Throws<ResourceException>(() => a.Reserve(Array.Empty<Ipv4Subnet>()));
+        others.ForEach(o => o.Dispose());
+    }
+
+    [Fact]
     public void A_pool_smaller_than_a_24_is_refused()
     {
         Assert.Throws<ArgumentException>(() => new SubnetAllocator(Ipv4Subnet.Parse("10.99.0.0/25"), _dir));

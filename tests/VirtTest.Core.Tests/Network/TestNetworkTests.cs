@@ -181,6 +181,10 @@ public sealed class TestNetworkTests
     {
         await Assert.ThrowsAsync<ArgumentException>(() => TestNetwork.CreateAsync(new TestNetworkOptions { Subnet = Ipv4Subnet.Parse("10.231.0.0/23") }));
         await Assert.ThrowsAsync<ArgumentException>(() => TestNetwork.CreateAsync(new TestNetworkOptions { LeaseTime = TimeSpan.FromSeconds(30) }));
+        await using var first = await TestNetwork.CreateAsync(new TestNetworkOptions { Dhcp = false, HostLink = false });
+        var clash = await Assert.ThrowsAsync<VirtTest.Core.Resources.ResourceException>(() => TestNetwork.CreateAsync(new TestNetworkOptions { Subnet = first.Subnet }));
+        Assert.Contains(first.Subnet.ToString(), clash.Message);
+        Assert.Equal(new[] { first }, TestNetworkRegistry.Default.All.Where(n => n.Subnet.Equals(first.Subnet)));
     }
 
     [Fact]
