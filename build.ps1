@@ -320,7 +320,7 @@ function Invoke-PesterTests {
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
 # OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
 # libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
-# (build/libvirt-daemon.sh).
+# (build/libvirt-daemon.sh), and iproute2, dnsmasq-base and iputils-ping for test networks.
 function Initialize-TestPackages {
     $needed = [ordered]@{
         'openssh-server'             = '/usr/sbin/sshd'
@@ -330,6 +330,11 @@ function Initialize-TestPackages {
         'libvirt-daemon'             = '/usr/sbin/libvirtd'
         'libvirt-daemon-driver-qemu' = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so'
         'libvirt-clients'            = '/usr/bin/virsh'
+        # Test networks (tests tagged Network): namespaces, bridges, taps, DHCP, ping. dnsmasq-base
+        # is dnsmasq without its system service, so installing it starts no DNS/DHCP server.
+        'iproute2'                   = '/usr/sbin/ip'
+        'dnsmasq-base'               = '/usr/sbin/dnsmasq'
+        'iputils-ping'               = '/usr/bin/ping'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
 }

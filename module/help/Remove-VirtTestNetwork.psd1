@@ -29,7 +29,7 @@
             Code    = @'
 $net = New-VirtTestNetwork -NoDhcp
 Remove-VirtTestNetwork -Name $net.Name
-(Get-VirtTestNetwork).Count
+@(Get-VirtTestNetwork).Count
 '@
             Remarks = 'The network is gone from the host and from the session.'
         }

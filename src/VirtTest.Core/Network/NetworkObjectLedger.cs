@@ -14,8 +14,8 @@ public enum NetworkObjectKind
 /// <summary>A network object VirtTest created, where it lives and which process created it.</summary>
 public sealed record NetworkObjectEntry(NetworkObjectKind Kind, string Name, string? NetworkNamespace, int ProcessId, long ProcessStartTicks)
 {
-    /// <summary>The creating process still runs.</summary>
-    internal bool OwnerAlive => ReservationStore.IsAlive(new Reservation(Name, "", ProcessId, ProcessStartTicks, default));
+    /// <summary>The creating process still runs (same pid and start time).</summary>
+    public bool OwnerAlive => ReservationStore.IsAlive(new Reservation(Name, "", ProcessId, ProcessStartTicks, default));
 }
 
 /// <summary>
