@@ -31,11 +31,16 @@ public static class LeftoverNetworkCleanup
         }
     }
 
-    /// <summary>Deletes every orphaned object of the ledger; returns the entries it handled.</summary>
+    /// <summary>
+    /// Deletes every orphaned object of the ledger and returns the entries it removed. An
+    /// object that cannot be removed now stays in the ledger for the next attempt (and in
+    /// the leftover check's report); the others are still handled.
+    /// </summary>
     public static async Task<IReadOnlyList<NetworkObjectEntry>> RunAsync(NetworkObjectLedger? ledger = null, CancellationToken ct = default)
     {
         ledger ??= NetworkObjectLedger.Default;
         var orphans = ledger.Orphans().Where(e => InterfaceName.IsOwn(e.Name)).ToList();
+        var removed = new List<NetworkObjectEntry>();
         // Links first: a host-side veth end or tap outlives its peer's namespace.
         foreach (var link in orphans.Where(e => e.Kind == NetworkObjectKind.Link))
         {
@@ -47,14 +52,27 @@ public static class LeftoverNetworkCleanup
             {
                 // Its namespace is gone, and the link with it.
             }
+            catch (NetworkException)
+            {
+                continue;
+            }
             ledger.Forget(NetworkObjectKind.Link, link.Name);
+            removed.Add(link);
         }
         foreach (var ns in orphans.Where(e => e.Kind == NetworkObjectKind.Namespace))
         {
-            await NetworkNamespace.DeleteAsync(ns.Name, ledger, ct).ConfigureAwait(false);
-            var folder = Path.Combine(RuntimeDirectory.Root, ns.Name);
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            try
+            {
+                await NetworkNamespace.DeleteAsync(ns.Name, ledger, ct).ConfigureAwait(false);
+                var folder = Path.Combine(RuntimeDirectory.Root, ns.Name);
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+                removed.Add(ns);
+            }
+            catch (Exception ex) when (ex is NetworkException or IOException or UnauthorizedAccessException)
+            {
+                // Left for the next attempt.
+            }
         }
-        return orphans;
+        return removed;
     }
 }

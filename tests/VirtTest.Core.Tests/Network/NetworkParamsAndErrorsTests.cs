@@ -54,6 +54,9 @@ public class NetworkParamsAndErrorsTests
     [Fact]
     public void Ip_messages_become_typed_errors()
     {
+        // What ip prints to a user without CAP_NET_ADMIN (netns add, tuntap add, link add).
+        Assert.IsType<NetworkPermissionException>(IpCommand.ToException(Failed("mount --make-shared /run/netns failed: Operation not permitted"), null));
+        Assert.IsType<NetworkPermissionException>(IpCommand.ToException(Failed("open: Permission denied"), null));
         Assert.IsType<NetworkPermissionException>(IpCommand.ToException(Failed("RTNETLINK answers: Operation not permitted"), null));
         var device = Assert.IsType<NetworkObjectNotFoundException>(IpCommand.ToException(Failed("Cannot find device \"vtnx-br\""), "vtnx"));
         Assert.Equal("vtnx-br", device.ObjectName);
