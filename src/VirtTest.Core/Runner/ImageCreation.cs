@@ -43,7 +43,7 @@ public static class ImageCreation
         }
     }
 
-    internal static bool IsYes(string? value) => string.Equals(value, "yes", StringComparison.OrdinalIgnoreCase);
+    internal static bool IsYes(string? value) => VmParamsReader.IsYes(value);
 
     private static async Task RunAsync(string tool, IReadOnlyList<string> args, CancellationToken ct)
     {
