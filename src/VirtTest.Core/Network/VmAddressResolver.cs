@@ -34,11 +34,11 @@ public static class VmAddressResolver
 
     /// <summary>The addresses of a VM's NICs (its NICs as its params describe them).</summary>
     public static Task<IReadOnlyList<VmAddress>> ResolveAsync(VirtualMachine vm, AddressQuery query, CancellationToken ct = default) =>
-        ResolveAsync(vm.Name, VmNic.FromParams(vm.Params, vm.Name), query, ct);
+        ResolveAsync(vm.Name, vm.Nics, query, ct);
 
     /// <summary><see cref="WaitAsync(string, IReadOnlyList{VmNic}, AddressQuery, TimeSpan, CancellationToken)"/> for a VM.</summary>
     public static Task<IReadOnlyList<VmAddress>> WaitAsync(VirtualMachine vm, AddressQuery query, TimeSpan timeout, CancellationToken ct = default) =>
-        WaitAsync(vm.Name, VmNic.FromParams(vm.Params, vm.Name), query, timeout, ct);
+        WaitAsync(vm.Name, vm.Nics, query, timeout, ct);
 
     /// <summary>One answer per NIC (see <see cref="AddressQuery.Source"/>); NICs no source knows have <see cref="AddressSource.None"/>.</summary>
     public static async Task<IReadOnlyList<VmAddress>> ResolveAsync(string vmName, IReadOnlyList<VmNic> nics, AddressQuery query, CancellationToken ct = default)
@@ -54,10 +54,10 @@ public static class VmAddressResolver
             guest = (await QueryGuestAsync(query.Session, query.GuestCommandTimeout, ct).ConfigureAwait(false)).Where(i => !i.IsLoopback).ToList();
 
         // The NICs of the params, then interfaces only the guest knows (no or another MAC).
-        var entries = nics.Select(n => (Nic: (VmNic?)n, Mac: n.MacAddress)).ToList();
+        var entries = nics.Select(n => (Nic: (VmNic?)n, Mac: NormalizedMac(n.Mac))).ToList();
         if (guest is not null)
         {
-            foreach (var g in guest.Where(g => g.MacAddress is null || !nics.Any(n => n.MacAddress == g.MacAddress)))
+            foreach (var g in guest.Where(g => g.MacAddress is null || !entries.Any(e => e.Mac == g.MacAddress)))
                 entries.Add((null, g.MacAddress));
         }
 
@@ -110,6 +110,13 @@ public static class VmAddressResolver
     {
         var output = await session.CmdAsync(GuestCommand, timeout, ct).ConfigureAwait(false);
         return GuestInterface.Parse(output);
+    }
+
+    private static string? NormalizedMac(string? mac)
+    {
+        if (mac is null) return null;
+        try { return Resources.MacAddressPool.Normalize(mac); }
+        catch (ArgumentException) { return null; }
     }
 
     private static VmAddress? FromLeases(string vmName, VmNic? nic, string? mac, TestNetworkRegistry networks)

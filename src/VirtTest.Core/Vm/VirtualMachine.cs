@@ -64,6 +64,8 @@ public sealed class VirtualMachine : IAsyncDisposable
     /// <summary>Virtual CPUs (param <c>smp</c>, else <see cref="VmDefaults.Cpus"/>).</summary>
     public int Cpu => new VmParamsReader(Name, Params).Cpus;
     public int? ProcessId => _driver.ProcessId;
+    /// <summary>The NICs (<c>nics</c>) with the MAC address of each: its <c>mac</c> param or one assigned from the host-wide pool.</summary>
+    public IReadOnlyList<VmNic> Nics => _driver.Nics;
     public string? SerialConsolePath => _driver.SerialConsolePath;
     public string? ConsoleLogPath => _driver.ConsoleLogPath;
 

@@ -15,29 +15,29 @@ public class NetworkParamsAndErrorsTests
     }
 
     [Fact]
-    public void Nics_come_from_the_params_with_established_names()
+    public void Nic_attachments_come_from_the_params_with_established_names()
     {
         var p = Params(("nics", "nic1 nic2 nic3"), ("nettype", "bridge"), ("netdst", "br0"),
             ("mac_nic1", "52-54-00-AA-BB-01"), ("queues_nic1", "4"), ("vhost_nic1", "off"),
-            ("netdst_netns_nic2", "vtnabcde"), ("nettype_nic3", "user"), ("nic_model_nic3", "e1000"));
-        var nics = VmNic.FromParams(p, "vm1");
-        Assert.Equal(new[] { "nic1", "nic2", "nic3" }, nics.Select(n => n.Name));
-        Assert.Equal(new VmNic("nic1", "52:54:00:aa:bb:01", "bridge", "br0", null, 4, "off", null), nics[0]);
-        Assert.Equal("vtnabcde", nics[1].NetDstNamespace);
-        Assert.Equal(1, nics[1].Queues);
-        Assert.Equal(("user", "e1000"), (nics[2].NetType, nics[2].Model));
+            ("netdst_netns_nic2", "vtnabcde"), ("vhost_nic2", "on"), ("nettype_nic3", "user"), ("nic_model_nic3", "e1000"));
+        var nics = NicAttachment.ReadAll(new VmParamsReader("vm1", p));
+        Assert.Equal(new[] { "nic1", "nic2", "nic3" }, nics.Select(n => n.Nic));
+        Assert.Equal(new NicAttachment("nic1", "bridge", "br0", null, 4, false), nics[0]);
+        Assert.Equal(new NicAttachment("nic2", "bridge", "br0", "vtnabcde", 1, true), nics[1]);
+        Assert.Equal("user", nics[2].NetType);
+        Assert.Null(nics[2].Vhost);
     }
 
     [Theory]
-    [InlineData("nettype", "tap", "nettype")]
-    [InlineData("queues", "0", "queues")]
-    [InlineData("queues", "many", "queues")]
-    [InlineData("vhost", "yes", "vhost")]
-    [InlineData("mac", "52:54:00", "mac")]
+    [InlineData("nettype", "tap", "nettype_nic1")]
+    [InlineData("queues", "0", "queues_nic1")]
+    [InlineData("queues", "many", "queues_nic1")]
+    [InlineData("vhost", "yes", "vhost_nic1")]
+    [InlineData("mac", "52:54:00", "mac_nic1")]
     public void Bad_nic_params_are_errors_naming_the_param(string key, string value, string param)
     {
         var p = Params(("nics", "nic1"), ("nettype", "bridge"), ("netdst", "br0"), (key, value));
-        var ex = Assert.Throws<VmParamException>(() => VmNic.FromParams(p, "vm1"));
+        var ex = Assert.Throws<VmParamException>(() => NicAttachment.ReadAll(new VmParamsReader("vm1", p)));
         Assert.Equal(param, ex.Param);
         Assert.Contains("vm1", ex.Message);
     }
@@ -45,8 +45,8 @@ public class NetworkParamsAndErrorsTests
     [Fact]
     public void A_bridge_nic_needs_netdst()
     {
-        var ex = Assert.Throws<VmParamException>(() => VmNic.FromParams(Params(("nics", "nic1"), ("nettype", "bridge")), "vm1"));
-        Assert.Equal("netdst", ex.Param);
+        var ex = Assert.Throws<VmParamException>(() => NicAttachment.ReadAll(new VmParamsReader("vm1", Params(("nics", "nic1"), ("nettype", "bridge")))));
+        Assert.Equal("netdst_nic1", ex.Param);
     }
 
     private static ToolResult Failed(string stderr) => new("ip", new[] { "link", "add" }, 2, "", stderr);

@@ -91,7 +91,8 @@ public sealed class TestNetworkTests
             Assert.InRange(host, TestNetwork.DhcpFirstHost, TestNetwork.DhcpLastHost);
             Assert.True(net.Subnet.Contains(lease.Address));
 
-            var nics = new[] { new VmNic("nic1", mac, "bridge", net.Bridge, net.Namespace, 1, null, null), new VmNic("nic2", "52:54:00:7e:57:02", "bridge", net.Bridge, net.Namespace, 1, null, null) };
+            var p = new VirtTest.Core.Config.VirtParams { ["nics"] = "nic1 nic2", ["nettype"] = "bridge", ["netdst"] = net.Bridge, ["netdst_netns"] = net.Namespace, ["mac_nic1"] = mac.ToUpperInvariant(), ["mac_nic2"] = "52:54:00:7e:57:02" };
+            var nics = new VmParamsReader("client", p).Nics;
             var found = await VmAddressResolver.ResolveAsync("client", nics, new AddressQuery { Source = AddressSource.DhcpLease });
             Assert.Equal(2, found.Count);
             Assert.Equal(new[] { lease.Address }, found[0].IPv4Address);

@@ -29,6 +29,9 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     private RuntimeDirectory? _runtime;
     private readonly List<int> _callbackIds = new();
     private NicMacAddresses _macs = new();
+
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
     private DeviceIdSequence _deviceIds = new();
 
     public LibvirtVmDriver(string name, VirtParams vmParams, string uri, VmCapability capabilities)

@@ -25,6 +25,9 @@ internal sealed class QemuVmDriver : VmDriverBase
     private readonly QemuBinary _binary;
     private readonly StringBuilder _stderr = new();
     private NicMacAddresses _macs = new();
+
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
     private DeviceIdSequence _deviceIds = new();
     private RuntimeDirectory? _runtime;
     private Process? _process;
