@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using VirtTest.Core.Config;
 using VirtTest.Core.Monitor;
+using VirtTest.Core.Network;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Qemu;
@@ -34,6 +35,7 @@ internal sealed class QemuVmDriver : VmDriverBase
     private QmpClient? _qmp;
     private QemuRuntimePaths? _paths;
     private readonly List<IDisposable> _portReservations = new();
+    private readonly List<VmTap> _taps = new();
 
     public QemuVmDriver(string name, VirtParams vmParams, QemuBinary binary, VmCapability capabilities)
         : base(name, vmParams, capabilities)
@@ -79,7 +81,9 @@ internal sealed class QemuVmDriver : VmDriverBase
             endpoints[guestPort] = ("127.0.0.1", reservation.Port);
         }
         _endpoints = endpoints;
-        Arguments = QemuCommandLine.Build(VmName, _macs.Apply(Params), _binary, paths, incoming, hostPorts);
+        var vmParams = _macs.Apply(Params);
+        var taps = await CreateTapsAsync(vmParams, ct).ConfigureAwait(false);
+        Arguments = QemuCommandLine.Build(VmName, vmParams, _binary, paths, incoming, hostPorts, taps.ToDictionary(t => t.Nic, t => t.Name));
         var psi = new ProcessStartInfo(_binary.Path)
         {
             UseShellExecute = false,
@@ -119,8 +123,35 @@ internal sealed class QemuVmDriver : VmDriverBase
         _qmp = qmp;
         CurrentMonitor = new QemuMonitor(qmp, _deviceIds);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
+        // QEMU has opened its taps (in the host's namespace): now they go onto their bridges,
+        // before the guest runs (it sends DHCP requests as soon as its NIC is up).
+        foreach (var tap in taps) await tap.AttachAsync(ct).ConfigureAwait(false);
         if (runGuest) await qmp.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A tap for every NIC with <c>nettype = bridge</c>, after checking its bridge exists (a
+    /// missing one is a <see cref="BridgeNotFoundException"/> before QEMU starts) and
+    /// that vhost-net is there when asked for. Recorded at once, so any failure later removes them.
+    /// </summary>
+    private async Task<IReadOnlyList<VmTap>> CreateTapsAsync(VirtParams vmParams, CancellationToken ct)
+    {
+        var created = new List<VmTap>();
+        foreach (var nic in new VmParamsReader(VmName, vmParams).Nics)
+        {
+            var attachment = NicAttachment.Read(VmName, nic);
+            if (attachment.NetType != "bridge") continue;
+            await Bridge.RequireAsync(attachment.NetDst!, attachment.NetDstNamespace, ct).ConfigureAwait(false);
+            if (attachment.Vhost == true && !File.Exists(VhostNetDevice))
+                throw new VmParamException(VmName, "vhost_" + nic.Name, "on", $"{VhostNetDevice} does not exist on this host (load the vhost_net module, or set vhost = off)");
+            var tap = await VmTap.CreateAsync(VmName, attachment, ct).ConfigureAwait(false);
+            lock (_taps) _taps.Add(tap);
+            created.Add(tap);
+        }
+        return created;
+    }
+
+    private const string VhostNetDevice = "/dev/vhost-net";
 
     private static string SafeExitCode(Process p)
     {
@@ -215,7 +246,18 @@ internal sealed class QemuVmDriver : VmDriverBase
             _portReservations.Clear();
         }
         process?.Dispose();
-        return ValueTask.CompletedTask;
+        List<VmTap> taps;
+        lock (_taps)
+        {
+            taps = _taps.ToList();
+            _taps.Clear();
+        }
+        return taps.Count == 0 ? ValueTask.CompletedTask : DeleteTapsAsync(taps);
+    }
+
+    private static async ValueTask DeleteTapsAsync(IReadOnlyList<VmTap> taps)
+    {
+        foreach (var tap in taps) await tap.DeleteAsync().ConfigureAwait(false);
     }
 
     protected override Task PauseCoreAsync(CancellationToken ct) => RequireQmp("pause").ExecuteAsync("stop", null, CommandTimeout, ct);
