@@ -105,6 +105,30 @@ public static class VmAddressResolver
         }
     }
 
+    /// <summary>
+    /// The first address, in NIC order, that this process can reach (a test network without a
+    /// host link is skipped), polling every 500 ms; a <see cref="GuestAddressTimeoutException"/>
+    /// after <paramref name="timeout"/>. What SSH connects to when no port is forwarded.
+    /// </summary>
+    public static async Task<VmAddress> WaitForReachableAsync(VirtualMachine vm, AddressQuery query, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var results = await ResolveAsync(vm, query, ct).ConfigureAwait(false);
+            var reachable = results.FirstOrDefault(r => r.PreferredAddress is not null &&
+                !(r.Network is { } name && query.Networks.Get(name) is { Options.HostLink: false }));
+            if (reachable is not null) return reachable;
+            if (clock.Elapsed >= timeout)
+            {
+                var seen = results.Count == 0 ? "it has no NICs" : string.Join(", ", results.Select(r => $"{r.Nic ?? r.GuestInterface}: {(r.HasAddress ? string.Join(" ", r.IPv4Address.Concat(r.IPv6Address)) + " (not reachable from the host)" : "no address")}"));
+                throw new GuestAddressTimeoutException(vm.Name, $"VM '{vm.Name}' has no address this host can reach after {timeout.TotalSeconds:0.#} s ({seen}). " +
+                    "Put a NIC on a test network with a host link (nettype = bridge, netdst and netdst_netns from New-VirtTestNetwork), a libvirt network, or forward the port under user-mode networking (redirs).");
+            }
+            await Task.Delay(500, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The guest's interfaces, from its own <c>ip</c>.</summary>
     public static async Task<IReadOnlyList<GuestInterface>> QueryGuestAsync(GuestSession session, TimeSpan timeout, CancellationToken ct = default)
     {

@@ -77,6 +77,24 @@ public sealed class BridgedGuestTests
         var back = await GuestConnectivity.PingFromGuestAsync(console, net.HostAddress!.ToString());
         Assert.Equal(3, back.Received);
 
+        // A hot-plugged NIC gets a tap on the first NIC's bridge and a pool MAC, a lease, and answers; unplugged, its tap goes.
+        await vm.AddPciDeviceAsync(new Monitor.PciDeviceSpec("virtio-net-pci", "hp1"), TimeSpan.FromSeconds(30));
+        var hotTap = Assert.Single((await OwnTapsAsync(net.Namespace)).Where(t => t != tap));
+        Assert.Matches("^vtn[a-z0-9]{2}-bra-hp1$", hotTap);
+        Assert.Equal(net.Bridge, (await NetworkLink.FindAsync(hotTap, net.Namespace))!.Master);
+        await g.RunAsync(console, "for i in $(seq 50); do [ -e /sys/class/net/eth2 ] && break; sleep 0.2; done; ip link set eth2 up");
+        var hotMac = await g.RunAsync(console, "cat /sys/class/net/eth2/address");
+        Assert.DoesNotContain(hotMac, macs);
+        Assert.Contains(hotMac, new VirtTest.Core.Resources.MacAddressPool().ReservedOnHost());
+        await g.RunAsync(console, "udhcpc -i eth2 -n -q -t 5 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1");
+        var hotLease = await net.WaitForLeaseAsync(hotMac, TimeSpan.FromSeconds(20));
+        Assert.NotEqual(lease.Address, hotLease.Address);
+        Assert.Equal(3, (await GuestConnectivity.PingFromHostAsync(hotLease.Address)).Received);
+        await vm.RemovePciDeviceAsync("hp1", TimeSpan.FromSeconds(30));
+        Assert.Equal(new[] { tap }, await OwnTapsAsync(net.Namespace));
+        Assert.DoesNotContain(NetworkObjectLedger.Default.Entries(), e => e.Name == hotTap);
+        Assert.DoesNotContain(hotMac, new VirtTest.Core.Resources.MacAddressPool().ReservedOnHost());
+
         // kill -9 of QEMU: the VM is dead and both taps are gone, also from the ledger.
         using (var qemu = Process.GetProcessById(vm.ProcessId!.Value)) qemu.Kill();
         var clock = Stopwatch.StartNew();

@@ -36,6 +36,7 @@ internal sealed class QemuVmDriver : VmDriverBase
     private QemuRuntimePaths? _paths;
     private readonly List<IDisposable> _portReservations = new();
     private readonly List<VmTap> _taps = new();
+    private QemuNicHotplug? _nicHotplug;
 
     public QemuVmDriver(string name, VirtParams vmParams, QemuBinary binary, VmCapability capabilities)
         : base(name, vmParams, capabilities)
@@ -121,7 +122,9 @@ internal sealed class QemuVmDriver : VmDriverBase
             throw new VmException(VmName, $"QEMU for VM '{VmName}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}", ex);
         }
         _qmp = qmp;
-        CurrentMonitor = new QemuMonitor(qmp, _deviceIds);
+        var hotplug = new QemuNicHotplug(VmName, _binary, NicAttachment.ReadAll(new VmParamsReader(VmName, vmParams)));
+        _nicHotplug = hotplug;
+        CurrentMonitor = new QemuMonitor(qmp, _deviceIds, hotplug);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
         // QEMU has opened its taps (in the host's namespace): now they go onto their bridges,
         // before the guest runs (it sends DHCP requests as soon as its NIC is up).
@@ -247,17 +250,21 @@ internal sealed class QemuVmDriver : VmDriverBase
         }
         process?.Dispose();
         List<VmTap> taps;
+        QemuNicHotplug? hotplug;
         lock (_taps)
         {
             taps = _taps.ToList();
             _taps.Clear();
+            hotplug = _nicHotplug;
+            _nicHotplug = null;
         }
-        return taps.Count == 0 ? ValueTask.CompletedTask : DeleteTapsAsync(taps);
+        return taps.Count == 0 && hotplug is null ? ValueTask.CompletedTask : DeleteTapsAsync(taps, hotplug);
     }
 
-    private static async ValueTask DeleteTapsAsync(IReadOnlyList<VmTap> taps)
+    private static async ValueTask DeleteTapsAsync(IReadOnlyList<VmTap> taps, QemuNicHotplug? hotplug)
     {
         foreach (var tap in taps) await tap.DeleteAsync().ConfigureAwait(false);
+        if (hotplug is not null) await hotplug.ReleaseAsync().ConfigureAwait(false);
     }
 
     protected override Task PauseCoreAsync(CancellationToken ct) => RequireQmp("pause").ExecuteAsync("stop", null, CommandTimeout, ct);
