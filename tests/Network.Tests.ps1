@@ -88,83 +88,90 @@ Describe 'Test networks through the cmdlets' -Tag 'Network' {
 Describe 'Guests on a test network' -Tag 'Guest', 'Network' {
     BeforeAll {
         $script:net = New-VirtTestNetwork
-        $script:pool = [VirtTest.Core.Resources.MacAddressPool]::new()
-        $script:guests = @()
-        # Until the backends create taps for nettype = bridge (with the foundation's VM driver
-        # changes), the test makes each tap and gives it to QEMU through extra_params; QEMU opens
-        # it in the host's namespace and the tap then moves onto the bridge in the test namespace.
-        foreach ($name in 'net-a', 'net-b') {
-            $mac = $pool.Allocate()
-            $tap = [VirtTest.Core.Network.TapDevice]::CreateForNicAsync($name, 'nic1', $false, $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
-            $extra = "-netdev tap,id=tn0,ifname=$tap,script=no,downscript=no -device virtio-net-pci,netdev=tn0,mac=$mac"
-            $vm = New-VirtVm -TestGuest -Name $name -Property @{ nics = ''; redirs = ''; extra_params = $extra }
-            $script:guests += [pscustomobject]@{ Name = $name; Vm = $vm; Mac = $mac; Tap = $tap; Session = $null }
-        }
-        foreach ($g in $guests) {
-            Start-VirtVm $g.Vm
-            [VirtTest.Core.Network.TapDevice]::AttachToBridgeAsync($g.Tap, $net.Bridge, $net.Namespace, $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
-        }
-        foreach ($g in $guests) {
-            $g.Session = Wait-VirtLogin -Vm $g.Vm -TimeoutSec 90
-            $null = $net.WaitForLeaseAsync($g.Mac, [TimeSpan]::FromSeconds(30), [Threading.CancellationToken]::None).GetAwaiter().GetResult()
-        }
-        $script:a = $guests[0]
-        $script:b = $guests[1]
+        # nettype = bridge, netdst = the bridge, netdst_netns = its namespace; no port forwards.
+        $props = @{ redirs = '' }
+        foreach ($kv in $net.NicParams.GetEnumerator()) { $props[$kv.Key] = $kv.Value }
+        $script:a = New-VirtVm -TestGuest -Name net-a -Property ($props + @{ queues = '2' })
+        $script:b = New-VirtVm -TestGuest -Name net-b -Property $props
+        $a, $b | Start-VirtVm -Wait
+        $script:sa = Wait-VirtLogin -Vm $a
+        $script:sb = Wait-VirtLogin -Vm $b
     }
     AfterAll {
-        foreach ($g in $guests) { Remove-VirtVm $g.Vm }
-        foreach ($g in $guests) {
-            $null = [VirtTest.Core.Network.TapDevice]::DeleteAsync($g.Tap, $net.Namespace, $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
-        }
+        Get-VirtVm -Name net-a, net-b -ErrorAction SilentlyContinue | Remove-VirtVm
         if ($net) { Remove-VirtTestNetwork $net }
-        if ($pool) { $pool.Dispose() }
     }
 
-    It 'gives each guest a lease that Get-VirtVmAddress reports as the guest sees it' {
-        foreach ($g in $a, $b) {
-            $own = Get-VirtVmAddress $g.Vm -Session $g.Session -Source Guest -Nic eth0
-            $own.Source | Should -Be 'Guest'
-            $own.MacAddress | Should -Be $g.Mac
-            @($own.IPv4Address).Count | Should -Be 1
-            $net.Subnet.Contains($own.IPv4Address[0]) | Should -BeTrue
-
-            $lease = Get-VirtVmAddress $g.Vm -Session $g.Session -Source DhcpLease | Where-Object MacAddress -eq $g.Mac
+    It 'gives each guest a lease that Get-VirtVmAddress reports, as the guest sees it' {
+        foreach ($pair in @(@($a, $sa), @($b, $sb))) {
+            $vm, $session = $pair
+            $mac = $vm.Nics[0].Mac
+            $mac | Should -Match '^52:54:00(:[0-9a-f]{2}){3}$'
+            $lease = Get-VirtVmAddress $vm -WaitSec 30
             $lease.Source | Should -Be 'DhcpLease'
+            $lease.Nic | Should -Be 'nic1'
+            $lease.MacAddress | Should -Be $mac
             $lease.Network | Should -Be $net.Name
-            "$($lease.IPv4Address)" | Should -Be "$($own.IPv4Address)"
-            (Get-VirtVmAddress $g.Vm -Session $g.Session | Where-Object MacAddress -eq $g.Mac).Source | Should -Be 'DhcpLease'
+            $net.Subnet.Contains($lease.IPv4Address[0]) | Should -BeTrue
+
+            $own = Get-VirtVmAddress $vm -Session $session -Source Guest
+            $own.Source | Should -Be 'Guest'
+            $own.Nic | Should -Be 'nic1'
+            $own.GuestInterface | Should -Be 'eth0'
+            "$($own.IPv4Address)" | Should -Be "$($lease.IPv4Address)"
         }
-        "$((Get-VirtVmAddress $a.Vm -Session $a.Session -Nic eth0).IPv4Address)" | Should -Not -Be "$((Get-VirtVmAddress $b.Vm -Session $b.Session -Nic eth0).IPv4Address)"
-        (Get-VirtVmAddress $a.Vm -Session $a.Session -Nic eth0 | Format-Table | Out-String) | Should -Match ([regex]::Escape($a.Mac))
+        "$((Get-VirtVmAddress $a).IPv4Address)" | Should -Not -Be "$((Get-VirtVmAddress $b).IPv4Address)"
+        (Get-VirtVmAddress $a | Format-Table | Out-String) | Should -Match ([regex]::Escape($a.Nics[0].Mac))
+    }
+
+    It 'gives queues = 2 a multi-queue NIC and the default a single-queue one' {
+        # virtio-net feature bit 22 (VIRTIO_NET_F_MQ) as the guest reads it.
+        (Invoke-VirtSessionCommand $sa 'cut -c23 /sys/class/net/eth0/device/features').Output.Trim() | Should -Be '1'
+        (Invoke-VirtSessionCommand $sb 'cut -c23 /sys/class/net/eth0/device/features').Output.Trim() | Should -Be '0'
     }
 
     It 'answers pings from the host' {
-        foreach ($g in $a, $b) {
-            $r = Get-VirtVmAddress $g.Vm -Session $g.Session -Nic eth0 | Test-VirtGuestConnection -Count 3
+        foreach ($vm in $a, $b) {
+            $r = Test-VirtGuestConnection -Vm $vm -Count 3
             $r.Received | Should -Be 3
             $r.LossPercent | Should -Be 0
         }
+        (Get-VirtVmAddress $b | Test-VirtGuestConnection -Quiet) | Should -BeTrue
     }
 
     It 'pings the host and the other guest from a guest' {
-        $toHost = Test-VirtGuestConnection -Session $a.Session -Address $net.HostAddress
+        $toHost = Test-VirtGuestConnection -Session $sa -Address $net.HostAddress
         $toHost.Received | Should -Be 3
-        $toHost.Source | Should -Be $a.Session.Name
-        $toB = Test-VirtGuestConnection -Session $a.Session -TargetVm $b.Vm -TargetSession $b.Session
+        $toHost.Source | Should -Be $sa.Name
+        $toB = Test-VirtGuestConnection -Session $sa -TargetVm $b
         $toB.Received | Should -Be 3
-        $toB.Target | Should -Be "$((Get-VirtVmAddress $b.Vm -Session $b.Session -Nic eth0).IPv4Address)"
-        Test-VirtGuestConnection -Session $b.Session -Address $net.Subnet.Host(222) -Count 1 -ReplyTimeoutSec 1 -Quiet | Should -BeFalse
+        $toB.Target | Should -Be "$((Get-VirtVmAddress $b).IPv4Address)"
+        Test-VirtGuestConnection -Session $sb -Address $net.Subnet.Host(222) -Count 1 -ReplyTimeoutSec 1 -Quiet | Should -BeFalse
     }
 
-    It 'accepts SSH from the host on the guest''s address' {
-        $ip = (Get-VirtVmAddress $a.Vm -Session $a.Session -Nic eth0).PreferredAddress
-        $options = [VirtTest.Core.Session.SshConnectionOptions]@{ Host = "$ip"; UserName = $a.Vm.Params['username']; Password = $a.Vm.Params['password']; VmName = $a.Name }
-        $ssh = [VirtTest.Core.Session.SshSession]::ConnectAsync($options, [TimeSpan]::FromSeconds(60), [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+    It 'opens SSH on the guest''s address (no port is forwarded)' {
+        $a.GetGuestPortEndpoint(22) | Should -BeNullOrEmpty
+        $ssh = Connect-VirtSession -Vm $a -Transport Ssh
         try {
-            (Invoke-VirtSessionCommand $ssh 'cat /sys/class/net/eth0/address').Output.Trim() | Should -Be $a.Mac
+            $ssh.Name | Should -Match ([regex]::Escape("$((Get-VirtVmAddress $a).IPv4Address)"))
+            (Invoke-VirtSessionCommand $ssh 'cat /sys/class/net/eth0/address').Output.Trim() | Should -Be $a.Nics[0].Mac
         }
         finally {
-            $ssh.Dispose()
+            Disconnect-VirtSession $ssh
         }
+    }
+
+    It 'hot-plugs a NIC that gets an address and answers, and whose tap goes with it' {
+        $tapsBefore = @(& ip -n $net.Namespace -j link show type tun | ConvertFrom-Json | ForEach-Object ifname)
+        Add-VirtPciDevice $b -Model virtio-net-pci -Id hpnic | Out-Null
+        $taps = @(& ip -n $net.Namespace -j link show type tun | ConvertFrom-Json | ForEach-Object ifname)
+        $taps.Count | Should -Be ($tapsBefore.Count + 1)
+        Invoke-VirtSessionCommand $sb 'for i in $(seq 50); do [ -e /sys/class/net/eth1 ] && break; sleep 0.2; done; ip link set eth1 up && udhcpc -i eth1 -n -q -t 5 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1' -TimeoutSec 60 -ErrorAction Stop | Out-Null
+        $hot = Get-VirtVmAddress $b -Session $sb -Source Guest -Nic eth1
+        $hot.Nic | Should -BeNullOrEmpty   # not a NIC of the params
+        $net.Subnet.Contains($hot.IPv4Address[0]) | Should -BeTrue
+        ($hot | Test-VirtGuestConnection).Received | Should -Be 3
+        Remove-VirtPciDevice $b -Id hpnic
+        @(& ip -n $net.Namespace -j link show type tun | ConvertFrom-Json | ForEach-Object ifname) | Should -Be $tapsBefore
     }
 }

@@ -11,7 +11,7 @@
 
     Parameters  = @{
         Vm         = 'Specifies the VM whose guest to log in to, as an object from New-VirtVm or Get-VirtVm. The VM must have been started. Accepts VMs from the pipeline; one session is written per VM.'
-        Transport  = 'Specifies how to reach the guest: Serial (its serial console) or Ssh (SSH through the VM''s port forward). The default comes from the VM''s shell_client param (ssh means Ssh), else Serial.'
+        Transport  = 'Specifies how to reach the guest: Serial (its serial console) or Ssh (SSH through the VM''s port forward, or to the guest''s address when no port is forwarded). The default comes from the VM''s shell_client param (ssh means Ssh), else Serial.'
         Credential = 'Specifies the user name and password to log in with, as a PSCredential. The default is the VM''s username and password params; for the test guest, root and the password of its manifest (.build/guest/guest.json).'
         TimeoutSec = 'Specifies how long, in seconds, to wait for a successful login. The default is the VM''s login_timeout param, else 60.'
     }
