@@ -4,14 +4,14 @@
 
     Description = @(
         'Get-VirtVmAddress writes one VmAddress per NIC of each VM: the NIC''s name in the params (nics), its MAC address, its IPv4 and IPv6 addresses, where they come from (Source) and, when known, the guest''s name for the interface and the test network it is on.'
-        'Sources: DhcpLease reads the lease file of the dnsmasq of the test network the NIC is on (netdst and netdst_netns name a network of New-VirtTestNetwork; otherwise every network of the session is searched for the MAC): no guest involvement, milliseconds. Guest runs ip -j addr show in the guest over -Session (plain ip addr show where ip has no JSON output, as busybox''s), and reports what the guest itself has configured, link-local IPv6 addresses included. With -Source Any (default) each NIC gets the first source that knows an address: the leases, then the guest when -Session is given.'
+        'Sources: DhcpLease reads the lease file of the dnsmasq of the test network the NIC is on (netdst and netdst_netns name a network of New-VirtTestNetwork; otherwise every network of the session is searched for the MAC): no guest involvement, milliseconds. Guest runs ip -j addr show in the guest over -Session (plain ip addr show where ip has no JSON output, as busybox''s), and reports what the guest itself has configured, link-local IPv6 addresses included. LibvirtLease, LibvirtArp and LibvirtAgent ask libvirt (its interface-address API): the leases of the libvirt network the NIC is on, the ARP table of libvirt''s host, or the QEMU guest agent (which the guest must run); another backend gives a VirtTest.NotSupportedByBackend error (capability GuestAddressQuery). With -Source Any (default) each NIC gets the first source that knows an address: the test network''s leases, libvirt''s leases and ARP table (libvirt VMs), then the guest when -Session is given.'
         'NICs are matched by MAC address: the mac param of a NIC, or, for NICs without one, the MACs the guest reports over -Session (also with -Source DhcpLease, which then uses the guest only for its MACs; interfaces the params do not describe are written with an empty Nic). A NIC no source knows an address for is written with Source None and no addresses; -WaitSec waits until every NIC (except nettype = none) has one, and is otherwise a VirtTest.Network.AddressTimeout error naming the NICs without one.'
     )
 
     Parameters  = @{
         Vm      = 'Specifies the VMs, as objects from New-VirtVm or Get-VirtVm. Accepts VMs from the pipeline.'
         Name    = 'Specifies the VMs by name; wildcards are allowed. Binds from the Name or VmName property of piped objects.'
-        Source  = 'Specifies where to look: Any (default), DhcpLease or Guest (needs -Session).'
+        Source  = 'Specifies where to look: Any (default), DhcpLease, Guest (needs -Session), LibvirtLease, LibvirtArp or LibvirtAgent (libvirt VMs).'
         Session = 'Specifies a session on the guest (Connect-VirtSession, Wait-VirtLogin) to ask the guest for its own addresses.'
         Nic     = 'Writes only these NICs, by their name in the params or the guest''s interface name; wildcards are allowed.'
         WaitSec = 'Specifies how long, in seconds, to wait until every NIC has an address (default 0: answer at once). Sources are asked again every half second.'
@@ -23,7 +23,7 @@
     )
 
     Outputs     = @(
-        @{ Type = 'VirtTest.Core.Network.VmAddress'; Description = 'VmName, Nic, MacAddress, IPv4Address, IPv6Address, Source (DhcpLease, Guest or None), GuestInterface, Network; PreferredAddress is the address a connection would use (the first IPv4, else the first global IPv6).' }
+        @{ Type = 'VirtTest.Core.Network.VmAddress'; Description = 'VmName, Nic, MacAddress, IPv4Address, IPv6Address, Source (DhcpLease, Guest, LibvirtLease, LibvirtArp, LibvirtAgent or None), GuestInterface, Network; PreferredAddress is the address a connection would use (the first IPv4, else the first global IPv6).' }
     )
 
     Notes       = @()

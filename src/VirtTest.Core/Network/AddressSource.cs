@@ -11,4 +11,13 @@ public enum AddressSource
 
     /// <summary>The guest's own view: <c>ip -j addr</c> (or plain <c>ip addr</c>) over a session.</summary>
     Guest,
+
+    /// <summary>libvirt's interface-address API, from the DHCP leases of the libvirt network.</summary>
+    LibvirtLease,
+
+    /// <summary>libvirt's interface-address API, from the QEMU guest agent (needs the agent in the guest).</summary>
+    LibvirtAgent,
+
+    /// <summary>libvirt's interface-address API, from the ARP table of libvirt's host.</summary>
+    LibvirtArp,
 }

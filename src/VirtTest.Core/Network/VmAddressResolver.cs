@@ -18,27 +18,45 @@ public sealed record AddressQuery
 
     /// <summary>Deadline of the command run on the guest.</summary>
     public TimeSpan GuestCommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The hypervisor's own address reports (set from the VM: its driver's, when it has them).</summary>
+    public IGuestAddressProvider? Provider { get; init; }
 }
 
 /// <summary>
 /// Finds the addresses of a VM's NICs: from the DHCP leases of the test network a NIC is
-/// on (read from dnsmasq's lease file: no guest involvement), or from the guest itself over
-/// a session (<c>ip -j addr</c>, falling back to plain <c>ip addr</c>, which busybox has).
-/// NICs are matched by MAC address; NICs whose MAC the params do not give are learned from
-/// the guest when it is asked.
+/// on (read from dnsmasq's lease file: no guest involvement), from the hypervisor when it
+/// reports them (libvirt: leases of its networks, ARP, guest agent), or from the guest itself
+/// over a session (<c>ip -j addr</c>, falling back to plain <c>ip addr</c>, which busybox has).
+/// NICs are matched by MAC address; interfaces the VM's NICs do not list (hot-plugged ones)
+/// are reported too, with no NIC name.
 /// </summary>
 public static class VmAddressResolver
 {
     /// <summary>The command run on the guest: JSON where iproute2 has it, plain text otherwise.</summary>
     public const string GuestCommand = "ip -j addr show 2>/dev/null || ip addr show";
 
-    /// <summary>The addresses of a VM's NICs (its NICs as its params describe them).</summary>
+    /// <summary>
+    /// The addresses of a VM's NICs (with their MACs, from the VM), also from its hypervisor when
+    /// it reports addresses (libvirt). Naming a hypervisor source the backend does not have is a
+    /// <see cref="NotSupportedByBackendException"/>.
+    /// </summary>
     public static Task<IReadOnlyList<VmAddress>> ResolveAsync(VirtualMachine vm, AddressQuery query, CancellationToken ct = default) =>
-        ResolveAsync(vm.Name, vm.Nics, query, ct);
+        ResolveAsync(vm.Name, vm.Nics, ForVm(vm, query), ct);
 
     /// <summary><see cref="WaitAsync(string, IReadOnlyList{VmNic}, AddressQuery, TimeSpan, CancellationToken)"/> for a VM.</summary>
     public static Task<IReadOnlyList<VmAddress>> WaitAsync(VirtualMachine vm, AddressQuery query, TimeSpan timeout, CancellationToken ct = default) =>
-        WaitAsync(vm.Name, vm.Nics, query, timeout, ct);
+        WaitAsync(vm.Name, vm.Nics, ForVm(vm, query), timeout, ct);
+
+    private static AddressQuery ForVm(VirtualMachine vm, AddressQuery query)
+    {
+        var provider = query.Provider ?? vm.Feature<IGuestAddressProvider>();
+        if (query.Source is { } source && IsHypervisorSource(source) && (provider is null || !vm.Supports(VmCapability.GuestAddressQuery)))
+            throw new NotSupportedByBackendException(vm.BackendName, VmCapability.GuestAddressQuery, $"no {source} addresses for VM '{vm.Name}'");
+        return query with { Provider = provider };
+    }
+
+    private static bool IsHypervisorSource(AddressSource s) => s is AddressSource.LibvirtLease or AddressSource.LibvirtAgent or AddressSource.LibvirtArp;
 
     /// <summary>One answer per NIC (see <see cref="AddressQuery.Source"/>); NICs no source knows have <see cref="AddressSource.None"/>.</summary>
     public static async Task<IReadOnlyList<VmAddress>> ResolveAsync(string vmName, IReadOnlyList<VmNic> nics, AddressQuery query, CancellationToken ct = default)
@@ -49,16 +67,33 @@ public static class VmAddressResolver
             throw new ArgumentException($"Asking the guest of VM '{vmName}' for its addresses needs a session on it (Connect-VirtSession).", nameof(query));
 
         IReadOnlyList<GuestInterface>? guest = null;
-        // Asked whenever a session is given: with Source = DhcpLease only for the MACs the params lack.
+        // Asked whenever a session is given: with another source only for the MACs the params lack.
         if (query.Session is not null)
             guest = (await QueryGuestAsync(query.Session, query.GuestCommandTimeout, ct).ConfigureAwait(false)).Where(i => !i.IsLoopback).ToList();
 
-        // The NICs of the params, then interfaces only the guest knows (no or another MAC).
-        var entries = nics.Select(n => (Nic: (VmNic?)n, Mac: NormalizedMac(n.Mac))).ToList();
-        if (guest is not null)
+        // The hypervisor's views: the source asked for, or (no source named) each it offers that answers.
+        var hypervisor = new List<(AddressSource Source, IReadOnlyList<GuestInterface> Interfaces)>();
+        if (query.Provider is { } provider)
         {
-            foreach (var g in guest.Where(g => g.MacAddress is null || !entries.Any(e => e.Mac == g.MacAddress)))
-                entries.Add((null, g.MacAddress));
+            var sources = query.Source is { } named ? (IsHypervisorSource(named) ? new[] { named } : Array.Empty<AddressSource>()) : provider.AddressSources;
+            foreach (var source in sources)
+            {
+                try
+                {
+                    hypervisor.Add((source, await provider.QueryInterfacesAsync(source, ct).ConfigureAwait(false)));
+                }
+                catch (NetworkException) when (query.Source is null)
+                {
+                    // That source cannot answer now (e.g. no libvirt network): the others still can.
+                }
+            }
+        }
+
+        // The NICs of the VM, then interfaces only the guest or the hypervisor knows (hot-plugged ones).
+        var entries = nics.Select(n => (Nic: (VmNic?)n, Mac: NormalizedMac(n.Mac))).ToList();
+        foreach (var g in (guest ?? Array.Empty<GuestInterface>()).Concat(hypervisor.SelectMany(h => h.Interfaces)))
+        {
+            if (g.MacAddress is not null && !entries.Any(e => e.Mac == g.MacAddress)) entries.Add((null, g.MacAddress));
         }
 
         var results = new List<VmAddress>();
@@ -66,16 +101,18 @@ public static class VmAddressResolver
         {
             var guestView = mac is null ? null : guest?.FirstOrDefault(g => g.MacAddress == mac);
             if (nic is null && mac is null) continue;
-            var lease = query.Source is null or AddressSource.DhcpLease ? FromLeases(vmName, nic, mac, query.Networks) : null;
-            if (lease is not null && guestView is not null) lease = lease with { GuestInterface = guestView.Name };
-            VmAddress? own = guestView is null ? null
-                : new VmAddress(vmName, nic?.Name, mac, guestView.IPv4Address, guestView.IPv6Address, AddressSource.Guest, guestView.Name, nic?.NetDst);
-            var pick = query.Source switch
+            var candidates = new List<VmAddress>();
+            if (query.Source is null or AddressSource.DhcpLease && FromLeases(vmName, nic, mac, query.Networks) is { } lease)
+                candidates.Add(guestView is null ? lease : lease with { GuestInterface = guestView.Name });
+            foreach (var (source, interfaces) in hypervisor)
             {
-                AddressSource.DhcpLease => lease,
-                AddressSource.Guest => own,
-                _ => lease is { HasAddress: true } ? lease : own ?? lease,
-            };
+                if (mac is not null && interfaces.FirstOrDefault(i => i.MacAddress == mac) is { } seen)
+                    candidates.Add(new VmAddress(vmName, nic?.Name, mac, seen.IPv4Address, seen.IPv6Address, source,
+                        source == AddressSource.LibvirtAgent ? seen.Name : guestView?.Name, nic?.NetDst));
+            }
+            if (guestView is not null && query.Source is null or AddressSource.Guest)
+                candidates.Add(new VmAddress(vmName, nic?.Name, mac, guestView.IPv4Address, guestView.IPv6Address, AddressSource.Guest, guestView.Name, nic?.NetDst));
+            var pick = candidates.FirstOrDefault(c => c.HasAddress) ?? candidates.FirstOrDefault(c => query.Source is not null || c.Source == AddressSource.DhcpLease);
             results.Add(pick ?? new VmAddress(vmName, nic?.Name, mac, Array.Empty<System.Net.IPAddress>(), Array.Empty<System.Net.IPAddress>(), AddressSource.None, guestView?.Name, nic?.NetDst));
         }
         return results;

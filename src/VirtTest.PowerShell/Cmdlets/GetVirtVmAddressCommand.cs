@@ -13,9 +13,9 @@ namespace VirtTest.PowerShell.Cmdlets;
 [OutputType(typeof(VmAddress))]
 public sealed class GetVirtVmAddressCommand : VmCmdlet
 {
-    /// <summary>Where to look: Any (default), DhcpLease or Guest.</summary>
+    /// <summary>Where to look: Any (default), DhcpLease, Guest, or the hypervisor's LibvirtLease, LibvirtArp, LibvirtAgent.</summary>
     [Parameter]
-    [ValidateSet("Any", "DhcpLease", "Guest")]
+    [ValidateSet("Any", "DhcpLease", "Guest", "LibvirtLease", "LibvirtArp", "LibvirtAgent")]
     public string Source { get; set; } = "Any";
 
     /// <summary>A session on the guest, to ask the guest for its own view (needed for -Source Guest).</summary>

@@ -138,7 +138,8 @@ public sealed class BridgedGuestTests
         }
 
         // A libvirt network is libvirt's: the QEMU backend says so when the VM is created.
-        var networkError = Assert.Throws<VmParamException>(() => GuestVm.Create("br-n", p => { p["nics"] = "nic1"; p["nettype"] = "network"; p["netdst"] = "default"; }));
-        Assert.Contains("libvirt", networkError.Message);
+        var networkError = Assert.Throws<NotSupportedByBackendException>(() => GuestVm.Create("br-n", p => { p["nics"] = "nic1"; p["nettype"] = "network"; p["netdst"] = "default"; }));
+        Assert.Equal(VmCapability.LibvirtNetwork, networkError.Capability);
+        Assert.Contains("nic1", networkError.Message);
     }
 }
