@@ -1,5 +1,6 @@
-# A VM's life cycle as one spec for every backend (examples/lifecycle.cfg): start and answer on
-# the serial console, pause and resume, a screenshot, stop. No backend-specific code: what a
+# A VM's life cycle as one spec for every backend (examples/lifecycle.cfg): start and answer in a
+# session (SSH or the serial console, as shell_client says), pause and resume, a screenshot,
+# stop. No backend-specific code: what a
 # backend cannot do is found by capability and the variant is skipped with that reason.
 # Boots the test guest: tagged Guest.
 
@@ -14,7 +15,7 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $tests {
         $modulePath = if ($env:VIRTTEST_MODULE_PATH) { $env:VIRTTEST_MODULE_PATH } else { Join-Path $PSScriptRoot '../out/VirtTest' }
         Import-Module -Name $modulePath -Force
         $params = $_
-        $needed = 'SerialConsole', 'Pause', 'Screendump'
+        $needed = @('Pause', 'Screendump') + $(if ($params['shell_client'] -eq 'ssh') { @() } else { @('SerialConsole') })
         $missing = @($needed | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
         $because = "backend $($params['vm_type'])$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
         $vm = $null
@@ -23,9 +24,14 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $tests {
         if (-not $missing) {
             if ($params['vm_type'] -eq 'libvirt' -and -not $params['connect_uri']) {
                 # No libvirt given: a private daemon for this variant, stopped in AfterAll.
+                # With SSH the guest needs an address this process reaches: the daemon runs in a
+                # test network's namespace and the guest's NIC sits on that network's bridge.
                 . (Join-Path $PSScriptRoot '../tests/Shared/LibvirtDaemon.ps1')
-                $daemon = Start-TestLibvirtDaemon
+                $daemon = Start-TestLibvirtDaemon -Network:($params['shell_client'] -eq 'ssh')
                 $params['connect_uri'] = $daemon.Uri
+                if ($daemon.Network) {
+                    foreach ($kv in $daemon.Network.NicParams.GetEnumerator()) { $params[$kv.Key] = $kv.Value }
+                }
             }
             # The test guest's kernel and initrd, with this variant's params (its backend) on top.
             $vm = New-VirtVm -TestGuest -Name "life-$($params.ShortName)" -Property $params
@@ -40,7 +46,7 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $tests {
         if (Test-Path -LiteralPath $shot) { Remove-Item -LiteralPath $shot }
     }
 
-    It 'starts and answers on its serial console' {
+    It 'starts and answers in a <shell_client> session' {
         if ($missing) { Set-ItResult -Skipped -Because $because }
         $vm | Start-VirtVm -Wait
         $script:session = Wait-VirtLogin -Vm $vm
