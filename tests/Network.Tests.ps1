@@ -175,3 +175,62 @@ Describe 'Guests on a test network' -Tag 'Guest', 'Network' {
         @(& ip -n $net.Namespace -j link show type tun | ConvertFrom-Json | ForEach-Object ifname) | Should -Be $tapsBefore
     }
 }
+
+Describe 'A libvirt guest on a bridge and on a libvirt NAT network' -Tag 'Guest', 'Network', 'Libvirt' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'Shared/LibvirtDaemon.ps1')
+        $script:daemon = Start-TestLibvirtDaemon -NatNetwork
+        $net = $daemon.Network
+        $script:vm = New-VirtVm -TestGuest -Name net-lv -Property @{
+            vm_type = 'libvirt'; connect_uri = $daemon.Uri; redirs = ''; nics = 'nic1 nic2'
+            nettype_nic1 = 'bridge'; netdst_nic1 = $net.Bridge; netdst_netns_nic1 = $net.Namespace
+            nettype_nic2 = 'network'; netdst_nic2 = $daemon.NatNetwork
+        }
+        $vm | Start-VirtVm -Wait
+        $script:serial = Wait-VirtLogin -Vm $vm -Transport Serial
+        # The test guest asks for DHCP on eth0 only: the second NIC asks libvirt's dnsmasq now.
+        Invoke-VirtSessionCommand $serial 'ip link set eth1 up && udhcpc -i eth1 -n -q -t 5 -T 1 -s /usr/share/udhcpc/default.script >/dev/null 2>&1' -ErrorAction Stop | Out-Null
+    }
+    AfterAll {
+        Get-VirtVm -Name net-lv -ErrorAction SilentlyContinue | Remove-VirtVm
+        if ($daemon) { Stop-TestLibvirtDaemon $daemon }
+    }
+
+    It 'reports each NIC''s address from the source that knows it, as the guest sees them' {
+        $addresses = @(Get-VirtVmAddress $vm -WaitSec 30)
+        $addresses.Nic | Should -Be @('nic1', 'nic2')
+        $addresses.Source | Should -Be @('DhcpLease', 'LibvirtLease')
+        $daemon.NatSubnet.Contains($addresses[1].IPv4Address[0]) | Should -BeTrue
+        $own = @(Get-VirtVmAddress $vm -Session $serial -Source Guest)
+        "$($own.IPv4Address)" | Should -Be "$($addresses.IPv4Address)"
+        @(Get-VirtVmAddress $vm -Source LibvirtLease | Where-Object HasAddress).Nic | Should -Be 'nic2'
+        Get-VirtVmAddress $vm -Source LibvirtAgent -ErrorAction SilentlyContinue -ErrorVariable agent | Should -BeNullOrEmpty
+        $agent[0].FullyQualifiedErrorId | Should -BeLike 'VirtTest.Network,*'
+    }
+
+    It 'answers pings on both networks and SSH on its bridge address' {
+        (Test-VirtGuestConnection -Vm $vm).Received | Should -Be 3
+        $nat = Get-VirtVmAddress $vm -Nic nic2
+        # The NAT network is reachable only inside the daemon's namespace.
+        (Test-VirtGuestConnection -Address $nat.PreferredAddress -NetworkNamespace $daemon.Network.Namespace).Received | Should -Be 3
+        $ssh = Connect-VirtSession -Vm $vm -Transport Ssh
+        try {
+            (Invoke-VirtSessionCommand $ssh 'cat /sys/class/net/eth1/address').Output.Trim() | Should -Be $vm.Nics[1].Mac
+        }
+        finally {
+            Disconnect-VirtSession $ssh
+        }
+    }
+
+    It 'is refused on a backend without libvirt networks, and QEMU has no hypervisor address source' {
+        { New-VirtVm -TestGuest -Name net-q -Property @{ nettype = 'network'; netdst = 'virttest' } -ErrorAction Stop } |
+            Should -Throw -ErrorId 'VirtTest.NotSupportedByBackend,*'
+        $q = New-VirtVm -TestGuest -Name net-q
+        try {
+            { Get-VirtVmAddress $q -Source LibvirtLease -ErrorAction Stop } | Should -Throw -ErrorId 'VirtTest.NotSupportedByBackend,*'
+        }
+        finally {
+            Remove-VirtVm $q
+        }
+    }
+}
