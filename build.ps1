@@ -18,7 +18,8 @@
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
              Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, network
+             (guest networking, as root; not part of the default set); default all):
              Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
              memory ratio and, with -ReferenceParser, the speed ratio against the reference.
 
