@@ -321,7 +321,7 @@ function Invoke-PesterTests {
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
 # OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
 # libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
-# (build/libvirt-daemon.sh), and iproute2, dnsmasq-base and iputils-ping for test networks.
+# (build/libvirt-daemon.sh), and iproute2, dnsmasq-base, iputils-ping and iptables for test networks.
 function Initialize-TestPackages {
     $needed = [ordered]@{
         'openssh-server'             = '/usr/sbin/sshd'
@@ -336,6 +336,8 @@ function Initialize-TestPackages {
         'iproute2'                   = '/usr/sbin/ip'
         'dnsmasq-base'               = '/usr/sbin/dnsmasq'
         'iputils-ping'               = '/usr/bin/ping'
+        # libvirt's NAT networks set their rules with iptables (inside the daemon's namespace).
+        'iptables'                   = '/usr/sbin/iptables'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
 }
