@@ -1,7 +1,9 @@
 @{
-    # Binary module: the cmdlets live in VirtTest.PowerShell.dll (built from
-    # src/VirtTest.PowerShell). build.ps1 assembles the loadable module in out/VirtTest/.
-    RootModule           = 'VirtTest.PowerShell.dll'
+    # Binary module: the cmdlets live in lib/VirtTest.PowerShell.dll (built from
+    # src/VirtTest.PowerShell), loaded with all its dependencies into a private assembly load
+    # context by VirtTest.psm1 (through VirtTest.Loader.dll). build.ps1 assembles the loadable
+    # module in out/VirtTest/.
+    RootModule           = 'VirtTest.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = 'b5c28e93-f562-4a31-b004-4bd2142f3588'
     Author               = 'VirtTest contributors'
@@ -19,16 +21,20 @@
         'ConvertTo-VirtYaml'
         'Copy-VirtGuestItem'
         'Disconnect-VirtSession'
+        'Enter-VirtTestStep'
+        'Exit-VirtTest'
         'Expand-VirtConfig'
         'Get-VirtCapability'
         'Get-VirtMediaHash'
         'Get-VirtPciInfo'
+        'Get-VirtSession'
         'Get-VirtTestNetwork'
         'Get-VirtTestResult'
         'Get-VirtVm'
         'Get-VirtVmAddress'
         'Invoke-VirtMonitor'
         'Invoke-VirtSessionCommand'
+        'Invoke-VirtTestJob'
         'Invoke-VirtTestRun'
         'Move-VirtVm'
         'New-VirtTestNetwork'
@@ -36,6 +42,7 @@
         'Remove-VirtPciDevice'
         'Remove-VirtTestNetwork'
         'Remove-VirtVm'
+        'Restart-VirtVm'
         'Resume-VirtVm'
         'Save-VirtScreenshot'
         'Send-VirtSessionInput'
@@ -45,9 +52,11 @@
         'Suspend-VirtVm'
         'Test-VirtCapability'
         'Test-VirtGuestConnection'
+        'Wait-VirtCondition'
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'
+        'Wait-VirtVmState'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

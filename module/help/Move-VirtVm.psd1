@@ -6,6 +6,7 @@
         'Move-VirtVm starts a second hypervisor for each VM, waiting for an incoming migration, sends the running VM''s state to it (memory, devices, and with -CopyStorage the disks) while the guest keeps running, and switches over when the transfer is complete. The old hypervisor is then stopped. A progress bar shows the amount of data sent.'
         'The VirtualMachine object stays the same but stands for the destination afterwards: its ProcessId, SerialConsolePath and ConsoleLogPath change, and MigrationCount goes up by one. A VM that was running is running again after the move; a paused VM stays paused. Connections to the old serial console socket are closed: connect again.'
         'A migration that fails or does not finish within -TimeoutSec is cancelled; the VM keeps running on the source and the error says why (VirtTest.Monitor or VirtTest.MonitorTimeout). A backend without live migration gives a VirtTest.NotSupportedByBackend error.'
+        'With -Destination the VM moves to another node of a cluster test''s Slurm job (a test with migration_dest_host = auto run by Invoke-VirtTestRun -Cluster Slurm finds it in $Env.Data[''migration_destination'']): a QEMU there waits for the stream on that node''s address, the migration goes over TCP, the guest continues there and the local QEMU is stopped. The destination''s Session property is then a logged-in shell on the guest on the other node. QEMU only; the disks must be on storage both nodes see.'
     )
 
     Parameters  = @{
@@ -14,7 +15,8 @@
         Protocol    = 'Specifies the transport of the migration stream: unix (a Unix socket in the destination''s runtime directory, the default) or tcp (a free port on 127.0.0.1).'
         CopyStorage = 'Also copies the disk images to the destination (migration with non-shared storage).'
         TimeoutSec  = 'Specifies how many seconds the whole migration may take before it is cancelled. The default is 300.'
-        PassThru    = 'Writes each migrated VM to the pipeline. By default Move-VirtVm writes nothing.'
+        PassThru    = 'Writes each migrated VM to the pipeline (with -Destination: the destination). By default Move-VirtVm writes nothing.'
+        Destination = 'Specifies a destination on another node of the test''s cluster job ($Env.Data[''migration_destination''] in a test with migration_dest_host = auto). Not with -Protocol or -CopyStorage.'
     }
 
     Inputs      = @(
@@ -25,6 +27,7 @@
     Outputs     = @(
         @{ Type = 'None'; Description = 'By default, nothing.' }
         @{ Type = 'VirtTest.Core.Vm.VirtualMachine'; Description = 'With -PassThru, each migrated VM, now standing for the destination.' }
+        @{ Type = 'VirtTest.Core.Runner.Cluster.MigrationDestination'; Description = 'With -Destination and -PassThru: the destination, with its Node and a Session on the guest there.' }
     )
 
     Notes       = @(

@@ -11,7 +11,8 @@ namespace VirtTest.Core.Runner;
 /// running VM whose definition did not change), <c>restart_vm</c>, <c>paused_after_start_vm</c>,
 /// <c>required_capabilities</c>; after it <c>kill_vm</c>, <c>kill_vm_gracefully</c>,
 /// <c>kill_vm_timeout</c>, <c>kill_unresponsive_vms</c>, <c>remove_image</c>, and for a failed
-/// test a final screendump and the console output of the test's time.
+/// test a final screendump and the console output of the test's time; host commands
+/// <c>pre_command</c> first and <c>post_command</c> last (<see cref="HostCommand"/>).
 /// </summary>
 public sealed class EnvProcessor
 {
@@ -42,6 +43,7 @@ public sealed class EnvProcessor
     {
         var p = context.Params;
         var env = context.Env;
+        await HostCommand.RunAsync(p, HostCommand.Pre, context.Log, context.Directory, ct).ConfigureAwait(false);
         foreach (var name in VirtualMachine.VmNames(p))
         {
             var vmParams = VmParams(p, name, env);
@@ -201,6 +203,8 @@ public sealed class EnvProcessor
             try { ImageCreation.Remove(VmParams(p, name, env), name); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or VirtTestException) { context.Log.Write($"{name}: removing images: {ex.Message}", "WARN"); }
         }
+        // Last, whatever happened before: a critical failure here makes a passed test an ERROR.
+        await HostCommand.RunAsync(p, HostCommand.Post, context.Log, context.Directory, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static async Task<bool> IsResponsiveAsync(VirtualMachine vm)

@@ -21,6 +21,8 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
     private const int EventStopped = 5;
     // virDomainEventStoppedDetailType: the domain left for another host (our own migration).
     private const int StoppedMigrated = 3;
+    // virDomainEventStoppedDetailType: the guest shut itself down (on_poweroff = destroy).
+    private const int StoppedShutdown = 0;
 
     private readonly object _gate = new();
     private readonly LibvirtEventLog _events = new();
@@ -136,7 +138,17 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
             if (eventType == EventStopped && detail != StoppedMigrated && !driver.IsStopping && driver.IsLive)
             {
                 // Not on the event loop thread: cleanup calls back into libvirt.
-                ThreadPool.QueueUserWorkItem(_ => driver.MarkDeadAsync(() => StoppedReason(detail)).GetAwaiter().GetResult());
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    // Nothing may escape a pool thread; an end missed here is seen by the next state query.
+                    try
+                    {
+                        (detail == StoppedShutdown
+                            ? driver.MarkGuestPoweredOffAsync(() => "the guest powered off", waitForOtherHandler: false)
+                            : driver.MarkDeadAsync(() => StoppedReason(detail), waitForOtherHandler: false)).GetAwaiter().GetResult();
+                    }
+                    catch (Exception) { }
+                });
             }
         }
         return 0;
