@@ -234,3 +234,49 @@ Describe 'A libvirt guest on a bridge and on a libvirt NAT network' -Tag 'Guest'
         }
     }
 }
+
+Describe 'The Debian guest on a test network (systemd-networkd)' -Tag 'Guest', 'Network', 'RealGuest' {
+    BeforeAll {
+        $script:dnet = New-VirtTestNetwork
+        $guestConfig = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '../examples/guests/debian12.cfg')).ProviderPath
+        # The distribution's own network stack: systemd-networkd asks for DHCP on every PCI NIC.
+        $p = Expand-VirtConfig -Path $guestConfig -Text @(
+            'vms = netdeb', 'main_vm = netdeb', 'redirs =', 'shell_client = ssh'
+            'nettype = bridge', "netdst = $($dnet.Bridge)", "netdst_netns = $($dnet.Namespace)") -join "`n"
+        $script:dvm = $p | New-VirtVm
+        $dvm | Start-VirtVm -Wait
+        $script:ssh = Wait-VirtLogin -Vm $dvm -Transport Ssh
+    }
+    AfterAll {
+        if ($ssh) { Disconnect-VirtSession $ssh }
+        Get-VirtVm -Name netdeb -ErrorAction SilentlyContinue | Remove-VirtVm
+        if ($dnet) { Remove-VirtTestNetwork $dnet }
+    }
+
+    It 'takes its lease, and its own ip -j view agrees (over SSH to that address)' {
+        $lease = Get-VirtVmAddress $dvm -WaitSec 120
+        $lease.Source | Should -Be 'DhcpLease'
+        $ssh.Name | Should -Match ([regex]::Escape("$($lease.IPv4Address)"))
+        (Invoke-VirtSessionCommand $ssh 'ip -j addr show').Output.Trim() | Should -BeLike '`[*'
+        $own = Get-VirtVmAddress $dvm -Session $ssh -Source Guest
+        $own.Nic | Should -Be 'nic1'
+        $own.GuestInterface | Should -Match '^(ens|enp|eth)'
+        "$($own.IPv4Address)" | Should -Be "$($lease.IPv4Address)"
+        (Test-VirtGuestConnection -Vm $dvm).Received | Should -Be 3
+    }
+
+    It 'gives a hot-plugged NIC an address by itself, which answers; its tap goes on unplug' {
+        $tapsBefore = @(& ip -n $dnet.Namespace -j link show type tun | ConvertFrom-Json | ForEach-Object ifname)
+        Add-VirtPciDevice $dvm -Model virtio-net-pci -Id hpdeb | Out-Null
+        $deadline = (Get-Date).AddSeconds(90)
+        do {
+            $hot = @(Get-VirtVmAddress $dvm -Session $ssh -Source Guest | Where-Object { -not $_.Nic -and $_.IPv4Address.Count })
+            if (-not $hot) { Start-Sleep -Seconds 2 }
+        } until ($hot -or (Get-Date) -gt $deadline)
+        $hot.Count | Should -Be 1 -Because 'systemd-networkd configures the new PCI NIC by DHCP'
+        $dnet.Subnet.Contains($hot[0].IPv4Address[0]) | Should -BeTrue
+        ($hot[0] | Test-VirtGuestConnection).Received | Should -Be 3
+        Remove-VirtPciDevice $dvm -Id hpdeb -TimeoutSec 60
+        @(& ip -n $dnet.Namespace -j link show type tun | ConvertFrom-Json | ForEach-Object ifname) | Should -Be $tapsBefore
+    }
+}

@@ -95,6 +95,19 @@ public sealed class BridgedGuestTests
         Assert.DoesNotContain(NetworkObjectLedger.Default.Entries(), e => e.Name == hotTap);
         Assert.DoesNotContain(hotMac, new VirtTest.Core.Resources.MacAddressPool().ReservedOnHost());
 
+        // Live migration: the destination QEMU gets taps of its own on the same bridges; the
+        // source's go with the source; the guest keeps its MAC and address and still answers.
+        await console.DisposeAsync();
+        await vm.MigrateAsync(new Monitor.MigrationOptions { Protocol = "unix" });
+        var migratedTap = Assert.Single(await OwnTapsAsync(net.Namespace));
+        Assert.NotEqual(tap, migratedTap);
+        Assert.Single(await OwnTapsAsync(lonely.Namespace));
+        Assert.Empty(await OwnTapsAsync(null));
+        Assert.Equal(macs, vm.Nics.Select(n => n.Mac).ToList());
+        Assert.Equal(3, (await GuestConnectivity.PingFromHostAsync(lease.Address)).Received);
+        tap = migratedTap;
+        lonelyTaps = await OwnTapsAsync(lonely.Namespace);
+
         // kill -9 of QEMU: the VM is dead and both taps are gone, also from the ledger.
         using (var qemu = Process.GetProcessById(vm.ProcessId!.Value)) qemu.Kill();
         var clock = Stopwatch.StartNew();
