@@ -237,12 +237,13 @@ Describe 'A libvirt guest on a bridge and on a libvirt NAT network' -Tag 'Guest'
 
 Describe 'The Debian guest on a test network (systemd-networkd)' -Tag 'Guest', 'Network', 'RealGuest' {
     BeforeAll {
+        $script:ssh = $null
         $script:dnet = New-VirtTestNetwork
         $guestConfig = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '../examples/guests/debian12.cfg')).ProviderPath
         # The distribution's own network stack: systemd-networkd asks for DHCP on every PCI NIC.
-        $p = Expand-VirtConfig -Path $guestConfig -Text @(
-            'vms = netdeb', 'main_vm = netdeb', 'redirs =', 'shell_client = ssh'
+        $extra = @('vms = netdeb', 'main_vm = netdeb', 'redirs =', 'shell_client = ssh',
             'nettype = bridge', "netdst = $($dnet.Bridge)", "netdst_netns = $($dnet.Namespace)") -join "`n"
+        $p = Expand-VirtConfig -Path $guestConfig -Text $extra
         $script:dvm = $p | New-VirtVm
         $dvm | Start-VirtVm -Wait
         $script:ssh = Wait-VirtLogin -Vm $dvm -Transport Ssh
