@@ -29,6 +29,8 @@ public sealed class VmTap
     {
         if (attachment.NetType != "bridge" || attachment.NetDst is null)
             throw new ArgumentException($"NIC {attachment.Nic} is not on a bridge (nettype = {attachment.NetType}).", nameof(attachment));
+        // A crashed run's taps (on a host bridge they outlive it) go before the first new one.
+        await LeftoverNetworkCleanup.RunOnceAsync(ct).ConfigureAwait(false);
         var name = await TapDevice.CreateForNicAsync(vmName, attachment.Nic, attachment.Queues > 1, ct: ct).ConfigureAwait(false);
         return new VmTap(name, attachment);
     }
