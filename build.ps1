@@ -25,13 +25,15 @@
              with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
              anything but a config error are saved to tests/conformance/fuzz-regressions/.
       Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, rss, xen,
-             cluster; default all but xen and cluster; rss: RSS file transfer of a 100 MiB file
-             and 1,000 small files beside a minimal client): Cartesian config benchmark (bench/VirtTest.Bench):
+             cluster, network; default all but rss, xen, cluster and network; rss: RSS file
+             transfer of a 100 MiB file and 1,000 small files beside a minimal client): Cartesian config benchmark (bench/VirtTest.Bench):
              dicts/s, peak memory, x100 memory ratio and, with -ReferenceParser, the speed ratio
              against the reference. xen: starts the Xen lab (unless one runs), reports its boot
              time and 'xl list' over SSH through VirtTest beside 'ssh host xl list', stops the lab
              it started. cluster: 12 guest-booting tests through a local Slurm lab against local
-             workers (bench/ClusterBench.ps1).
+             workers (bench/ClusterBench.ps1). network (as root): host-to-guest TCP over a tap on
+             a test network's bridge, VirtTest-started VM vs the same command line by hand, and
+             the guest-address lookup latency.
       XenLab The nested Xen lab (build/XenLab.ps1): -XenLabAction Start (default; builds the
              dom0 image when missing or outdated), Stop, Status or Build. Test starts it before
              the xunit tests and stops it after Pester (unless the Xen tag is left out).
@@ -356,7 +358,8 @@ function Invoke-PesterTests {
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
 # OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
 # libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
-# (build/libvirt-daemon.sh), Wine for the cmd.exe tests (tag Wine).
+# (build/libvirt-daemon.sh), Wine for the cmd.exe tests (tag Wine), and iproute2, dnsmasq-base,
+# iputils-ping and iptables for test networks.
 function Initialize-TestPackages {
     $needed = [ordered]@{
         'openssh-server'             = '/usr/sbin/sshd'
@@ -369,6 +372,13 @@ function Initialize-TestPackages {
         # Wine's cmd.exe: the real cmd the cmd dialect's tests talk to (about 700 MB).
         'wine'                       = '/usr/bin/wine'
         'wine64'                     = '/usr/lib/wine/wine64'
+        # Test networks (tests tagged Network): namespaces, bridges, taps, DHCP, ping. dnsmasq-base
+        # is dnsmasq without its system service, so installing it starts no DNS/DHCP server.
+        'iproute2'                   = '/usr/sbin/ip'
+        'dnsmasq-base'               = '/usr/sbin/dnsmasq'
+        'iputils-ping'               = '/usr/bin/ping'
+        # libvirt's NAT networks set their rules with iptables (inside the daemon's namespace).
+        'iptables'                   = '/usr/sbin/iptables'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
     # The Slurm lab's packages (slurmctld, slurmd, slurm-client, munge), their own services disabled.

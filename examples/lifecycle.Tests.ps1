@@ -1,5 +1,6 @@
-# A VM's life cycle as one spec for every backend (examples/lifecycle.cfg): start and answer on
-# the serial console, pause and resume, a screenshot, stop. What a backend cannot do is found by
+# A VM's life cycle as one spec for every backend (examples/lifecycle.cfg): start and answer in a
+# session (SSH or the serial console, as shell_client says), pause and resume, a screenshot,
+# stop. What a backend cannot do is found by
 # capability and that step is skipped with the reason (Xen PV: no screenshot). Where the
 # variant's backend needs a host that the params do not name, the spec provides one: a private
 # libvirtd, or the nested Xen lab when one runs (else the Xen variant is skipped, saying so).
@@ -26,15 +27,22 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $elsewhere -Fix
             $missing = @($Needed | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
             if ($missing) { "$backend does not support $($missing -join ', ')" }
         }
+        # A session over SSH needs no serial console.
+        $sessionNeeds = if ($params['shell_client'] -eq 'ssh') { @() } else { @('SerialConsole') }
         $vm = $null
         $script:session = $null
         $script:setupSkip = ''
         $daemon = $null
         if ($params['vm_type'] -eq 'libvirt' -and -not $params['connect_uri']) {
             # No libvirt given: a private daemon for this variant, stopped in AfterAll.
+            # With SSH the guest needs an address this process reaches: the daemon runs in a
+            # test network's namespace and the guest's NIC sits on that network's bridge.
             . (Join-Path $PSScriptRoot '../tests/Shared/LibvirtDaemon.ps1')
-            $daemon = Start-TestLibvirtDaemon
+            $daemon = Start-TestLibvirtDaemon -Network:($params['shell_client'] -eq 'ssh')
             $params['connect_uri'] = $daemon.Uri
+            if ($daemon.Network) {
+                foreach ($kv in $daemon.Network.NicParams.GetEnumerator()) { $params[$kv.Key] = $kv.Value }
+            }
         }
         if ($params['vm_type'] -eq 'xen' -and -not $params['xen_host']) {
             # No Xen host given: the nested Xen lab, when one runs.
@@ -54,8 +62,8 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $elsewhere -Fix
         if (Test-Path -LiteralPath $shot) { Remove-Item -LiteralPath $shot }
     }
 
-    It 'starts and answers on its serial console' {
-        if ($why = Get-SkipReason 'SerialConsole') { Set-ItResult -Skipped -Because $why; return }
+    It 'starts and answers in a <shell_client> session' {
+        if ($why = Get-SkipReason $sessionNeeds) { Set-ItResult -Skipped -Because $why; return }
         $vm | Start-VirtVm -Wait
         $script:session = Wait-VirtLogin -Vm $vm
         (Invoke-VirtSessionCommand -Session $session -Command 'echo alive').Output.Trim() | Should -Be 'alive'
@@ -63,7 +71,7 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $elsewhere -Fix
     }
 
     It 'pauses and resumes' {
-        if ($why = Get-SkipReason 'SerialConsole', 'Pause') { Set-ItResult -Skipped -Because $why; return }
+        if ($why = Get-SkipReason (@($sessionNeeds) + 'Pause')) { Set-ItResult -Skipped -Because $why; return }
         Suspend-VirtVm -Vm $vm
         (Get-VirtVm -Name $vm.Name -Refresh).State | Should -Be Paused
         Resume-VirtVm -Vm $vm
@@ -80,7 +88,7 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $elsewhere -Fix
     }
 
     It 'stops' {
-        if ($why = Get-SkipReason 'SerialConsole') { Set-ItResult -Skipped -Because $why; return }
+        if ($why = Get-SkipReason $sessionNeeds) { Set-ItResult -Skipped -Because $why; return }
         Disconnect-VirtSession -Session $session
         $script:session = $null
         Stop-VirtVm -Vm $vm -TimeoutSec 60 -Confirm:$false

@@ -1,6 +1,7 @@
 # The seed's pci_hotplug test as a Pester spec: params from examples/pci_hotplug.cfg, one
 # Describe per variant; the device is checked in the monitor (Get-VirtPciInfo) and inside the
-# guest (reference_cmd over the serial console) before, after hot-plug and after removal.
+# guest (reference_cmd over a session: SSH or the serial console, as shell_client says) before,
+# after hot-plug and after removal.
 # No raw monitor text anywhere. Boots the test guest: tagged Guest.
 #
 # Alone (Invoke-Pester) it expands the config and makes its own VMs. Run by Invoke-VirtTestRun
@@ -27,7 +28,8 @@ Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $tests
     BeforeAll {
         $params = $_
         # What the spec needs from the backend; without it every test is skipped, saying why.
-        $missing = @('PciHotplug', 'PciInfo', 'SerialConsole' | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
+        $sessionNeeds = if ($params['shell_client'] -eq 'ssh') { @() } else { @('SerialConsole') }
+        $missing = @(@('PciHotplug', 'PciInfo') + $sessionNeeds | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
         $because = "backend $($params['vm_type'])$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
         $ownVm = -not $Vm
         $daemon = $null
@@ -37,9 +39,14 @@ Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $tests
             Import-Module -Name $modulePath -Force
             if ($params['vm_type'] -eq 'libvirt' -and -not $params['connect_uri']) {
                 # No libvirt given: a private daemon for this variant, stopped in AfterAll.
+                # With SSH the guest needs an address this process reaches: the daemon runs in a
+                # test network's namespace and the guest's NIC sits on that network's bridge.
                 . (Join-Path $PSScriptRoot '../tests/Shared/LibvirtDaemon.ps1')
-                $daemon = Start-TestLibvirtDaemon
+                $daemon = Start-TestLibvirtDaemon -Network:($params['shell_client'] -eq 'ssh')
                 $params['connect_uri'] = $daemon.Uri
+                if ($daemon.Network) {
+                    foreach ($kv in $daemon.Network.NicParams.GetEnumerator()) { $params[$kv.Key] = $kv.Value }
+                }
             }
             # The test guest's kernel and initrd, with this test's params on top.
             $vm = New-VirtVm -TestGuest -Name "hotplug-$($params.ShortName)" -Property $params

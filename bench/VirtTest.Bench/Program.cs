@@ -14,6 +14,9 @@ using VirtTest.Core.Config;
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
 //   session [--calls N] [--rounds N] [--no-ssh]
 //                                      Cmd('true') over serial and SSH, each beside a raw client
+//   network [--mb N] [--rounds N] [--lookups N]
+//                                      host -> guest TCP over a tap on a test network's bridge, VirtTest
+//                                      vs the same command line by hand; address lookup latency (root)
 //   xen --lab FOLDER [--calls N] [--rounds N]
 //                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
 //   realguest [--rounds N]             the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
@@ -57,6 +60,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return 0;
     case "qemu":
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
+    case "network":
+        return await VirtTest.Bench.NetworkBench.RunAsync(int.Parse(Opt("--mb", "64")), int.Parse(Opt("--rounds", "5")), int.Parse(Opt("--lookups", "200")));
     case "realguest":
         return await VirtTest.Bench.RealGuestBench.RunAsync(int.Parse(Opt("--rounds", "3")));
     case "session":

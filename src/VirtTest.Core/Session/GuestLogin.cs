@@ -58,8 +58,8 @@ public static class GuestLogin
     {
         if (vm.State is not (VmState.Running or VmState.Paused))
             throw new VmStateException(vm.Name, vm.State, "open an SSH session to", vm.State == VmState.Dead ? vm.DeathReason : null);
-        var endpoint = vm.GetGuestPortEndpoint(options.ShellPort) ?? throw new VmException(vm.Name,
-            $"VM '{vm.Name}' has no route from the host to guest port {options.ShellPort}: with user-mode networking set redirs = remote_shell and guest_port_remote_shell = {options.ShellPort}.");
+        // A forwarded port (user-mode networking) first; otherwise the guest's own address.
+        var endpoint = vm.GetGuestPortEndpoint(options.ShellPort) ?? await GuestAddressEndpointAsync(vm, options.ShellPort, deadline, ct).ConfigureAwait(false);
         return await SshSession.ConnectAsync(SshOptions(endpoint.Host, endpoint.Port, options, vm.Name), Left(deadline), ct).ConfigureAwait(false);
     }
 
@@ -95,4 +95,9 @@ public static class GuestLogin
         VmName = vmName,
         FileTransferEndpoint = files,
     };
+    private static async Task<(string Host, int Port)> GuestAddressEndpointAsync(VirtualMachine vm, int port, DateTime deadline, CancellationToken ct)
+    {
+        var address = await Network.VmAddressResolver.WaitForReachableAsync(vm, new Network.AddressQuery(), Left(deadline), ct).ConfigureAwait(false);
+        return (address.PreferredAddress!.ToString(), port);
+    }
 }

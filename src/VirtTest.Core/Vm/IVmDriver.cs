@@ -42,6 +42,9 @@ public interface IVmDriver : IAsyncDisposable
     /// <summary>The hypervisor's process id on this host, when there is one.</summary>
     int? ProcessId { get; }
 
+    /// <summary>The VM's NICs with the MAC address each one has (its <c>mac</c> param, or the one the host-wide pool assigned).</summary>
+    IReadOnlyList<VmNic> Nics { get; }
+
     Task StartAsync(bool paused, CancellationToken ct);
 
     /// <summary>Asks the guest to power off, waits up to <paramref name="gracefulTimeout"/>, then ends the VM by force. Resources are released in every case.</summary>

@@ -36,7 +36,22 @@ public sealed class VirtualMachine : IAsyncDisposable
         vmName ??= MainVmName(testParams);
         var vmParams = testParams.ObjectParams(vmName);
         var backend = BackendRegistry.ForParams(vmParams, vmName);
+        RequireNetworkCapabilities(backend, vmName, vmParams);
         return new VirtualMachine(vmName, vmParams, backend, backend.CreateDriver(vmName, vmParams));
+    }
+
+    /// <summary>A NIC the backend cannot set up (a bridge, a libvirt network, several queues) is refused here, not dropped.</summary>
+    private static void RequireNetworkCapabilities(IVmBackend backend, string vmName, VirtParams vmParams)
+    {
+        var caps = backend.GetCapabilities(vmParams);
+        foreach (var nic in new VmParamsReader(vmName, vmParams).Nics)
+        {
+            var need = nic.NetType switch { "bridge" => VmCapability.BridgeNetwork, "network" => VmCapability.LibvirtNetwork, _ => VmCapability.None };
+            if (nic.Params.Get("queues") is { Length: > 0 } q && q != "1") need |= VmCapability.MultiQueueNic;
+            var missing = need & ~caps;
+            if (missing != VmCapability.None)
+                throw new NotSupportedByBackendException(backend.Name, missing, $"VM '{vmName}' NIC {nic.Name} (nettype = {nic.NetType}{(need.HasFlag(VmCapability.MultiQueueNic) ? ", queues = " + nic.Params.Get("queues") : "")})");
+        }
     }
 
     /// <summary>The names of the VMs a test's params describe (<c>vms</c>), main VM first.</summary>
@@ -64,6 +79,14 @@ public sealed class VirtualMachine : IAsyncDisposable
     /// <summary>Virtual CPUs (param <c>smp</c>, else <see cref="VmDefaults.Cpus"/>).</summary>
     public int Cpu => new VmParamsReader(Name, Params).Cpus;
     public int? ProcessId => _driver.ProcessId;
+    /// <summary>
+    /// An optional ability of this VM's driver (e.g. <c>Network.IGuestAddressProvider</c>), or null:
+    /// lets Core features use what one backend offers without naming backend types.
+    /// </summary>
+    public T? Feature<T>() where T : class => _driver as T;
+
+    /// <summary>The NICs (<c>nics</c>) with the MAC address of each: its <c>mac</c> param or one assigned from the host-wide pool.</summary>
+    public IReadOnlyList<VmNic> Nics => _driver.Nics;
     public string? SerialConsolePath => _driver.SerialConsolePath;
     public string? ConsoleLogPath => _driver.ConsoleLogPath;
 

@@ -58,6 +58,9 @@ public abstract class VmDriverBase : IVmDriver
     public virtual IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; } = new Dictionary<int, (string, int)>();
     public virtual int? ProcessId => null;
 
+    /// <summary>The NICs of the params; drivers that assign MACs from the pool override this to include them.</summary>
+    public virtual IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, Params).Nics;
+
     public abstract Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct);
 
     /// <summary>A hypervisor instance (process, domain) exists that this driver owns and must end.</summary>

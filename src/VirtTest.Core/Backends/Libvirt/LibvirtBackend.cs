@@ -20,10 +20,13 @@ public sealed class LibvirtBackend : IVmBackend, IVmBackendVariants
 
     /// <summary>
     /// What QEMU domains add: PCI info and the raw monitor through QEMU's monitor (libvirt-qemu),
-    /// hot-plug of network cards, key presses and mouse over that monitor, the console stream.
+    /// hot-plug of network cards, key presses and mouse over that monitor, the console stream,
+    /// and networking verified against the QEMU driver (bridges, libvirt networks, queues,
+    /// guest addresses through the interface-address API, hot-plugged interfaces with a source).
     /// </summary>
     private const VmCapability QemuOnly = VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.SendKey | VmCapability.Mouse |
-        VmCapability.SerialConsole | VmCapability.RawMonitor;
+        VmCapability.SerialConsole | VmCapability.RawMonitor |
+        VmCapability.BridgeNetwork | VmCapability.LibvirtNetwork | VmCapability.MultiQueueNic | VmCapability.GuestAddressQuery | VmCapability.NicHotplugNetwork;
 
     public string Name => "libvirt";
 

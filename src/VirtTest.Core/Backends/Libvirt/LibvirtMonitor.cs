@@ -23,9 +23,13 @@ internal sealed class LibvirtMonitor : IVmMonitor
     private readonly LibvirtEventLog _events;
     private readonly DeviceIdSequence _deviceIds;
     private readonly QmpOperations _qmpOperations;
+    private readonly Network.NicAttachment? _defaultNetwork;
 
-    public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds)
+    /// <summary>The monitor of one domain; a hot-plugged interface joins the libvirt network or bridge of the first such NIC of <paramref name="nics"/>.</summary>
+    public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds,
+        IReadOnlyList<Network.NicAttachment>? nics = null)
     {
+        _defaultNetwork = nics?.FirstOrDefault(n => n.NetType is "network" or "bridge");
         _vmName = vmName;
         _conn = conn;
         _dom = dom;
@@ -107,7 +111,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
         var id = spec.Id ?? _deviceIds.Next();
         if (LibvirtDomainXml.SafeId(id) != id)
             throw new VmParamException(_vmName, "pci_device_id", id, "libvirt device aliases allow only letters, digits, '-' and '_'");
-        var xml = LibvirtDomainXml.HotplugInterface(_vmName, spec.Model, LibvirtDomainXml.UserAliasPrefix + id, spec.Properties).ToString();
+        var xml = LibvirtDomainXml.HotplugInterface(_vmName, spec.Model, LibvirtDomainXml.UserAliasPrefix + id, spec.Properties, _defaultNetwork).ToString();
         var deadline = DateTime.UtcNow + timeout;
         await Native(() =>
         {

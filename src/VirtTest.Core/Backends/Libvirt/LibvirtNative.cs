@@ -161,6 +161,38 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(QemuLib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int virDomainQemuMonitorCommand(DomainHandle domain, string cmd, out IntPtr result, uint flags);
 
+    // virDomainInterfaceAddressesSource, virIPAddrType
+    public const uint VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0;
+    public const uint VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1;
+    public const uint VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP = 2;
+    public const int VIR_IP_ADDR_TYPE_IPV4 = 0;
+
+    /// <summary>libvirt's <c>virDomainInterface</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct VirDomainInterface
+    {
+        public IntPtr Name;
+        public IntPtr HwAddr;
+        public uint AddressCount;
+        public IntPtr Addresses;
+    }
+
+    /// <summary>libvirt's <c>virDomainIPAddress</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct VirDomainIPAddress
+    {
+        public int Type;
+        public IntPtr Address;
+        public uint Prefix;
+    }
+
+    /// <summary>Returns the count of interfaces in <paramref name="ifaces"/> (an array the caller frees, each entry with <see cref="virDomainInterfaceFree"/>), or -1.</summary>
+    [LibraryImport(Lib)]
+    public static partial int virDomainInterfaceAddresses(DomainHandle domain, out IntPtr ifaces, uint source, uint flags);
+
+    [LibraryImport(Lib)]
+    public static partial void virDomainInterfaceFree(IntPtr iface);
+
     [LibraryImport("libc")]
     public static partial void free(IntPtr ptr);
 

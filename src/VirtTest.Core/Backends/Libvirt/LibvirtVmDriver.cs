@@ -11,7 +11,7 @@ namespace VirtTest.Core.Backends.Libvirt;
 /// <c>&lt;vm&gt;-&lt;id&gt;</c> so parallel runs never collide), controlled through libvirt's API,
 /// and destroyed and undefined however it ends, so nothing stays defined behind a test.
 /// </summary>
-internal sealed class LibvirtVmDriver : VmDriverBase
+internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvider
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
@@ -33,7 +33,12 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     private RuntimeDirectory? _runtime;
     private readonly List<int> _callbackIds = new();
     private NicMacAddresses _macs = new();
+
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
     private DeviceIdSequence _deviceIds = new();
+
+    private IReadOnlyList<Network.NicAttachment> NicAttachments() => Network.NicAttachment.ReadAll(new VmParamsReader(VmName, Params));
 
     public LibvirtVmDriver(string name, VirtParams vmParams, string uri, VmCapability capabilities)
         : base(name, vmParams, capabilities)
@@ -80,6 +85,13 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         _consoleLogPath = !local ? null
             : Params.Get("console_log_file") is { Length: > 0 } requested ? Path.GetFullPath(requested)
             : _runtime.File("console.log");
+        // A bridge libvirt would not find is the same typed error as on QEMU, before anything is defined
+        // (on this host only: netdst_netns names the namespace the private daemon runs in).
+        if (local)
+        {
+            foreach (var nic in NicAttachments().Where(n => n.NetType == "bridge"))
+                Network.Bridge.RequireAsync(nic.NetDst!, nic.NetDstNamespace).GetAwaiter().GetResult();
+        }
         var domainType = conn.IsQemu ? (new VmParamsReader(VmName, Params).Flag("enable_kvm") ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
         var xml = LibvirtDomainXml.Build(VmName, DomainName, domainType, _macs.Apply(Params), _consoleLogPath, local ? _runtime.Path : null).ToString();
         DomainXml = xml;
@@ -87,7 +99,7 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         // refused by libvirt itself and never redefines (then undefines) someone else's domain.
         _dom = conn.Define(xml);
         RegisterEvents(conn, _dom);
-        CurrentMonitor = new LibvirtMonitor(VmName, conn, _dom, _events, _deviceIds);
+        CurrentMonitor = new LibvirtMonitor(VmName, conn, _dom, _events, _deviceIds, NicAttachments());
         // QEMU starts with stopped CPUs on request; drivers without that flag (test) start and then pause.
         var startPaused = paused && conn.IsQemu;
         LibvirtConnection.Check(LibvirtNative.virDomainCreateWithFlags(_dom, startPaused ? LibvirtNative.VIR_DOMAIN_START_PAUSED : 0), $"start domain '{DomainName}'");
@@ -364,12 +376,40 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         _consoleLogPath = consoleLog;
         DomainXml = xml;
         RegisterEvents(conn, dom);
-        CurrentMonitor = new LibvirtMonitor(VmName, conn, dom, _events, _deviceIds);
+        CurrentMonitor = new LibvirtMonitor(VmName, conn, dom, _events, _deviceIds, NicAttachments());
     }
 
     protected override ValueTask DisposeCoreAsync()
     {
         _macs.Release();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Leases (libvirt networks) and ARP need nothing in the guest; the agent source is asked only when named.</summary>
+    public IReadOnlyList<Network.AddressSource> AddressSources { get; } = new[] { Network.AddressSource.LibvirtLease, Network.AddressSource.LibvirtArp };
+
+    public async Task<IReadOnlyList<Network.GuestInterface>> QueryInterfacesAsync(Network.AddressSource source, CancellationToken ct = default)
+    {
+        var native = source switch
+        {
+            Network.AddressSource.LibvirtLease => LibvirtNative.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+            Network.AddressSource.LibvirtAgent => LibvirtNative.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+            Network.AddressSource.LibvirtArp => LibvirtNative.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+            _ => throw new ArgumentException($"libvirt does not report addresses from {source}.", nameof(source)),
+        };
+        var dom = _dom ?? throw new VmStateException(VmName, State, "ask libvirt for the addresses of", DeathReason);
+        try
+        {
+            return await Task.Run(() => LibvirtInterfaceAddresses.Query(dom, native), ct).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+        }
+        catch (LibvirtException ex)
+        {
+            throw new Network.NetworkException(VmName, $"libvirt could not report the addresses of domain '{DomainName}' from {source}: {ex.Message}", ex);
+        }
+        catch (ObjectDisposedException)
+        {
+            await WaitForDeathHandlingAsync(ct).ConfigureAwait(false);
+            throw new VmStateException(VmName, State, "ask libvirt for the addresses of", DeathReason);
+        }
     }
 }

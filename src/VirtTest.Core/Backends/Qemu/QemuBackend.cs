@@ -16,7 +16,8 @@ public sealed class QemuBackend : IVmBackend
     public VmCapability Capabilities =>
         VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.Screendump | VmCapability.SendKey | VmCapability.Mouse |
         VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Migration | VmCapability.MigrationWithDiskCopy |
-        VmCapability.SerialConsole | VmCapability.RawMonitor | VmCapability.Events;
+        VmCapability.SerialConsole | VmCapability.RawMonitor | VmCapability.Events |
+        VmCapability.BridgeNetwork | VmCapability.PortForward | VmCapability.MultiQueueNic | VmCapability.NicHotplugNetwork;
 
     public VmCapability GetCapabilities(VirtParams vmParams)
     {

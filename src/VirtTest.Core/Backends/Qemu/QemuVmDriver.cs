@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using VirtTest.Core.Config;
 using VirtTest.Core.Monitor;
+using VirtTest.Core.Network;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Qemu;
@@ -25,12 +26,17 @@ internal sealed class QemuVmDriver : VmDriverBase
     private readonly QemuBinary _binary;
     private readonly StringBuilder _stderr = new();
     private NicMacAddresses _macs = new();
+
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
     private DeviceIdSequence _deviceIds = new();
     private RuntimeDirectory? _runtime;
     private Process? _process;
     private QmpClient? _qmp;
     private QemuRuntimePaths? _paths;
     private readonly List<IDisposable> _portReservations = new();
+    private readonly List<VmTap> _taps = new();
+    private QemuNicHotplug? _nicHotplug;
 
     public QemuVmDriver(string name, VirtParams vmParams, QemuBinary binary, VmCapability capabilities)
         : base(name, vmParams, capabilities)
@@ -76,7 +82,9 @@ internal sealed class QemuVmDriver : VmDriverBase
             endpoints[guestPort] = ("127.0.0.1", reservation.Port);
         }
         _endpoints = endpoints;
-        Arguments = QemuCommandLine.Build(VmName, _macs.Apply(Params), _binary, paths, incoming, hostPorts);
+        var vmParams = _macs.Apply(Params);
+        var taps = await CreateTapsAsync(vmParams, ct).ConfigureAwait(false);
+        Arguments = QemuCommandLine.Build(VmName, vmParams, _binary, paths, incoming, hostPorts, taps.ToDictionary(t => t.Nic, t => t.Name));
         var psi = new ProcessStartInfo(_binary.Path)
         {
             UseShellExecute = false,
@@ -114,10 +122,39 @@ internal sealed class QemuVmDriver : VmDriverBase
             throw new VmException(VmName, $"QEMU for VM '{VmName}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}", ex);
         }
         _qmp = qmp;
-        CurrentMonitor = new QemuMonitor(qmp, _deviceIds);
+        var hotplug = new QemuNicHotplug(VmName, _binary, NicAttachment.ReadAll(new VmParamsReader(VmName, vmParams)));
+        _nicHotplug = hotplug;
+        CurrentMonitor = new QemuMonitor(qmp, _deviceIds, hotplug);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
+        // QEMU has opened its taps (in the host's namespace): now they go onto their bridges,
+        // before the guest runs (it sends DHCP requests as soon as its NIC is up).
+        foreach (var tap in taps) await tap.AttachAsync(ct).ConfigureAwait(false);
         if (runGuest) await qmp.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A tap for every NIC with <c>nettype = bridge</c>, after checking its bridge exists (a
+    /// missing one is a <see cref="BridgeNotFoundException"/> before QEMU starts) and
+    /// that vhost-net is there when asked for. Recorded at once, so any failure later removes them.
+    /// </summary>
+    private async Task<IReadOnlyList<VmTap>> CreateTapsAsync(VirtParams vmParams, CancellationToken ct)
+    {
+        var created = new List<VmTap>();
+        foreach (var nic in new VmParamsReader(VmName, vmParams).Nics)
+        {
+            var attachment = NicAttachment.Read(VmName, nic);
+            if (attachment.NetType != "bridge") continue;
+            await Bridge.RequireAsync(attachment.NetDst!, attachment.NetDstNamespace, ct).ConfigureAwait(false);
+            if (attachment.Vhost == true && !File.Exists(VhostNetDevice))
+                throw new VmParamException(VmName, "vhost_" + nic.Name, "on", $"{VhostNetDevice} does not exist on this host (load the vhost_net module, or set vhost = off)");
+            var tap = await VmTap.CreateAsync(VmName, attachment, ct).ConfigureAwait(false);
+            lock (_taps) _taps.Add(tap);
+            created.Add(tap);
+        }
+        return created;
+    }
+
+    private const string VhostNetDevice = "/dev/vhost-net";
 
     private static string SafeExitCode(Process p)
     {
@@ -227,7 +264,22 @@ internal sealed class QemuVmDriver : VmDriverBase
             _portReservations.Clear();
         }
         process?.Dispose();
-        return ValueTask.CompletedTask;
+        List<VmTap> taps;
+        QemuNicHotplug? hotplug;
+        lock (_taps)
+        {
+            taps = _taps.ToList();
+            _taps.Clear();
+            hotplug = _nicHotplug;
+            _nicHotplug = null;
+        }
+        return taps.Count == 0 && hotplug is null ? ValueTask.CompletedTask : DeleteTapsAsync(taps, hotplug);
+    }
+
+    private static async ValueTask DeleteTapsAsync(IReadOnlyList<VmTap> taps, QemuNicHotplug? hotplug)
+    {
+        foreach (var tap in taps) await tap.DeleteAsync().ConfigureAwait(false);
+        if (hotplug is not null) await hotplug.ReleaseAsync().ConfigureAwait(false);
     }
 
     protected override Task PauseCoreAsync(CancellationToken ct) => RequireQmp("pause").ExecuteAsync("stop", null, CommandTimeout, ct);

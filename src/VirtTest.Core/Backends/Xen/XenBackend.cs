@@ -21,7 +21,7 @@ public sealed class XenBackend : IVmBackend, IVmBackendVariants
 
     private static readonly VmCapability Common =
         VmCapability.PciInfo | VmCapability.PciPassthrough | VmCapability.Pause | VmCapability.Powerdown |
-        VmCapability.Migration | VmCapability.SerialConsole;
+        VmCapability.Migration | VmCapability.SerialConsole | VmCapability.BridgeNetwork;
 
     private readonly IXlRunner? _runner;
     private readonly IXlRunner _localRunner = new XlProcessRunner();

@@ -28,6 +28,9 @@ internal sealed class XenVmDriver : VmDriverBase
     private bool _ownsDomain;
     private NicMacAddresses _macs = new();
 
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
+
     public XenVmDriver(string name, VirtParams vmParams, XenGuestType type, VmCapability capabilities, XlRunnerLease lease, string hostPciSysfs)
         : base(name, vmParams, capabilities)
     {
