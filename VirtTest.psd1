@@ -15,12 +15,16 @@
     # against the cmdlets in the DLL, both ways).
     CmdletsToExport      = @(
         'Add-VirtPciDevice'
+        'Compare-VirtImage'
         'Connect-VirtSession'
+        'Convert-VirtImage'
         'ConvertTo-VirtYaml'
         'Copy-VirtGuestItem'
         'Disconnect-VirtSession'
         'Expand-VirtConfig'
         'Get-VirtCapability'
+        'Get-VirtImage'
+        'Get-VirtImageSnapshot'
         'Get-VirtMediaHash'
         'Get-VirtPciInfo'
         'Get-VirtTestResult'
@@ -28,18 +32,26 @@
         'Invoke-VirtMonitor'
         'Invoke-VirtSessionCommand'
         'Invoke-VirtTestRun'
+        'Merge-VirtImage'
         'Move-VirtVm'
+        'New-VirtImage'
+        'New-VirtImageSnapshot'
         'New-VirtVm'
+        'Remove-VirtImageSnapshot'
         'Remove-VirtPciDevice'
         'Remove-VirtVm'
+        'Resize-VirtImage'
+        'Restore-VirtImageSnapshot'
         'Resume-VirtVm'
         'Save-VirtScreenshot'
         'Send-VirtSessionInput'
+        'Set-VirtImage'
         'Start-VirtVm'
         'Stop-VirtTestRun'
         'Stop-VirtVm'
         'Suspend-VirtVm'
         'Test-VirtCapability'
+        'Test-VirtImage'
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'
@@ -52,7 +64,7 @@
 
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Virtualization', 'Testing', 'Cartesian', 'QEMU', 'KVM')
+            Tags       = @('Virtualization', 'Testing', 'Cartesian', 'QEMU', 'KVM', 'qemu-img')
         }
     }
 }
