@@ -5,7 +5,7 @@
     Synopsis    = 'Compares the guest-visible data of disk images (qemu-img compare).'
 
     Description = @(
-        'Compare-VirtImage runs qemu-img compare between -ReferencePath and each -DifferencePath and writes an ImageCompareResult: Identical, Message (qemu-img''s verdict) and MismatchOffset (the first differing byte, when there is one). Images of different formats and allocation compare as identical when the guest would read the same bytes; an image shorter than the other is compared as if padded with zeroes. With -Strict, sizes and allocation must match as well.'
+        'Compare-VirtImage runs qemu-img compare between -ReferencePath and each -DifferencePath and writes an ImageCompareResult: Identical, Message (qemu-img''s verdict) and MismatchOffset (where the data first differs, as the offset of that 512-byte sector). Images of different formats and allocation compare as identical when the guest would read the same bytes; an image shorter than the other is compared as if padded with zeroes. With -Strict, sizes and allocation must match as well.'
         'Different images are a result (Identical = False), not an error. A missing image is a VirtTest.ImageNotFound error, an image a running VM holds VirtTest.ImageLocked (read it anyway with -ForceShare).'
     )
 

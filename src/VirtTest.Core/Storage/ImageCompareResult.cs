@@ -14,7 +14,7 @@ public sealed partial class ImageCompareResult
     public bool Identical { get; init; }
     public bool Strict { get; init; }
 
-    /// <summary>The first byte offset where the contents differ, when qemu-img names one.</summary>
+    /// <summary>Where the contents first differ, when qemu-img names it: the offset of that 512-byte sector.</summary>
     public long? MismatchOffset { get; init; }
 
     /// <summary>qemu-img's verdict ("Images are identical.", "Content mismatch at offset 0!").</summary>

@@ -26,7 +26,7 @@ internal static class JsonFields
             JsonValueKind.String => v.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => v.TryGetValue<long>(out var n) ? n : v.GetValue<double>(),
+            JsonValueKind.Number => v.TryGetValue<long>(out var n) ? (object)n : v.GetValue<double>(),
             _ => null,
         },
         _ => null,

@@ -91,12 +91,23 @@ internal static class QemuImgArguments
         return a;
     }
 
-    /// <summary><paramref name="action"/>: -c (create), -a (apply), -d (delete).</summary>
+    /// <summary>
+    /// <paramref name="action"/>: -c (create), -a (apply), -d (delete). qemu-img snapshot has no
+    /// -f: a known format goes in an --image-opts string (commas in the path doubled, as QEMU's
+    /// option syntax escapes them).
+    /// </summary>
     public static List<string> Snapshot(string path, string action, string name, string? format)
     {
         var a = new List<string> { "snapshot", "-q" };
-        AddFormat(a, "-f", format);
-        a.AddRange(new[] { action, name, path });
+        if (string.IsNullOrEmpty(format))
+        {
+            a.AddRange(new[] { action, name, path });
+        }
+        else
+        {
+            a.Add("--image-opts");
+            a.AddRange(new[] { action, name, $"driver={format.Replace(",", ",,", StringComparison.Ordinal)},file.filename={path.Replace(",", ",,", StringComparison.Ordinal)}" });
+        }
         return a;
     }
 
