@@ -18,7 +18,7 @@
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
              Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, storage; default all):
              Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
              memory ratio and, with -ReferenceParser, the speed ratio against the reference.
 
@@ -406,16 +406,22 @@ function Invoke-Examples {
 }
 
 function Invoke-Bench {
-    # 'runner' alone: only the test-run benchmark; nothing or 'all': everything.
-    $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
-    $everything = $BenchArguments.Count -eq 0 -or $BenchArguments[0] -eq 'all' -or $BenchArguments[0].StartsWith('--')
+    # 'runner' or 'storage' alone: only that script benchmark; nothing or 'all': everything.
+    $first = if ($BenchArguments.Count) { $BenchArguments[0] } else { '' }
+    $scriptOnly = $first -in 'runner', 'storage'
+    $everything = $BenchArguments.Count -eq 0 -or $first -eq 'all' -or $first.StartsWith('--')
     $code = 0
-    if (-not $runnerOnly) { $code = Invoke-CoreBench }
-    if ($code -eq 0 -and ($runnerOnly -or $everything)) {
+    if (-not $scriptOnly) { $code = Invoke-CoreBench }
+    if ($code -eq 0 -and ($first -eq 'runner' -or $everything)) {
         Invoke-Build
         Invoke-Guest
         Write-Step 'Test runs: 8 guest-booting tests, 1 worker vs 2 workers (bench/RunnerBench.ps1)'
         $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/RunnerBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    }
+    if ($code -eq 0 -and ($first -eq 'storage' -or $everything)) {
+        if ($first -eq 'storage') { Invoke-Build }
+        Write-Step 'Images: Convert-VirtImage of 1 GiB vs qemu-img convert (bench/StorageBench.ps1)'
+        $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/StorageBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
     }
     return $code
 }
