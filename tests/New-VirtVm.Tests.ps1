@@ -219,7 +219,7 @@ Describe 'Get-VirtVm and Remove-VirtVm' {
     It 'shows VMs as a table with memory, CPUs and (for VMs that do not run) no PCI count' {
         $text = Get-VirtVm -Name gv-a1 | Format-Table | Out-String
         $text | Should -Match 'Name\s+State\s+Backend\s+Memory\(MB\)\s+Cpu\s+PCI'
-        $text | Should -Match 'gv-a1\s+Created\s+qemu\s+256\s+1\s*(\r?\n|$)'
+        $text | Should -Match 'gv-a1\s+Created\s+qemu\s+512\s+1\s*(\r?\n|$)'
     }
 }
 

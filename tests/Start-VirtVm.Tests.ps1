@@ -64,7 +64,7 @@ Describe 'Start-VirtVm and Stop-VirtVm' -Tag 'Guest' {
     It 'shows the PCI device count of a running VM in the table view' {
         $count = @(Get-VirtPciInfo $vm).Count
         $count | Should -BeGreaterThan 0
-        $vm | Format-Table | Out-String | Should -Match "sv-life\s+Running\s+qemu\s+256\s+1\s+$count\b"
+        $vm | Format-Table | Out-String | Should -Match "sv-life\s+Running\s+qemu\s+512\s+1\s+$count\b"
     }
 
     It 'stops gracefully within -TimeoutSec, then ends QEMU, and releases the runtime directory' {

@@ -15,7 +15,7 @@
         Params       = 'Specifies the parameters of a test, usually a VirtParams written by Expand-VirtConfig. One VM is created for each name in its vms param; keys with a VM name suffix (for example mem_vm2) apply to that VM only.'
         VmName       = 'With -Params, creates only the VMs with these names (from the vms param) instead of all of them.'
         Name         = 'Specifies the name of the new VM in this session, for ad hoc VMs and with -TestGuest (default vm1). Names are unique within the session, ignoring case; remove a VM with Remove-VirtVm before reusing its name.'
-        MemoryMB     = 'Specifies the memory of the VM in MiB (the mem param). The default is 256.'
+        MemoryMB     = 'Specifies the memory of the VM in MiB (the mem param). The default is 512, the one default for a VM whose params set no mem.'
         Cpu          = 'Specifies the number of virtual CPUs (the smp param). The default is 1.'
         Kernel       = 'Specifies a Linux kernel image that the hypervisor boots directly (the kernel param), instead of booting from a disk image. PowerShell paths are resolved; the file must exist.'
         Initrd       = 'Specifies the initial ramdisk that goes with -Kernel (the initrd param). PowerShell paths are resolved; the file must exist.'

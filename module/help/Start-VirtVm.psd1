@@ -14,7 +14,7 @@
         Paused     = 'Starts the VM with its virtual CPUs stopped (state Paused); Resume-VirtVm lets it run.'
         Wait       = 'Waits until the guest prints the VM''s ready_pattern param on the serial console. Without -Pattern and without a ready_pattern param, this is a VirtTest.NoReadyPattern error.'
         Pattern    = 'Specifies a regular expression (multiline) to wait for on the serial console instead of ready_pattern. Implies -Wait.'
-        TimeoutSec = 'Specifies how many seconds to wait for the pattern. The default is the login_timeout param, else 120.'
+        TimeoutSec = 'Specifies how many seconds to wait for the pattern. The default is the login_timeout param, else 240, the one default for guests to become ready.'
         PassThru   = 'Writes each started VM to the pipeline. By default Start-VirtVm writes nothing.'
     }
 

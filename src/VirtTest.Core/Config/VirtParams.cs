@@ -9,7 +9,7 @@ namespace VirtTest.Core.Config;
 /// holds the dependency names separated by spaces) and are also exposed as properties.
 /// Keys are case-sensitive.
 /// </summary>
-public sealed class VirtParams : IDictionary<string, string>, IReadOnlyDictionary<string, string>, IDictionary
+public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyDictionary<string, string>, IDictionary
 {
     public const string NameKey = "name";
     public const string ShortNameKey = "shortname";

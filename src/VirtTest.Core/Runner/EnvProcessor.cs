@@ -24,11 +24,10 @@ public sealed class EnvProcessor
     {
         var own = testParams.ObjectParams(name);
         VirtParams merged;
-        if (ImageCreation.IsYes(own.Get("test_guest")))
+        if (own.GetBool("test_guest"))
         {
-            var mem = int.TryParse(own.Get("mem"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 256;
-            var smp = int.TryParse(own.Get("smp"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 1;
-            merged = TestGuest.Locate().CreateParams(name, mem, smp, ImageCreation.IsYes(own.Get("serial_login")));
+            var read = new VmParamsReader(name, own);
+            merged = TestGuest.Locate().CreateParams(name, read.MemoryMB, read.Cpus, read.Flag("serial_login"));
             foreach (var (key, value) in own) merged[key] = value;
         }
         else
@@ -49,13 +48,13 @@ public sealed class EnvProcessor
         {
             var vmParams = VmParams(p, name, env);
             var existing = env.GetVm(name);
-            if (existing is not null && (ImageCreation.IsYes(vmParams.Get("kill_vm_before_test")) || existing.State is VmState.Dead or VmState.Stopped))
+            if (existing is not null && (vmParams.GetBool("kill_vm_before_test") || existing.State is VmState.Dead or VmState.Stopped))
             {
                 context.Log.Write($"{name}: killing the VM left by the previous test ({existing.State})");
                 await env.KillVmAsync(name).ConfigureAwait(false);
                 existing = null;
             }
-            if (!ImageCreation.IsYes(vmParams.Get("start_vm")))
+            if (!vmParams.GetBool("start_vm"))
             {
                 if (existing is null)
                 {
@@ -65,9 +64,9 @@ public sealed class EnvProcessor
                 continue;
             }
             var definition = VmDefinition.Of(vmParams);
-            if (existing is not null && (ImageCreation.IsYes(vmParams.Get("restart_vm")) || env.DefinitionOf(name) != definition))
+            if (existing is not null && (vmParams.GetBool("restart_vm") || env.DefinitionOf(name) != definition))
             {
-                context.Log.Write($"{name}: restarting (" + (ImageCreation.IsYes(vmParams.Get("restart_vm")) ? "restart_vm = yes" : "its definition changed") + ")");
+                context.Log.Write($"{name}: restarting (" + (vmParams.GetBool("restart_vm") ? "restart_vm = yes" : "its definition changed") + ")");
                 await env.KillVmAsync(name).ConfigureAwait(false);
                 existing = null;
             }
@@ -77,9 +76,10 @@ public sealed class EnvProcessor
                     context.Log.Write($"{name}: created image {image}");
                 var vm = VirtualMachine.FromParams(vmParams, name);
                 env.Register(vm, definition);
-                var paused = ImageCreation.IsYes(vmParams.Get("paused_after_start_vm"));
+                var paused = vmParams.GetBool("paused_after_start_vm");
                 context.Log.Write($"{name}: starting ({vm.BackendName}, {vm.MemoryMB} MiB, {vm.Cpu} CPU" + (paused ? ", paused" : "") + ")");
-                await vm.StartAsync(paused, ct).ConfigureAwait(false);
+                // The same start as Start-VirtVm -Wait: up to the guest's ready line when the params name one.
+                await vm.StartAsync(new VmStartOptions { Paused = paused, Wait = ReadyWait.WhenConfigured }, null, ct).ConfigureAwait(false);
             }
             else
             {
@@ -96,7 +96,7 @@ public sealed class EnvProcessor
 
         var main = env.GetVm(p.Get("main_vm") is { Length: > 0 } m ? m : VirtualMachine.VmNames(p)[0]);
         context.Vm = main;
-        if (main is { State: VmState.Running } && !string.Equals(p.Get("test_session"), "no", StringComparison.OrdinalIgnoreCase))
+        if (main is { State: VmState.Running } && p.GetBool("test_session", true))
         {
             var options = SessionOptions.FromParams(main.Params);
             context.Log.Write($"{main.Name}: logging in ({options})");
@@ -172,13 +172,13 @@ public sealed class EnvProcessor
                     context.Log.Write($"{vm.Name}: {vm.State}" + (vm.DeathReason is { } why ? $" ({why})" : "") + ", removing it from the env");
                     await env.KillVmAsync(vm.Name).ConfigureAwait(false);
                 }
-                else if (ImageCreation.IsYes(vmParams.Get("kill_vm")))
+                else if (vmParams.GetBool("kill_vm"))
                 {
-                    if (ImageCreation.IsYes(vmParams.Get("kill_vm_gracefully")))
+                    if (vmParams.GetBool("kill_vm_gracefully"))
                     {
-                        var timeout = double.TryParse(vmParams.Get("kill_vm_timeout"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 60;
-                        context.Log.Write($"{vm.Name}: shutting down (kill_vm, up to {timeout} s)");
-                        await env.StopVmAsync(vm.Name, TimeSpan.FromSeconds(timeout), CancellationToken.None).ConfigureAwait(false);
+                        var timeout = new VmParamsReader(vm.Name, vmParams).StopTimeout;
+                        context.Log.Write($"{vm.Name}: shutting down (kill_vm, up to {timeout.TotalSeconds:0.#} s)");
+                        await env.StopVmAsync(vm.Name, timeout, CancellationToken.None).ConfigureAwait(false);
                     }
                     else
                     {
@@ -186,13 +186,13 @@ public sealed class EnvProcessor
                         await env.KillVmAsync(vm.Name).ConfigureAwait(false);
                     }
                 }
-                else if (ImageCreation.IsYes(vmParams.Get("kill_unresponsive_vms")) && !await IsResponsiveAsync(vm).ConfigureAwait(false))
+                else if (vmParams.GetBool("kill_unresponsive_vms") && !await IsResponsiveAsync(vm).ConfigureAwait(false))
                 {
                     context.Log.Write($"{vm.Name}: the monitor does not answer, killing (kill_unresponsive_vms)", "WARN");
                     await env.KillVmAsync(vm.Name).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is VirtTestException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is VirtTestException or OperationCanceledException or IOException or ArgumentException)
             {
                 context.Log.Write($"{vm.Name}: {ex.Message}; killing it", "WARN");
                 await env.KillVmAsync(vm.Name).ConfigureAwait(false);

@@ -22,8 +22,8 @@ public static class ImageCheckAfterTest
     public static async Task<IReadOnlyList<string>> CheckAsync(VirtParams vmParams, string vmName, VirtualMachine? vm, TestLog log, CancellationToken ct)
     {
         var failures = new List<string>();
-        if (ImageCreation.IsYes(vmParams.Get("skip_image_processing"))) return failures;
-        var images = vmParams.Objects("images").Where(i => ImageCreation.IsYes(vmParams.ObjectParams(i).Get("check_image"))).ToList();
+        if (vmParams.GetBool("skip_image_processing")) return failures;
+        var images = vmParams.Objects("images").Where(i => vmParams.ObjectParams(i).GetBool("check_image")).ToList();
         if (images.Count == 0) return failures;
 
         var running = vm is { State: VmState.Running or VmState.Paused };
@@ -78,7 +78,7 @@ public static class ImageCheckAfterTest
         {
             if (vmRunning)
             {
-                if (ImageCreation.IsYes(ip.Get("skip_image_check_during_running")))
+                if (ip.GetBool("skip_image_check_during_running"))
                 {
                     log.Write($"{vmName}: image {image} not checked while the VM runs (skip_image_check_during_running)");
                     return null;
@@ -98,7 +98,7 @@ public static class ImageCheckAfterTest
                 return null;
             }
             var leaksOnly = result.Corruptions == 0 && result.CheckErrors == 0;
-            if (leaksOnly && (vmRunning || ImageCreation.IsYes(ip.Get("skip_cluster_leak_warn"))))
+            if (leaksOnly && (vmRunning || ip.GetBool("skip_cluster_leak_warn")))
             {
                 log.Write($"{vmName}: image {image} ({file}): {result.Describe()} (only a warning: "
                     + (vmRunning ? "the VM still runs" : "skip_cluster_leak_warn = yes") + ")", "WARN");

@@ -24,9 +24,9 @@ public static class ImageCreation
         foreach (var image in vmParams.Objects("images"))
         {
             var ip = vmParams.ObjectParams(image);
-            if (!IsYes(ip.Get("create_image"))) continue;
+            if (!ip.GetBool("create_image")) continue;
             var file = ImageFile.PathOf(ip, vmName, image);
-            if (File.Exists(file) && !IsYes(ip.Get("force_create_image"))) continue;
+            if (File.Exists(file) && !ip.GetBool("force_create_image")) continue;
             var options = CreateOptions(vmParams, ip, vmName, image);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
             await QemuImg.FromParams(ip).CreateAsync(file, options, overwrite: true, ct).ConfigureAwait(false);
@@ -86,7 +86,7 @@ public static class ImageCreation
             var baseParams = vmParams.ObjectParams(baseTag);
             return (Path.GetFullPath(ImageFile.PathOf(baseParams, vmName, baseTag)), ImageFile.Format(baseParams));
         }
-        if (IsYes(ip.Get("has_backing_file")))
+        if (ip.GetBool("has_backing_file"))
         {
             var backingParams = ip.ObjectParams("backing_file");
             if (backingParams.Get("image_name") is not { Length: > 0 } && backingParams.Get("image_filename") is not { Length: > 0 })
@@ -102,11 +102,9 @@ public static class ImageCreation
         foreach (var image in vmParams.Objects("images"))
         {
             var ip = vmParams.ObjectParams(image);
-            if (!IsYes(ip.Get("remove_image"))) continue;
+            if (!ip.GetBool("remove_image")) continue;
             var file = ImageFile.PathOf(ip, vmName, image);
             if (File.Exists(file)) File.Delete(file);
         }
     }
-
-    internal static bool IsYes(string? value) => string.Equals(value, "yes", StringComparison.OrdinalIgnoreCase);
 }

@@ -19,7 +19,7 @@ internal sealed class RegularScreendumps : IAsyncDisposable
     }
 
     public static IAsyncDisposable Start(TestContext context, List<string> screenshots) =>
-        ImageCreation.IsYes(context.Params.Get("take_regular_screendumps")) ? new RegularScreendumps(context, screenshots) : NoOp.Instance;
+        context.Params.GetBool("take_regular_screendumps") ? new RegularScreendumps(context, screenshots) : NoOp.Instance;
 
     private async Task LoopAsync(TestContext context, List<string> screenshots)
     {

@@ -75,17 +75,27 @@ public sealed class TestEnv : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(KillAllAsync());
 
-    /// <summary>What a test's VMs need (all of <c>vms</c>), for placing it on the host.</summary>
+    /// <summary>
+    /// What a test's VMs need (all of <c>vms</c> that start), for placing it on the host. A value
+    /// the VM cannot use counts as the default here: creating the VM reports it, naming the param.
+    /// </summary>
     public static (int MemoryMB, int Cpus) Requirement(VirtParams testParams)
     {
         int memory = 0, cpus = 0;
         foreach (var name in VirtualMachine.VmNames(testParams))
         {
             var p = testParams.ObjectParams(name);
-            if (!string.Equals(p.Get("start_vm"), "yes", StringComparison.OrdinalIgnoreCase)) continue;
-            memory += int.TryParse(p.Get("mem"), out var m) ? m : VirtualMachine.DefaultMemoryMB;
-            cpus += int.TryParse(p.Get("smp"), out var c) ? c : 1;
+            if (!VmParamsReader.IsYes(p.Get("start_vm"))) continue;
+            var read = new VmParamsReader(name, p);
+            memory += Lenient(() => read.MemoryMB, VmDefaults.MemoryMB);
+            cpus += Lenient(() => read.Cpus, VmDefaults.Cpus);
         }
         return (memory, cpus);
+    }
+
+    private static int Lenient(Func<int> read, int fallback)
+    {
+        try { return read(); }
+        catch (VmParamException) { return fallback; }
     }
 }

@@ -50,7 +50,7 @@ public sealed class SessionOptions
             Password = password ?? p.Get("password"),
             PrivateKeyPath = p.Get("ssh_key") is { Length: > 0 } key ? key : null,
             ShellPrompt = promptRegex,
-            Timeout = timeout ?? (double.TryParse(p.Get("login_timeout"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(60)),
+            Timeout = timeout ?? new VmParamsReader(p.Get("main_vm") ?? "", p).LoginTimeout,
             ShellPort = int.TryParse(p.Get("shell_port"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) ? port : 22,
             KnownHostsPath = p.Get("known_hosts_file") is { Length: > 0 } kh ? kh : null,
             HostKeyPolicy = p.Get("ssh_host_key_policy") is { Length: > 0 } hk ? hk : "accept-new",

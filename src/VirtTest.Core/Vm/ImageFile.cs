@@ -20,7 +20,7 @@ public static class ImageFile
         var format = Format(imageParams);
         var name = imageParams.Get("image_name") ?? throw new VmParamException(vmName, "image_name_" + image, "", "image has no image_name");
         var file = imageParams.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
-            : format == "raw" && imageParams.Get("image_raw_device") == "yes" ? name : name + "." + format;
+            : format == "raw" && VmParamsReader.IsYes(imageParams.Get("image_raw_device")) ? name : name + "." + format;
         if (!System.IO.Path.IsPathRooted(file) && imageParams.Get("images_base_dir") is { Length: > 0 } baseDir) file = System.IO.Path.Combine(baseDir, file);
         return file;
     }

@@ -81,7 +81,7 @@ public sealed class TestGuest
 
     /// <summary>Params that boot this guest as VM <paramref name="vmName"/>.</summary>
     /// <remarks>With <paramref name="loginPrompt"/> the serial console asks for a login (getty) instead of giving a shell.</remarks>
-    public VirtParams CreateParams(string vmName = "vm1", int memoryMB = 256, int cpus = 1, bool loginPrompt = false)
+    public VirtParams CreateParams(string vmName = "vm1", int memoryMB = VmDefaults.MemoryMB, int cpus = VmDefaults.Cpus, bool loginPrompt = false)
     {
         var p = new VirtParams
         {

@@ -58,12 +58,11 @@ public sealed class VirtualMachine : IAsyncDisposable
     public VmState State => _driver.State;
     public string? DeathReason => _driver.DeathReason;
     public VmCapability Capabilities => _driver.Capabilities;
-    /// <summary>Memory in MiB (param mem; <see cref="DefaultMemoryMB"/> when unset, as every backend uses).</summary>
-    public int MemoryMB => int.TryParse(Params.Get("mem"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : DefaultMemoryMB;
+    /// <summary>Memory in MiB (param <c>mem</c>, else <see cref="VmDefaults.MemoryMB"/>).</summary>
+    public int MemoryMB => new VmParamsReader(Name, Params).MemoryMB;
 
-    /// <summary>Memory given to a VM whose params have no <c>mem</c>.</summary>
-    public const int DefaultMemoryMB = 512;
-    public int Cpu => int.TryParse(Params.Get("smp"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 1;
+    /// <summary>Virtual CPUs (param <c>smp</c>, else <see cref="VmDefaults.Cpus"/>).</summary>
+    public int Cpu => new VmParamsReader(Name, Params).Cpus;
     public int? ProcessId => _driver.ProcessId;
     public string? SerialConsolePath => _driver.SerialConsolePath;
     public string? ConsoleLogPath => _driver.ConsoleLogPath;
@@ -92,6 +91,39 @@ public sealed class VirtualMachine : IAsyncDisposable
         if (State is VmState.Running or VmState.Paused or VmState.Starting)
             throw new VmStateException(Name, State, "start");
         await _driver.StartAsync(paused, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the VM and, as <paramref name="options"/> say, waits until the guest prints its
+    /// ready pattern on the serial console. A boot that does not get there in time (or is
+    /// cancelled) is killed, so nothing is left running. Progress messages go to <paramref name="progress"/>.
+    /// </summary>
+    public async Task StartAsync(VmStartOptions options, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var read = new VmParamsReader(Name, Params);
+        var pattern = options.ReadyPattern ?? (options.Wait == ReadyWait.None ? null : read.ReadyPattern);
+        if (options.Wait == ReadyWait.Required && pattern is null) throw new NoReadyPatternException(Name);
+        Regex? ready = null;
+        if (pattern is not null)
+        {
+            try { ready = new Regex(pattern, RegexOptions.Multiline); }
+            catch (ArgumentException ex) { throw new VmParamException(Name, "ready_pattern", pattern, "not a valid regular expression: " + ex.Message); }
+        }
+        var timeout = options.Timeout ?? read.LoginTimeout;
+        progress?.Report($"Starting VM {Name}");
+        await StartAsync(options.Paused, ct).ConfigureAwait(false);
+        if (ready is null || options.Paused) return;
+        progress?.Report($"Waiting for '{pattern}' on the serial console of VM {Name}");
+        try
+        {
+            await WaitForConsoleAsync(ready, timeout, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await KillAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>

@@ -65,3 +65,15 @@ public class VmParamException : VmException
         return msg;
     }
 }
+
+/// <summary>A start was asked to wait until the guest is ready, but nothing says what "ready" looks like.</summary>
+public sealed class NoReadyPatternException : VmParamException
+{
+    public NoReadyPatternException(string vmName)
+        : base(vmName, "ready_pattern", "", "not set, so there is nothing to wait for (set ready_pattern, or give the pattern to wait for)")
+    {
+    }
+
+    /// <inheritdoc />
+    public override string ErrorId => "NoReadyPattern";
+}

@@ -36,13 +36,13 @@ public sealed class NewVirtVmCommand : VirtCmdlet
     [Parameter(ParameterSetName = AdHocSet)]
     [Parameter(ParameterSetName = TestGuestSet)]
     [ValidateRange(16, 1048576)]
-    public int MemoryMB { get; set; } = 256;
+    public int MemoryMB { get; set; } = Core.Vm.VmDefaults.MemoryMB;
 
     /// <summary>Number of virtual CPUs (param smp).</summary>
     [Parameter(ParameterSetName = AdHocSet)]
     [Parameter(ParameterSetName = TestGuestSet)]
     [ValidateRange(1, 1024)]
-    public int Cpu { get; set; } = 1;
+    public int Cpu { get; set; } = Core.Vm.VmDefaults.Cpus;
 
     /// <summary>Kernel image to boot directly (param kernel).</summary>
     [Parameter(ParameterSetName = AdHocSet)]

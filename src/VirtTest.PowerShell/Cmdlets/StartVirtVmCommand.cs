@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Text.RegularExpressions;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.PowerShell.Cmdlets;
@@ -22,7 +21,7 @@ public sealed class StartVirtVmCommand : VmCmdlet
     [ValidateNotNullOrEmpty]
     public string? Pattern { get; set; }
 
-    /// <summary>How long to wait for the pattern (default: params login_timeout, else 120).</summary>
+    /// <summary>How long to wait for the pattern (default: the params' login_timeout).</summary>
     [Parameter]
     [ValidateRange(1, 86400)]
     public double TimeoutSec { get; set; }
@@ -35,33 +34,16 @@ public sealed class StartVirtVmCommand : VmCmdlet
     protected override void ProcessVm(VirtualMachine vm)
     {
         if (!ShouldProcess(vm.Name, "Start VM")) return;
-        if (!TryAwait(vm, ct => vm.StartAsync(Paused.IsPresent, ct))) return;
-
-        var pattern = Pattern ?? (Wait.IsPresent ? vm.Params.Get("ready_pattern") : null);
-        if (Wait.IsPresent && string.IsNullOrEmpty(pattern))
+        var options = new VmStartOptions
         {
-            WriteError(new ErrorRecord(new ArgumentException($"VM '{vm.Name}': -Wait needs -Pattern or a ready_pattern param."), "VirtTest.NoReadyPattern", ErrorCategory.InvalidArgument, vm));
-        }
-        else if (pattern is not null)
-        {
-            var timeout = TimeoutSec > 0 ? TimeoutSec
-                : double.TryParse(vm.Params.Get("login_timeout"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : 120;
-            var progress = new ProgressRecord(1, $"Starting VM {vm.Name}", $"Waiting for '{pattern}' on the serial console");
-            WriteProgress(progress);
-            var ok = false;
-            try
-            {
-                ok = TryAwait(vm, ct => vm.WaitForConsoleAsync(new Regex(pattern, RegexOptions.Multiline), TimeSpan.FromSeconds(timeout), ct));
-            }
-            finally
-            {
-                // A boot that did not finish (error or Ctrl+C) leaves no QEMU behind.
-                if (!ok) vm.KillAsync().GetAwaiter().GetResult();
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-            }
-            if (!ok) return;
-        }
-        if (PassThru.IsPresent) WriteObject(vm);
+            Paused = Paused.IsPresent,
+            Wait = Wait.IsPresent ? ReadyWait.Required : ReadyWait.None,
+            ReadyPattern = Pattern,
+            Timeout = TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : null,
+        };
+        var progress = new ProgressRecord(1, $"Starting VM {vm.Name}", "Starting");
+        var ok = TryAwaitWithProgress<string>(vm, progress, (reporter, ct) => vm.StartAsync(options, reporter, ct),
+            (record, message) => record.StatusDescription = message);
+        if (ok && PassThru.IsPresent) WriteObject(vm);
     }
 }

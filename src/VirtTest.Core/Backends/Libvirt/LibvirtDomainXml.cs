@@ -54,10 +54,10 @@ public static class LibvirtDomainXml
     public static XDocument Build(string vmName, string domainName, string domainType, VirtParams p, string? consoleLog, string? runtimeDir)
     {
         var b = new Builder(vmName, p);
-        var os = new XElement("os", new XElement("type", new XAttribute("machine", Value(p, "machine_type", "pc")), "hvm"));
+        var os = new XElement("os", new XElement("type", new XAttribute("machine", Value(p, "machine_type", VmDefaults.MachineType)), "hvm"));
         b.Kernel(os);
         var devices = new XElement("devices");
-        if (p.Get("qemu_binary") is { Length: > 0 } emulator) devices.Add(new XElement("emulator", b.Executable("qemu_binary", emulator)));
+        if (p.Get("qemu_binary") is { Length: > 0 } emulator) devices.Add(new XElement("emulator", b.Read.Executable("qemu_binary", emulator)));
         b.Disks(devices);
         b.Nics(devices);
         var serial = new XElement("serial", new XAttribute("type", "pty"));
@@ -66,7 +66,7 @@ public static class LibvirtDomainXml
         devices.Add(serial);
         devices.Add(new XElement("console", new XAttribute("type", "pty"), new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))));
         b.Display(devices, runtimeDir);
-        if (p.Get("virtio_rng") == "yes")
+        if (b.Read.Flag("virtio_rng"))
         {
             devices.Add(new XElement("rng", new XAttribute("model", "virtio"), new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
         }
@@ -75,8 +75,8 @@ public static class LibvirtDomainXml
 
         var domain = new XElement("domain", new XAttribute("type", domainType),
             new XElement("name", domainName),
-            new XElement("memory", new XAttribute("unit", "MiB"), b.PositiveInt("mem", VirtualMachine.DefaultMemoryMB)),
-            new XElement("vcpu", b.PositiveInt("smp", 1)),
+            new XElement("memory", new XAttribute("unit", "MiB"), b.Read.MemoryMB),
+            new XElement("vcpu", b.Read.Cpus),
             os,
             // ACPI: the power button (graceful shutdown) and PCI hot-plug need it.
             new XElement("features", new XElement("acpi")),
@@ -121,75 +121,39 @@ public static class LibvirtDomainXml
         private readonly string _vm;
         private readonly VirtParams _p;
 
-        public Builder(string vm, VirtParams p) { _vm = vm; _p = p; }
+        public Builder(string vm, VirtParams p) { _vm = vm; _p = p; Read = new VmParamsReader(vm, p); }
 
-        public string PositiveInt(string key, int fallback)
-        {
-            var text = Value(_p, key, fallback.ToString(CultureInfo.InvariantCulture));
-            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n <= 0)
-                throw new VmParamException(_vm, key, text, "not a positive whole number");
-            return n.ToString(CultureInfo.InvariantCulture);
-        }
-
-        private string ExistingFile(string param, string path)
-        {
-            var full = Path.GetFullPath(path);
-            if (!File.Exists(full)) throw new VmParamException(_vm, param, path, "no such file");
-            return full;
-        }
-
-        public string Executable(string param, string name)
-        {
-            if (Path.IsPathRooted(name)) return ExistingFile(param, name);
-            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            {
-                var candidate = Path.Combine(dir, name);
-                if (File.Exists(candidate)) return candidate;
-            }
-            throw new VmParamException(_vm, param, name, "not found in PATH");
-        }
+        public VmParamsReader Read { get; }
 
         public void Kernel(XElement os)
         {
-            if (_p.Get("kernel") is { Length: > 0 } kernel)
-            {
-                os.Add(new XElement("kernel", ExistingFile("kernel", kernel)));
-                if (_p.Get("initrd") is { Length: > 0 } initrd) os.Add(new XElement("initrd", ExistingFile("initrd", initrd)));
-                if (_p.Get("kernel_params") is { Length: > 0 } append) os.Add(new XElement("cmdline", append));
-            }
-            else if (_p.Get("initrd") is { Length: > 0 } initrd)
-            {
-                throw new VmParamException(_vm, "initrd", initrd, "an initrd needs a kernel (param kernel is not set)");
-            }
+            if (Read.Kernel is not { } boot) return;
+            os.Add(new XElement("kernel", boot.Kernel));
+            if (boot.Initrd is not null) os.Add(new XElement("initrd", boot.Initrd));
+            if (boot.CommandLine is not null) os.Add(new XElement("cmdline", boot.CommandLine));
         }
 
         public void Disks(XElement devices)
         {
             var perPrefix = new Dictionary<string, int>(StringComparer.Ordinal);
             var needsScsi = false;
-            foreach (var image in _p.Objects("images"))
+            foreach (var image in Read.Images)
             {
-                var ip = _p.ObjectParams(image);
-                var format = Value(ip, "image_format", "qcow2");
-                var name = ip.Get("image_name") ?? throw new VmParamException(_vm, "image_name_" + image, "", "image has no image_name");
-                var file = ip.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
-                    : format == "raw" && ip.Get("image_raw_device") == "yes" ? name : name + "." + format;
-                if (!Path.IsPathRooted(file) && ip.Get("images_base_dir") is { Length: > 0 } baseDir) file = Path.Combine(baseDir, file);
-                file = ExistingFile("image_name_" + image, file);
-                var driveFormat = Value(ip, "drive_format", "virtio");
+                var driveFormat = image.DriveFormat ?? "virtio";
                 if (!DiskBuses.TryGetValue(driveFormat, out var bus))
-                    throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "no libvirt disk bus for it", DiskBuses.Keys.ToList());
+                    throw new VmParamException(_vm, "drive_format_" + image.Name, driveFormat, "no libvirt disk bus for it", DiskBuses.Keys.ToList());
                 if (bus.Bus == "scsi") needsScsi = true;
                 var index = perPrefix.TryGetValue(bus.Prefix, out var n) ? n : 0;
                 perPrefix[bus.Prefix] = index + 1;
-                var driver = new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", format));
-                if (ip.Get("drive_cache") is { Length: > 0 } cache) driver.Add(new XAttribute("cache", cache));
+                var driver = new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", image.Format));
+                if (image.Cache is { } cache) driver.Add(new XAttribute("cache", cache));
                 var disk = new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "disk"),
                     driver,
-                    new XElement("source", new XAttribute("file", file)),
+                    new XElement("source", new XAttribute("file", Read.ExistingImage(image))),
                     new XElement("target", new XAttribute("dev", bus.Prefix + (char)('a' + index)), new XAttribute("bus", bus.Bus)),
-                    new XElement("alias", new XAttribute("name", UserAliasPrefix + SafeId(image))));
-                if (ip.Get("image_snapshot") == "yes") disk.Add(new XElement("transient"));
+                    new XElement("alias", new XAttribute("name", UserAliasPrefix + SafeId(image.Name))));
+                if (image.ReadOnly) disk.Add(new XElement("readonly"));
+                if (image.Snapshot) disk.Add(new XElement("transient"));
                 devices.Add(disk);
             }
             if (needsScsi) devices.Add(new XElement("controller", new XAttribute("type", "scsi"), new XAttribute("model", "virtio-scsi")));
@@ -197,21 +161,21 @@ public static class LibvirtDomainXml
 
         public void Nics(XElement devices)
         {
-            foreach (var nic in _p.Objects("nics"))
+            foreach (var nicSpec in Read.Nics)
             {
-                var np = _p.ObjectParams(nic);
-                var model = Value(np, "nic_model", "virtio-net-pci");
+                var nic = nicSpec.Name;
+                var model = nicSpec.Model ?? "virtio-net-pci";
                 if (!NicModels.TryGetValue(model, out var libvirtModel))
                     throw new VmParamException(_vm, "nic_model", model, "no libvirt interface model for it", NicModels.Keys.ToList());
-                var netType = Value(np, "nettype", "user");
+                var netType = nicSpec.NetType ?? "user";
                 if (!NetTypes.Contains(netType))
                     throw new VmParamException(_vm, "nettype", netType, "not a network type the libvirt backend can set up", NetTypes);
                 if (netType == "none") continue;
                 var element = new XElement("interface", new XAttribute("type", netType));
-                if (np.Get("mac") is { Length: > 0 } mac) element.Add(new XElement("mac", new XAttribute("address", mac)));
+                if (nicSpec.Mac is { } mac) element.Add(new XElement("mac", new XAttribute("address", mac)));
                 if (netType is "network" or "bridge")
                 {
-                    var dst = np.Get("netdst") is { Length: > 0 } d ? d
+                    var dst = nicSpec.NetDst is { } d ? d
                         : throw new VmParamException(_vm, "netdst", "", $"nettype {netType} needs the {(netType == "network" ? "libvirt network" : "host bridge")} in netdst");
                     element.Add(new XElement("source", new XAttribute(netType, dst)));
                 }

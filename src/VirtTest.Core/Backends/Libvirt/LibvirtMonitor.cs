@@ -17,18 +17,21 @@ namespace VirtTest.Core.Backends.Libvirt;
 internal sealed class LibvirtMonitor : IVmMonitor
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
-    private static int _deviceCounter;
     private readonly string _vmName;
     private readonly LibvirtConnection _conn;
     private readonly DomainHandle _dom;
     private readonly LibvirtEventLog _events;
+    private readonly DeviceIdSequence _deviceIds;
+    private readonly QmpOperations _qmpOperations;
 
-    public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events)
+    public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds)
     {
         _vmName = vmName;
         _conn = conn;
         _dom = dom;
         _events = events;
+        _deviceIds = deviceIds;
+        _qmpOperations = new QmpOperations(QmpAsync);
     }
 
     /// <summary>The id a user gave a device, from libvirt's alias (user aliases carry a "ua-" prefix).</summary>
@@ -60,8 +63,8 @@ internal sealed class LibvirtMonitor : IVmMonitor
     {
         if (_conn.IsQemu)
         {
-            var reply = await QmpAsync("query-pci", null, CommandTimeout, ct).ConfigureAwait(false);
-            return QmpPciList.Parse(reply).Select(d => d with { QdevId = IdFromAlias(d.QdevId) }).ToList();
+            var devices = await _qmpOperations.QueryPciAsync(ct).ConfigureAwait(false);
+            return devices.Select(d => d with { QdevId = IdFromAlias(d.QdevId) }).ToList();
         }
         var doc = await Native(LiveXml, CommandTimeout, ct).ConfigureAwait(false);
         return PciFromXml(doc);
@@ -101,7 +104,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
 
     public async Task<PciDevice> AddPciDeviceAsync(PciDeviceSpec spec, TimeSpan timeout, CancellationToken ct)
     {
-        var id = spec.Id ?? "virttest-dev" + Interlocked.Increment(ref _deviceCounter).ToString(CultureInfo.InvariantCulture);
+        var id = spec.Id ?? _deviceIds.Next();
         if (LibvirtDomainXml.SafeId(id) != id)
             throw new VmParamException(_vmName, "pci_device_id", id, "libvirt device aliases allow only letters, digits, '-' and '_'");
         var xml = LibvirtDomainXml.HotplugInterface(_vmName, spec.Model, LibvirtDomainXml.UserAliasPrefix + id, spec.Properties).ToString();
@@ -112,13 +115,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
             return 0;
         }, timeout, ct).ConfigureAwait(false);
         // Attaching returns once libvirt added the device; wait until the PCI list shows it.
-        while (true)
-        {
-            var found = (await GetPciDevicesAsync(ct).ConfigureAwait(false)).FirstOrDefault(d => d.QdevId == id);
-            if (found is not null) return found;
-            if (DateTime.UtcNow >= deadline) throw new MonitorTimeoutException($"device '{id}' ({spec.Model}) to appear in the PCI list", timeout);
-            await Task.Delay(50, ct).ConfigureAwait(false);
-        }
+        return await PciDeviceWait.UntilListedAsync(GetPciDevicesAsync, id, spec.Model, deadline, timeout, ct).ConfigureAwait(false);
     }
 
     public async Task RemovePciDeviceAsync(string id, TimeSpan timeout, CancellationToken ct)
@@ -190,23 +187,9 @@ internal sealed class LibvirtMonitor : IVmMonitor
         return (mime, data.ToArray());
     }
 
-    public Task SendKeysAsync(IReadOnlyList<string> keys, CancellationToken ct)
-    {
-        if (keys.Count == 0) throw new ArgumentException("At least one key is required.", nameof(keys));
-        var array = new JsonArray();
-        foreach (var k in keys) array.Add(new JsonObject { ["type"] = "qcode", ["data"] = k });
-        return QmpAsync("send-key", new JsonObject { ["keys"] = array }, CommandTimeout, ct);
-    }
+    public Task SendKeysAsync(IReadOnlyList<string> keys, CancellationToken ct) => _qmpOperations.SendKeysAsync(keys, ct);
 
-    public Task MoveMouseAsync(int dx, int dy, CancellationToken ct)
-    {
-        var events = new JsonArray
-        {
-            new JsonObject { ["type"] = "rel", ["data"] = new JsonObject { ["axis"] = "x", ["value"] = dx } },
-            new JsonObject { ["type"] = "rel", ["data"] = new JsonObject { ["axis"] = "y", ["value"] = dy } },
-        };
-        return QmpAsync("input-send-event", new JsonObject { ["events"] = events }, CommandTimeout, ct);
-    }
+    public Task MoveMouseAsync(int dx, int dy, CancellationToken ct) => _qmpOperations.MoveMouseAsync(dx, dy, ct);
 
     public Task SystemResetAsync(CancellationToken ct) =>
         Native(() => { LibvirtConnection.Check(LibvirtNative.virDomainReset(_dom, 0), "reset"); return 0; }, CommandTimeout, ct);

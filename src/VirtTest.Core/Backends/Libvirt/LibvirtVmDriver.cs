@@ -11,7 +11,7 @@ namespace VirtTest.Core.Backends.Libvirt;
 /// <c>&lt;vm&gt;-&lt;id&gt;</c> so parallel runs never collide), controlled through libvirt's API,
 /// and destroyed and undefined however it ends, so nothing stays defined behind a test.
 /// </summary>
-internal sealed class LibvirtVmDriver : IVmDriver
+internal sealed class LibvirtVmDriver : VmDriverBase
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
@@ -23,25 +23,18 @@ internal sealed class LibvirtVmDriver : IVmDriver
     private const int StoppedMigrated = 3;
 
     private readonly object _gate = new();
-    private readonly string _name;
-    private readonly VirtParams _params;
     private readonly LibvirtEventLog _events = new();
     private LibvirtConnection? _conn;
     private DomainHandle? _dom;
-    private LibvirtMonitor? _monitor;
     private RuntimeDirectory? _runtime;
     private readonly List<int> _callbackIds = new();
-    private volatile VmState _state = VmState.Created;
-    private volatile bool _stopping;
-    private string? _deathReason;
-    private TaskCompletionSource? _dying;
+    private NicMacAddresses _macs = new();
+    private DeviceIdSequence _deviceIds = new();
 
     public LibvirtVmDriver(string name, VirtParams vmParams, string uri, VmCapability capabilities)
+        : base(name, vmParams, capabilities)
     {
-        _name = name;
-        _params = vmParams;
         Uri = uri;
-        Capabilities = capabilities;
         DomainName = vmParams.Get("libvirt_domain_name") is { Length: > 0 } explicitName ? explicitName
             : LibvirtDomainXml.SafeId(name) + "-" + Guid.NewGuid().ToString("N")[..8];
     }
@@ -52,18 +45,14 @@ internal sealed class LibvirtVmDriver : IVmDriver
     /// <summary>The domain XML of the current (or last) start.</summary>
     public string? DomainXml { get; private set; }
 
-    public VmCapability Capabilities { get; }
-    public VmState State => _state;
-    public string? DeathReason => _deathReason;
-    public IVmMonitor Monitor => _monitor ?? throw new VmStateException(_name, _state, "use the monitor of");
-    public string? SerialConsolePath => null;
-    public string? ConsoleLogPath { get; private set; }
-    public IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; } = new Dictionary<int, (string, int)>();
-    public int? ProcessId => null;
+    public override string? ConsoleLogPath => _consoleLogPath;
+    private string? _consoleLogPath;
 
-    public async Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct)
+    protected override bool HasInstance => _dom is not null;
+
+    public override async Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct)
     {
-        if (_state is not (VmState.Running or VmState.Paused)) throw new VmStateException(_name, _state, "open the serial console of");
+        RequireLive("open the serial console of");
         try
         {
             return await Task.Run(() => (Stream)LibvirtConsoleStream.Open(Uri, DomainName), ct).WaitAsync(timeout, ct).ConfigureAwait(false);
@@ -74,45 +63,27 @@ internal sealed class LibvirtVmDriver : IVmDriver
         }
     }
 
-    public async Task StartAsync(bool paused, CancellationToken ct)
-    {
-        if (_state is VmState.Running or VmState.Paused or VmState.Starting) throw new VmStateException(_name, _state, "start");
-        _state = VmState.Starting;
-        _stopping = false;
-        _deathReason = null;
-        _dying = null;
-        try
-        {
-            await Task.Run(() => StartCore(paused), ct).ConfigureAwait(false);
-            _state = paused ? VmState.Paused : VmState.Running;
-        }
-        catch
-        {
-            await KillAsync().ConfigureAwait(false);
-            _state = VmState.Created;
-            throw;
-        }
-    }
+    protected override Task StartCoreAsync(bool paused, CancellationToken ct) => Task.Run(() => Define(paused), ct);
 
-    private void StartCore(bool paused)
+    private void Define(bool paused)
     {
-        _runtime = RuntimeDirectory.Create(_name);
+        _runtime = RuntimeDirectory.Create(VmName);
         var conn = LibvirtConnection.Open(Uri);
         _conn = conn;
         // A console log file is only meaningful when libvirt runs on this host; console_log_file
         // (the runner sets it) keeps the log beyond the VM's runtime directory.
         var local = LibvirtBackend.IsLocal(Uri);
-        ConsoleLogPath = !local ? null
-            : _params.Get("console_log_file") is { Length: > 0 } requested ? Path.GetFullPath(requested)
+        _consoleLogPath = !local ? null
+            : Params.Get("console_log_file") is { Length: > 0 } requested ? Path.GetFullPath(requested)
             : _runtime.File("console.log");
-        var domainType = conn.IsQemu ? (_params.Get("enable_kvm") == "yes" ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
-        var xml = LibvirtDomainXml.Build(_name, DomainName, domainType, _params, ConsoleLogPath, local ? _runtime.Path : null).ToString();
+        var domainType = conn.IsQemu ? (new VmParamsReader(VmName, Params).Flag("enable_kvm") ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
+        var xml = LibvirtDomainXml.Build(VmName, DomainName, domainType, _macs.Apply(Params), _consoleLogPath, local ? _runtime.Path : null).ToString();
         DomainXml = xml;
         // No UUID in the XML: libvirt makes a new one, so a name that exists already is
         // refused by libvirt itself and never redefines (then undefines) someone else's domain.
         _dom = conn.Define(xml);
         RegisterEvents(conn, _dom);
-        _monitor = new LibvirtMonitor(_name, conn, _dom, _events);
+        CurrentMonitor = new LibvirtMonitor(VmName, conn, _dom, _events, _deviceIds);
         // QEMU starts with stopped CPUs on request; drivers without that flag (test) start and then pause.
         var startPaused = paused && conn.IsQemu;
         LibvirtConnection.Check(LibvirtNative.virDomainCreateWithFlags(_dom, startPaused ? LibvirtNative.VIR_DOMAIN_START_PAUSED : 0), $"start domain '{DomainName}'");
@@ -150,10 +121,10 @@ internal sealed class LibvirtVmDriver : IVmDriver
         if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
         {
             driver._events.AddLifecycle(eventType, detail);
-            if (eventType == EventStopped && detail != StoppedMigrated && !driver._stopping && driver._state is VmState.Running or VmState.Paused)
+            if (eventType == EventStopped && detail != StoppedMigrated && !driver.IsStopping && driver.IsLive)
             {
                 // Not on the event loop thread: cleanup calls back into libvirt.
-                ThreadPool.QueueUserWorkItem(_ => driver.OnDied(StoppedReason(detail)));
+                ThreadPool.QueueUserWorkItem(_ => driver.MarkDeadAsync(() => StoppedReason(detail)).GetAwaiter().GetResult());
             }
         }
         return 0;
@@ -179,64 +150,27 @@ internal sealed class LibvirtVmDriver : IVmDriver
         _ => "libvirt stop detail " + detail.ToString(System.Globalization.CultureInfo.InvariantCulture),
     } + ")";
 
-    private void OnDied(string reason)
-    {
-        TaskCompletionSource done;
-        Task? inProgress;
-        lock (_gate)
-        {
-            inProgress = _dying?.Task;
-            if (inProgress is null && (_stopping || _state is not (VmState.Running or VmState.Paused))) return;
-            done = _dying ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _stopping = true;
-        }
-        if (inProgress is not null)
-        {
-            // Noticed twice (event and state query): let this caller see the end, not the middle.
-            inProgress.Wait(TimeSpan.FromSeconds(15));
-            return;
-        }
-        _deathReason = reason;
-        // Clean up before anyone can see the VM as dead, so "dead" always means "nothing left".
-        Release(destroy: true);
-        _state = VmState.Dead;
-        done.TrySetResult();
-    }
-
-    public async Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct)
+    protected override async Task<bool> PowerOffCoreAsync(TimeSpan timeout, CancellationToken ct)
     {
         var dom = _dom;
-        if (dom is null || _state is VmState.Dead or VmState.Stopped or VmState.Created)
+        if (dom is null) return true;
+        await Task.Run(() => LibvirtConnection.Check(LibvirtNative.virDomainShutdownFlags(dom, LibvirtMonitor.PowerButtonFlags(_conn!)), "shut down"), ct).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + timeout;
+        while (ReadState(dom) is not (StateShutoff or StateCrashed or null))
         {
-            Release(destroy: true);
-            return;
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(100, ct).ConfigureAwait(false);
         }
-        _stopping = true;
-        try
-        {
-            if (gracefulTimeout > TimeSpan.Zero)
-            {
-                try
-                {
-                    await Task.Run(() =>
-                    {
-                        if (_state == VmState.Paused) LibvirtConnection.Check(LibvirtNative.virDomainResume(dom), "resume");
-                        LibvirtConnection.Check(LibvirtNative.virDomainShutdownFlags(dom, LibvirtMonitor.PowerButtonFlags(_conn!)), "shut down");
-                    }, ct).ConfigureAwait(false);
-                    var deadline = DateTime.UtcNow + gracefulTimeout;
-                    while (DateTime.UtcNow < deadline && ReadState(dom) is not (StateShutoff or StateCrashed or null))
-                    {
-                        await Task.Delay(100, ct).ConfigureAwait(false);
-                    }
-                }
-                catch (LibvirtException) { /* the domain is going away or gone: destroy below settles it */ }
-            }
-        }
-        finally
-        {
-            Release(destroy: true);
-            _state = VmState.Stopped;
-        }
+        return true;
+    }
+
+    // Destroying is part of releasing (below): every path that releases the domain ends it.
+    protected override Task ForceEndAsync() => Task.CompletedTask;
+
+    protected override ValueTask ReleaseAsync()
+    {
+        Release();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>libvirt's state number of the domain, or null when it cannot be read (gone).</summary>
@@ -258,17 +192,8 @@ internal sealed class LibvirtVmDriver : IVmDriver
         }
     }
 
-    public Task KillAsync()
-    {
-        _stopping = true;
-        var wasCreated = _state == VmState.Created && _dom is null;
-        Release(destroy: true);
-        if (_state != VmState.Dead) _state = wasCreated ? VmState.Created : VmState.Stopped;
-        return Task.CompletedTask;
-    }
-
     /// <summary>Destroys and undefines the domain, drops event callbacks, closes the connection, deletes the runtime directory.</summary>
-    private void Release(bool destroy)
+    private void Release()
     {
         LibvirtConnection? conn;
         DomainHandle? dom;
@@ -278,7 +203,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
             conn = _conn; _conn = null;
             dom = _dom; _dom = null;
             runtime = _runtime; _runtime = null;
-            _monitor = null;
+            CurrentMonitor = null;
         }
         if (conn is not null)
         {
@@ -290,7 +215,7 @@ internal sealed class LibvirtVmDriver : IVmDriver
         }
         if (dom is not null)
         {
-            if (destroy && ReadState(dom) is not (StateShutoff or null)) LibvirtNative.virDomainDestroy(dom);
+            if (ReadState(dom) is not (StateShutoff or null)) LibvirtNative.virDomainDestroy(dom);
             LibvirtNative.virDomainUndefineFlags(dom, 0);
             LibvirtNative.virResetLastError(); // already gone is fine here
             dom.Dispose();
@@ -299,14 +224,13 @@ internal sealed class LibvirtVmDriver : IVmDriver
         runtime?.Dispose();
     }
 
-    public Task PauseAsync(CancellationToken ct) => Simple(LibvirtNative.virDomainSuspend, "pause", VmState.Paused, ct);
+    protected override Task PauseCoreAsync(CancellationToken ct) => Simple(LibvirtNative.virDomainSuspend, "pause", ct);
 
-    public Task ResumeAsync(CancellationToken ct) => Simple(LibvirtNative.virDomainResume, "resume", VmState.Running, ct);
+    protected override Task ResumeCoreAsync(CancellationToken ct) => Simple(LibvirtNative.virDomainResume, "resume", ct);
 
-    private async Task Simple(Func<DomainHandle, int> call, string operation, VmState after, CancellationToken ct)
+    private async Task Simple(Func<DomainHandle, int> call, string operation, CancellationToken ct)
     {
-        if (_state == VmState.Dead) throw new VmStateException(_name, _state, operation, _deathReason);
-        var dom = _dom ?? throw new VmStateException(_name, _state, operation);
+        var dom = _dom ?? throw new VmStateException(VmName, State, operation, DeathReason);
         try
         {
             await Task.Run(() => LibvirtConnection.Check(call(dom), $"{operation} domain '{DomainName}'"), ct).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
@@ -314,35 +238,29 @@ internal sealed class LibvirtVmDriver : IVmDriver
         catch (ObjectDisposedException)
         {
             // The domain handle was released meanwhile: the VM stopped or died under us.
-            if (_dying is { } dying) await dying.Task.WaitAsync(TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
-            throw new VmStateException(_name, _state, operation, _deathReason);
+            await WaitForDeathHandlingAsync(ct).ConfigureAwait(false);
+            throw new VmStateException(VmName, State, operation, DeathReason);
         }
-        _state = after;
     }
 
-    public async Task<VmState> QueryStateAsync(CancellationToken ct)
+    protected override async Task<VmState> QueryCoreAsync(CancellationToken ct)
     {
-        if (_dying is { } dying) await dying.Task.WaitAsync(TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
-        if (_state is not (VmState.Running or VmState.Paused)) return _state;
         var dom = _dom;
-        if (dom is null) return _state;
+        if (dom is null) return State;
         var state = await Task.Run(() => ReadState(dom), ct).ConfigureAwait(false);
         switch (state)
         {
             case StateRunning or StateBlocked or StateShutdown:
-                _state = VmState.Running;
-                break;
+                return VmState.Running;
             case StatePaused or StatePmSuspended:
-                _state = VmState.Paused;
-                break;
+                return VmState.Paused;
             case StateShutoff or StateCrashed:
-                OnDied(state == StateCrashed ? "the domain shut off on its own (crashed)" : "the domain shut off on its own");
-                break;
-            case null:
-                OnDied("the domain no longer exists in libvirt");
-                break;
+                await MarkDeadAsync(() => state == StateCrashed ? "the domain shut off on its own (crashed)" : "the domain shut off on its own").ConfigureAwait(false);
+                return State;
+            default:
+                await MarkDeadAsync(() => "the domain no longer exists in libvirt").ConfigureAwait(false);
+                return State;
         }
-        return _state;
     }
 
     /// <summary>
@@ -350,13 +268,13 @@ internal sealed class LibvirtVmDriver : IVmDriver
     /// libvirt refuses a migration to the same daemon or host UUID). The destination takes
     /// over this VM's runtime directory, since the domain's console log lives there.
     /// </summary>
-    public async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)
+    public override async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)
     {
-        var destUri = LibvirtBackend.MigrationDestination(_params)
+        var destUri = LibvirtBackend.MigrationDestination(Params)
             ?? throw new NotSupportedByBackendException("libvirt", VmCapability.Migration, "param migration_dest_uri (the destination libvirt) is not set");
         if (options.CopyStorage) throw new NotSupportedByBackendException("libvirt", VmCapability.MigrationWithDiskCopy);
-        if (_state == VmState.Dead) throw new VmStateException(_name, _state, "migrate", _deathReason);
-        var dom = _dom ?? throw new VmStateException(_name, _state, "migrate");
+        RequireLive("migrate");
+        var dom = _dom ?? throw new VmStateException(VmName, State, "migrate");
         var runtime = _runtime!;
         var migrateUri = options.Protocol switch
         {
@@ -364,10 +282,10 @@ internal sealed class LibvirtVmDriver : IVmDriver
             "unix" => "unix://" + runtime.File("migrate.sock"),
             _ => throw new ArgumentException($"Unknown migration protocol '{options.Protocol}' (valid: unix, tcp)."),
         };
-        var wasPaused = _state == VmState.Paused;
-        var destination = new LibvirtVmDriver(_name, _params, destUri, Capabilities, DomainName);
+        var wasPaused = State == VmState.Paused;
+        var destination = new LibvirtVmDriver(VmName, Params, destUri, Capabilities, DomainName) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
         // The source domain stops when the migration ends: that is not a death.
-        _stopping = true;
+        SetStopping(true);
         try
         {
             progress?.Report(new MigrationProgress("active", 0, 0, 0));
@@ -381,22 +299,23 @@ internal sealed class LibvirtVmDriver : IVmDriver
                 LibvirtNative.virDomainAbortJob(dom);
                 LibvirtNative.virResetLastError();
                 try { await migrate.ConfigureAwait(false); } catch (LibvirtException) { }
-                if (ex is TimeoutException) throw new MonitorTimeoutException($"migration of VM '{_name}' to {destUri} to complete", options.Timeout);
+                if (ex is TimeoutException) throw new MonitorTimeoutException($"migration of VM '{VmName}' to {destUri} to complete", options.Timeout);
                 throw;
             }
-            destination._state = wasPaused ? VmState.Paused : VmState.Running;
+            destination.SetState(wasPaused ? VmState.Paused : VmState.Running);
             progress?.Report(new MigrationProgress("completed", 0, 0, 0));
         }
         catch
         {
             if (destination._runtime is not null) destination._runtime = null; // still ours: the source keeps it
             await destination.KillAsync().ConfigureAwait(false);
-            _stopping = false;
+            SetStopping(false);
             throw;
         }
         // The domain left this daemon (undefined here); only the handles remain to release.
         lock (_gate) _runtime = null;
         await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        _macs.TransferTo(destination._macs);
         return destination;
     }
 
@@ -420,11 +339,15 @@ internal sealed class LibvirtVmDriver : IVmDriver
         }
         _dom = dom;
         _runtime = runtime;
-        ConsoleLogPath = consoleLog;
+        _consoleLogPath = consoleLog;
         DomainXml = xml;
         RegisterEvents(conn, dom);
-        _monitor = new LibvirtMonitor(_name, conn, dom, _events);
+        CurrentMonitor = new LibvirtMonitor(VmName, conn, dom, _events, _deviceIds);
     }
 
-    public ValueTask DisposeAsync() => new(KillAsync());
+    protected override ValueTask DisposeCoreAsync()
+    {
+        _macs.Release();
+        return ValueTask.CompletedTask;
+    }
 }

@@ -59,6 +59,7 @@ public sealed class QemuCommandLine
 
     private readonly string _vm;
     private readonly VirtParams _p;
+    private readonly VmParamsReader _read;
     private readonly QemuBinary _bin;
     private readonly List<string> _args = new();
     private IReadOnlyDictionary<string, int> _hostPorts = new Dictionary<string, int>();
@@ -67,6 +68,7 @@ public sealed class QemuCommandLine
     {
         _vm = vmName;
         _p = vmParams;
+        _read = new VmParamsReader(vmName, vmParams);
         _bin = binary;
     }
 
@@ -114,8 +116,8 @@ public sealed class QemuCommandLine
         // continues the VM, so no early event or console output is missed.
         Add("-S");
         Machine();
-        Add("-m", PositiveInt("mem", VirtualMachine.DefaultMemoryMB.ToString(CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture));
-        Add("-smp", PositiveInt("smp", "1").ToString(CultureInfo.InvariantCulture));
+        Add("-m", _read.MemoryMB.ToString(CultureInfo.InvariantCulture));
+        Add("-smp", _read.Cpus.ToString(CultureInfo.InvariantCulture));
         if (_p.Get("cpu_model") is { Length: > 0 } cpu) Add("-cpu", cpu);
         Add("-pidfile", paths.PidFile);
         Add("-chardev", $"socket,id=qmp_monitor,path={Escape(paths.QmpSocket)},server=on,wait=off", "-mon", "chardev=qmp_monitor,mode=control");
@@ -125,7 +127,7 @@ public sealed class QemuCommandLine
         Display(paths);
         Kernel();
         // An entropy source: without one a small guest's first SSH handshake waits for its random pool.
-        if (_p.Get("virtio_rng") == "yes") Add("-device", "virtio-rng-pci,id=rng0");
+        if (_read.Flag("virtio_rng")) Add("-device", "virtio-rng-pci,id=rng0");
         Images();
         Nics();
         if (incoming is not null) Add("-incoming", incoming);
@@ -134,14 +136,14 @@ public sealed class QemuCommandLine
 
     private void Machine()
     {
-        var machine = Value("machine_type", "pc");
+        var machine = _read.Value("machine_type", VmDefaults.MachineType);
         if (!_bin.HasMachine(machine))
             throw new VmParamException(_vm, "machine_type", machine, $"{_bin.Path} has no such machine type", _bin.MachineTypes);
         Add("-machine", machine);
         // KVM only when asked for: a /dev/kvm node can exist without working (nested
         // hosts), and a guest that silently never boots is worse than a slow one.
         var accel = _p.Get("accel") is { Length: > 0 } a ? a
-            : _p.Get("enable_kvm") == "yes" ? "kvm" : "tcg";
+            : _read.Flag("enable_kvm") ? "kvm" : "tcg";
         if (accel is not ("kvm" or "tcg"))
             throw new VmParamException(_vm, "accel", accel, "unknown accelerator", new[] { "kvm", "tcg" });
         Add("-accel", accel);
@@ -189,37 +191,29 @@ public sealed class QemuCommandLine
 
     private void Kernel()
     {
-        if (_p.Get("kernel") is { Length: > 0 } kernel)
-        {
-            Add("-kernel", ExistingFile("kernel", kernel));
-            if (_p.Get("initrd") is { Length: > 0 } initrd) Add("-initrd", ExistingFile("initrd", initrd));
-            if (_p.Get("kernel_params") is { Length: > 0 } append) Add("-append", append);
-        }
-        else if (_p.Get("initrd") is { Length: > 0 } initrd)
-        {
-            throw new VmParamException(_vm, "initrd", initrd, "an initrd needs a kernel (param kernel is not set)");
-        }
+        if (_read.Kernel is not { } boot) return;
+        Add("-kernel", boot.Kernel);
+        if (boot.Initrd is not null) Add("-initrd", boot.Initrd);
+        if (boot.CommandLine is not null) Add("-append", boot.CommandLine);
     }
 
     private void Images()
     {
         var needsScsi = false;
         var drives = new List<string[]>();
-        foreach (var image in _p.Objects("images"))
+        foreach (var image in _read.Images)
         {
-            var ip = _p.ObjectParams(image);
-            var format = ImageFile.Format(ip);
-            var file = ExistingFile("image_name_" + image, ImageFile.PathOf(ip, _vm, image));
-            var driveFormat = ip.Get("drive_format") is { Length: > 0 } df ? df : "virtio";
+            var driveFormat = image.DriveFormat ?? "virtio";
             var device = DriveFormatDevices.TryGetValue(driveFormat, out var mapped) ? mapped : driveFormat;
             if (!_bin.HasDevice(device))
-                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "not a block device model of " + _bin.Path, DriveFormatDevices.Keys.ToList());
+                throw new VmParamException(_vm, "drive_format_" + image.Name, driveFormat, "not a block device model of " + _bin.Path, DriveFormatDevices.Keys.ToList());
             if (device == "scsi-hd") needsScsi = true;
-            var id = SafeId(image);
-            var drive = $"file={Escape(file)},if=none,id=drive_{id},format={Escape(format)}";
-            if (ip.Get("drive_cache") is { Length: > 0 } cache) drive += ",cache=" + Escape(cache);
-            if (ip.Get("image_snapshot") == "yes") drive += ",snapshot=on";
-            drives.Add(new[] { "-drive", drive, "-device", $"{device},drive=drive_{id},id={id}" + (ip.Get("drive_index") is { Length: > 0 } idx && device == "ide-hd" ? ",unit=" + idx : "") });
+            var id = SafeId(image.Name);
+            var drive = $"file={Escape(_read.ExistingImage(image))},if=none,id=drive_{id},format={Escape(image.Format)}";
+            if (image.Cache is { } cache) drive += ",cache=" + Escape(cache);
+            if (image.Snapshot) drive += ",snapshot=on";
+            if (image.ReadOnly) drive += ",readonly=on";
+            drives.Add(new[] { "-drive", drive, "-device", $"{device},drive=drive_{id},id={id}" + (image.Params.Get("drive_index") is { Length: > 0 } idx && device == "ide-hd" ? ",unit=" + idx : "") });
         }
         if (needsScsi) Add("-device", "virtio-scsi-pci,id=scsi0");
         foreach (var d in drives) _args.AddRange(d);
@@ -228,23 +222,25 @@ public sealed class QemuCommandLine
     private void Nics()
     {
         var networkModels = _bin.DeviceNames("Network devices");
-        foreach (var nic in _p.Objects("nics"))
+        var nics = _read.Nics;
+        foreach (var nicSpec in nics)
         {
-            var np = _p.ObjectParams(nic);
-            var model = np.Get("nic_model") is { Length: > 0 } m ? m : "virtio-net-pci";
+            var nic = nicSpec.Name;
+            var np = nicSpec.Params;
+            var model = nicSpec.Model ?? "virtio-net-pci";
             var device = NicModelAliases.TryGetValue(model, out var alias) ? alias : model;
             var known = _bin.DevicesByName.TryGetValue(device, out var found) && found.Category == "Network devices";
             if (!known)
                 throw new VmParamException(_vm, "nic_model", model, $"{_bin.Path} has no such network device", networkModels.Concat(NicModelAliases.Keys).OrderBy(x => x, StringComparer.Ordinal).ToList());
             var id = SafeId(nic);
-            var netType = np.Get("nettype") is { Length: > 0 } t ? t : "user";
+            var netType = nicSpec.NetType ?? "user";
             if (!NetTypes.Contains(netType))
                 throw new VmParamException(_vm, "nettype", netType, "not a network type the QEMU backend can set up", NetTypes);
             var deviceArg = $"{device},id={id}";
             if (netType == "user")
             {
                 var netdev = $"user,id=netdev_{id}";
-                if (nic == _p.Objects("nics")[0])
+                if (nicSpec == nics[0])
                 {
                     // Redirections go on the first user-mode NIC, bound to loopback only.
                     foreach (var (redir, guestPort) in Redirections(_p))
@@ -260,27 +256,12 @@ public sealed class QemuCommandLine
                 Add("-netdev", netdev);
                 deviceArg += ",netdev=netdev_" + id;
             }
-            if (np.Get("mac") is { Length: > 0 } mac) deviceArg += ",mac=" + Escape(mac);
+            if (nicSpec.Mac is { } mac) deviceArg += ",mac=" + Escape(mac);
             Add("-device", deviceArg);
         }
     }
 
-    private string Value(string key, string fallback) => _p.Get(key) is { Length: > 0 } v ? v : fallback;
-
-    private int PositiveInt(string key, string fallback)
-    {
-        var text = Value(key, fallback);
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n <= 0)
-            throw new VmParamException(_vm, key, text, "not a positive whole number");
-        return n;
-    }
-
-    private string ExistingFile(string param, string path)
-    {
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new VmParamException(_vm, param, path, "no such file");
-        return full;
-    }
+    private string Value(string key, string fallback) => _read.Value(key, fallback);
 
     private static string SafeId(string name)
     {

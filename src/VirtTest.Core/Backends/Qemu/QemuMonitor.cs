@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using VirtTest.Core.Monitor;
 
@@ -8,22 +7,24 @@ namespace VirtTest.Core.Backends.Qemu;
 internal sealed class QemuMonitor : IVmMonitor
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
-    private static int _deviceCounter;
     private readonly QmpClient _qmp;
+    private readonly QmpOperations _operations;
+    private readonly DeviceIdSequence _deviceIds;
 
-    public QemuMonitor(QmpClient qmp) => _qmp = qmp;
+    public QemuMonitor(QmpClient qmp, DeviceIdSequence deviceIds)
+    {
+        _qmp = qmp;
+        _deviceIds = deviceIds;
+        _operations = new QmpOperations((command, arguments, timeout, ct) => qmp.ExecuteAsync(command, arguments, timeout, ct));
+    }
 
     public QmpClient Client => _qmp;
 
-    public async Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct)
-    {
-        var reply = await _qmp.ExecuteAsync("query-pci", null, CommandTimeout, ct).ConfigureAwait(false);
-        return QmpPciList.Parse(reply);
-    }
+    public Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct) => _operations.QueryPciAsync(ct);
 
     public async Task<PciDevice> AddPciDeviceAsync(PciDeviceSpec spec, TimeSpan timeout, CancellationToken ct)
     {
-        var id = spec.Id ?? "virttest-dev" + Interlocked.Increment(ref _deviceCounter).ToString(CultureInfo.InvariantCulture);
+        var id = spec.Id ?? _deviceIds.Next();
         var args = new JsonObject { ["driver"] = spec.Model, ["id"] = id };
         foreach (var (key, value) in spec.Properties)
         {
@@ -31,25 +32,19 @@ internal sealed class QemuMonitor : IVmMonitor
             args[key] = value;
         }
         var deadline = DateTime.UtcNow + timeout;
-        await _qmp.ExecuteAsync("device_add", args, Remaining(deadline, timeout), ct).ConfigureAwait(false);
+        await _qmp.ExecuteAsync("device_add", args, PciDeviceWait.Remaining(deadline), ct).ConfigureAwait(false);
         // device_add returns once the device exists in QEMU; wait until the PCI bus lists it.
-        while (true)
-        {
-            var found = (await GetPciDevicesAsync(ct).ConfigureAwait(false)).FirstOrDefault(d => d.QdevId == id);
-            if (found is not null) return found;
-            if (DateTime.UtcNow >= deadline) throw new MonitorTimeoutException($"device '{id}' ({spec.Model}) to appear in query-pci", timeout);
-            await Task.Delay(50, ct).ConfigureAwait(false);
-        }
+        return await PciDeviceWait.UntilListedAsync(GetPciDevicesAsync, id, spec.Model, deadline, timeout, ct).ConfigureAwait(false);
     }
 
     public async Task RemovePciDeviceAsync(string id, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         var after = _qmp.Events.LastSequence;
-        await _qmp.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, Remaining(deadline, timeout), ct).ConfigureAwait(false);
+        await _qmp.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, PciDeviceWait.Remaining(deadline), ct).ConfigureAwait(false);
         try
         {
-            await _qmp.Events.WaitForEventAsync("DEVICE_DELETED", e => EventString(e.Data, "device") == id, after, Remaining(deadline, timeout), ct).ConfigureAwait(false);
+            await _qmp.Events.WaitForEventAsync("DEVICE_DELETED", e => EventString(e.Data, "device") == id, after, PciDeviceWait.Remaining(deadline), ct).ConfigureAwait(false);
         }
         catch (MonitorTimeoutException)
         {
@@ -60,12 +55,6 @@ internal sealed class QemuMonitor : IVmMonitor
     private static string? EventString(JsonObject? data, string member) =>
         data is not null && data.TryGetPropertyValue(member, out var n) && n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    private static TimeSpan Remaining(DateTime deadline, TimeSpan total)
-    {
-        var left = deadline - DateTime.UtcNow;
-        return left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100);
-    }
-
     public async Task SaveScreenshotAsync(string pngPath, CancellationToken ct)
     {
         var full = Path.GetFullPath(pngPath);
@@ -74,23 +63,9 @@ internal sealed class QemuMonitor : IVmMonitor
         if (!File.Exists(full)) throw new MonitorException($"screendump reported success but wrote no file at {full}.");
     }
 
-    public Task SendKeysAsync(IReadOnlyList<string> keys, CancellationToken ct)
-    {
-        if (keys.Count == 0) throw new ArgumentException("At least one key is required.", nameof(keys));
-        var array = new JsonArray();
-        foreach (var k in keys) array.Add(new JsonObject { ["type"] = "qcode", ["data"] = k });
-        return _qmp.ExecuteAsync("send-key", new JsonObject { ["keys"] = array }, CommandTimeout, ct);
-    }
+    public Task SendKeysAsync(IReadOnlyList<string> keys, CancellationToken ct) => _operations.SendKeysAsync(keys, ct);
 
-    public Task MoveMouseAsync(int dx, int dy, CancellationToken ct)
-    {
-        var events = new JsonArray
-        {
-            new JsonObject { ["type"] = "rel", ["data"] = new JsonObject { ["axis"] = "x", ["value"] = dx } },
-            new JsonObject { ["type"] = "rel", ["data"] = new JsonObject { ["axis"] = "y", ["value"] = dy } },
-        };
-        return _qmp.ExecuteAsync("input-send-event", new JsonObject { ["events"] = events }, CommandTimeout, ct);
-    }
+    public Task MoveMouseAsync(int dx, int dy, CancellationToken ct) => _operations.MoveMouseAsync(dx, dy, ct);
 
     public Task SystemResetAsync(CancellationToken ct) => _qmp.ExecuteAsync("system_reset", null, CommandTimeout, ct);
 

@@ -13,140 +13,110 @@ namespace VirtTest.Core.Backends.Qemu;
 /// <summary>
 /// One QEMU process: started from params with its own runtime directory, controlled over
 /// QMP, and cleaned up (process, sockets, directory) however it ends, including when QEMU
-/// dies on its own.
+/// dies on its own. The life cycle itself is <see cref="VmDriverBase"/>'s.
 /// </summary>
-internal sealed class QemuVmDriver : IVmDriver
+internal sealed class QemuVmDriver : VmDriverBase
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan QuitTimeout = TimeSpan.FromSeconds(5);
 
     private readonly object _gate = new();
-    private readonly string _name;
-    private readonly VirtParams _params;
     private readonly QemuBinary _binary;
     private readonly StringBuilder _stderr = new();
-    // MACs for NICs whose params name none, from the host-wide pool so parallel VMs never
-    // share one; kept across restarts, handed to the destination of a migration, released on dispose.
-    private static readonly Lazy<Resources.MacAddressPool> MacPool = new(() => new Resources.MacAddressPool());
-    private Dictionary<string, string> _nicMacs = new(StringComparer.Ordinal);
-    private bool _ownsMacs = true;
+    private NicMacAddresses _macs = new();
+    private DeviceIdSequence _deviceIds = new();
     private RuntimeDirectory? _runtime;
     private Process? _process;
     private QmpClient? _qmp;
-    private QemuMonitor? _monitor;
-    private volatile VmState _state = VmState.Created;
-    private volatile bool _stopping;
-    private bool _exitHandled;
-    private TaskCompletionSource _exitDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private string? _deathReason;
     private QemuRuntimePaths? _paths;
     private readonly List<IDisposable> _portReservations = new();
 
     public QemuVmDriver(string name, VirtParams vmParams, QemuBinary binary, VmCapability capabilities)
+        : base(name, vmParams, capabilities)
     {
-        _name = name;
-        _params = vmParams;
         _binary = binary;
-        Capabilities = capabilities;
     }
 
-    public VmCapability Capabilities { get; }
-    public VmState State => _state;
-    public string? DeathReason => _deathReason;
-    public IVmMonitor Monitor => _monitor ?? throw new VmStateException(_name, _state, "use the monitor of");
-    public string? SerialConsolePath => _state is VmState.Running or VmState.Paused ? _paths?.SerialSocket : null;
-    public string? ConsoleLogPath => _paths?.ConsoleLog;
-
-    public Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct) =>
-        SerialConsolePath is { } path
-            ? UnixSocketConsole.ConnectAsync(path, timeout, ct)
-            : throw new VmStateException(_name, _state, "open the serial console of");
-    public IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; private set; } = new Dictionary<int, (string, int)>();
-    public int? ProcessId { get { try { return _process is { HasExited: false } p ? p.Id : null; } catch (InvalidOperationException) { return null; } } }
+    public override string? SerialConsolePath => IsLive ? _paths?.SerialSocket : null;
+    public override string? ConsoleLogPath => _paths?.ConsoleLog;
+    public override IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints => _endpoints;
+    private IReadOnlyDictionary<int, (string Host, int Port)> _endpoints = new Dictionary<int, (string, int)>();
+    public override int? ProcessId { get { try { return _process is { HasExited: false } p ? p.Id : null; } catch (InvalidOperationException) { return null; } } }
     /// <summary>The argument list of the current (or last) start, for logs and tests.</summary>
     public IReadOnlyList<string> Arguments { get; private set; } = Array.Empty<string>();
 
-    public Task StartAsync(bool paused, CancellationToken ct) => StartCoreAsync(paused, incoming: null, ct);
+    protected override bool HasInstance => _process is not null;
 
-    private async Task StartCoreAsync(bool paused, string? incoming, CancellationToken ct)
+    public override Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct) =>
+        SerialConsolePath is { } path
+            ? UnixSocketConsole.ConnectAsync(path, timeout, ct)
+            : throw new VmStateException(VmName, State, "open the serial console of");
+
+    protected override Task StartCoreAsync(bool paused, CancellationToken ct) => LaunchAsync(runGuest: !paused, incoming: null, ct);
+
+    /// <summary>Starts QEMU (stopped CPUs), connects QMP, and lets the guest run when asked.</summary>
+    private async Task LaunchAsync(bool runGuest, string? incoming, CancellationToken ct)
     {
-        if (_state is VmState.Running or VmState.Paused or VmState.Starting) throw new VmStateException(_name, _state, "start");
-        _state = VmState.Starting;
-        _stopping = false;
-        _exitHandled = false;
-        _exitDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _deathReason = null;
-        _stderr.Clear();
+        lock (_stderr) _stderr.Clear();
+        // Locals: a death during start-up releases the fields on another thread.
+        var runtime = RuntimeDirectory.Create(VmName);
+        _runtime = runtime;
+        var paths = QemuRuntimePaths.In(runtime.Path);
+        // A caller that keeps console output beyond the VM's life (the test runner) names its own file.
+        if (Params.Get("console_log_file") is { Length: > 0 } consoleLog) paths = paths with { ConsoleLog = Path.GetFullPath(consoleLog) };
+        _paths = paths;
+        var hostPorts = new Dictionary<string, int>();
+        var endpoints = new Dictionary<int, (string, int)>();
+        foreach (var (redir, guestPort) in QemuCommandLine.Redirections(Params))
+        {
+            var reservation = Resources.PortAllocator.ReservePort();
+            lock (_portReservations) _portReservations.Add(reservation);
+            hostPorts[redir] = reservation.Port;
+            endpoints[guestPort] = ("127.0.0.1", reservation.Port);
+        }
+        _endpoints = endpoints;
+        Arguments = QemuCommandLine.Build(VmName, _macs.Apply(Params), _binary, paths, incoming, hostPorts);
+        var psi = new ProcessStartInfo(_binary.Path)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = runtime.Path,
+        };
+        foreach (var a in Arguments) psi.ArgumentList.Add(a);
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) { if (_stderr.Length < 64 * 1024) _stderr.AppendLine(e.Data); } };
+        process.OutputDataReceived += (_, _) => { };
+        process.Exited += (_, _) => OnProcessExited();
+        process.Start();
+        _process = process;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+
+        // Connect to the monitor, giving up at once if QEMU exits (bad argument, missing file).
+        using var exitCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var exitWatch = process.WaitForExitAsync(exitCts.Token).ContinueWith(_ => exitCts.Cancel(), TaskScheduler.Default);
+        QmpClient qmp;
         try
         {
-            _runtime = RuntimeDirectory.Create(_name);
-            _paths = QemuRuntimePaths.In(_runtime.Path);
-            // A caller that keeps console output beyond the VM's life (the test runner) names its own file.
-            if (_params.Get("console_log_file") is { Length: > 0 } consoleLog) _paths = _paths with { ConsoleLog = Path.GetFullPath(consoleLog) };
-            var hostPorts = new Dictionary<string, int>();
-            var endpoints = new Dictionary<int, (string, int)>();
-            foreach (var (redir, guestPort) in QemuCommandLine.Redirections(_params))
-            {
-                var reservation = Resources.PortAllocator.ReservePort();
-                _portReservations.Add(reservation);
-                hostPorts[redir] = reservation.Port;
-                endpoints[guestPort] = ("127.0.0.1", reservation.Port);
-            }
-            GuestPortEndpoints = endpoints;
-            Arguments = QemuCommandLine.Build(_name, ParamsWithMacs(), _binary, _paths, incoming, hostPorts);
-            var psi = new ProcessStartInfo(_binary.Path)
-            {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = _runtime.Path,
-            };
-            foreach (var a in Arguments) psi.ArgumentList.Add(a);
-            var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) { if (_stderr.Length < 64 * 1024) _stderr.AppendLine(e.Data); } };
-            process.OutputDataReceived += (_, _) => { };
-            process.Exited += (_, _) => OnProcessExited();
-            process.Start();
-            _process = process;
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-
-            // Connect to the monitor, giving up at once if QEMU exits (bad argument, missing file).
-            using var exitCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var exitWatch = process.WaitForExitAsync(exitCts.Token).ContinueWith(_ => exitCts.Cancel(), TaskScheduler.Default);
-            try
-            {
-                _qmp = await QmpClient.ConnectAsync(_paths.QmpSocket, ConnectTimeout, exitCts.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                process.WaitForExit(2000);
-                throw new VmException(_name, $"QEMU for VM '{_name}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}");
-            }
-            catch (MonitorException ex) when (process.WaitForExit(3000))
-            {
-                // The monitor went away because QEMU did: its own error message says why.
-                throw new VmException(_name, $"QEMU for VM '{_name}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}", ex);
-            }
-            _monitor = new QemuMonitor(_qmp);
-            foreach (var socket in Directory.GetFiles(_runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
-
-            if (incoming is null && !paused)
-            {
-                await _qmp.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
-                _state = VmState.Running;
-            }
-            else
-            {
-                _state = VmState.Paused;
-            }
+            qmp = await QmpClient.ConnectAsync(paths.QmpSocket, ConnectTimeout, exitCts.Token).ConfigureAwait(false);
         }
-        catch
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            await KillAsync().ConfigureAwait(false);
-            throw;
+            process.WaitForExit(2000);
+            throw new VmException(VmName, $"QEMU for VM '{VmName}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}");
         }
+        catch (MonitorException ex) when (process.WaitForExit(3000))
+        {
+            // The monitor went away because QEMU did: its own error message says why.
+            throw new VmException(VmName, $"QEMU for VM '{VmName}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}", ex);
+        }
+        _qmp = qmp;
+        CurrentMonitor = new QemuMonitor(qmp, _deviceIds);
+        foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
+        if (runGuest) await qmp.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
     }
 
     private static string SafeExitCode(Process p)
@@ -164,118 +134,74 @@ internal sealed class QemuVmDriver : IVmDriver
         return string.Join(" | ", lines.TakeLast(5)).Trim();
     }
 
+    /// <summary>QEMU ended: unless the framework ended it, that is a death (crash, kill from outside, guest power-off).</summary>
     private void OnProcessExited()
     {
         var process = _process;
-        TaskCompletionSource done;
-        bool cleanupRunsElsewhere;
-        lock (_gate)
+        MarkDeadAsync(() =>
         {
-            if (_stopping) return;
-            cleanupRunsElsewhere = _exitHandled;
-            // Once cleanup has started, _process may already be released: wait for it instead.
-            if (process is null && !cleanupRunsElsewhere) return;
-            _exitHandled = true;
-            done = _exitDone;
-        }
-        if (cleanupRunsElsewhere)
-        {
-            // Another thread is cleaning up: let this caller see the end state, not the middle.
-            done.Task.Wait(TimeSpan.FromSeconds(15));
-            return;
-        }
-        if (process is null) return;
-        // QEMU ended without us asking: a crash, a kill from outside, or the guest powered off.
-        process.WaitForExit(); // flush the stderr reader
-        var code = SafeExitCode(process);
-        var how = int.TryParse(code, out var n) && n > 128 ? $" (killed by signal {n - 128})" : "";
-        _deathReason = $"QEMU exited on its own with exit code {code}{how}" + (StderrTail() is var tail && tail != "(no error output)" ? ": " + tail : "");
-        // Clean up before anyone can see the VM as dead, so "dead" always means "nothing left".
-        ReleaseResources();
-        _state = VmState.Dead;
-        done.TrySetResult();
+            if (process is null) return "QEMU exited on its own";
+            process.WaitForExit(); // flush the stderr reader
+            var code = SafeExitCode(process);
+            var how = int.TryParse(code, out var n) && n > 128 ? $" (killed by signal {n - 128})" : "";
+            var tail = StderrTail();
+            return $"QEMU exited on its own with exit code {code}{how}" + (tail != "(no error output)" ? ": " + tail : "");
+        }).GetAwaiter().GetResult();
     }
 
-    public async Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct)
+    protected override async Task<bool> PowerOffCoreAsync(TimeSpan timeout, CancellationToken ct)
     {
         var process = _process;
-        if (process is null || _state is VmState.Dead or VmState.Stopped or VmState.Created)
-        {
-            ReleaseResources();
-            return;
-        }
-        _stopping = true;
+        if (process is null || _qmp is not { IsConnected: true } qmp) return process is null;
+        await qmp.ExecuteAsync("system_powerdown", null, CommandTimeout, ct).ConfigureAwait(false);
+        if (await WaitForExitAsync(process, timeout, ct).ConfigureAwait(false)) return true;
+        // The guest ignored the power button: ask QEMU itself to quit before killing it (it flushes its images).
         try
         {
-            if (gracefulTimeout > TimeSpan.Zero && _qmp is { IsConnected: true } qmp)
-            {
-                try
-                {
-                    if (_state == VmState.Paused) await qmp.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
-                    await qmp.ExecuteAsync("system_powerdown", null, CommandTimeout, ct).ConfigureAwait(false);
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    wait.CancelAfter(gracefulTimeout);
-                    await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { /* guest ignored the power button */ }
-                catch (MonitorException) { /* QEMU is going away or gone */ }
-                if (!process.HasExited)
-                {
-                    // Ask QEMU itself to quit before killing it: it flushes its images.
-                    try
-                    {
-                        await qmp.ExecuteAsync("quit", null, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
-                        using var quitWait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                        quitWait.CancelAfter(TimeSpan.FromSeconds(5));
-                        await process.WaitForExitAsync(quitWait.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-                    catch (MonitorException) { }
-                }
-            }
+            await qmp.ExecuteAsync("quit", null, QuitTimeout, ct).ConfigureAwait(false);
         }
-        finally
-        {
-            KillProcess();
-            _state = VmState.Stopped;
-            ReleaseResources();
-        }
+        catch (MonitorException) { /* it is going away */ }
+        return await WaitForExitAsync(process, QuitTimeout, ct).ConfigureAwait(false);
     }
 
-    public Task KillAsync()
+    private static async Task<bool> WaitForExitAsync(Process process, TimeSpan timeout, CancellationToken ct)
     {
-        _stopping = true;
-        KillProcess();
-        if (_state != VmState.Dead) _state = _process is null && _state == VmState.Created ? VmState.Created : VmState.Stopped;
-        ReleaseResources();
-        return Task.CompletedTask;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
-    private void KillProcess()
+    protected override Task ForceEndAsync()
     {
         var p = _process;
-        if (p is null) return;
+        if (p is null) return Task.CompletedTask;
         try
         {
-            if (!p.HasExited)
-            {
-                p.Kill(entireProcessTree: true);
-            }
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
             p.WaitForExit(10_000);
         }
         catch (InvalidOperationException) { /* never started or already reaped */ }
+        return Task.CompletedTask;
     }
 
-    private void ReleaseResources()
+    protected override ValueTask ReleaseAsync()
     {
         QmpClient? qmp;
         RuntimeDirectory? runtime;
         Process? process;
         lock (_gate)
         {
-            qmp = _qmp; _qmp = null; _monitor = null;
+            qmp = _qmp; _qmp = null; CurrentMonitor = null;
             runtime = _runtime; _runtime = null;
-            process = _process?.HasExited == true ? _process : null;
+            process = _process is { } p && HasExited(p) ? p : null;
             if (process is not null) _process = null;
         }
         try { qmp?.Dispose(); } catch (ObjectDisposedException) { }
@@ -286,52 +212,38 @@ internal sealed class QemuVmDriver : IVmDriver
             _portReservations.Clear();
         }
         process?.Dispose();
+        return ValueTask.CompletedTask;
     }
 
-    public async Task PauseAsync(CancellationToken ct)
-    {
-        await RequireQmp("pause").ExecuteAsync("stop", null, CommandTimeout, ct).ConfigureAwait(false);
-        _state = VmState.Paused;
-    }
+    protected override Task PauseCoreAsync(CancellationToken ct) => RequireQmp("pause").ExecuteAsync("stop", null, CommandTimeout, ct);
 
-    public async Task ResumeAsync(CancellationToken ct)
-    {
-        await RequireQmp("resume").ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
-        _state = VmState.Running;
-    }
+    protected override Task ResumeCoreAsync(CancellationToken ct) => RequireQmp("resume").ExecuteAsync("cont", null, CommandTimeout, ct);
 
-    private QmpClient RequireQmp(string operation)
-    {
-        if (_state == VmState.Dead) throw new VmStateException(_name, _state, operation, _deathReason);
-        return _qmp ?? throw new VmStateException(_name, _state, operation);
-    }
+    private QmpClient RequireQmp(string operation) => _qmp ?? throw new VmStateException(VmName, State, operation, DeathReason);
 
-    public async Task<VmState> QueryStateAsync(CancellationToken ct)
+    protected override async Task<VmState> QueryCoreAsync(CancellationToken ct)
     {
-        if (_state is not (VmState.Running or VmState.Paused)) return _state;
         var qmp = _qmp;
         var process = _process;
         if (qmp is null || process is null || HasExited(process))
         {
-            // QEMU is gone or going. The exit may be handled right now on the Exited event's
-            // thread (which releases _qmp and _process before the state says Dead): this call
-            // either handles it or waits for that handling to finish, so the answer is never
-            // "Running" for a dead QEMU.
+            // QEMU is gone or going. Its exit may be handled right now on the Exited event's
+            // thread; this call either handles it or waits for that to finish, so the answer
+            // is never "Running" for a dead QEMU.
             OnProcessExited();
-            return _state;
+            return State;
         }
         try
         {
             var status = await qmp.ExecuteAsync("query-status", null, CommandTimeout, ct).ConfigureAwait(false);
-            var running = status?["running"]?.GetValue<bool>() ?? false;
-            _state = running ? VmState.Running : VmState.Paused;
+            return status?["running"]?.GetValue<bool>() ?? false ? VmState.Running : VmState.Paused;
         }
         catch (Exception ex) when (ex is MonitorConnectionException or ObjectDisposedException)
         {
             // The monitor went away: QEMU exited (or is exiting) behind our back.
             if (WaitForExit(process, 5000)) OnProcessExited();
+            return State;
         }
-        return _state;
     }
 
     /// <summary>Process.HasExited, where a process object already released by the exit handling counts as exited.</summary>
@@ -347,17 +259,18 @@ internal sealed class QemuVmDriver : IVmDriver
         catch (InvalidOperationException) { return true; }
     }
 
-    public async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)
+    public override async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)
     {
+        RequireLive("migrate");
         var source = RequireQmp("migrate");
-        var wasRunning = _state == VmState.Running;
-        var destination = new QemuVmDriver(_name, _params, _binary, Capabilities);
+        var wasRunning = State == VmState.Running;
         // The guest keeps its MACs; the destination owns them only once the migration succeeded.
-        destination._nicMacs = new Dictionary<string, string>(_nicMacs, StringComparer.Ordinal);
-        destination._ownsMacs = false;
+        var destination = new QemuVmDriver(VmName, Params, _binary, Capabilities) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
         try
         {
-            await destination.StartCoreAsync(paused: true, incoming: "defer", ct).ConfigureAwait(false);
+            destination.BeginStart();
+            await destination.LaunchAsync(runGuest: false, incoming: "defer", ct).ConfigureAwait(false);
+            destination.SetState(VmState.Paused);
             var uri = options.Protocol switch
             {
                 "unix" => "unix:" + Path.Combine(destination._runtime!.Path, "migrate.sock"),
@@ -378,11 +291,11 @@ internal sealed class QemuVmDriver : IVmDriver
                 progress?.Report(new MigrationProgress(status, Long(ram?["transferred"]), Long(ram?["total"]), Long(ram?["remaining"])));
                 if (status == "completed") break;
                 if (status is "failed" or "cancelled")
-                    throw new MonitorException($"Migration of VM '{_name}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"}.");
+                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"}.");
                 if (DateTime.UtcNow >= deadline)
                 {
                     try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
-                    throw new MonitorTimeoutException($"migration of VM '{_name}' to complete", options.Timeout);
+                    throw new MonitorTimeoutException($"migration of VM '{VmName}' to complete", options.Timeout);
                 }
                 await Task.Delay(100, ct).ConfigureAwait(false);
             }
@@ -393,13 +306,13 @@ internal sealed class QemuVmDriver : IVmDriver
             {
                 var status = await destination._qmp!.ExecuteAsync("query-status", null, CommandTimeout, ct).ConfigureAwait(false);
                 if (status?["status"]?.GetValue<string>() != "inmigrate") break;
-                if (DateTime.UtcNow >= destDeadline) throw new MonitorTimeoutException($"the destination of VM '{_name}' to finish loading the migration stream", TimeSpan.FromSeconds(30));
+                if (DateTime.UtcNow >= destDeadline) throw new MonitorTimeoutException($"the destination of VM '{VmName}' to finish loading the migration stream", TimeSpan.FromSeconds(30));
                 await Task.Delay(50, ct).ConfigureAwait(false);
             }
             if (wasRunning)
             {
                 await destination._qmp!.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
-                destination._state = VmState.Running;
+                destination.SetState(VmState.Running);
             }
         }
         catch
@@ -408,8 +321,7 @@ internal sealed class QemuVmDriver : IVmDriver
             throw;
         }
         await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-        lock (_gate) _ownsMacs = false;
-        lock (destination._gate) destination._ownsMacs = true;
+        _macs.TransferTo(destination._macs);
         return destination;
     }
 
@@ -422,31 +334,9 @@ internal sealed class QemuVmDriver : IVmDriver
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override ValueTask DisposeCoreAsync()
     {
-        await KillAsync().ConfigureAwait(false);
-        lock (_gate)
-        {
-            if (_ownsMacs) foreach (var mac in _nicMacs.Values) MacPool.Value.Release(mac);
-            _nicMacs.Clear();
-        }
-    }
-
-    private VirtParams ParamsWithMacs()
-    {
-        lock (_gate)
-        {
-            if (_nicMacs.Count == 0 && _ownsMacs)
-            {
-                foreach (var nic in _params.Objects("nics"))
-                {
-                    if (_params.ObjectParams(nic).Get("mac") is not { Length: > 0 }) _nicMacs[nic] = MacPool.Value.Allocate();
-                }
-            }
-            if (_nicMacs.Count == 0) return _params;
-            var withMacs = _params.Clone();
-            foreach (var (nic, mac) in _nicMacs) withMacs["mac_" + nic] = mac;
-            return withMacs;
-        }
+        _macs.Release();
+        return ValueTask.CompletedTask;
     }
 }

@@ -40,6 +40,7 @@ public sealed partial class XenDomainConfig
 
     private readonly string _vm;
     private readonly VirtParams _p;
+    private readonly VmParamsReader _read;
     private readonly XenGuestType _type;
     private readonly List<KeyValuePair<string, XlConfigValue>> _settings = new();
 
@@ -47,6 +48,7 @@ public sealed partial class XenDomainConfig
     {
         _vm = vmName;
         _p = vmParams;
+        _read = new VmParamsReader(vmName, vmParams);
         _type = XenGuestTypes.From(vmParams, vmName);
     }
 
@@ -68,8 +70,8 @@ public sealed partial class XenDomainConfig
     {
         Set("name", XlConfigValue.Str(domainName));
         Set("type", XlConfigValue.Str(_type.XlType()));
-        Set("memory", XlConfigValue.Num(PositiveInt("mem", VirtualMachine.DefaultMemoryMB)));
-        Set("vcpus", XlConfigValue.Num(PositiveInt("smp", 1)));
+        Set("memory", XlConfigValue.Num(_read.MemoryMB));
+        Set("vcpus", XlConfigValue.Num(_read.Cpus));
         Kernel();
         Disks();
         Vifs();
@@ -84,11 +86,8 @@ public sealed partial class XenDomainConfig
 
     private void Kernel()
     {
-        var kernel = _p.Get("kernel") is { Length: > 0 } k ? k : null;
-        var initrd = _p.Get("initrd") is { Length: > 0 } i ? i : null;
-        if (kernel is null)
+        if (_read.Kernel is not { } boot)
         {
-            if (initrd is not null) throw new VmParamException(_vm, "initrd", initrd, "an initrd needs a kernel (param kernel is not set)");
             if (_type == XenGuestType.Pv)
             {
                 if (_p.Get("xen_bootloader") is { Length: > 0 } loader)
@@ -101,29 +100,25 @@ public sealed partial class XenDomainConfig
             return;
         }
         // Direct kernel boot: PV always; HVM with qemu-xen and SeaBIOS (xl.cfg(5), Direct Kernel Boot).
-        Set("kernel", XlConfigValue.Str(ExistingFile("kernel", kernel)));
-        if (initrd is not null) Set("ramdisk", XlConfigValue.Str(ExistingFile("initrd", initrd)));
-        if (_p.Get("kernel_params") is { Length: > 0 } cmdline) Set("cmdline", XlConfigValue.Str(cmdline));
+        Set("kernel", XlConfigValue.Str(boot.Kernel));
+        if (boot.Initrd is not null) Set("ramdisk", XlConfigValue.Str(boot.Initrd));
+        if (boot.CommandLine is not null) Set("cmdline", XlConfigValue.Str(boot.CommandLine));
     }
 
     private void Disks()
     {
         var specs = new List<string>();
         var used = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var image in _p.Objects("images"))
+        foreach (var disk in _read.Images)
         {
-            var ip = _p.ObjectParams(image);
-            var format = ip.Get("image_format") is { Length: > 0 } f ? f : "qcow2";
+            var image = disk.Name;
+            var format = disk.Format;
             if (!DiskFormats.Contains(format))
                 throw new VmParamException(_vm, "image_format_" + image, format, "not a disk format xl supports", DiskFormats);
-            if (ip.Get("image_snapshot") == "yes")
+            if (disk.Snapshot)
                 throw new VmParamException(_vm, "image_snapshot_" + image, "yes", "the xen backend has no throw-away snapshot disks");
-            var name = ip.Get("image_name") ?? throw new VmParamException(_vm, "image_name_" + image, "", "image has no image_name");
-            var file = ip.Get("image_filename") is { Length: > 0 } explicitFile ? explicitFile
-                : format == "raw" && ip.Get("image_raw_device") == "yes" ? name : name + "." + format;
-            if (!Path.IsPathRooted(file) && ip.Get("images_base_dir") is { Length: > 0 } baseDir) file = Path.Combine(baseDir, file);
-            file = ExistingFile("image_name_" + image, file);
-            var driveFormat = ip.Get("drive_format") is { Length: > 0 } df ? df : "xen";
+            var file = _read.ExistingImage(disk);
+            var driveFormat = disk.DriveFormat ?? "xen";
             if (!VdevPrefixes.TryGetValue(driveFormat, out var prefix))
                 throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "not a disk bus the xen backend knows", VdevPrefixes.Keys.ToList());
             if (_type == XenGuestType.Pv && prefix != "xvd")
@@ -132,7 +127,7 @@ public sealed partial class XenDomainConfig
             used[prefix] = index + 1;
             if (index >= 26) throw new VmParamException(_vm, "images", string.Join(' ', _p.Objects("images")), $"more than 26 {prefix} disks");
             var vdev = prefix + (char)('a' + index);
-            var access = ip.Get("image_readonly") == "yes" ? "ro" : "rw";
+            var access = disk.ReadOnly ? "ro" : "rw";
             // target= last: xl-disk-configuration(5) lets it take the rest of the spec, commas included.
             specs.Add($"format={format}, vdev={vdev}, access={access}, target={file}");
         }
@@ -142,23 +137,23 @@ public sealed partial class XenDomainConfig
     private void Vifs()
     {
         var specs = new List<string>();
-        foreach (var nic in _p.Objects("nics"))
+        foreach (var nicSpec in _read.Nics)
         {
-            var np = _p.ObjectParams(nic);
-            var netType = np.Get("nettype") is { Length: > 0 } t ? t : "bridge";
+            var nic = nicSpec.Name;
+            var netType = nicSpec.NetType ?? "bridge";
             if (netType != "bridge")
                 throw new VmParamException(_vm, "nettype_" + nic, netType, "Xen vifs attach to a host bridge (set netdst to its name)", new[] { "bridge" });
             var parts = new List<string>();
-            if (np.Get("mac") is { Length: > 0 } mac)
+            if (nicSpec.Mac is { } mac)
             {
                 if (!MacRegex().IsMatch(mac)) throw new VmParamException(_vm, "mac_" + nic, mac, "not a MAC address (six hex pairs separated by colons)");
                 parts.Add("mac=" + mac);
             }
-            var bridge = np.Get("netdst") is { Length: > 0 } d ? d : "xenbr0";
+            var bridge = nicSpec.NetDst ?? "xenbr0";
             if (!BridgeRegex().IsMatch(bridge)) throw new VmParamException(_vm, "netdst_" + nic, bridge, "not a bridge name (letters, digits, '.', '-', '_', at most 15)");
             parts.Add("bridge=" + bridge);
             var allowed = _type == XenGuestType.Pv ? PvNicModels : HvmNicModels;
-            var model = np.Get("nic_model") is { Length: > 0 } m ? m : allowed[0];
+            var model = nicSpec.Model ?? allowed[0];
             if (!allowed.Contains(model))
             {
                 var problem = _type == XenGuestType.Pv
@@ -209,21 +204,6 @@ public sealed partial class XenDomainConfig
         var value = _p.Get(key) is { Length: > 0 } v ? v : fallback;
         if (!Actions.Contains(value)) throw new VmParamException(_vm, key, value, "not an xl domain event action", Actions);
         return value;
-    }
-
-    private int PositiveInt(string key, int fallback)
-    {
-        var text = _p.Get(key) is { Length: > 0 } v ? v : fallback.ToString(CultureInfo.InvariantCulture);
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n <= 0)
-            throw new VmParamException(_vm, key, text, "not a positive whole number");
-        return n;
-    }
-
-    private string ExistingFile(string param, string path)
-    {
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new VmParamException(_vm, param, path, "no such file");
-        return full;
     }
 
     [GeneratedRegex("^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")]

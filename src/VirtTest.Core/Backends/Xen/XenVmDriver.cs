@@ -7,48 +7,44 @@ namespace VirtTest.Core.Backends.Xen;
 /// <summary>
 /// One Xen domain driven through xl: its config file lives in the VM's runtime directory,
 /// the domain gets a unique name (<c>vt-&lt;vm&gt;-&lt;id&gt;</c>) so parallel tests never
-/// collide, and it is destroyed however the VM ends. State comes from <c>xl list</c>.
+/// collide, and it is destroyed however the VM ends. State comes from <c>xl list</c>; the
+/// life cycle itself is <see cref="VmDriverBase"/>'s.
 /// </summary>
-internal sealed class XenVmDriver : IVmDriver
+internal sealed class XenVmDriver : VmDriverBase
 {
     private static readonly TimeSpan CreateTimeout = TimeSpan.FromSeconds(120);
 
-    private readonly string _name;
-    private readonly VirtParams _params;
     private readonly XenGuestType _type;
     private readonly XlToolstack _xl;
     private readonly string _hostPciSysfs;
     private RuntimeDirectory? _runtime;
-    private XenMonitor? _monitor;
     private ConsoleTee? _console;
     private string? _consoleLogPath;
-    private volatile VmState _state = VmState.Created;
-    private string? _deathReason;
     /// <summary>A domain exists (or may exist) under <see cref="DomainName"/> that this driver owns.</summary>
     private bool _ownsDomain;
+    private NicMacAddresses _macs = new();
 
     public XenVmDriver(string name, VirtParams vmParams, XenGuestType type, VmCapability capabilities, IXlRunner runner, string hostPciSysfs)
+        : base(name, vmParams, capabilities)
     {
-        _name = name;
-        _params = vmParams;
         _type = type;
         _xl = new XlToolstack(runner);
         _hostPciSysfs = hostPciSysfs;
-        Capabilities = capabilities;
         DomainName = NewDomainName(name);
     }
 
     /// <summary>The destination of a migration: the same domain, now owned by a new driver.</summary>
     private XenVmDriver(XenVmDriver source, VmState state)
-        : this(source._name, source._params, source._type, source.Capabilities, source._xl.Runner, source._hostPciSysfs)
+        : this(source.VmName, source.Params, source._type, source.Capabilities, source._xl.Runner, source._hostPciSysfs)
     {
         DomainName = source.DomainName;
         _runtime = source._runtime;
         _ownsDomain = true;
-        _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
+        _macs = source._macs;
+        CurrentMonitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
         _consoleLogPath = source._consoleLogPath;
         if (_consoleLogPath is not null) _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
-        _state = state;
+        SetState(state);
     }
 
     /// <summary>The Xen domain's name.</summary>
@@ -56,15 +52,10 @@ internal sealed class XenVmDriver : IVmDriver
     /// <summary>The config file of the current (or last) start.</summary>
     public string? ConfigPath { get; private set; }
 
-    public VmCapability Capabilities { get; }
-    public VmState State => _state;
-    public string? DeathReason => _deathReason;
-    public IVmMonitor Monitor => _monitor ?? throw new VmStateException(_name, _state, "use the monitor of");
-    public string? SerialConsolePath => null;
     /// <summary>Everything the guest printed on its console since the domain was created (in the runtime directory).</summary>
-    public string? ConsoleLogPath => _consoleLogPath;
-    public IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; } = new Dictionary<int, (string, int)>();
-    public int? ProcessId => null;
+    public override string? ConsoleLogPath => _consoleLogPath;
+
+    protected override bool HasInstance => _ownsDomain;
 
     private static string NewDomainName(string vmName)
     {
@@ -72,108 +63,53 @@ internal sealed class XenVmDriver : IVmDriver
         return $"vt-{safe}-{Guid.NewGuid().ToString("N")[..8]}";
     }
 
-    public Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct)
+    public override Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct)
     {
-        if (_state is not (VmState.Running or VmState.Paused) || _console is not { } console)
-            throw new VmStateException(_name, _state, "open the serial console of");
+        RequireLive("open the serial console of");
+        var console = _console ?? throw new VmStateException(VmName, State, "open the serial console of");
         return Task.FromResult(console.Subscribe());
     }
 
     /// <summary>HVM: the emulated serial port (serial = [ "pty" ]); PV: the PV console.</summary>
     private string[] ConsoleCommand() => new[] { "console", "-t", _type == XenGuestType.Hvm ? "serial" : "pv", DomainName };
 
-    public async Task StartAsync(bool paused, CancellationToken ct)
+    protected override async Task StartCoreAsync(bool paused, CancellationToken ct)
     {
-        if (_state is VmState.Running or VmState.Paused or VmState.Starting) throw new VmStateException(_name, _state, "start");
-        _state = VmState.Starting;
-        _deathReason = null;
-        try
-        {
-            _runtime = RuntimeDirectory.Create(_name);
-            ConfigPath = _runtime.File("domain.cfg");
-            await File.WriteAllTextAsync(ConfigPath, XenDomainConfig.Render(_name, DomainName, _params), ct).ConfigureAwait(false);
-            RuntimeDirectory.MakePrivate(ConfigPath);
-            _ownsDomain = true;
-            // Created paused (-p), like QEMU's -S: the console is attached before the guest runs.
-            // -f rather than the positional file: xl reads a first argument with '=' in it as a setting.
-            await _xl.RunAsync(new[] { "create", "-p", "-f", ConfigPath }, ct, CreateTimeout).ConfigureAwait(false);
-            _monitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
-            // One xl console for the domain's life, attached before the guest runs: the log misses nothing.
-            _consoleLogPath = _runtime.File("console.log");
-            _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
-            if (!paused)
-            {
-                await _xl.RunAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
-                _state = VmState.Running;
-            }
-            else
-            {
-                _state = VmState.Paused;
-            }
-        }
-        catch
-        {
-            try { await KillAsync().ConfigureAwait(false); }
-            catch (XenToolstackException) { /* the start error rethrown below says more */ }
-            throw;
-        }
+        _runtime = RuntimeDirectory.Create(VmName);
+        ConfigPath = _runtime.File("domain.cfg");
+        await File.WriteAllTextAsync(ConfigPath, XenDomainConfig.Render(VmName, DomainName, _macs.Apply(Params)), ct).ConfigureAwait(false);
+        RuntimeDirectory.MakePrivate(ConfigPath);
+        _ownsDomain = true;
+        // Created paused (-p), like QEMU's -S: the console is attached before the guest runs.
+        // -f rather than the positional file: xl reads a first argument with '=' in it as a setting.
+        await _xl.RunAsync(new[] { "create", "-p", "-f", ConfigPath }, ct, CreateTimeout).ConfigureAwait(false);
+        CurrentMonitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
+        // One xl console for the domain's life, attached before the guest runs: the log misses nothing.
+        _consoleLogPath = _runtime.File("console.log");
+        _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
+        if (!paused) await _xl.RunAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
     }
 
-    public async Task StopAsync(TimeSpan gracefulTimeout, CancellationToken ct)
+    protected override async Task<bool> PowerOffCoreAsync(TimeSpan timeout, CancellationToken ct)
     {
-        if (!_ownsDomain || _state is VmState.Dead or VmState.Stopped or VmState.Created)
-        {
-            await ReleaseAsync().ConfigureAwait(false);
-            return;
-        }
-        try
-        {
-            if (gracefulTimeout > TimeSpan.Zero && await ShutDownAsync(gracefulTimeout, ct).ConfigureAwait(false)) _ownsDomain = false;
-        }
-        finally
-        {
-            // Whatever happened (timeout, xl error, Ctrl+C), a domain that is still there is destroyed.
-            await KillAsync().ConfigureAwait(false);
-        }
+        // -w: wait until the domain is gone; -F (HVM): ACPI power button when the guest has no PV drivers.
+        var args = _type == XenGuestType.Hvm ? new[] { "shutdown", "-w", "-F", DomainName } : new[] { "shutdown", "-w", DomainName };
+        var result = await _xl.Runner.RunAsync(args, timeout, ct).ConfigureAwait(false);
+        var gone = result.ExitCode == 0 || XlToolstack.IsNoSuchDomain(result.Stderr);
+        if (gone) _ownsDomain = false;
+        return gone;
     }
 
-    /// <summary>Asks the guest to power off and waits for the domain to go; false when it did not within the timeout.</summary>
-    private async Task<bool> ShutDownAsync(TimeSpan timeout, CancellationToken ct)
+    protected override async Task ForceEndAsync()
     {
-        try
-        {
-            if (_state == VmState.Paused) await _xl.RunOnDomainAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
-            // -w: wait until the domain is gone; -F (HVM): ACPI power button when the guest has no PV drivers.
-            var args = _type == XenGuestType.Hvm ? new[] { "shutdown", "-w", "-F", DomainName } : new[] { "shutdown", "-w", DomainName };
-            var result = await _xl.Runner.RunAsync(args, timeout, ct).ConfigureAwait(false);
-            return result.ExitCode == 0 || XlToolstack.IsNoSuchDomain(result.Stderr);
-        }
-        catch (XenToolstackException ex) when (ex is not XenToolstackNotFoundException)
-        {
-            return false; // the guest ignored the request within the timeout (xl was killed), or xl refused it
-        }
+        if (!_ownsDomain) return;
+        _ownsDomain = false;
+        await _xl.RunOnDomainAsync(new[] { "destroy", DomainName }, CancellationToken.None).ConfigureAwait(false);
     }
 
-    public async Task KillAsync()
+    protected override async ValueTask ReleaseAsync()
     {
-        try
-        {
-            if (_ownsDomain)
-            {
-                _ownsDomain = false;
-                await _xl.RunOnDomainAsync(new[] { "destroy", DomainName }, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (_state != VmState.Dead) _state = _state == VmState.Created ? VmState.Created : VmState.Stopped;
-            await ReleaseAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task ReleaseAsync()
-    {
-        _monitor = null;
+        CurrentMonitor = null;
         var console = _console;
         _console = null;
         if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
@@ -182,59 +118,34 @@ internal sealed class XenVmDriver : IVmDriver
         runtime?.Dispose();
     }
 
-    public async Task PauseAsync(CancellationToken ct)
-    {
-        RequireLive("pause");
-        await _xl.RunAsync(new[] { "pause", DomainName }, ct).ConfigureAwait(false);
-        _state = VmState.Paused;
-    }
+    protected override Task PauseCoreAsync(CancellationToken ct) => _xl.RunAsync(new[] { "pause", DomainName }, ct);
 
-    public async Task ResumeAsync(CancellationToken ct)
-    {
-        RequireLive("resume");
-        await _xl.RunAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
-        _state = VmState.Running;
-    }
+    protected override Task ResumeCoreAsync(CancellationToken ct) => _xl.RunAsync(new[] { "unpause", DomainName }, ct);
 
-    private void RequireLive(string operation)
+    protected override async Task<VmState> QueryCoreAsync(CancellationToken ct)
     {
-        if (_state is not (VmState.Running or VmState.Paused) || !_ownsDomain) throw new VmStateException(_name, _state, operation, _deathReason);
-    }
-
-    public async Task<VmState> QueryStateAsync(CancellationToken ct)
-    {
-        if (_state is not (VmState.Running or VmState.Paused) || !_ownsDomain) return _state;
+        if (!_ownsDomain) return State;
         var (exists, output) = await _xl.RunOnDomainAsync(new[] { "list", DomainName }, ct).ConfigureAwait(false);
         var flags = exists ? XlOutput.StateFlags(output, DomainName) : null;
         if (flags is null)
         {
-            await MarkDeadAsync("the domain no longer exists (it was destroyed or shut down outside the framework)").ConfigureAwait(false);
+            await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain no longer exists (it was destroyed or shut down outside the framework)").ConfigureAwait(false);
+            return State;
         }
-        else if (XlOutput.EndedBecause(flags) is { } reason)
+        if (XlOutput.EndedBecause(flags) is { } reason)
         {
-            await MarkDeadAsync($"{reason} (xl list state {flags})").ConfigureAwait(false);
+            await MarkDeadAsync(() => $"Xen domain {DomainName}: {reason} (xl list state {flags})").ConfigureAwait(false);
+            return State;
         }
-        else
-        {
-            _state = flags.Contains('p') ? VmState.Paused : VmState.Running;
-        }
-        return _state;
+        return flags.Contains('p') ? VmState.Paused : VmState.Running;
     }
 
-    /// <summary>The domain ended without the framework asking: destroy what is left, then report it dead.</summary>
-    private async Task MarkDeadAsync(string reason)
-    {
-        _deathReason = "Xen domain " + DomainName + ": " + reason;
-        try { await KillAsync().ConfigureAwait(false); }
-        finally { _state = VmState.Dead; }
-    }
-
-    public async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)
+    public override async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)
     {
         RequireLive("migrate");
         if (options.Protocol is not ("unix" or "ssh"))
             throw new ArgumentException($"Migration protocol '{options.Protocol}' is not available on Xen: 'xl migrate' always sends the domain over its ssh transport (valid: ssh, or the default unix meaning this host).");
-        var wasPaused = _state == VmState.Paused;
+        var wasPaused = State == VmState.Paused;
         progress?.Report(new MigrationProgress("active", 0, 0, 0));
         // Same-host migration: xl renames the source while the copy arrives, then destroys it.
         var args = new List<string> { "migrate" };
@@ -251,10 +162,16 @@ internal sealed class XenVmDriver : IVmDriver
         // The domain and the runtime directory now belong to the destination.
         _ownsDomain = false;
         _runtime = null;
-        _monitor = null;
-        _state = VmState.Stopped;
+        CurrentMonitor = null;
+        SetState(VmState.Stopped);
+        // The same guest keeps its MACs: the destination returns them to the pool.
+        _macs = new NicMacAddresses();
         return destination;
     }
 
-    public async ValueTask DisposeAsync() => await KillAsync().ConfigureAwait(false);
+    protected override ValueTask DisposeCoreAsync()
+    {
+        _macs.Release();
+        return ValueTask.CompletedTask;
+    }
 }
