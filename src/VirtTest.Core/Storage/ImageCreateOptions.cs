@@ -19,6 +19,12 @@ public sealed class ImageCreateOptions
     /// <summary>Cluster size ("64K", "2M", bytes): qcow2, qed and vdi have one.</summary>
     public string? ClusterSize { get; init; }
 
+    /// <summary>
+    /// Do not open the backing file (<c>qemu-img create -u</c>): for an overlay on an image a
+    /// running VM holds (a live snapshot). Needs <see cref="BackingFormat"/> and <see cref="Size"/>.
+    /// </summary>
+    public bool UnsafeBacking { get; init; }
+
     /// <summary>More <c>-o</c> options in qemu-img's own syntax ("lazy_refcounts=on,compat=1.1").</summary>
     public string? ExtraOptions { get; init; }
 }

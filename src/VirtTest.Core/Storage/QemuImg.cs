@@ -87,8 +87,16 @@ public sealed class QemuImg
         if (options.BackingFile is { Length: > 0 } b)
         {
             backing = Full(b);
-            // QEMU 6.1+ refuses an overlay without its backing format: read it from the file itself.
-            backingFormat ??= (await GetInfoAsync(backing, null, forceShare: true, ct).ConfigureAwait(false)).Format;
+            if (options.UnsafeBacking)
+            {
+                if (backingFormat is null || size is null)
+                    throw new ImageArgumentException(full, "backing format", backingFormat ?? "", "and a size are needed for an overlay whose backing file is not opened");
+            }
+            else
+            {
+                // QEMU 6.1+ refuses an overlay without its backing format: read it from the file itself.
+                backingFormat ??= (await GetInfoAsync(backing, null, forceShare: true, ct).ConfigureAwait(false)).Format;
+            }
         }
         else if (size is null)
         {
@@ -97,8 +105,9 @@ public sealed class QemuImg
         long? cluster = options.ClusterSize is { Length: > 0 } c ? ImageSize.Parse(c, full, "cluster size") : null;
         var formatOptions = QemuImgArguments.FormatOptions(options.Preallocation, cluster, options.ExtraOptions);
         await RunCheckedAsync("create", full, options.Format,
-            QemuImgArguments.Create(full, options.Format, size, backing, backingFormat, formatOptions), null, ct).ConfigureAwait(false);
-        return await GetInfoAsync(full, options.Format, false, ct).ConfigureAwait(false);
+            QemuImgArguments.Create(full, options.Format, size, backing, backingFormat, formatOptions, options.UnsafeBacking), null, ct).ConfigureAwait(false);
+        // An overlay on a file a VM holds is read with a shared lock (its backing file is opened for the info).
+        return await GetInfoAsync(full, options.Format, options.UnsafeBacking, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ internal static class QemuImgArguments
         return a;
     }
 
-    public static List<string> Create(string path, string format, long? sizeBytes, string? backingFile, string? backingFormat, string options)
+    public static List<string> Create(string path, string format, long? sizeBytes, string? backingFile, string? backingFormat, string options, bool unsafeBacking = false)
     {
         var a = new List<string> { "create", "-q", "-f", format };
         if (options.Length > 0) a.AddRange(new[] { "-o", options });
@@ -26,6 +26,7 @@ internal static class QemuImgArguments
         {
             a.AddRange(new[] { "-b", backingFile });
             AddFormat(a, "-F", backingFormat);
+            if (unsafeBacking) a.Add("-u");
         }
         a.Add(path);
         if (sizeBytes is { } size) a.Add(size.ToString(CultureInfo.InvariantCulture));

@@ -30,6 +30,10 @@ public static class CapabilityTable
         [VmCapability.SerialConsole] = "Serial console sessions (`Wait-VirtLogin`)",
         [VmCapability.RawMonitor] = "Raw monitor commands (`Invoke-VirtMonitor`)",
         [VmCapability.Events] = "Monitor events (`Wait-VirtVmEvent`)",
+        [VmCapability.BlockInfo] = "List disks (`Get-VirtBlockDevice`)",
+        [VmCapability.DiskHotplug] = "Hot-plug / unplug disks (`Add-`/`Remove-VirtDisk`)",
+        [VmCapability.LiveSnapshot] = "Live external disk snapshots (`New-VirtDiskSnapshot`)",
+        [VmCapability.BlockJobs] = "Block jobs: stream, commit, mirror (`Invoke-VirtBlockJob`)",
     };
 
     /// <summary>The columns: (header, capabilities) per registered backend or backend variant, in name order.</summary>

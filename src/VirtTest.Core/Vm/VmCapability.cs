@@ -36,4 +36,12 @@ public enum VmCapability : long
     Events = 1L << 12,
     /// <summary>Attaching and detaching host PCI devices (passthrough, model <c>passthrough</c>) on a running VM.</summary>
     PciPassthrough = 1L << 13,
+    /// <summary>Listing the disks of a running VM.</summary>
+    BlockInfo = 1L << 14,
+    /// <summary>Hot-plugging and unplugging disk images on a running VM.</summary>
+    DiskHotplug = 1L << 15,
+    /// <summary>Live external snapshots: a running VM's disk continues on a new overlay file.</summary>
+    LiveSnapshot = 1L << 16,
+    /// <summary>Block jobs on a running VM's disks: stream, commit, mirror (with completion and cancel).</summary>
+    BlockJobs = 1L << 17,
 }

@@ -241,6 +241,18 @@ internal sealed class LibvirtMonitor : IVmMonitor
         return LibvirtNative.TakeString(result) ?? "";
     }
 
+    // ---- disks and block jobs: not yet
+
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockInfo, "not implemented yet");
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.DiskHotplug, "not implemented yet");
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.DiskHotplug, "not implemented yet");
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.LiveSnapshot, "not implemented yet");
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
+
     private void RequireQemu(VmCapability capability)
     {
         if (!_conn.IsQemu) throw new NotSupportedByBackendException("libvirt", capability, $"needs the QEMU driver; {_conn.Uri} is the {_conn.DriverType} driver");

@@ -114,7 +114,7 @@ internal sealed class QemuVmDriver : VmDriverBase
             throw new VmException(VmName, $"QEMU for VM '{VmName}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}", ex);
         }
         _qmp = qmp;
-        CurrentMonitor = new QemuMonitor(qmp, _deviceIds);
+        CurrentMonitor = new QemuMonitor(VmName, qmp, _deviceIds);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
         if (runGuest) await qmp.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
     }

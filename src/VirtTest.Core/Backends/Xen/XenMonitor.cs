@@ -149,5 +149,17 @@ internal sealed class XenMonitor : IVmMonitor
     public Task<string> InvokeHumanAsync(string commandLine, TimeSpan timeout, CancellationToken ct) =>
         throw NotSupported(VmCapability.RawMonitor, "the xen backend has no raw monitor");
 
+    // ---- disks and block jobs: not yet
+
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => throw NotSupported(VmCapability.BlockInfo, "not implemented yet");
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.DiskHotplug, "not implemented yet");
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.DiskHotplug, "not implemented yet");
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => throw NotSupported(VmCapability.LiveSnapshot, "not implemented yet");
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "not implemented yet");
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "not implemented yet");
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "not implemented yet");
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "not implemented yet");
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "not implemented yet");
+
     private static NotSupportedByBackendException NotSupported(VmCapability capability, string why) => new(XenBackend.BackendName, capability, why);
 }
