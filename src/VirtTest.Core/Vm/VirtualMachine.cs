@@ -17,10 +17,9 @@ public sealed class VirtualMachine : IAsyncDisposable
 {
     private IVmDriver _driver;
 
-    private VirtualMachine(string name, VirtParams vmParams, IVmBackend backend, IVmDriver driver)
+    private VirtualMachine(string name, IVmBackend backend, IVmDriver driver)
     {
         Name = name;
-        Params = vmParams;
         Backend = backend;
         _driver = driver;
     }
@@ -36,7 +35,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         vmName ??= MainVmName(testParams);
         var vmParams = testParams.ObjectParams(vmName);
         var backend = BackendRegistry.ForParams(vmParams, vmName);
-        return new VirtualMachine(vmName, vmParams, backend, backend.CreateDriver(vmName, vmParams));
+        return new VirtualMachine(vmName, backend, backend.CreateDriver(vmName, vmParams));
     }
 
     /// <summary>The names of the VMs a test's params describe (<c>vms</c>), main VM first.</summary>
@@ -51,8 +50,8 @@ public sealed class VirtualMachine : IAsyncDisposable
         p.Get("main_vm") is { Length: > 0 } main ? main : p.Objects("vms").FirstOrDefault() ?? "vm1";
 
     public string Name { get; }
-    /// <summary>This VM's params (object params of its test).</summary>
-    public VirtParams Params { get; }
+    /// <summary>This VM's params (object params of its test; after a migration with storage, naming the disks' new files).</summary>
+    public VirtParams Params => _driver.Params;
     public IVmBackend Backend { get; }
     public string BackendName => Backend.Name;
     public VmState State => _driver.State;
