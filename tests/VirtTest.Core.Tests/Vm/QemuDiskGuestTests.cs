@@ -124,6 +124,10 @@ public sealed class QemuDiskGuestTests : IClassFixture<DiskGuestFixture>
         await Vm.RemoveDiskAsync(disk.Id, Plug);
         Assert.DoesNotContain(await Vm.GetBlockDevicesAsync(), d => d.Id == disk.Id);
         await WaitForGuestDiskGoneAsync(guestDisk);
+        // A controller added for the disk went with it: the VM's devices are those of its params again.
+        var peripherals = (await Vm.InvokeMonitorAsync("qom-list", new JsonObject { ["path"] = "/machine/peripheral" }, TimeSpan.FromSeconds(10)) as JsonArray)!
+            .Select(p => p!["name"]!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("vt-scsi0", peripherals);
         // The file is no longer held: qemu-img can write it.
         await _img.ResizeAsync(file, "+1M", "raw");
     }

@@ -28,6 +28,8 @@ internal sealed class QemuBlockOperations
     private readonly QemuImg _qemuImg = new();
     private readonly ConcurrentDictionary<string, JobRecord> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _buses = new(StringComparer.Ordinal);
+    /// <summary>Controllers the framework hot-plugged for SCSI and USB disks (bus name → controller id): removed with their last disk.</summary>
+    private readonly ConcurrentDictionary<string, string> _addedControllers = new(StringComparer.Ordinal);
     /// <summary>Per disk id, the nodes the framework added to its chain (blockdev-add), oldest first: deleted with the disk.</summary>
     private readonly ConcurrentDictionary<string, List<string>> _ownedNodes = new(StringComparer.Ordinal);
     private int _counter;
@@ -139,11 +141,11 @@ internal sealed class QemuBlockOperations
                     break;
                 case DiskBus.Scsi:
                     device["driver"] = "scsi-hd";
-                    device["bus"] = await EnsureControllerAsync("virtio-scsi-pci", "vt-scsi0", deadline, timeout, ct).ConfigureAwait(false) + ".0";
+                    device["bus"] = await EnsureControllerAsync("scsi", "virtio-scsi-pci", "vt-scsi0", deadline, timeout, ct).ConfigureAwait(false) + ".0";
                     break;
                 case DiskBus.Usb:
                     device["driver"] = "usb-storage";
-                    device["bus"] = await EnsureControllerAsync("qemu-xhci", "vt-usb0", deadline, timeout, ct).ConfigureAwait(false) + ".0";
+                    device["bus"] = await EnsureControllerAsync("usb", "qemu-xhci", "vt-usb0", deadline, timeout, ct).ConfigureAwait(false) + ".0";
                     break;
             }
             if (spec.Serial is { Length: > 0 } serial) device["serial"] = serial;
@@ -169,16 +171,42 @@ internal sealed class QemuBlockOperations
     }
 
     /// <summary>The id of a controller of <paramref name="driver"/>: an existing one, or one hot-plugged now as <paramref name="newId"/>.</summary>
-    private async Task<string> EnsureControllerAsync(string driver, string newId, DateTime deadline, TimeSpan timeout, CancellationToken ct)
+    private async Task<string> EnsureControllerAsync(string bus, string driver, string newId, DateTime deadline, TimeSpan timeout, CancellationToken ct)
     {
         var peripherals = await ExecuteAsync("qom-list", new JsonObject { ["path"] = "/machine/peripheral" }, ct).ConfigureAwait(false) as JsonArray;
         var existing = peripherals?.OfType<JsonObject>().FirstOrDefault(p => Str(p, "type") == $"child<{driver}>");
         if (existing is not null) return Str(existing, "name")!;
         await _qmp.ExecuteAsync("device_add", new JsonObject { ["driver"] = driver, ["id"] = newId }, PciDeviceWait.Remaining(deadline), ct).ConfigureAwait(false);
+        _addedControllers[bus] = newId;
         await PciDeviceWait.UntilListedAsync(async c => QmpPciList.Parse(await ExecuteAsync("query-pci", null, c).ConfigureAwait(false)),
             newId, driver, deadline, timeout, ct).ConfigureAwait(false);
         return newId;
     }
+
+    /// <summary>
+    /// A controller the framework added goes with its last disk, so the VM's devices are those of
+    /// its params again (a migration's destination is started from them). Best effort: a guest
+    /// that does not release the controller (one without a driver for it, such as a kernel
+    /// without xHCI) keeps it, and a later migration says so.
+    /// </summary>
+    private async Task RemoveIdleControllerAsync(string bus, DateTime deadline, CancellationToken ct)
+    {
+        if (!_addedControllers.TryGetValue(bus, out var controller) || _buses.Values.Contains(bus)) return;
+        var after = _qmp.Events.LastSequence;
+        try
+        {
+            await _qmp.ExecuteAsync("device_del", new JsonObject { ["id"] = controller }, PciDeviceWait.Remaining(deadline), ct).ConfigureAwait(false);
+            var wait = TimeSpan.FromTicks(Math.Min(PciDeviceWait.Remaining(deadline).Ticks, ControllerReleaseWait.Ticks));
+            await _qmp.Events.WaitForEventAsync("DEVICE_DELETED", e => Str(e.Data, "device") == controller, after, wait, ct).ConfigureAwait(false);
+            _addedControllers.TryRemove(bus, out _);
+        }
+        catch (MonitorException)
+        {
+            // Not released (yet), or an unplug already pending: the controller stays.
+        }
+    }
+
+    private static readonly TimeSpan ControllerReleaseWait = TimeSpan.FromSeconds(15);
 
     public async Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct)
     {
@@ -194,7 +222,7 @@ internal sealed class QemuBlockOperations
         {
             throw new MonitorTimeoutException($"DEVICE_DELETED for disk '{id}' (the guest did not release it; does it handle hot-unplug of this bus?)", timeout);
         }
-        _buses.TryRemove(id, out _);
+        _buses.TryRemove(id, out var removedBus);
         // A disk from the command line (-drive) goes with its device; the nodes the framework
         // added (a hot-plugged image, live-snapshot overlays) are deleted here, the top one first.
         if (_ownedNodes.TryRemove(id, out var owned))
@@ -204,6 +232,7 @@ internal sealed class QemuBlockOperations
             foreach (var node in nodes)
                 await ExecuteAsync("blockdev-del", new JsonObject { ["node-name"] = node }, ct).ConfigureAwait(false);
         }
+        if (removedBus is not null) await RemoveIdleControllerAsync(removedBus, deadline, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -69,7 +69,8 @@ internal sealed class QemuStorageMigration
                 var disk = live.FirstOrDefault(d => d.Id == id)
                     ?? throw new MonitorException($"VM '{vmName}': disk '{image.Name}' of the params is not attached (query-block does not list '{id}').");
                 if (disk.ReadOnly || image.Snapshot) continue; // nothing to carry over: the destination opens the same file read-only / a fresh snapshot
-                var destination = DestinationFile(image.Path, image.Format, options.StorageDirectory);
+                // Named after the file the disk runs on now (a mirror or snapshot may have moved it from the params' one).
+                var destination = DestinationFile(disk.File ?? image.Path, image.Format, options.StorageDirectory);
                 await tool.CreateAsync(destination, new ImageCreateOptions { Format = image.Format, Size = disk.Size.ToString(CultureInfo.InvariantCulture) }, overwrite: false, ct).ConfigureAwait(false);
                 copies.Add(new Copy(image.Name, id, image.Path, destination, image.Format, disk.Size));
                 destinationParams["image_filename_" + image.Name] = destination;

@@ -309,7 +309,11 @@ internal sealed class QemuVmDriver : VmDriverBase
                     continue;
                 }
                 if (status is "failed" or "cancelled")
-                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"}.");
+                {
+                    // QEMU often gives no reason here; the destination's stderr usually has it.
+                    destination.WaitForExitBriefly();
+                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"} (destination: {destination.StderrTail()}).");
+                }
                 if (DateTime.UtcNow >= deadline)
                 {
                     try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
@@ -368,6 +372,11 @@ internal sealed class QemuVmDriver : VmDriverBase
         {
             // Best effort when undoing it after a failure.
         }
+    }
+
+    private void WaitForExitBriefly()
+    {
+        if (_process is { } p) WaitForExit(p, 1000);
     }
 
     private static long Long(JsonNode? n) => n is JsonValue v && v.TryGetValue<long>(out var l) ? l : 0;
