@@ -23,6 +23,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
     private readonly LibvirtEventLog _events;
     private readonly DeviceIdSequence _deviceIds;
     private readonly QmpOperations _qmpOperations;
+    private readonly LibvirtBlockOperations _block;
 
     public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds)
     {
@@ -32,6 +33,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
         _events = events;
         _deviceIds = deviceIds;
         _qmpOperations = new QmpOperations(QmpAsync);
+        _block = new LibvirtBlockOperations(vmName, dom, events, deviceIds, LiveXml);
     }
 
     /// <summary>The id a user gave a device, from libvirt's alias (user aliases carry a "ua-" prefix).</summary>
@@ -241,17 +243,18 @@ internal sealed class LibvirtMonitor : IVmMonitor
         return LibvirtNative.TakeString(result) ?? "";
     }
 
-    // ---- disks and block jobs: not yet
+    // ---- disks and block jobs (libvirt's own API, see LibvirtBlockOperations)
 
-    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockInfo, "not implemented yet");
-    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.DiskHotplug, "not implemented yet");
-    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.DiskHotplug, "not implemented yet");
-    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.LiveSnapshot, "not implemented yet");
-    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
-    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
-    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
-    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
-    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw new NotSupportedByBackendException("libvirt", VmCapability.BlockJobs, "not implemented yet");
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => _block.SnapshotDiskAsync(spec, ct);
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => _block.StartBlockJobAsync(spec, ct);
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => _block.GetBlockJobsAsync(ct);
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) =>
+        _block.WaitForBlockJobAsync(jobId, untilReady, progress, timeout, ct);
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CompleteBlockJobAsync(jobId, timeout, ct);
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CancelBlockJobAsync(jobId, timeout, ct);
 
     private void RequireQemu(VmCapability capability)
     {

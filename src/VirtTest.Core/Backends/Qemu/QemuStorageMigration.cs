@@ -70,7 +70,7 @@ internal sealed class QemuStorageMigration
                     ?? throw new MonitorException($"VM '{vmName}': disk '{image.Name}' of the params is not attached (query-block does not list '{id}').");
                 if (disk.ReadOnly || image.Snapshot) continue; // nothing to carry over: the destination opens the same file read-only / a fresh snapshot
                 // Named after the file the disk runs on now (a mirror or snapshot may have moved it from the params' one).
-                var destination = DestinationFile(disk.File ?? image.Path, image.Format, options.StorageDirectory);
+                var destination = ImageCopyPath.Next(disk.File ?? image.Path, image.Format, options.StorageDirectory);
                 await tool.CreateAsync(destination, new ImageCreateOptions { Format = image.Format, Size = disk.Size.ToString(CultureInfo.InvariantCulture) }, overwrite: false, ct).ConfigureAwait(false);
                 copies.Add(new Copy(image.Name, id, image.Path, destination, image.Format, disk.Size));
                 destinationParams["image_filename_" + image.Name] = destination;
@@ -82,21 +82,6 @@ internal sealed class QemuStorageMigration
             throw;
         }
         return new QemuStorageMigration(vmName, copies, destinationParams);
-    }
-
-    private static string DestinationFile(string source, string format, string? directory)
-    {
-        var dir = directory is { Length: > 0 } d ? Path.GetFullPath(d) : Path.GetDirectoryName(source)!;
-        Directory.CreateDirectory(dir);
-        var stem = Path.GetFileNameWithoutExtension(source);
-        // Strip an earlier migration's suffix, so a disk moved twice is name-copy2, not name-copy1-copy1.
-        var m = System.Text.RegularExpressions.Regex.Match(stem, @"^(.*)-copy\d+$");
-        if (m.Success) stem = m.Groups[1].Value;
-        for (var n = 1; ; n++)
-        {
-            var candidate = Path.Combine(dir, $"{stem}-copy{n.ToString(CultureInfo.InvariantCulture)}.{format}");
-            if (!File.Exists(candidate)) return candidate;
-        }
     }
 
     /// <summary>Starts the destination's NBD server (a Unix socket in its runtime directory) and exports its disks writable.</summary>
