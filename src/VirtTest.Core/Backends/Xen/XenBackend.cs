@@ -8,7 +8,8 @@ namespace VirtTest.Core.Backends.Xen;
 /// can do depends on its guest type (<c>xen_guest_type = hvm</c> (default) or <c>pv</c>).
 /// Only what is implemented through xl is declared: no screendump, keys, mouse, raw monitor
 /// or events for either type (xl has no such commands), no disk-copying migration (xl
-/// migrate moves memory only), and system reset for HVM only (<c>xl trigger reset</c>).
+/// migrate moves memory only), no live snapshots or block jobs, PV disk hot-plug
+/// (<c>xl block-attach</c>), and system reset for HVM only (<c>xl trigger reset</c>).
 /// </summary>
 public sealed class XenBackend : IVmBackend, IVmBackendVariants
 {
@@ -17,7 +18,7 @@ public sealed class XenBackend : IVmBackend, IVmBackendVariants
 
     private static readonly VmCapability Common =
         VmCapability.PciInfo | VmCapability.PciPassthrough | VmCapability.Pause | VmCapability.Powerdown |
-        VmCapability.Migration | VmCapability.SerialConsole;
+        VmCapability.Migration | VmCapability.SerialConsole | VmCapability.BlockInfo | VmCapability.DiskHotplug;
 
     private readonly IXlRunner _runner;
     private readonly string _hostPciSysfs;
