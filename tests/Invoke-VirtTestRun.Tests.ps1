@@ -381,13 +381,13 @@ variants:
 }
 
 Describe 'The example run of the README' -Tag 'Guest' {
-    It 'passes boot and both PCI hot-plug variants, fails fail_on_purpose, and writes the three reports' {
+    It 'passes boot and the PCI hot-plug variants (two NICs, two disks), fails fail_on_purpose, and writes the three reports' {
         $root = Split-Path -Parent $PSScriptRoot
         $out = Join-Path ([System.IO.Path]::GetTempPath()) ("vt-example-run-" + [guid]::NewGuid().ToString('N'))
         try {
             $results = @(Invoke-VirtTestRun -Path (Join-Path $root 'examples/run/run.cfg') -TestPath (Join-Path $root 'examples/run/tests'), (Join-Path $root 'examples') -OutputPath $out)
             ($results | Where-Object Status -ne Pass).ShortName | Should -Be 'fail_on_purpose'
-            $results.Count | Should -Be 4
+            $results.Count | Should -Be 6
             foreach ($f in 'results.json', 'junit.xml', 'report.html') { Join-Path $out $f | Should -Exist }
             Get-OwnQemu | Should -BeNullOrEmpty
         }
