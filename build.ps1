@@ -422,6 +422,10 @@ function Invoke-Bench {
         if ($first -eq 'storage') { Invoke-Build }
         Write-Step 'Images: Convert-VirtImage of 1 GiB vs qemu-img convert (bench/StorageBench.ps1)'
         $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/StorageBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+        if ($code -eq 0) {
+            Write-Step 'Disks: hot-plug latency vs a raw QMP client (bench/VirtTest.Bench hotplug)'
+            $code = Invoke-Native -AllowFailure dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'bench/VirtTest.Bench'), '--', 'hotplug')
+        }
     }
     return $code
 }

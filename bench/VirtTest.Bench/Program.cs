@@ -10,6 +10,7 @@ using VirtTest.Core.Config;
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
 //   session [--calls N] [--rounds N] [--no-ssh]
 //                                      Cmd('true') over serial and SSH, each beside a raw client
+//   hotplug [--cycles N]               disk hot-plug latency beside a raw QMP client (build.ps1 runs it with 'storage')
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -28,6 +29,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return 0;
     case "qemu":
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
+    case "hotplug":
+        return await VirtTest.Bench.HotplugBench.RunAsync(int.Parse(Opt("--cycles", "30")));
     case "session":
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
     case "all":
