@@ -1,7 +1,9 @@
 @{
-    # Binary module: the cmdlets live in VirtTest.PowerShell.dll (built from
-    # src/VirtTest.PowerShell). build.ps1 assembles the loadable module in out/VirtTest/.
-    RootModule           = 'VirtTest.PowerShell.dll'
+    # Binary module: the cmdlets live in lib/VirtTest.PowerShell.dll (built from
+    # src/VirtTest.PowerShell), loaded with all its dependencies into a private assembly load
+    # context by VirtTest.psm1 (through VirtTest.Loader.dll). build.ps1 assembles the loadable
+    # module in out/VirtTest/.
+    RootModule           = 'VirtTest.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = 'b5c28e93-f562-4a31-b004-4bd2142f3588'
     Author               = 'VirtTest contributors'
@@ -23,6 +25,8 @@
         'ConvertTo-VirtYaml'
         'Copy-VirtGuestItem'
         'Disconnect-VirtSession'
+        'Enter-VirtTestStep'
+        'Exit-VirtTest'
         'Expand-VirtConfig'
         'Get-VirtBlockDevice'
         'Get-VirtBlockJob'
@@ -31,11 +35,13 @@
         'Get-VirtImageSnapshot'
         'Get-VirtMediaHash'
         'Get-VirtPciInfo'
+        'Get-VirtSession'
         'Get-VirtTestResult'
         'Get-VirtVm'
         'Invoke-VirtBlockJob'
         'Invoke-VirtMonitor'
         'Invoke-VirtSessionCommand'
+        'Invoke-VirtTestJob'
         'Invoke-VirtTestRun'
         'Merge-VirtImage'
         'Move-VirtVm'
@@ -48,6 +54,7 @@
         'Remove-VirtPciDevice'
         'Remove-VirtVm'
         'Resize-VirtImage'
+        'Restart-VirtVm'
         'Restore-VirtImageSnapshot'
         'Resume-VirtVm'
         'Save-VirtScreenshot'
@@ -60,9 +67,11 @@
         'Suspend-VirtVm'
         'Test-VirtCapability'
         'Test-VirtImage'
+        'Wait-VirtCondition'
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'
+        'Wait-VirtVmState'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -13,14 +13,33 @@
              and exits 1 if anything failed or a runner crashed.
       Guest  Build the test guest (Debian cloud kernel + busybox initramfs) into .build/guest/,
              installing qemu-system-x86, qemu-utils, busybox-static and cpio when missing
-             (as root; otherwise it prints the apt-get command). Cached between runs.
+             (as root; otherwise it prints the apt-get command), then the Debian 12 disk
+             image (build/New-DebianGuest.ps1, mmdebstrap; needs root) into
+             .build/guest/debian12/. Both cached between runs.
       Demo   Build and Guest, then boot the test guest, hot-plug a NIC, print the PCI devices
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
              Invoke-VirtTestRun): results.json, junit.xml and report.html under results/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, storage; default all):
-             Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
-             memory ratio and, with -ReferenceParser, the speed ratio against the reference.
+      Fuzz   Build, then a long fuzz run of the Cartesian config engine: -FuzzIterations mutated
+             configs (default 1,000,000) on every core, a new seed each run (printed; replay
+             with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
+             anything but a config error are saved to tests/conformance/fuzz-regressions/.
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, storage, xen,
+             cluster; default all but xen and cluster): Cartesian config benchmark
+             (bench/VirtTest.Bench): dicts/s, peak memory, x100 memory ratio and, with
+             -ReferenceParser, the speed ratio against the reference. storage: Convert-VirtImage
+             of 1 GiB beside qemu-img convert (bench/StorageBench.ps1), then disk hot-plug
+             latency beside a raw QMP client. xen: starts the Xen lab (unless one runs), reports
+             its boot time and 'xl list' over SSH through VirtTest beside 'ssh host xl list',
+             stops the lab it started. cluster: 12 guest-booting tests through a local Slurm lab
+             against local workers (bench/ClusterBench.ps1).
+      XenLab The nested Xen lab (build/XenLab.ps1): -XenLabAction Start (default; builds the
+             dom0 image when missing or outdated), Stop, Status or Build. Test starts it before
+             the xunit tests and stops it after Pester (unless the Xen tag is left out).
+      Cluster  Starts (-ClusterAction Start, the default), stops (Stop) or shows (Status) a
+             local Slurm lab in .build/slurm-lab (build/SlurmLab.ps1): munge, slurmctld and
+             -ClusterNodes compute nodes in network namespaces; installs the Slurm packages
+             when missing (as root). Start prints the SLURM_CONF to set.
 
     Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
     (dotnet tool restore) and Pester from NuGet (restore-only project under .build/).
@@ -33,8 +52,12 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz', 'XenLab', 'Cluster')]
     [string] $Task = 'Build',
+
+    # XenLab: what to do with the lab.
+    [ValidateSet('Start', 'Stop', 'Status', 'Build')]
+    [string] $XenLabAction = 'Start',
 
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
@@ -43,13 +66,20 @@ param(
     [string[]] $Tag = @(),
     [string[]] $ExcludeTag = @(),
 
-    # Iterations for fuzz tests (reserved: passed to the tests as VIRTTEST_FUZZ_ITERATIONS).
+    # Iterations for the fuzz tests (VIRTTEST_FUZZ_ITERATIONS): with -Task Test when above 0,
+    # with -Task Fuzz (default 1,000,000).
     [ValidateRange(0, [int]::MaxValue)]
     [int] $FuzzIterations = 0,
 
     # Bench: the reference parser (avocado-vt's cartesian_config.py) to run side by side
     # for the speed ratio. Not shipped with VirtTest; also read from VIRTTEST_REFERENCE_PARSER.
     [string] $ReferenceParser = '',
+
+    # Cluster: what to do with the local Slurm lab, and how many nodes it starts with.
+    [ValidateSet('Start', 'Stop', 'Status')]
+    [string] $ClusterAction = 'Start',
+    [ValidateRange(1, 32)]
+    [int] $ClusterNodes = 3,
 
     # Extra arguments for the Bench task, passed through to the benchmark program.
     [Parameter(ValueFromRemainingArguments)]
@@ -68,6 +98,7 @@ $ModuleOut = Join-Path $OutRoot 'VirtTest'
 $WorkDir = Join-Path $Root '.build'
 $ResultsDir = Join-Path $WorkDir 'TestResults'
 $GuestDir = Join-Path $WorkDir 'guest'
+$XenLabDir = Join-Path $WorkDir 'xenlab/lab'
 # Tests, the demo and New-VirtVm -TestGuest find the guest through this variable.
 if (-not $env:VIRTTEST_TEST_GUEST) { $env:VIRTTEST_TEST_GUEST = $GuestDir }
 $PesterVersion = '5.7.1'
@@ -182,11 +213,16 @@ function Invoke-Build {
         $source = Join-Path $bin $dll
         if (-not (Test-Path -LiteralPath $source)) { throw "Build output $source is missing." }
     }
-    # Every assembly the module needs at run time (SSH.NET brings its own dependencies).
-    Get-ChildItem -LiteralPath $bin -Filter '*.dll' | Copy-Item -Destination $ModuleOut
     if (Test-Path -LiteralPath (Join-Path $bin 'System.Management.Automation.dll')) {
         throw 'System.Management.Automation.dll was copied to the build output: PowerShellStandard.Library must stay compile-only.'
     }
+    # The cmdlets and every assembly they need at run time go to lib/, which VirtTest.Loader.dll
+    # loads into a private load context; only the loader sits beside the manifest.
+    $lib = Join-Path $ModuleOut 'lib'
+    $null = New-Item -ItemType Directory -Force -Path $lib
+    Get-ChildItem -LiteralPath $bin -Filter '*.dll' | Copy-Item -Destination $lib
+    Copy-Item -LiteralPath (Join-Path $Root "src/VirtTest.Loader/bin/$Configuration/$TargetFramework/VirtTest.Loader.dll") -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $Root 'module/VirtTest.psm1') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $Root 'VirtTest.psd1') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $Root 'module/VirtTest.Format.ps1xml') -Destination $ModuleOut
     $aboutTopics = @(Get-ChildItem -Path (Join-Path $Root 'module/en-US') -Filter 'about_*.help.txt')
@@ -234,6 +270,7 @@ function Read-TrxFailures([string] $Path) {
 
 function Invoke-XunitTests {
     Write-Step 'xunit: dotnet test tests/VirtTest.Core.Tests'
+    if ($FuzzIterations -gt 0) { $env:VIRTTEST_FUZZ_ITERATIONS = "$FuzzIterations" }
     $trxName = 'xunit.trx'
     $trxPath = Join-Path $ResultsDir $trxName
     if (Test-Path -LiteralPath $trxPath) { Remove-Item -LiteralPath $trxPath -Force }
@@ -332,6 +369,25 @@ function Initialize-TestPackages {
         'libvirt-clients'            = '/usr/bin/virsh'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
+    # The Slurm lab's packages (slurmctld, slurmd, slurm-client, munge), their own services disabled.
+    & (Join-Path $Root 'build/SlurmLab.ps1') -Action Install
+}
+
+# Runs build/XenLab.ps1 with an action; returns its exit code.
+function Invoke-XenLab([string] $Action) {
+    Write-Step "Xen lab: $Action (build/XenLab.ps1)"
+    return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/XenLab.ps1') -ArgumentList @('-Action', $Action)
+}
+
+# True when a lab answers from .build/xenlab/lab (started earlier, e.g. by a developer).
+function Test-XenLabRunning {
+    return (Invoke-XenLab 'Status') -eq 0
+}
+
+# Whether this test run includes the tests tagged Xen.
+function Test-XenTestsSelected {
+    if ($ExcludeTag -contains 'Xen') { return $false }
+    return ($Tag.Count -eq 0) -or ($Tag -contains 'Xen')
 }
 
 function Invoke-Test {
@@ -342,15 +398,34 @@ function Invoke-Test {
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
 
     $results = @()
-    foreach ($runner in @({ Invoke-XunitTests }, { Invoke-PesterTests -PesterManifest $pester })) {
-        try {
-            $results += & $runner
+    # The Xen lab boots once for the whole suite: before xunit, stopped after Pester. The tests
+    # find it through VIRTTEST_XEN_LAB; a lab that did not start makes them fail, saying so.
+    $stopLab = $false
+    $savedLab = $env:VIRTTEST_XEN_LAB
+    if (Test-XenTestsSelected) {
+        $env:VIRTTEST_XEN_LAB = $XenLabDir
+        if (-not (Test-XenLabRunning)) {
+            $stopLab = $true
+            if ((Invoke-XenLab 'Start') -ne 0) {
+                $results += [pscustomobject]@{ Name = 'XenLab'; Passed = 0; Failed = 1; Skipped = 0; Crashed = $false; Note = ''; Failures = @('the Xen lab did not start (see its output above)') }
+            }
         }
-        catch {
-            $name = if ($results.Count -eq 0) { 'xunit' } else { 'Pester' }
-            Write-Host "Runner $name crashed: $_" -ForegroundColor Red
-            $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_"; Failures = @() }
+    }
+    try {
+        foreach ($runner in @({ Invoke-XunitTests }, { Invoke-PesterTests -PesterManifest $pester })) {
+            try {
+                $results += & $runner
+            }
+            catch {
+                $name = if (@($results | Where-Object Name -EQ 'xunit').Count -eq 0) { 'xunit' } else { 'Pester' }
+                Write-Host "Runner $name crashed: $_" -ForegroundColor Red
+                $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_"; Failures = @() }
+            }
         }
+    }
+    finally {
+        if ($stopLab) { $null = Invoke-XenLab 'Stop' }
+        $env:VIRTTEST_XEN_LAB = $savedLab
     }
 
     $failures = @($results | ForEach-Object { $runnerName = $_.Name; @($_.Failures) | Where-Object { $_ } | ForEach-Object { "  [$runnerName] $_" } })
@@ -383,6 +458,9 @@ function Invoke-Guest {
     Write-Step 'Test guest (build/New-TestGuest.ps1)'
     $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-TestGuest.ps1') -ArgumentList @('-OutputPath', $GuestDir)
     if ($code -ne 0) { throw "Building the test guest failed (exit code $code)." }
+    Write-Step 'Debian 12 guest (build/New-DebianGuest.ps1)'
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-DebianGuest.ps1') -ArgumentList @('-OutputPath', (Join-Path $GuestDir 'debian12'))
+    if ($code -ne 0) { throw "Building the Debian guest failed (exit code $code)." }
 }
 
 function Invoke-Demo {
@@ -405,8 +483,38 @@ function Invoke-Examples {
     }
 }
 
+function Invoke-Fuzz {
+    Invoke-Build
+    $iterations = if ($FuzzIterations -gt 0) { $FuzzIterations } else { 1000000 }
+    $workers = [Environment]::ProcessorCount
+    $saveDir = Join-Path $Root 'tests/conformance/fuzz-regressions'
+    Write-Step "Fuzz: $iterations mutated configs on $workers worker(s); findings go to $saveDir"
+    $names = 'VIRTTEST_FUZZ_ITERATIONS', 'VIRTTEST_FUZZ_WORKERS', 'VIRTTEST_FUZZ_SAVE_DIR'
+    $env:VIRTTEST_FUZZ_ITERATIONS = "$iterations"
+    $env:VIRTTEST_FUZZ_WORKERS = "$workers"
+    $env:VIRTTEST_FUZZ_SAVE_DIR = $saveDir
+    try {
+        return (Invoke-Native -AllowFailure dotnet @(
+                'test', (Join-Path $Root 'tests/VirtTest.Core.Tests/VirtTest.Core.Tests.csproj'),
+                '-c', $Configuration, '--no-build', '--nologo',
+                '--filter', 'FullyQualifiedName~VirtTest.Core.Tests.Config.FuzzTests',
+                '--logger', 'console;verbosity=normal'))
+    }
+    finally {
+        foreach ($name in $names) { Remove-Item -LiteralPath "env:$name" -ErrorAction Ignore }
+    }
+}
+
 function Invoke-Bench {
-    # 'runner' or 'storage' alone: only that script benchmark; nothing or 'all': everything.
+    if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'xen') { return Invoke-XenBench }
+    # 'runner' or 'storage' alone: only that benchmark; 'cluster' alone: only the Slurm one;
+    # nothing or 'all': everything but the Slurm one (it takes several minutes).
+    if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'cluster') {
+        Invoke-Build
+        Invoke-Guest
+        Write-Step 'Cluster runs: 12 guest-booting tests on a Slurm lab against local workers (bench/ClusterBench.ps1)'
+        return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/ClusterBench.ps1') -ArgumentList @($BenchArguments | Select-Object -Skip 1) -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    }
     $first = if ($BenchArguments.Count) { $BenchArguments[0] } else { '' }
     $scriptOnly = $first -in 'runner', 'storage'
     $everything = $BenchArguments.Count -eq 0 -or $first -eq 'all' -or $first.StartsWith('--')
@@ -430,6 +538,23 @@ function Invoke-Bench {
     return $code
 }
 
+# The Xen lab's boot time and xl over SSH (bench/VirtTest.Bench/XenBench.cs); a lab that
+# already runs is measured as it is (its recorded boot time) and left running.
+function Invoke-XenBench {
+    $started = $false
+    if (-not (Test-XenLabRunning)) {
+        if ((Invoke-XenLab 'Start') -ne 0) { throw 'The Xen lab did not start.' }
+        $started = $true
+    }
+    try {
+        $script:BenchArguments = @($BenchArguments) + @('--lab', $XenLabDir)
+        return Invoke-CoreBench
+    }
+    finally {
+        if ($started) { $null = Invoke-XenLab 'Stop' }
+    }
+}
+
 function Invoke-CoreBench {
     # Each measurement runs in its own child process (see bench/VirtTest.Bench/Program.cs).
     $project = Join-Path $Root 'bench/VirtTest.Bench'
@@ -444,6 +569,19 @@ function Invoke-CoreBench {
     return (Invoke-Native -AllowFailure dotnet $arguments)
 }
 
+function Invoke-Cluster {
+    $arguments = @('-Action', $ClusterAction, '-Path', (Join-Path $WorkDir 'slurm-lab'))
+    if ($ClusterAction -eq 'Start') { $arguments += @('-Nodes', $ClusterNodes) }
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/SlurmLab.ps1') -ArgumentList $arguments
+    if ($code -ne 0) { throw "build/SlurmLab.ps1 -Action $ClusterAction failed (exit code $code)." }
+    if ($ClusterAction -eq 'Start') {
+        Write-Host 'Run tests on it, for example:'
+        Write-Host "  `$env:SLURM_CONF = '$(Join-Path $WorkDir 'slurm-lab/etc/slurm.conf')'"
+        Write-Host '  Invoke-VirtTestRun ./examples/cluster/cluster.cfg -Cluster Slurm'
+        Write-Host 'Stop it with: dotnet pwsh ./build.ps1 -Task Cluster -ClusterAction Stop'
+    }
+}
+
 # ---------------------------------------------------------------------------------
 
 $exitCode = 0
@@ -455,6 +593,9 @@ try {
         'Demo' { $exitCode = Invoke-Demo }
         'Examples' { $exitCode = Invoke-Examples }
         'Bench' { $exitCode = Invoke-Bench }
+        'Fuzz' { $exitCode = Invoke-Fuzz }
+        'XenLab' { $exitCode = Invoke-XenLab $XenLabAction }
+        'Cluster' { Invoke-Cluster }
     }
 }
 catch {

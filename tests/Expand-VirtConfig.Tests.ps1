@@ -14,6 +14,10 @@ BeforeAll {
     Import-Module -Name $modulePath -Force
     $script:ModulePath = (Get-Module VirtTest).ModuleBase
     $script:ExampleConfig = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '../examples/tests.cfg')).ProviderPath
+    # The parse cache of this run lives in TestDrive (removed by Pester), not in ~/.cache.
+    $script:OldXdgCache = $env:XDG_CACHE_HOME
+    $env:XDG_CACHE_HOME = Join-Path $TestDrive 'xdg-cache'
+    $script:CacheDir = Join-Path $env:XDG_CACHE_HOME 'virttest/config'
 
     # Writes a config file into Pester's TestDrive (removed by Pester after the run).
     function New-TestConfig([string] $Name, [string[]] $Lines) {
@@ -35,6 +39,10 @@ BeforeAll {
         }
         return New-TestConfig $Name $lines
     }
+}
+
+AfterAll {
+    $env:XDG_CACHE_HOME = $script:OldXdgCache
 }
 
 Describe 'Expand-VirtConfig' {
@@ -322,6 +330,87 @@ Describe 'Expand-VirtConfig' {
             Set-Content -LiteralPath (Join-Path $dir 'parent.cfg') -Value @('mem = 64', 'include child.cfg')
             $d = @(Expand-VirtConfig -Path (Join-Path $dir 'parent.cfg'))
             $d.Count | Should -Be 2
+        }
+    }
+
+    Context 'Reference options, name maps and the parse cache' {
+        BeforeAll {
+            $script:defaultsCfg = New-TestConfig 'expand-defaults.cfg' @(
+                'variants tests:'
+                '    - boot:'
+                '    - reboot:'
+                'variants disk:'
+                '    - ide:'
+                '    - @virtio:'
+                'variants guest:'
+                '    - @fedora:'
+                '    - debian:'
+            )
+            $script:suffixCfg = New-TestConfig 'suffix.cfg' @(
+                'mem = 1024'
+                'variants:'
+                '    - vm1:'
+                '        suffix _vm1'
+                '    - vm2:'
+                '        mem = 2048'
+                '        suffix _vm2'
+            )
+        }
+
+        It 'writes only the error for a path that does not exist' {
+            $out = @(Expand-VirtConfig -Path (Join-Path $TestDrive 'missing.cfg') -ErrorVariable errs -ErrorAction SilentlyContinue)
+            $errs.Count | Should -Be 1
+            $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $out.Count | Should -Be 0
+        }
+
+        It 'expands the blocks named by -ExpandDefaults in defaults mode' {
+            (Expand-VirtConfig $defaultsCfg -Defaults).shortname | Should -Be @('boot', 'reboot')
+            (Expand-VirtConfig $defaultsCfg -Defaults -ExpandDefaults disk).shortname | Should -Be @('ide.boot', 'ide.reboot', 'boot', 'reboot')
+        }
+
+        It 'keeps suffixed keys with -KeepSuffixedKeys' {
+            $folded = @(Expand-VirtConfig $suffixCfg)
+            $folded[0]['mem'] | Should -Be '1024'
+            $folded[0].ContainsKey('mem_vm1') | Should -BeFalse
+            $kept = @(Expand-VirtConfig $suffixCfg -KeepSuffixedKeys)
+            $kept[0]['mem_vm1'] | Should -Be '1024'
+            $kept[0].ContainsKey('mem') | Should -BeFalse
+        }
+
+        It 'treats a -Filter "del key" as a del statement' {
+            $d = @(Expand-VirtConfig $suffixCfg -Filter 'vm2', 'del mem_vm2')
+            $d.Count | Should -Be 1
+            $d[0].ContainsKey('mem') | Should -BeFalse
+        }
+
+        It 'gives every dict the per-file name maps' {
+            $d = @(Expand-VirtConfig $defaultsCfg)[0]
+            $d['_name_map_file'] | Should -Be "{'expand-defaults.cfg': '(guest=fedora).(disk=ide).(tests=boot)'}"
+            $d.ShortNameMapFile['expand-defaults.cfg'] | Should -Be 'fedora.ide.boot'
+            ($d | ConvertTo-Json | ConvertFrom-Json)._short_name_map_file | Should -Be "{'expand-defaults.cfg': 'fedora.ide.boot'}"
+        }
+
+        It 'reuses the parsed tree from the cache and parses again after a change' {
+            $cfg = New-TestConfig 'cached.cfg' @('a = 1', 'variants:', '    - x:', '    - y:')
+            $first = Expand-VirtConfig $cfg -Verbose 4>&1
+            ($first | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Not -Match 'from the parse cache'
+            @(Get-ChildItem -LiteralPath $CacheDir -Filter *.tree).Count | Should -BeGreaterThan 0
+            $second = Expand-VirtConfig $cfg -Verbose 4>&1
+            ($second | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Match 'from the parse cache'
+            @($second | Where-Object { $_ -is [VirtTest.Core.Config.VirtParams] }).Count | Should -Be 2
+            Add-Content -LiteralPath $cfg -Value '    - z:'
+            $third = Expand-VirtConfig $cfg -Verbose 4>&1
+            ($third | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Not -Match 'from the parse cache'
+            @($third | Where-Object { $_ -is [VirtTest.Core.Config.VirtParams] }).Count | Should -Be 3
+        }
+
+        It 'neither reads nor writes the cache with -NoCache' {
+            $cfg = New-TestConfig 'nocache.cfg' @('only_here = 1')
+            $before = @(Get-ChildItem -LiteralPath $CacheDir -Filter *.tree -ErrorAction Ignore).Count
+            $out = Expand-VirtConfig $cfg -NoCache -Verbose 4>&1
+            ($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Not -Match 'from the parse cache'
+            @(Get-ChildItem -LiteralPath $CacheDir -Filter *.tree -ErrorAction Ignore).Count | Should -Be $before
         }
     }
 

@@ -380,19 +380,56 @@ variants:
     }
 }
 
-Describe 'The example run of the README' -Tag 'Guest' {
+Describe 'The example run of the README, in a new pwsh session' -Tag 'Guest' {
+    # As a user runs it: a plain 'dotnet pwsh' in the repository, with none of the VIRTTEST_*
+    # variables build.ps1 sets; the runner finds the test guest (.build/guest) and Pester (the
+    # NuGet cache build.ps1 restored it to) by itself.
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'Shared/ChildPwsh.ps1')
+        $script:Root = Split-Path -Parent $PSScriptRoot
+        $script:ModuleManifest = Join-Path (Get-Module VirtTest).ModuleBase 'VirtTest.psd1'
+        function Invoke-ReadmeRun([string] $Out, [hashtable] $Environment = @{}, [string] $Filter = '') {
+            $filterArgument = if ($Filter) { "-Filter '$Filter'" } else { '' }
+            Invoke-ChildPwsh -WorkingDirectory $Root -Environment $Environment -Script @"
+`$ProgressPreference = 'SilentlyContinue'
+Import-Module '$ModuleManifest'
+Invoke-VirtTestRun ./examples/run/run.cfg -TestPath ./examples/run/tests, ./examples -OutputPath '$Out' $filterArgument |
+    ForEach-Object { `$_.ShortName + '=' + `$_.Status.ToString().ToUpperInvariant() + '=' + `$_.Reason }
+"@
+        }
+    }
+
     It 'passes boot and the PCI hot-plug variants (two NICs, two disks), fails fail_on_purpose, and writes the three reports' {
-        $root = Split-Path -Parent $PSScriptRoot
         $out = Join-Path ([System.IO.Path]::GetTempPath()) ("vt-example-run-" + [guid]::NewGuid().ToString('N'))
         try {
-            $results = @(Invoke-VirtTestRun -Path (Join-Path $root 'examples/run/run.cfg') -TestPath (Join-Path $root 'examples/run/tests'), (Join-Path $root 'examples') -OutputPath $out)
-            ($results | Where-Object Status -ne Pass).ShortName | Should -Be 'fail_on_purpose'
-            $results.Count | Should -Be 6
+            $child = Invoke-ReadmeRun -Out $out
+            $child.ExitCode | Should -Be 0 -Because $child.Error
+            $statuses = @($child.Output | Where-Object { $_ -match '^[^=]+=(PASS|FAIL|ERROR|SKIP|CANCEL)=' })
+            $statuses.Count | Should -Be 6 -Because ($child.Output -join "`n")
+            @($statuses | Where-Object { $_ -like '*=PASS=*' }).Count | Should -Be 5 -Because ($statuses -join "`n")
+            @($statuses | Where-Object { $_ -like 'fail_on_purpose=FAIL=*' }).Count | Should -Be 1
             foreach ($f in 'results.json', 'junit.xml', 'report.html') { Join-Path $out $f | Should -Exist }
-            Get-OwnQemu | Should -BeNullOrEmpty
         }
         finally {
             if (Test-Path -LiteralPath $out) { Remove-Item -LiteralPath $out -Recurse -Force }
+        }
+    }
+
+    It 'ends a Pester spec as ERROR saying how to install Pester when none can be found' {
+        $out = Join-Path ([System.IO.Path]::GetTempPath()) ("vt-example-run-" + [guid]::NewGuid().ToString('N'))
+        $empty = Join-Path ([System.IO.Path]::GetTempPath()) ("vt-no-pester-" + [guid]::NewGuid().ToString('N'))
+        $null = New-Item -ItemType Directory -Path $empty
+        try {
+            $child = Invoke-ReadmeRun -Out $out -Filter 'only pci_hotplug' -Environment @{ NUGET_PACKAGES = $empty; PSModulePath = $empty }
+            $child.ExitCode | Should -Be 0 -Because $child.Error
+            $statuses = @($child.Output | Where-Object { $_ -like 'pci_hotplug*=*' })
+            $statuses.Count | Should -Be 4 -Because ($child.Output -join "`n")
+            foreach ($line in $statuses) {
+                $line | Should -BeLike '*=ERROR=*Pester 5 or later is not installed*Install-PSResource Pester*'
+            }
+        }
+        finally {
+            foreach ($d in $out, $empty) { if (Test-Path -LiteralPath $d) { Remove-Item -LiteralPath $d -Recurse -Force } }
         }
     }
 }

@@ -48,10 +48,13 @@ BeforeAll {
 }
 
 Describe 'Module manifest' {
-    It 'loads as VirtTest 0.1.0 from a binary root module' {
+    It 'loads as VirtTest 0.1.0 from a root module that loads the binary cmdlets' {
         $Module.Name | Should -Be 'VirtTest'
         $Module.Version | Should -Be ([version]'0.1.0')
-        $Manifest.RootModule | Should -Be 'VirtTest.PowerShell.dll'
+        $Manifest.RootModule | Should -Be 'VirtTest.psm1'
+        $assembly = (Get-Command Expand-VirtConfig).ImplementingType.Assembly
+        $assembly.GetName().Name | Should -Be 'VirtTest.PowerShell'
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).Name | Should -Be 'VirtTest'
         $Manifest.PowerShellVersion | Should -Be '7.4'
         $Manifest.CompatiblePSEditions | Should -Be @('Core')
         $Manifest.FormatsToProcess | Should -Be 'VirtTest.Format.ps1xml'
@@ -84,12 +87,15 @@ Describe 'Module manifest' {
     }
 
     It 'ships the module files, and not System.Management.Automation.dll' {
-        foreach ($file in 'VirtTest.psd1', 'VirtTest.PowerShell.dll', 'VirtTest.Core.dll', 'YamlDotNet.dll',
-            'VirtTest.Format.ps1xml', 'en-US/VirtTest.PowerShell.dll-Help.xml',
+        foreach ($file in 'VirtTest.psd1', 'VirtTest.psm1', 'VirtTest.Loader.dll', 'lib/VirtTest.PowerShell.dll', 'lib/VirtTest.Core.dll',
+            'lib/YamlDotNet.dll', 'lib/Renci.SshNet.dll', 'VirtTest.Format.ps1xml', 'en-US/VirtTest.PowerShell.dll-Help.xml',
             'en-US/about_VirtTest.help.txt', 'en-US/about_VirtTest_CartesianConfig.help.txt') {
             Join-Path $Module.ModuleBase $file | Should -Exist
         }
         Join-Path $Module.ModuleBase 'System.Management.Automation.dll' | Should -Not -Exist
+        Join-Path $Module.ModuleBase 'lib/System.Management.Automation.dll' | Should -Not -Exist
+        # Nothing but the loader beside the manifest: every other assembly loads in the private context.
+        @(Get-ChildItem -LiteralPath $Module.ModuleBase -Filter *.dll).Name | Should -Be @('VirtTest.Loader.dll')
     }
 
     It 'has about topics' {

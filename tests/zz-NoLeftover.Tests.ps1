@@ -38,4 +38,23 @@ Describe 'After all tests' {
             })
         $daemons.Count | Should -Be 0 -Because "every test stops the libvirtd it started (left: $($daemons | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
     }
+
+    It 'leaves no Slurm lab of the tests: no munged, slurmctld or slurmd, no namespace or link of a lab' {
+        # build/SlurmLab.ps1 names its network objects vts<4 hex digits> (namespaces <prefix>-n<i>,
+        # links <prefix>br and <prefix>n<i>) and runs its daemons with the lab folder on their
+        # command line. A lab started by hand in the default folder (build.ps1 -Task Cluster) is
+        # the user's, not a test's: it is left out.
+        $userLab = Join-Path $PSScriptRoot '../.build/slurm-lab/lab.json'
+        $userPrefix = if (Test-Path -LiteralPath $userLab) { (Get-Content -Raw -LiteralPath $userLab | ConvertFrom-Json).prefix } else { '' }
+        $isUsers = { param($name) $userPrefix -and $name.StartsWith($userPrefix, [StringComparison]::Ordinal) }
+        $namespaces = @(& ip netns list 2>$null | ForEach-Object { ($_ -split '\s+')[0] } | Where-Object { $_ -match '^vts[0-9a-f]{4}-' -and -not (& $isUsers $_) })
+        $links = @(& ip -o link show 2>$null | ForEach-Object { (($_ -split ':\s+')[1] -split '@')[0] } | Where-Object { $_ -match '^vts[0-9a-f]{4}' -and -not (& $isUsers $_) })
+        $namespaces | Should -BeNullOrEmpty -Because 'every Slurm lab a test starts is stopped (build/SlurmLab.ps1 -Action Stop)'
+        $links | Should -BeNullOrEmpty -Because 'every Slurm lab a test starts is stopped (build/SlurmLab.ps1 -Action Stop)'
+        $userFolder = if ($userPrefix) { (Resolve-Path -LiteralPath (Split-Path -Parent $userLab)).ProviderPath + '/' } else { $null }
+        $daemons = @(Get-Process -Name 'munged', 'slurmctld', 'slurmd', 'slurmstepd' -ErrorAction SilentlyContinue | Where-Object {
+                $_.CommandLine -and $_.CommandLine -match 'virttest-slurmlab-' -and -not ($userFolder -and $_.CommandLine.Contains($userFolder, [StringComparison]::Ordinal))
+            })
+        $daemons | Should -BeNullOrEmpty -Because "no Slurm daemon of a test lab may survive the tests (left: $($daemons | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
+    }
 }

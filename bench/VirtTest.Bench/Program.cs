@@ -3,7 +3,11 @@ using VirtTest.Bench;
 using VirtTest.Core.Config;
 
 // Benchmarks for VirtTest. Each measurement runs in its own process so that peak memory is its own.
-//   config-run FILE [--defaults]       parse + expand FILE, print one line of figures
+//   config-run FILE [--defaults] [--cache DIR] [--filter LINE]...
+//                                      parse (through the parse cache in DIR) + expand FILE, print one line of figures
+//   config-dump [--defaults] [--keep-duplicates] [--filter LINE]... FILE...
+//                                      every dict of each FILE as a JSON line, keys in order
+//                                      (for side-by-side checks against the reference)
 //   config [--tests N] [--reference PATH/TO/cartesian_config.py]
 //                                      the Cartesian config benchmark
 //   qemu [--calls N] [--rounds N] [--no-boot]
@@ -11,6 +15,9 @@ using VirtTest.Core.Config;
 //   session [--calls N] [--rounds N] [--no-ssh]
 //                                      Cmd('true') over serial and SSH, each beside a raw client
 //   hotplug [--cycles N]               disk hot-plug latency beside a raw QMP client (build.ps1 runs it with 'storage')
+//   xen --lab FOLDER [--calls N] [--rounds N]
+//                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
+//   realguest [--rounds N]             the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -23,7 +30,26 @@ string Opt(string name, string fallback)
 switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringComparison.Ordinal) ? first : null)
 {
     case "config-run":
-        return ConfigRun(argList[1], argList.Contains("--defaults"));
+        return ConfigRun(argList[1], argList.Contains("--defaults"), argList.Contains("--cache") ? Opt("--cache", "") : null,
+            argList.Select((a, i) => (a, i)).Where(x => x.a == "--filter").Select(x => argList[x.i + 1]).ToList());
+    case "config-parse":
+        for (var i = 0; i < int.Parse(Opt("--repeat", "5")); i++)
+        {
+            var alloc = GC.GetAllocatedBytesForCurrentThread();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            var cfg = new CartesianConfig();
+            cfg.ParseFile(argList[1]);
+            Console.WriteLine($"parse {i}: {sw.Elapsed.TotalMilliseconds:F1} ms ({(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds:F0} ms CPU), {(GC.GetAllocatedBytesForCurrentThread() - alloc) / 1048576.0:F1} MB allocated");
+        }
+        return 0;
+    case "config-dump":
+        return ConfigDump.Run(argList.Skip(1).ToList());
+    case "write-realtree":
+        Console.WriteLine(VirtTest.Core.Tests.Config.RealTreeGenerator.Write(argList[1],
+            new VirtTest.Core.Tests.Config.RealTreeGenerator.Shape(Tests: int.Parse(Opt("--tests", "900")), BaseKeys: int.Parse(Opt("--base-keys", "600")),
+                LinuxFamilies: int.Parse(Opt("--linux", "6")), WindowsVersions: int.Parse(Opt("--windows", "6")), Seed: int.Parse(Opt("--seed", "1")))));
+        return 0;
     case "write-config":
         File.WriteAllText(argList[1], BenchConfig.Generate(int.Parse(Opt("--tests", "45")), int.Parse(Opt("--repeat", "1"))));
         return 0;
@@ -31,8 +57,12 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
     case "hotplug":
         return await VirtTest.Bench.HotplugBench.RunAsync(int.Parse(Opt("--cycles", "30")));
+    case "realguest":
+        return await VirtTest.Bench.RealGuestBench.RunAsync(int.Parse(Opt("--rounds", "3")));
     case "session":
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
+    case "xen":
+        return await VirtTest.Bench.XenBench.RunAsync(Opt("--lab", ""), int.Parse(Opt("--calls", "5")), int.Parse(Opt("--rounds", "3")));
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));
@@ -48,23 +78,32 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return 2;
 }
 
-static int ConfigRun(string file, bool defaults)
+static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList<string> filters)
 {
+    using var me = Process.GetCurrentProcess();
+    var cpu0 = me.TotalProcessorTime;
     var sw = Stopwatch.StartNew();
-    var cfg = new CartesianConfig();
-    cfg.ParseFile(file);
+    var loaded = ConfigLoader.Load(new ConfigLoadOptions
+    {
+        Files = new[] { file },
+        Filters = filters,
+        Defaults = defaults,
+        UseCache = cacheDir is not null,
+        CacheDirectory = cacheDir,
+    });
     var parse = sw.Elapsed.TotalSeconds;
+    me.Refresh();
+    var parseCpu = (me.TotalProcessorTime - cpu0).TotalSeconds;
     long count = 0;
     long keys = 0;
-    foreach (var p in cfg.Expand(defaults))
+    foreach (var p in loaded.Expand())
     {
         count++;
         keys += p.Count;
     }
     var total = sw.Elapsed.TotalSeconds;
-    using var me = Process.GetCurrentProcess();
     me.Refresh();
-    Console.WriteLine($"dicts={count} keys={keys} parse_s={parse:F3} total_s={total:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1}");
+    Console.WriteLine($"dicts={count} keys={keys} parse_s={parse:F3} parse_cpu_s={parseCpu:F3} total_s={total:F3} total_cpu_s={(me.TotalProcessorTime - cpu0).TotalSeconds:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cached={loaded.FromCache}");
     return 0;
 }
 
@@ -123,6 +162,8 @@ static int ConfigBench(int tests, string reference)
         {
             Console.WriteLine("  (no reference parser given: pass -ReferenceParser PATH/cartesian_config.py to build.ps1 to measure the ratio)");
         }
+        Console.WriteLine();
+        RealTreeBench(self, selfArgs, dir, reference);
         return 0;
     }
     finally
@@ -131,21 +172,60 @@ static int ConfigBench(int tests, string reference)
     }
 }
 
+static double D(Dictionary<string, string> r, string k) => double.Parse(r[k], System.Globalization.CultureInfo.InvariantCulture);
+
+/// <summary>
+/// The real-tree-shaped case: parse cold (JIT included, no cache), parse warm (from the parse
+/// cache), the default run (every dict) and 'only boot' with a warm cache, each in its own
+/// process, timed inside the process (start-up excluded), beside the reference when given.
+/// </summary>
+static void RealTreeBench(string self, List<string> selfArgs, string dir, string reference)
+{
+    var tests = VirtTest.Core.Tests.Config.RealTreeGenerator.Write(Path.Combine(dir, "realtree"), new VirtTest.Core.Tests.Config.RealTreeGenerator.Shape());
+    var lines = Directory.GetFiles(Path.Combine(dir, "realtree"), "*.cfg", SearchOption.AllDirectories).Sum(f => File.ReadLines(f).Count());
+    var cache = Path.Combine(dir, "cache");
+    Dictionary<string, string> Ours(params string[] a) => RunChild(self, selfArgs.Concat(new[] { "config-run", tests }).Concat(a));
+    Console.WriteLine($"Cartesian config benchmark, real-tree-shaped generated tree ({lines:N0} lines, 900 tests under one variants block, guest OS tree 5 deep)");
+    var cold = Ours("--filter", "only boot");
+    Ours("--cache", cache, "--filter", "only boot");   // fills the cache
+    var warmBoot = Ours("--cache", cache, "--filter", "only boot");
+    var all = Ours("--cache", cache);
+    Console.WriteLine($"  VirtTest parse cold (no cache, JIT included): {D(cold, "parse_s") * 1000:F0} ms (CPU {D(cold, "parse_cpu_s") * 1000:F0} ms)");
+    Console.WriteLine($"  VirtTest parse warm (from the parse cache):    {D(warmBoot, "parse_s") * 1000:F0} ms (CPU {D(warmBoot, "parse_cpu_s") * 1000:F0} ms)");
+    Console.WriteLine($"  VirtTest 'only boot', warm cache: {warmBoot["dicts"]} dicts in {D(warmBoot, "total_s") * 1000:F0} ms (CPU {D(warmBoot, "total_cpu_s") * 1000:F0} ms)");
+    Console.WriteLine($"  VirtTest default run: {all["dicts"]} dicts in {D(all, "total_s"):F2} s = {long.Parse(all["dicts"]) / D(all, "total_s"):N0} dicts/s, peak RSS {all["peak_rss_mb"]} MB, CPU {D(all, "total_cpu_s"):F2} s");
+    if (string.IsNullOrEmpty(reference)) return;
+    var driver = Path.Combine(dir, "ref_run.py");
+    File.WriteAllText(driver, ReferenceDriver);
+    var refBoot = RunChild("python3", new[] { driver, reference, tests, "only boot" });
+    var refAll = RunChild("python3", new[] { driver, reference, tests });
+    if (refAll["dicts"] != all["dicts"]) Console.WriteLine($"  WARNING: the reference made {refAll["dicts"]} dicts, VirtTest {all["dicts"]}");
+    Console.WriteLine($"  reference parse: {D(refAll, "parse_s") * 1000:F0} ms (CPU {D(refAll, "parse_cpu_s") * 1000:F0} ms); 'only boot': {D(refBoot, "total_s") * 1000:F0} ms; default run: {refAll["dicts"]} dicts in {D(refAll, "total_s"):F2} s (CPU {D(refAll, "total_cpu_s"):F2} s), peak RSS {refAll["peak_rss_mb"]} MB");
+    Console.WriteLine($"  ratios, reference time / VirtTest time, both timed inside their own process (start-up excluded);");
+    Console.WriteLine($"  wall clock, then CPU time (steadier on a busy machine):");
+    Console.WriteLine($"    parse cold {D(refAll, "parse_s") / D(cold, "parse_s"):F1}x / {D(refAll, "parse_cpu_s") / D(cold, "parse_cpu_s"):F1}x (target >= 20x); parse warm {D(refAll, "parse_s") / D(warmBoot, "parse_s"):F1}x / {D(refAll, "parse_cpu_s") / D(warmBoot, "parse_cpu_s"):F1}x");
+    Console.WriteLine($"    'only boot' warm cache {D(refBoot, "total_s") / D(warmBoot, "total_s"):F1}x / {D(refBoot, "total_cpu_s") / D(warmBoot, "total_cpu_s"):F1}x (target >= 20x)");
+    Console.WriteLine($"    default run {D(refAll, "total_s") / D(all, "total_s"):F1}x / {D(refAll, "total_cpu_s") / D(all, "total_cpu_s"):F1}x (target >= 50x)");
+}
+
+// Times only parse + expansion inside the reference's own process (interpreter start-up aside).
+
 partial class Program
 {
-    // Times only parse + expansion inside the reference's own process (interpreter start-up aside).
-    const string ReferenceDriver = """
+    internal const string ReferenceDriver = """
         import sys, time, resource, importlib.util
         spec = importlib.util.spec_from_file_location("cartesian_config", sys.argv[1])
         mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
-        t0 = time.perf_counter()
+        t0 = time.perf_counter(); c0 = time.process_time()
         p = mod.Parser()
         p.parse_file(sys.argv[2])
+        for f in sys.argv[3:]: p.parse_string(f)
+        t1 = time.perf_counter(); c1 = time.process_time()
         n = 0; keys = 0
         for d in p.get_dicts():
             n += 1; keys += len(d)
-        t = time.perf_counter() - t0
+        t = time.perf_counter() - t0; c = time.process_time() - c0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-        print("dicts=%d keys=%d total_s=%.3f peak_rss_mb=%.1f" % (n, keys, t, rss))
+        print("dicts=%d keys=%d parse_s=%.3f parse_cpu_s=%.3f total_s=%.3f total_cpu_s=%.3f peak_rss_mb=%.1f" % (n, keys, t1 - t0, c1 - c0, t, c, rss))
         """;
 }

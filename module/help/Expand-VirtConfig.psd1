@@ -9,7 +9,9 @@
         'Expand-VirtConfig parses one or more files written in the Cartesian config language (see about_VirtTest_CartesianConfig), applies the filters given with -Filter, and writes one VirtParams object per resulting test. A VirtParams is an ordered dictionary of string keys and string values; its name and shortname keys identify the test.'
         'All files given in one invocation, whether by -Path or through the pipeline, are parsed into a single configuration, in the order received. Text given with -Text is parsed after the files, and the -Filter lines are applied after that, exactly as if they were lines at the end of the last file.'
         'The dictionaries are produced lazily and written one at a time: a configuration that expands to millions of tests starts producing output at once, and Select-Object -First stops the expansion early. Press Ctrl+C to stop a long expansion.'
-        'A syntax error in a config file is a terminating error of category ParserError whose message names the file and line. A missing include file is a terminating error of category ObjectNotFound. A -Path that does not exist is a non-terminating ObjectNotFound error.'
+        'A syntax error in a config file is a terminating error of category ParserError whose message names the file and line. A missing include file is a terminating error of category ObjectNotFound. A -Path that does not exist is a non-terminating ObjectNotFound error; when no file is left to parse (and no -Text), nothing is written.'
+        'Parsed files are kept in a parse cache (under $XDG_CACHE_HOME/virttest/config, by default ~/.cache/virttest/config), keyed by the contents of every file read, includes included, and by the engine''s build: a second run on unchanged files starts expanding at once, and any change to a file or an include parses again. A damaged cache entry is ignored and rewritten; -NoCache turns the cache off.'
+        'Every dictionary also carries _name_map_file and _short_name_map_file: per config file, the (short) names of the variants taken from that file, as the reference parser writes them (for example {''subtests.cfg'': ''boot''}). The NameMapFile and ShortNameMapFile properties read them as dictionaries.'
     )
 
     Parameters  = @{
@@ -17,6 +19,9 @@
         Filter   = 'Specifies filter lines applied after all input, one per element, such as ''only qcow2'', ''no Windows'' or ''only Fedora..virtio_blk''. A filter without a leading only or no means only. In a filter, a comma means OR, two dots mean AND (in any order), one dot means immediately followed by, and (name=value) matches a named variant. Press Tab after -Filter to complete variant names from the files given to -Path.'
         Defaults = 'Expands in defaults mode: a variants block that declares a default variant ([default=name] on the block, or @ before the variant name) contributes only that variant. Blocks without a default still contribute all their variants.'
         Text     = 'Specifies config text to parse after the files, as if it were a file named <text>. Use it for overrides and one-off filters, or on its own without -Path.'
+        ExpandDefaults = 'With -Defaults, specifies named variants blocks (variants NAME:) that are still expanded in full, as the reference parser''s expand option does.'
+        KeepSuffixedKeys = 'Keeps every key that a suffix statement renamed under its suffixed name (mem_vm1), even where its value equals the plain key''s. By default such duplicates fold back into the plain key (mem), as the reference parser does unless told to keep duplicates.'
+        NoCache  = 'Parses the files without the parse cache: no cache entry is read or written.'
     }
 
     Inputs      = @(
@@ -32,6 +37,11 @@
     )
 
     Examples    = @(
+        @{
+            Title   = 'Defaults mode with one block expanded'
+            Code    = 'Expand-VirtConfig ./examples/tests.cfg -Defaults -ExpandDefaults guest_os -NoCache | Select-Object -ExpandProperty ShortName'
+            Remarks = 'Takes the default variant of every block except the named guest_os block, whose variants all stay; -NoCache parses the file afresh.'
+        }
         @{
             Title   = 'Expand a config file'
             Code    = 'Expand-VirtConfig -Path ./examples/tests.cfg | Select-Object -First 5'

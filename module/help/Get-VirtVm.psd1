@@ -3,7 +3,7 @@
     Synopsis    = 'Gets the virtual machines of this PowerShell session.'
 
     Description = @(
-        'Get-VirtVm writes the VMs that New-VirtVm created in this PowerShell session and that Remove-VirtVm has not removed, ordered by name. Without -Name it writes all of them; with no VMs it writes nothing.'
+        'Get-VirtVm writes the VMs that New-VirtVm created in this PowerShell session (runspace) and that Remove-VirtVm has not removed, ordered by name. Without -Name it writes all of them; with no VMs it writes nothing. VMs belong to the runspace that created them: another runspace (a ForEach-Object -Parallel worker, a test run worker) has VMs of its own, and may use the same names. Inside a test script run by Invoke-VirtTestRun, the runner''s VMs are listed too. Names complete with Tab.'
         'The State of a VM is what the framework last saw. A hypervisor that ended on its own (a crash, a kill from outside, a guest that powered off) is normally noticed at once; -Refresh asks each running VM''s hypervisor for its state first, so such a VM shows as Dead, with the reason in DeathReason.'
         'A name without wildcards that matches no VM is a non-terminating error with the id VirtTest.VmNotFound (category ObjectNotFound). A wildcard pattern that matches nothing is not an error.'
     )

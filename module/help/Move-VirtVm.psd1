@@ -7,6 +7,7 @@
         'The VirtualMachine object stays the same but stands for the destination afterwards: its ProcessId, SerialConsolePath and ConsoleLogPath change, and MigrationCount goes up by one. A VM that was running is running again after the move; a paused VM stays paused. Connections to the old serial console socket are closed: connect again.'
         'With -CopyStorage the disks move too (non-shared storage), the way current QEMU and libvirt do it: each disk of the params gets a new image file for the destination (<name>-copyN.<format>, next to the source or in -StorageDirectory); QEMU exports the destination''s disks over NBD and the source mirrors into them (blockdev-mirror) while the guest runs; the mirrors are finished at a pause just before the switch-over. libvirt migrates with VIR_MIGRATE_NON_SHARED_DISK onto the new files. Afterwards the VM''s params name the new files and the old ones keep the data of the moment of the move. A VM with hot-plugged disks (Add-VirtDisk) is refused before anything starts.'
         'A migration that fails or does not finish within -TimeoutSec is cancelled; the VM keeps running on the source and the error says why (VirtTest.Monitor or VirtTest.MonitorTimeout). A backend without live migration gives a VirtTest.NotSupportedByBackend error.'
+        'With -Destination the VM moves to another node of a cluster test''s Slurm job (a test with migration_dest_host = auto run by Invoke-VirtTestRun -Cluster Slurm finds it in $Env.Data[''migration_destination'']): a QEMU there waits for the stream on that node''s address, the migration goes over TCP, the guest continues there and the local QEMU is stopped. The destination''s Session property is then a logged-in shell on the guest on the other node. QEMU only; the disks must be on storage both nodes see.'
     )
 
     Parameters  = @{
@@ -16,7 +17,8 @@
         CopyStorage = 'Also copies the disks to new image files for the destination (migration with non-shared storage). Needs the MigrationWithDiskCopy capability.'
         StorageDirectory = 'With -CopyStorage: the folder for the destination''s image files. By default each goes next to its source image.'
         TimeoutSec  = 'Specifies how many seconds the whole migration may take before it is cancelled. The default is 300.'
-        PassThru    = 'Writes each migrated VM to the pipeline. By default Move-VirtVm writes nothing.'
+        PassThru    = 'Writes each migrated VM to the pipeline (with -Destination: the destination). By default Move-VirtVm writes nothing.'
+        Destination = 'Specifies a destination on another node of the test''s cluster job ($Env.Data[''migration_destination''] in a test with migration_dest_host = auto). Not with -Protocol or -CopyStorage.'
     }
 
     Inputs      = @(
@@ -27,6 +29,7 @@
     Outputs     = @(
         @{ Type = 'None'; Description = 'By default, nothing.' }
         @{ Type = 'VirtTest.Core.Vm.VirtualMachine'; Description = 'With -PassThru, each migrated VM, now standing for the destination.' }
+        @{ Type = 'VirtTest.Core.Runner.Cluster.MigrationDestination'; Description = 'With -Destination and -PassThru: the destination, with its Node and a Session on the guest there.' }
     )
 
     Notes       = @(

@@ -14,6 +14,8 @@ public abstract class SessionLoginCmdlet : VirtCmdlet
     /// <summary>The VM whose guest to connect to.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [Internal.VmByName]
+    [ArgumentCompleter(typeof(Completion.VmNameCompleter))]
     public VirtualMachine? Vm { get; set; }
 
     /// <summary>Serial console or SSH (default: the params' shell_client, else Serial).</summary>
@@ -45,7 +47,7 @@ public abstract class SessionLoginCmdlet : VirtCmdlet
         {
             if (TryAwait(vm, async ct => session = await GuestLogin.WaitForLoginAsync(vm, options, ct).ConfigureAwait(false)))
             {
-                SessionRegistry.Default.Add(session!);
+                State.RunspaceInventory.Current.AddSession(session!);
                 WriteObject(session);
             }
         }

@@ -15,6 +15,8 @@ public abstract class VmCmdlet : VirtCmdlet
     /// <summary>The VMs to act on.</summary>
     [Parameter(ParameterSetName = VmSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [Internal.VmByName]
+    [ArgumentCompleter(typeof(Completion.VmNameCompleter))]
     public VirtualMachine[] Vm { get; set; } = Array.Empty<VirtualMachine>();
 
     /// <summary>Names of VMs of this session (wildcards allowed).</summary>
@@ -22,6 +24,7 @@ public abstract class VmCmdlet : VirtCmdlet
     [Alias("VmName")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.VmNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>The VMs named by -Vm or -Name; a name that matches nothing is a non-terminating error.</summary>
@@ -34,7 +37,7 @@ public abstract class VmCmdlet : VirtCmdlet
         }
         foreach (var pattern in Name)
         {
-            var found = VmRegistry.Default.Find(pattern);
+            var found = State.RunspaceInventory.Current.FindVms(pattern);
             if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
             {
                 WriteError(ErrorRecords.VmNotFound(pattern));

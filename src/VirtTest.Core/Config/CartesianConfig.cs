@@ -32,34 +32,33 @@ public sealed class CartesianConfig
     }
 
     /// <summary>
+    /// Parses config files in order, through <paramref name="cache"/> when given (see
+    /// <see cref="ParseCache"/>). Only on a configuration nothing was parsed into yet; returns
+    /// whether the tree came from the cache.
+    /// </summary>
+    public bool ParseFiles(IReadOnlyList<string> paths, ParseCache? cache = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        if (_parser.FilesRead.Count > 0 || _parser.Root.Content.Count > 0 || _parser.Root.Children.Count > 0)
+            throw new InvalidOperationException("ParseFiles needs a configuration that nothing was parsed into yet");
+        if (cache is not null) return cache.ParseFiles(_parser, paths);
+        foreach (var p in paths) ParseFile(p);
+        return false;
+    }
+
+    /// <summary>Every file parsed so far (includes too), with the hash of its content.</summary>
+    public IReadOnlyList<ConfigSource> FilesRead => _parser.FilesRead;
+
+    /// <summary>
     /// Adds a statement after everything parsed so far, typically a filter line such as
-    /// <c>only qcow2..smp2</c> or <c>no Windows</c>; a bare filter is taken as <c>only</c>.
+    /// <c>only qcow2..smp2</c> or <c>no Windows</c>; a bare filter is taken as <c>only</c>
+    /// (<see cref="FilterLine.Normalize"/>).
     /// </summary>
     public void AddFilter(string filterLine)
     {
         ArgumentNullException.ThrowIfNull(filterLine);
-        var line = filterLine.Trim();
-        if (line.Length == 0) return;
-        if (!LooksLikeStatement(line)) line = "only " + line;
+        if (FilterLine.Normalize(filterLine) is not { } line) return;
         _parser.ParseString(line, "<filter>", null);
-    }
-
-    private static readonly string[] StatementKeywords = { "only ", "no ", "join ", "del ", "include ", "suffix ", "variants" };
-
-    /// <summary>Whether a line is a statement already, rather than a bare filter such as <c>qcow2..(os=linux)</c>.</summary>
-    private static bool LooksLikeStatement(string line)
-    {
-        if (StatementKeywords.Any(k => line.StartsWith(k, StringComparison.Ordinal))) return true;
-        if (line.StartsWith('!') || line.Contains(':') || line.Contains('\n')) return true;
-        // An '=' outside parentheses makes an assignment; inside, it names a block's value.
-        var depth = 0;
-        foreach (var c in line)
-        {
-            if (c == '(') depth++;
-            else if (c == ')') depth--;
-            else if (c == '=' && depth <= 0) return true;
-        }
-        return false;
     }
 
     /// <summary>The variant names seen in the parsed text, for completion and discovery.</summary>
@@ -68,18 +67,16 @@ public sealed class CartesianConfig
     /// <summary>
     /// The dicts, one at a time, in the reference order. <paramref name="defaults"/> takes only the
     /// default variant of blocks that have one, except for the named blocks in
-    /// <paramref name="expandDefaults"/>. The sequence can be enumerated more than once.
+    /// <paramref name="expandDefaults"/>. <paramref name="keepSuffixedKeys"/> keeps every key a
+    /// <c>suffix</c> renamed under its suffixed name, even where its value equals the plain key's
+    /// (the reference's <c>skipdups=False</c>). The sequence can be enumerated more than once.
     /// </summary>
     public IEnumerable<VirtParams> Expand(bool defaults = false, CancellationToken cancellationToken = default,
-        IEnumerable<string>? expandDefaults = null)
+        IEnumerable<string>? expandDefaults = null, bool keepSuffixedKeys = false)
     {
         var expand = new HashSet<string>(expandDefaults ?? Array.Empty<string>(), StringComparer.Ordinal);
-        var root = _parser.Root;
-        return ExpandCore(root, defaults, expand, cancellationToken);
+        return new Expander.Sequence(_parser.Root, defaults, expand, keepSuffixedKeys, cancellationToken);
     }
-
-    private static IEnumerable<VirtParams> ExpandCore(Node root, bool defaults, HashSet<string> expand, CancellationToken ct) =>
-        new Expander.Sequence(root, defaults, expand, ct);
 
     /// <summary>Convenience: parse the files, apply the filters, expand.</summary>
     public static IEnumerable<VirtParams> ExpandFiles(IEnumerable<string> paths, IEnumerable<string>? filters = null,

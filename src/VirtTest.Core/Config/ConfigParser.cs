@@ -19,8 +19,12 @@ internal sealed class ConfigParser
     private static readonly Tok[] ColonOrEnd = { Tok.Colon, Tok.EndL };
     private static readonly Tok[] BracketEnd = { Tok.RBracket, Tok.EndL };
     private static readonly Tok[] EndOfLine = { Tok.EndL };
+    private static readonly Tok[] SetOrBracket = { Tok.Set, Tok.RBracket };
+    private static readonly Tok[] VariantName = { Tok.Identifier, Tok.Default };
+    private static readonly Tok[] VariantNameOrEnd = { Tok.Identifier, Tok.Default, Tok.Indent, Tok.EndBlock };
 
     private readonly Stack<string> _includeStack = new();
+    private readonly List<Token> _scratch = new();
     // One string per key name: dict lookups then mostly compare a string with itself.
     private readonly Dictionary<string, string> _keyNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
@@ -30,13 +34,16 @@ internal sealed class ConfigParser
     /// <summary>Every variant name seen so far (for completion).</summary>
     public IReadOnlyCollection<string> VariantNames => _variantNames;
 
+    /// <summary>Every file read so far (top-level files and includes), with a hash of its bytes, in reading order.</summary>
+    public List<ConfigSource> FilesRead { get; } = new();
+
     public void ParseFile(string path)
     {
         var full = Path.GetFullPath(path);
         string text;
         try
         {
-            text = File.ReadAllText(full);
+            text = ReadSource(full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -52,6 +59,22 @@ internal sealed class ConfigParser
         {
             _includeStack.Pop();
         }
+    }
+
+    /// <summary>Reads a config file (text as File.ReadAllText decodes it) and records it.</summary>
+    private string ReadSource(string fullPath)
+    {
+        var bytes = File.ReadAllBytes(fullPath);
+        FilesRead.Add(new ConfigSource(fullPath, ConfigSource.HashOf(bytes)));
+        return ConfigSource.Decode(bytes);
+    }
+
+    /// <summary>Continues from a tree parsed before (restored from the parse cache).</summary>
+    internal void Restore(Node root, IEnumerable<string> variantNames, IEnumerable<ConfigSource> filesRead)
+    {
+        Root = root;
+        _variantNames.UnionWith(variantNames);
+        FilesRead.AddRange(filesRead);
     }
 
     public void ParseString(string text, string name, string? baseDirectory)
@@ -74,17 +97,17 @@ internal sealed class ConfigParser
         var allowed = BlockAllowed;
         var varIndent = 0;
         var varName = "";
-        var meta = new Dictionary<string, List<List<Token>?>>(StringComparer.Ordinal); // null entry: [flag] without value
-        var batch = new WorkingDict(8);
+        Dictionary<string, List<List<Token>?>>? meta = null; // a null entry: [flag] without value
+        WorkingDict? batch = null;   // made when the block has a plain assignment
         ContentItem? suffix = null;
         lexer.Fast = true;
 
         void Flush()
         {
             // The reference flushes (possibly empty) batches at these points; an empty one changes nothing.
-            if (batch.Count == 0) return;
+            if (batch is not { Count: > 0 }) return;
             node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new BatchOp(batch)));
-            batch = new WorkingDict(8);
+            batch = null;
         }
 
         while (true)
@@ -103,7 +126,7 @@ internal sealed class ConfigParser
             {
                 case Tok.Identifier:
                 {
-                    var rest = lexer.Until(IdentifierEnd, dropWhite: true);
+                    var rest = lexer.UntilInto(_scratch, IdentifierEnd, dropWhite: true);
                     var last = rest[^1];
                     if (last.IsOperator)
                     {
@@ -117,11 +140,11 @@ internal sealed class ConfigParser
                         var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
                         if (op.Kind == AssignKind.Set && !op.HasSubstitution)
                         {
-                            op.ApplyToBatch(batch, item);
+                            op.ApplyToBatch(batch ??= new WorkingDict(8), item);
                         }
                         else
                         {
-                            if (batch.Count > 0)
+                            if (batch is { Count: > 0 })
                             {
                                 if (batch.ContainsKey(op.Name) && !op.HasSubstitution)
                                 {
@@ -152,7 +175,7 @@ internal sealed class ConfigParser
                 case Tok.Variant:
                 {
                     Flush();
-                    node = ParseVariants(lexer, (Node)node, varName, varIndent, indent, meta);
+                    node = ParseVariants(lexer, (Node)node, varName, varIndent, indent, meta ??= new(StringComparer.Ordinal));
                     allowed = BlockAllowed;
                     break;
                 }
@@ -164,7 +187,7 @@ internal sealed class ConfigParser
                     var header = lexer.Until(VariantsHeaderEnd, dropWhite: true);
                     var kind = header[^1].Kind;
                     varName = "";
-                    meta.Clear();
+                    (meta ??= new(StringComparer.Ordinal)).Clear();
                     var current = header[^1];
                     while (kind is not (Tok.Colon or Tok.EndL))
                     {
@@ -176,7 +199,7 @@ internal sealed class ConfigParser
                         else if (kind == Tok.LBracket)
                         {
                             var key = lexer.ExpectSkippingWhite(Tok.Identifier).Text;
-                            var sep = lexer.ExpectSkippingWhite(Tok.Set, Tok.RBracket);
+                            var sep = lexer.ExpectSkippingWhite(SetOrBracket);
                             if (!meta.TryGetValue(key, out var entries)) meta[key] = entries = new();
                             if (sep.Kind == Tok.RBracket)
                             {
@@ -238,7 +261,7 @@ internal sealed class ConfigParser
                     string text;
                     try
                     {
-                        text = File.ReadAllText(full);
+                        text = ReadSource(full);
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
@@ -319,17 +342,17 @@ internal sealed class ConfigParser
             if (first)
             {
                 first = false;
-                token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default);
+                token = lexer.ExpectSkippingWhite(VariantName);
             }
             else
             {
                 lexer.PrevIndent = varIndent;
-                token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default, Tok.Indent, Tok.EndBlock);
+                token = lexer.ExpectSkippingWhite(VariantNameOrEnd);
                 if (token.Kind == Tok.EndBlock) break;
                 if (token.Kind == Tok.Indent)
                 {
                     lexer.ExpectSkippingWhite(Tok.Variant);
-                    token = lexer.ExpectSkippingWhite(Tok.Identifier, Tok.Default);
+                    token = lexer.ExpectSkippingWhite(VariantName);
                 }
             }
             bool isDefault;
@@ -384,6 +407,10 @@ internal sealed class ConfigParser
                 variant.Name = names.Select(n => new Label(n)).ToArray();
             }
             foreach (var n in names) _variantNames.Add(n);
+            // After the variant's own statements (and its suffix): its names in the per-file maps.
+            var mapFile = lexer.Reader.IsFile ? Path.GetFileName(lexer.FileName) : lexer.FileName;
+            variant.Content.Add(new ContentItem(lexer.FileName, lineNumber, new FileMapOp(mapFile,
+                string.Join(".", variant.Name.Select(l => l.LongName)), string.Join(".", variant.Name.Select(l => l.Name)))));
             variant.Dep = deps;
             if (wantedDefaults is not null)
             {
@@ -409,7 +436,7 @@ internal sealed class ConfigParser
         if (wantedDefaults is { Count: > 0 })
             throw lexer.ParseError("a default variant named in [default=...] does not exist in the block: " +
                                    string.Join(", ", wantedDefaults.Select(w => string.Concat(w!.Select(t => t.SourceText)))));
-        container.Labels = LabelSet.Union(container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
+        container.Labels = LabelSet.Union(previous.Labels, container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
         return container;
     }
 

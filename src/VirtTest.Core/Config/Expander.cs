@@ -18,13 +18,14 @@ internal sealed partial class Expander
     private readonly CancellationToken _cancel;
     private readonly Dictionary<int, List<FailedCase>> _failed = new();   // by node id
     private readonly Dictionary<int, List<ContentItem>> _contentOverride = new();   // by node id
-    private readonly PrefixCache _leaves = new();
+    private readonly PrefixCache _leaves;
     private static readonly List<ContentItem> NoItems = new();   // never changed
 
     private sealed record FailedCase(Label[] Ctx, List<ContentItem> External, List<ContentItem> Internal);
 
-    public Expander(bool defaults, IReadOnlySet<string> expandDefaults, CancellationToken cancel)
+    public Expander(bool defaults, IReadOnlySet<string> expandDefaults, bool keepDuplicates, CancellationToken cancel)
     {
+        _leaves = new PrefixCache(keepDuplicates);
         _defaults = defaults;
         _expandDefaults = expandDefaults;
         _cancel = cancel;
@@ -50,10 +51,12 @@ internal sealed partial class Expander
         private readonly Node _root;
         private readonly bool _defaults;
         private readonly IReadOnlySet<string> _expandDefaults;
+        private readonly bool _keepDuplicates;
         private readonly CancellationToken _cancel;
 
-        public Sequence(Node root, bool defaults, IReadOnlySet<string> expandDefaults, CancellationToken cancel)
+        public Sequence(Node root, bool defaults, IReadOnlySet<string> expandDefaults, bool keepDuplicates, CancellationToken cancel)
         {
+            _keepDuplicates = keepDuplicates;
             _root = root;
             _defaults = defaults;
             _expandDefaults = expandDefaults;
@@ -82,7 +85,7 @@ internal sealed partial class Expander
                 {
                     if (_sequence is not { } s) return false;
                     _sequence = null;
-                    _dicts = new Expander(s._defaults, s._expandDefaults, s._cancel).Expand(s._root);
+                    _dicts = new Expander(s._defaults, s._expandDefaults, s._keepDuplicates, s._cancel).Expand(s._root);
                 }
                 bool more;
                 try
@@ -182,6 +185,12 @@ internal sealed partial class Expander
     private IEnumerable<WorkingDict> MultiplyJoin(List<ContentItem> onlys, Node node, Label[] ctx, List<ContentItem> content,
         Label[] shortname, string[] dep)
     {
+        if (onlys.Count == 0)
+        {
+            // 'join' with no names (e.g. only a comment after it): the node's dicts as they are.
+            foreach (var d in new Walk(this, node, ctx, content, shortname, dep, dropSuffixes: false)) yield return d;
+            yield break;
+        }
         var remains = onlys.GetRange(1, onlys.Count - 1);
         var original = new List<ContentItem>(ContentOf(node));
         // In place, on the list the node has now: later rounds see it (the reference behaves so).

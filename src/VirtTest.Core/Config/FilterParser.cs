@@ -7,6 +7,12 @@ namespace VirtTest.Core.Config;
 /// </summary>
 internal static class FilterParser
 {
+    private static readonly Tok[] First = { Tok.Identifier, Tok.LParen, Tok.EndL, Tok.White };
+    private static readonly Tok[] SetOrClose = { Tok.Set, Tok.RParen };
+    private static readonly Tok[] NameOrText = { Tok.Identifier, Tok.String };
+    private static readonly Tok[] AfterSeparator = { Tok.Identifier, Tok.Comma, Tok.Dot, Tok.LParen, Tok.EndL };
+    private static readonly Tok[] AfterName = { Tok.Identifier, Tok.Comma, Tok.Dot, Tok.LParen, Tok.EndL, Tok.White };
+
     public static Label[][][] Parse(Lexer lexer, List<Token> tokens)
     {
         var orFilters = new List<Label[][]>();
@@ -24,7 +30,7 @@ internal static class FilterParser
         ConfigError Error(string problem, string expected) =>
             new(ConfigErrorKind.Filter, problem, lexer.FileName, lexer.LineNumber, lexer.Line, expected: expected);
 
-        var token = lexer.Check(NextToken(), Tok.Identifier, Tok.LParen, Tok.EndL, Tok.White);
+        var token = lexer.Check(NextToken(), First);
         while (token.Kind != Tok.EndL)
         {
             if (token.Kind is Tok.Identifier or Tok.LParen)
@@ -33,14 +39,14 @@ internal static class FilterParser
                 if (token.Kind == Tok.LParen)
                 {
                     var ident = lexer.Check(NextNonWhite(), Tok.Identifier);
-                    var sep = lexer.Check(NextNonWhite(), Tok.Set, Tok.RParen);
+                    var sep = lexer.Check(NextNonWhite(), SetOrClose);
                     if (sep.Kind == Tok.RParen)
                     {
                         label = new Label(ident.Text);
                     }
                     else
                     {
-                        var value = lexer.Check(NextNonWhite(), Tok.Identifier, Tok.String);
+                        var value = lexer.Check(NextNonWhite(), NameOrText);
                         lexer.Check(NextNonWhite(), Tok.RParen);
                         label = new Label(value.Text, ident.Text);
                     }
@@ -88,10 +94,10 @@ internal static class FilterParser
                     throw Error("empty alternative", "a name before ','");
                 }
                 dots = 1;
-                token = lexer.Check(NextNonWhite(), Tok.Identifier, Tok.Comma, Tok.Dot, Tok.LParen, Tok.EndL);
+                token = lexer.Check(NextNonWhite(), AfterSeparator);
                 continue;
             }
-            token = lexer.Check(NextToken(), Tok.Identifier, Tok.Comma, Tok.Dot, Tok.LParen, Tok.EndL, Tok.White);
+            token = lexer.Check(NextToken(), AfterName);
         }
         if (andFilter.Count > 0)
         {

@@ -39,48 +39,109 @@ internal sealed class Label
     public override string ToString() => LongName;
 }
 
-/// <summary>An immutable set of labels answering the same one-sided membership question.</summary>
+/// <summary>
+/// An immutable set of labels answering the same one-sided membership question: the labels found
+/// below a node. Every variant of a block sees everything parsed before the block below it, so a
+/// set is kept as its own labels on top of that shared set (<see cref="_below"/>) instead of a
+/// copy of it; chains are flattened once they get deep, so a lookup touches a few tables at most.
+/// </summary>
 internal sealed class LabelSet
 {
-    public static readonly LabelSet Empty = new(new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+    private const int MaxDepth = 6;
 
-    private readonly HashSet<string> _names;
+    public static readonly LabelSet Empty = new(null, new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+
+    private readonly LabelSet? _below;
+    private readonly int _depth;
+    private readonly HashSet<string> _names;       // own labels only
     private readonly HashSet<string> _longNames;
     private readonly StringTable _nameTable;
     private readonly StringTable _longNameTable;
+    private LabelSet? _flat;
 
-    private LabelSet(HashSet<string> names, HashSet<string> longNames)
+    private LabelSet(LabelSet? below, HashSet<string> names, HashSet<string> longNames)
     {
+        _below = below;
+        _depth = below is null ? 0 : below._depth + 1;
         _names = names;
         _longNames = longNames;
         _nameTable = new StringTable(names);
         _longNameTable = new StringTable(longNames);
     }
 
-    public static LabelSet Union(IEnumerable<LabelSet> sets, IEnumerable<Label> extra)
+    /// <summary>
+    /// The labels of a variants block: <paramref name="below"/> (what every variant's body started
+    /// from), the labels each variant added on top of it, and the variants' own names.
+    /// </summary>
+    public static LabelSet Union(LabelSet below, IEnumerable<LabelSet> variants, IEnumerable<Label> names)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var longNames = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var s in sets)
+        var own = new HashSet<string>(StringComparer.Ordinal);
+        var ownLong = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var v in variants)
+        {
+            for (var s = v; !ReferenceEquals(s, below) && !ReferenceEquals(s, below._flat); s = s._below)
+            {
+                if (s is null)
+                {
+                    // Not built on the block's base (cannot happen with the parser's trees): take it whole.
+                    v.AddAllTo(own, ownLong);
+                    break;
+                }
+                own.UnionWith(s._names);
+                ownLong.UnionWith(s._longNames);
+            }
+        }
+        foreach (var l in names)
+        {
+            own.Add(l.Name);
+            ownLong.Add(l.LongName);
+        }
+        if (ReferenceEquals(below, Empty)) return new LabelSet(null, own, ownLong);
+        return new LabelSet(below._depth + 1 >= MaxDepth ? below.Flat() : below, own, ownLong);
+    }
+
+    // ---- for the parse cache ----
+    internal LabelSet? Below => _below;
+    internal IReadOnlyCollection<string> OwnNames => _names;
+    internal IReadOnlyCollection<string> OwnLongNames => _longNames;
+    internal static LabelSet Restore(LabelSet? below, HashSet<string> names, HashSet<string> longNames) =>
+        below is null && names.Count == 0 && longNames.Count == 0 ? Empty : new LabelSet(below, names, longNames);
+
+    private void AddAllTo(HashSet<string> names, HashSet<string> longNames)
+    {
+        for (var s = this; s is not null; s = s._below)
         {
             names.UnionWith(s._names);
             longNames.UnionWith(s._longNames);
         }
-        foreach (var l in extra)
-        {
-            names.Add(l.Name);
-            longNames.Add(l.LongName);
-        }
-        return new LabelSet(names, longNames);
     }
 
-    public IEnumerable<string> Names => _names;
+    /// <summary>The same set as one table (made once).</summary>
+    private LabelSet Flat()
+    {
+        if (_below is null) return this;
+        if (_flat is null)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var longNames = new HashSet<string>(StringComparer.Ordinal);
+            AddAllTo(names, longNames);
+            _flat = new LabelSet(null, names, longNames);
+        }
+        return _flat;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Contains(Label filterLabel) =>
-        filterLabel.VarName is null
-            ? _nameTable.Contains(filterLabel.Name, filterLabel.NameHash)
-            : _longNameTable.Contains(filterLabel.LongName, filterLabel.LongNameHash);
+    public bool Contains(Label filterLabel)
+    {
+        for (var s = this; s is not null; s = s._below)
+        {
+            if (filterLabel.VarName is null
+                    ? s._nameTable.Contains(filterLabel.Name, filterLabel.NameHash)
+                    : s._longNameTable.Contains(filterLabel.LongName, filterLabel.LongNameHash))
+                return true;
+        }
+        return false;
+    }
 
     /// <summary>A fixed set of strings looked up by a hash the caller already has.</summary>
     private sealed class StringTable

@@ -47,11 +47,44 @@ internal sealed class Lexer
                 continue;
             }
             yield return new Token(Tok.Indent, Indent: indent);
+            if (Fast && !_restAsString && !StartsWithKeyword(text) && FindOperator(text) is { } o)
+            {
+                // Most lines are plain assignments: name, operator, value, without the full scan.
+                var colon = text.IndexOf(':');
+                if (colon < 0 || colon > o.End)
+                {
+                    var nameEnd = o.Start;
+                    while (nameEnd > 0 && PyText.IsSpace(text[nameEnd - 1])) nameEnd--;
+                    var valueStart = o.End;
+                    while (valueStart < text.Length && PyText.IsSpace(text[valueStart])) valueStart++;
+                    yield return new Token(Tok.Identifier, text.Substring(0, nameEnd));
+                    yield return new Token(o.Kind);
+                    yield return new Token(Tok.String, text.Substring(valueStart));
+                    yield return new Token(Tok.EndL);
+                    continue;
+                }
+            }
             foreach (var t in MatchLine(text)) yield return t;
         }
     }
 
     private static bool KeywordAt(string line, string keyword) => line.StartsWith(keyword, StringComparison.Ordinal);
+
+    /// <summary>Whether <see cref="MatchLine"/> would read a leading keyword (or a variant's '-').</summary>
+    private static bool StartsWithKeyword(string line) => line[0] switch
+    {
+        'v' => KeywordAt(line, "variants:") || KeywordAt(line, "variants "),
+        '-' => true,
+        'o' => KeywordAt(line, "only "),
+        'n' => KeywordAt(line, "no "),
+        'i' => KeywordAt(line, "include "),
+        'd' => KeywordAt(line, "del "),
+        's' => KeywordAt(line, "suffix "),
+        'j' => KeywordAt(line, "join "),
+        _ => false,
+    };
+
+    private readonly StringBuilder _chars = new();
 
     private static int SkipSpace(string line, int pos)
     {
@@ -111,7 +144,8 @@ internal sealed class Lexer
             op = FindOperator(line);
         }
 
-        var chars = new StringBuilder();
+        var chars = _chars;
+        chars.Clear();
         if (_restAsString)
         {
             _restAsString = false;
@@ -282,9 +316,12 @@ internal sealed class Lexer
         new(ConfigErrorKind.Parser, problem, FileName, LineNumber, Line, expected: expected);
 
     /// <summary>Tokens up to and including the first whose kind is in <paramref name="end"/>.</summary>
-    public List<Token> Until(Tok[] end, bool dropWhite = false)
+    public List<Token> Until(Tok[] end, bool dropWhite = false) => UntilInto(new List<Token>(), end, dropWhite);
+
+    /// <summary><see cref="Until"/> into a list the caller reuses (cleared first).</summary>
+    public List<Token> UntilInto(List<Token> list, Tok[] end, bool dropWhite = false)
     {
-        var list = new List<Token>();
+        list.Clear();
         while (true)
         {
             var t = Next();
@@ -321,6 +358,27 @@ internal sealed class Lexer
         var text = Next();
         Next();
         return text;
+    }
+
+    public Token Expect(Tok kind)
+    {
+        var t = Next();
+        if (t.Kind != kind) throw ParseError("unexpected " + t.Describe(), ExpectedText(new[] { kind }));
+        return t;
+    }
+
+    public Token ExpectSkippingWhite(Tok kind)
+    {
+        var t = Next();
+        while (t.Kind == Tok.White) t = Next();
+        if (t.Kind != kind) throw ParseError("unexpected " + t.Describe(), ExpectedText(new[] { kind }));
+        return t;
+    }
+
+    public Token Check(Token t, Tok kind)
+    {
+        if (t.Kind != kind) throw ParseError("unexpected " + t.Describe(), ExpectedText(new[] { kind }));
+        return t;
     }
 
     public Token Expect(params Tok[] allowed)

@@ -11,19 +11,48 @@ internal sealed class LineReader
     private int _next;
     private (string Text, int Indent, int Number)? _stored;
 
+    private static readonly System.Buffers.SearchValues<char> LineBreaks =
+        System.Buffers.SearchValues.Create("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029");
+
     public LineReader(string text, string fileName, bool isFile)
     {
         FileName = fileName;
         IsFile = isFile;
+        // Lines as str.splitlines() cuts them; one string per significant line, none for
+        // blank and comment lines.
+        _lines.Capacity = text.Length / 48 + 16;
         var number = 0;
-        foreach (var raw in PyText.SplitLines(text))
+        var start = 0;
+        var span = text.AsSpan();
+        while (start < text.Length)
         {
+            var len = span.Slice(start).IndexOfAny(LineBreaks);
+            var end = len < 0 ? text.Length : start + len;
             number++;
-            var line = PyText.ExpandTabs(PyText.RStrip(raw));
-            var stripped = PyText.LStrip(line);
-            if (stripped.Length == 0 || stripped.StartsWith('#') || stripped.StartsWith("//", StringComparison.Ordinal)) continue;
-            _lines.Add((stripped, line.Length - stripped.Length, number));
+            AddLine(text, start, end, number);
+            if (len < 0) break;
+            start = end + 1;
+            if (text[end] == '\r' && start < text.Length && text[start] == '\n') start++;
         }
+    }
+
+    private void AddLine(string text, int start, int end, int number)
+    {
+        while (end > start && PyText.IsSpace(text[end - 1])) end--;
+        var first = start;
+        while (first < end && PyText.IsSpace(text[first])) first++;
+        if (first == end) return;
+        var c = text[first];
+        if (c == '#' || (c == '/' && first + 1 < end && text[first + 1] == '/')) return;
+        if (text.AsSpan(start, end - start).IndexOf('\t') >= 0)
+        {
+            // Tabs count to the next multiple of 8 columns, as the reference expands them.
+            var line = PyText.ExpandTabs(text.Substring(start, end - start));
+            var stripped = PyText.LStrip(line);
+            _lines.Add((stripped, line.Length - stripped.Length, number));
+            return;
+        }
+        _lines.Add((text.Substring(first, end - first), first - start, number));
     }
 
     public string FileName { get; }

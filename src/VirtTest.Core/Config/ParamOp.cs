@@ -30,12 +30,12 @@ internal abstract class ParamOp
     /// </summary>
     public bool ReadsReservedKeys { get; }
 
-    protected static Regex KeyRegex(string pattern, ContentItem where)
+    protected static KeyMatcher KeyRegex(string pattern, ContentItem where)
     {
         // Python's re.match(pattern + "$"): anchored at the start, '$' bound to the last branch.
         try
         {
-            return new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant);
+            return new KeyMatcher(new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant));
         }
         catch (ArgumentException e)
         {
@@ -45,10 +45,41 @@ internal abstract class ParamOp
     }
 }
 
+/// <summary>
+/// A key regex with its answers remembered: the same few hundred keys reach it in every leaf,
+/// and a lookup is far cheaper than running the regex again.
+/// </summary>
+internal sealed class KeyMatcher
+{
+    private const int MaxRemembered = 1 << 16;
+    private readonly Regex _regex;
+    // Most keys are the parser's own string instances, shared by every dict: found by reference
+    // first; keys made while expanding (suffixed ones) by their text.
+    private readonly Dictionary<string, bool> _byInstance = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, bool> _byText = new(StringComparer.Ordinal);
+
+    public KeyMatcher(Regex regex) => _regex = regex;
+
+    /// <summary>Whether the key (a suffixed key as its parts joined) matches. Call inside <c>lock (matcher)</c>.</summary>
+    public bool IsMatch(string key)
+    {
+        if (_byInstance.TryGetValue(key, out var yes)) return yes;
+        if (!_byText.TryGetValue(key, out yes))
+        {
+            yes = _regex.IsMatch(WorkingDict.Flatten(key));
+            if (_byText.Count >= MaxRemembered) _byText.Clear();
+            _byText[key] = yes;
+        }
+        if (_byInstance.Count >= MaxRemembered) _byInstance.Clear();
+        _byInstance[key] = yes;
+        return yes;
+    }
+}
+
 /// <summary><c>key = v</c>, <c>+=</c>, <c>&lt;=</c>, <c>~=</c>, and the regex forms <c>?=</c>, <c>?+=</c>, <c>?&lt;=</c>.</summary>
 internal sealed class AssignOp : ParamOp
 {
-    private Regex? _regex;
+    private KeyMatcher? _regex;
 
     private readonly bool _reserved;
     private readonly int _hash;
@@ -121,11 +152,13 @@ internal sealed class AssignOp : ParamOp
     {
         _regex ??= KeyRegex(Name, where);
         var value = Substitution.Apply(Value, d);
-        foreach (var key in d.KeySnapshot())
+        // Only values change: the slots stay where they are while we walk them.
+        lock (_regex)
+        for (var slot = 0; slot < d.RawCount; slot++)
         {
-            if (WorkingDict.IsReserved(key) || !_regex.IsMatch(WorkingDict.Flatten(key))) continue;
-            var old = d[key];
-            d.SetAt(key, Kind switch
+            if (d.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key) || !_regex.IsMatch(key)) continue;
+            var old = d.ValueAt(slot);
+            d.SetValueAt(slot, Kind switch
             {
                 AssignKind.RegexSet => value,
                 AssignKind.RegexAppend => old + value,
@@ -187,10 +220,13 @@ internal sealed class BatchOp : ParamOp
     }
 }
 
-/// <summary><c>del key</c>: removes the keys the name matches (as an anchored regex).</summary>
+/// <summary>
+/// <c>del key</c>: removes the keys the name matches (as a regex anchored at the start, like the
+/// reference's <c>re.match</c>); a key renamed by <c>suffix</c> is matched as its parts joined.
+/// </summary>
 internal sealed class DelOp : ParamOp
 {
-    private Regex? _regex;
+    private KeyMatcher? _regex;
 
     public DelOp(string name) : base(-1, readsReservedKeys: false) => Name = name;
 
@@ -200,17 +236,12 @@ internal sealed class DelOp : ParamOp
     public override void Apply(WorkingDict d, ContentItem where)
     {
         _regex ??= KeyRegex(Name, where);
-        var doomed = new List<string>();
-        foreach (var key in d.KeySnapshot())
+        // Removing leaves a dead slot behind: the slots keep their places while we walk them.
+        lock (_regex)
+        for (var slot = 0; slot < d.RawCount; slot++)
         {
-            if (WorkingDict.IsReserved(key)) continue;
-            if (WorkingDict.IsTuple(key))
-                throw new ConfigError(ConfigErrorKind.Expansion,
-                    "'del " + Name + "' cannot be applied after a 'suffix' statement renamed the keys (" + WorkingDict.Flatten(key) + ")",
-                    where.File, where.Line, expected: "del before suffix");
-            if (_regex.IsMatch(key)) doomed.Add(key);
+            if (d.KeyAt(slot) is { } key && !WorkingDict.IsReserved(key) && _regex.IsMatch(key)) d.RemoveSlot(slot);
         }
-        foreach (var key in doomed) d.Remove(key, out _);
     }
 }
 

@@ -26,10 +26,13 @@ internal sealed class PrefixCache
     private const int MaxNodes = 1 << 16;
     private const long MaxKeptSlots = 1 << 19;
 
+    private readonly bool _keepDuplicates;
     private TrieNode _root = new(null);
     private int _nodes;
     private long _keptSlots;
     private int _capacity = 16;   // slots of the largest dict so far: fresh dicts start that big
+
+    public PrefixCache(bool keepDuplicates) => _keepDuplicates = keepDuplicates;
 
     private sealed class TrieNode
     {
@@ -110,7 +113,7 @@ internal sealed class PrefixCache
         WorkingDict d;
         if (kept is null)
         {
-            d = new WorkingDict(_capacity);
+            d = new WorkingDict(_capacity) { KeepDuplicates = _keepDuplicates };
             d.InitReserved(name, dep, shortName);
         }
         else

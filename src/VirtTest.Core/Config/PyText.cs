@@ -29,23 +29,6 @@ internal static class PyText
 
     public static string Strip(string s) => LStrip(RStrip(s));
 
-    /// <summary>Lines as <c>str.splitlines()</c> cuts them (\r\n counts once).</summary>
-    public static List<string> SplitLines(string text)
-    {
-        var lines = new List<string>();
-        var start = 0;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (!IsLineBreak(c)) continue;
-            lines.Add(text.Substring(start, i - start));
-            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
-            start = i + 1;
-        }
-        if (start < text.Length) lines.Add(text.Substring(start));
-        return lines;
-    }
-
     /// <summary>Tabs expanded to the next multiple of 8 columns.</summary>
     public static string ExpandTabs(string s)
     {
@@ -67,5 +50,60 @@ internal static class PyText
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>Appends a string as the reference's language writes it in a literal (<c>repr</c>): quoted, escaped.</summary>
+    public static void AppendRepr(System.Text.StringBuilder sb, string s)
+    {
+        var quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
+        sb.Append(quote);
+        foreach (var c in s)
+        {
+            switch (c)
+            {
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (c == quote) sb.Append('\\').Append(c);
+                    else if (c < ' ' || (c >= '\x7f' && c <= '\xa0')) sb.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        sb.Append(quote);
+    }
+
+    /// <summary>Reads a literal written by <see cref="AppendRepr"/> at <paramref name="pos"/>; null when there is none.</summary>
+    public static string? ReadRepr(string text, ref int pos)
+    {
+        if (pos >= text.Length || text[pos] is not ('\'' or '"')) return null;
+        var quote = text[pos++];
+        var sb = new System.Text.StringBuilder();
+        while (pos < text.Length)
+        {
+            var c = text[pos++];
+            if (c == quote) return sb.ToString();
+            if (c != '\\' || pos >= text.Length)
+            {
+                sb.Append(c);
+                continue;
+            }
+            var e = text[pos++];
+            switch (e)
+            {
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'x' when pos + 2 <= text.Length &&
+                              int.TryParse(text.AsSpan(pos, 2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var h):
+                    sb.Append((char)h);
+                    pos += 2;
+                    break;
+                default: sb.Append(e); break;
+            }
+        }
+        return null;
     }
 }

@@ -28,11 +28,32 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
 
     private VirtParams(in OrderedStore store) => _store = store;
 
+    // Name maps still to be written out (their keys hold FileMap.Pending until then).
+    private FileMapLog? _pendingMaps;
+
+    /// <summary>Writes out the name maps' text on first read of any value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Materialize()
+    {
+        if (_pendingMaps is not null) MaterializeSlow();
+    }
+
+    private void MaterializeSlow()
+    {
+        var log = _pendingMaps!;
+        for (var i = 0; i < _store.Count; i++)
+        {
+            if (ReferenceEquals(_store.Values[i], FileMap.Pending))
+                _store.Values[i] = FileMap.Render(log, shortNames: _store.Keys[i] == WorkingDict.ShortNameMapKey);
+        }
+        _pendingMaps = null;
+    }
+
     /// <summary>Takes over a finished dict's storage; the dict must not be used afterwards.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static VirtParams FromWorkingDict(WorkingDict d)
     {
-        var p = new VirtParams(in d.Store);
+        var p = new VirtParams(in d.Store) { _pendingMaps = d.FileMaps };
         var i = p._store.Find(DepKey);
         if (i >= 0) p._store.Values[i] = d.Dep.Count == 0 ? "" : string.Join(" ", d.Dep);
         return p;
@@ -41,6 +62,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     private string? Lookup(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        Materialize();
         var i = _store.Find(key);
         return i >= 0 ? _store.Values[i] : null;
     }
@@ -51,6 +73,10 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     public string ShortName => Get(ShortNameKey) ?? "";
     /// <summary>The full names of the tests this one depends on.</summary>
     public IReadOnlyList<string> Dep => Objects(DepKey);
+    /// <summary>Per config file (name without folder), the full names of the variants taken from it (<c>_name_map_file</c>).</summary>
+    public IReadOnlyDictionary<string, string> NameMapFile => FileMap.Parse(Get("_name_map_file"));
+    /// <summary>Per config file, the short names of the variants taken from it, defaults included (<c>_short_name_map_file</c>).</summary>
+    public IReadOnlyDictionary<string, string> ShortNameMapFile => FileMap.Parse(Get("_short_name_map_file"));
 
     /// <summary>The value of a key, or <paramref name="fallback"/> when it is missing.</summary>
     public string? Get(string key, string? fallback = null) => Lookup(key) ?? fallback;
@@ -67,6 +93,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     {
         ArgumentException.ThrowIfNullOrEmpty(objectName);
         var suffix = "_" + objectName;
+        Materialize();
         var result = Clone();
         for (var i = 0; i < _store.Count; i++)
         {
@@ -78,7 +105,11 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     }
 
     /// <summary>A copy that can be changed without touching this one.</summary>
-    public VirtParams Clone() => new(_store.Clone(4));
+    public VirtParams Clone()
+    {
+        Materialize();
+        return new VirtParams(_store.Clone(4));
+    }
 
     public override string ToString() => ShortName;
 
@@ -88,6 +119,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
         get
         {
             ArgumentNullException.ThrowIfNull(key);
+            Materialize();
             var i = _store.Find(key);
             return i >= 0 ? _store.Values[i]! : throw new KeyNotFoundException("no parameter '" + key + "'");
         }
@@ -120,6 +152,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
 
     private string[] LiveValues()
     {
+        Materialize();
         var r = new string[_store.Live];
         var j = 0;
         for (var i = 0; i < _store.Count; i++)
@@ -156,6 +189,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     }
     public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
     {
+        Materialize();
         var version = _version;
         for (var i = 0; i < _store.Count; i++)
         {
@@ -178,6 +212,7 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     public bool TryGetValue(string key, out string value)
     {
         ArgumentNullException.ThrowIfNull(key);
+        Materialize();
         var i = _store.Find(key);
         if (i >= 0)
         {
@@ -220,7 +255,11 @@ public sealed partial class VirtParams : IDictionary<string, string>, IReadOnlyD
     {
         private readonly VirtParams _owner;
         private int _i = -1;
-        public Enumerator(VirtParams owner) => _owner = owner;
+        public Enumerator(VirtParams owner)
+        {
+            _owner = owner;
+            owner.Materialize();
+        }
         private string K => _i >= 0 && _i < _owner._store.Count && _owner._store.Keys[_i] is { } k ? k : throw new InvalidOperationException("no current entry");
         public DictionaryEntry Entry => new(K, _owner._store.Values[_i]);
         public object Key => K;

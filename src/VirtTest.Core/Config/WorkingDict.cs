@@ -20,6 +20,10 @@ internal sealed class WorkingDict
     public const string NameKey = "name";
     public const string ShortNameKey = "shortname";
     public const string DepKey = "dep";
+    /// <summary>Per config file, the full names of the variants taken from it (see <see cref="FileMapOp"/>).</summary>
+    public const string NameMapKey = "_name_map_file";
+    /// <summary>Per config file, the short names of the variants taken from it.</summary>
+    public const string ShortNameMapKey = "_short_name_map_file";
 
     private OrderedStore _store;
     private int _tupleKeys;
@@ -27,8 +31,10 @@ internal sealed class WorkingDict
 
     public WorkingDict(int capacity = 32) => _store = OrderedStore.Create(capacity);
 
-    private WorkingDict(in OrderedStore store, int tupleKeys, bool maybePostfix, IReadOnlyList<string> dep)
+    private WorkingDict(in OrderedStore store, int tupleKeys, bool maybePostfix, IReadOnlyList<string> dep, bool keepDuplicates, FileMapLog? fileMaps)
     {
+        KeepDuplicates = keepDuplicates;
+        FileMaps = fileMaps;
         _store = store;
         _tupleKeys = tupleKeys;
         _maybePostfix = maybePostfix;
@@ -44,7 +50,14 @@ internal sealed class WorkingDict
     /// <summary>False when no key ending in <c>_max</c>, <c>_min</c> or <c>_fixed</c> was ever added.</summary>
     public bool MaybeHasPostfixKeys => _maybePostfix;
 
-    public static bool IsReserved(string key) => key is NameKey or ShortNameKey or DepKey;
+    /// <summary>Keys no statement assigns, deletes, renames or matches: the dict's identity and bookkeeping.</summary>
+    public static bool IsReserved(string key) => key is NameKey or ShortNameKey or DepKey or NameMapKey or ShortNameMapKey;
+
+    /// <summary>
+    /// Keep suffixed keys apart when folding them (the reference's <c>skipdups=False</c>): a key
+    /// renamed by <c>suffix</c> always becomes base + suffixes, even when its value equals the base key's.
+    /// </summary>
+    public bool KeepDuplicates { get; set; }
     public static bool IsTuple(string key) => key.IndexOf(TupleSeparator) >= 0;
     public static string BaseOf(string key)
     {
@@ -88,6 +101,7 @@ internal sealed class WorkingDict
         if (i >= 0)
         {
             value = key == DepKey ? DepRepr() : _store.Values[i]!;
+            if (ReferenceEquals(value, FileMap.Pending)) value = FileMap.Render(FileMaps!, shortNames: key == ShortNameMapKey);
             return true;
         }
         value = "";
@@ -128,6 +142,21 @@ internal sealed class WorkingDict
         if (postfix) _maybePostfix = true;
     }
 
+    /// <summary>The stored value of a key (no rendering), or null.</summary>
+    public string? RawValue(string key, int hash)
+    {
+        var i = _store.Find(key, hash);
+        return i >= 0 ? _store.Values[i] : null;
+    }
+
+    /// <summary>Stores a value for a plain key that is not a postfix key.</summary>
+    public void SetRaw(string key, int hash, string value)
+    {
+        var i = _store.Find(key, hash);
+        if (i >= 0) _store.Values[i] = value;
+        else _store.Add(key, hash, value);
+    }
+
     /// <summary>Adds the three reserved keys to an empty dict, in the reference's order.</summary>
     public void InitReserved(string name, IReadOnlyList<string> dep, string shortName)
     {
@@ -141,7 +170,7 @@ internal sealed class WorkingDict
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WorkingDict CopyWithReserved(string name, IReadOnlyList<string> dep, string shortName, int extra)
     {
-        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep);
+        var copy = new WorkingDict(_store.Clone(extra), _tupleKeys, _maybePostfix, dep, KeepDuplicates, FileMaps);
         copy._store.Values[copy._store.Find(NameKey, NameHash)] = name;
         copy._store.Values[copy._store.Find(ShortNameKey, ShortNameHash)] = shortName;
         return copy;
@@ -159,6 +188,18 @@ internal sealed class WorkingDict
         _store.RemoveAt(i);
         if (IsTuple(key)) _tupleKeys--;
         return true;
+    }
+
+    /// <summary>The key in a slot (null for a dead slot); slots run from 0 to <see cref="RawCount"/>.</summary>
+    public string? KeyAt(int slot) => _store.Keys[slot];
+    public string ValueAt(int slot) => _store.Values[slot]!;
+    public void SetValueAt(int slot, string value) => _store.Values[slot] = value;
+
+    /// <summary>Removes the key in a live slot; the other slots stay where they are.</summary>
+    public void RemoveSlot(int slot)
+    {
+        if (IsTuple(_store.Keys[slot]!)) _tupleKeys--;
+        _store.RemoveAt(slot);
     }
 
     /// <summary>Sets the value of a key that exists, in place (used while iterating).</summary>
@@ -186,7 +227,7 @@ internal sealed class WorkingDict
         }
     }
 
-    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep);
+    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
     /// <summary>Python's <c>dict.update</c>: existing keys keep their place, new ones go to the end.</summary>
     public void Update(WorkingDict other)
@@ -196,6 +237,8 @@ internal sealed class WorkingDict
             if (other._store.Keys[i] is { } k) Set(k, OrderedStore.Hash(k), other._store.Values[i]!);
         }
         if (other.ContainsKey(DepKey)) Dep = other.Dep;
+        // The maps' values came over as they are: pending ones are made from the other's statements.
+        if (other.FileMaps is not null) FileMaps = other.FileMaps;
     }
 
     private string DepRepr()
@@ -210,10 +253,24 @@ internal sealed class WorkingDict
         return sb.Append(']').ToString();
     }
 
+    private static readonly int NameMapHash = OrderedStore.Hash(NameMapKey);
+    private static readonly int ShortNameMapHash = OrderedStore.Hash(ShortNameMapKey);
+
+    /// <summary>The name-map statements met so far, newest first (the map keys hold <see cref="FileMap.Pending"/>).</summary>
+    public FileMapLog? FileMaps { get; private set; }
+
+    /// <summary>Records a variant's names in the per-file maps; the first one adds both keys.</summary>
+    public void AddFileMap(FileMapOp op)
+    {
+        if (_store.Find(NameMapKey, NameMapHash) < 0) _store.Add(NameMapKey, NameMapHash, FileMap.Pending);
+        if (_store.Find(ShortNameMapKey, ShortNameMapHash) < 0) _store.Add(ShortNameMapKey, ShortNameMapHash, FileMap.Pending);
+        FileMaps = new FileMapLog(op, FileMaps);
+    }
+
     /// <summary>
     /// The dict with suffixed keys folded back into plain ones: a suffixed key whose value
     /// equals every other key of the same base becomes the base key; otherwise its suffixes are
-    /// appended to the base, innermost last.
+    /// appended to the base, innermost last (always so with <see cref="KeepDuplicates"/>).
     /// </summary>
     public WorkingDict DropSuffixes()
     {
@@ -232,13 +289,13 @@ internal sealed class WorkingDict
         {
             if (!IsTuple(key)) continue;
             var gen = BaseOf(key);
-            if (TryGetValue(gen, out var genValue) && genValue == value)
+            if (!KeepDuplicates && TryGetValue(gen, out var genValue) && genValue == value)
             {
                 flat.Remove(key, out _);
                 continue;
             }
             string newKey;
-            if (!mixed.Contains(gen))
+            if (!KeepDuplicates && !mixed.Contains(gen))
             {
                 newKey = gen;
             }

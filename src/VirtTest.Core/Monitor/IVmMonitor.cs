@@ -74,6 +74,9 @@ public interface IVmMonitor
     /// <summary>The raw escape hatch: a monitor command by name with JSON arguments.</summary>
     Task<JsonNode?> InvokeRawAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken ct);
 
+    /// <summary>The names of the commands <see cref="InvokeRawAsync"/> accepts (for completion and discovery).</summary>
+    Task<IReadOnlyList<string>> ListRawCommandsAsync(CancellationToken ct);
+
     /// <summary>The raw escape hatch for human (text) monitor commands.</summary>
     Task<string> InvokeHumanAsync(string commandLine, TimeSpan timeout, CancellationToken ct);
 }

@@ -19,6 +19,17 @@ public sealed class QmpOperations
     public async Task<IReadOnlyList<PciDevice>> QueryPciAsync(CancellationToken ct) =>
         QmpPciList.Parse(await _execute("query-pci", null, CommandTimeout, ct).ConfigureAwait(false));
 
+    /// <summary>The commands this QEMU accepts (<c>query-commands</c>), sorted.</summary>
+    public async Task<IReadOnlyList<string>> ListCommandsAsync(CancellationToken ct)
+    {
+        var reply = await _execute("query-commands", null, CommandTimeout, ct).ConfigureAwait(false);
+        return (reply as JsonArray ?? new JsonArray())
+            .Select(c => c?["name"]?.GetValue<string>())
+            .OfType<string>()
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .ToList();
+    }
+
     /// <summary>Presses the keys together (QEMU qcode names).</summary>
     public Task SendKeysAsync(IReadOnlyList<string> keys, CancellationToken ct)
     {

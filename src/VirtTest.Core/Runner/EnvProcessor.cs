@@ -12,7 +12,8 @@ namespace VirtTest.Core.Runner;
 /// <c>required_capabilities</c>; after it <c>kill_vm</c>, <c>kill_vm_gracefully</c>,
 /// <c>kill_vm_timeout</c>, <c>kill_unresponsive_vms</c>, <c>check_image</c> (see
 /// <see cref="ImageCheckAfterTest"/>), <c>remove_image</c>, and for a failed test a final
-/// screendump and the console output of the test's time. Images are made by
+/// screendump and the console output of the test's time; host commands <c>pre_command</c>
+/// first and <c>post_command</c> last (<see cref="HostCommand"/>). Images are made by
 /// <see cref="ImageCreation"/>.
 /// </summary>
 public sealed class EnvProcessor
@@ -44,6 +45,7 @@ public sealed class EnvProcessor
     {
         var p = context.Params;
         var env = context.Env;
+        await HostCommand.RunAsync(p, HostCommand.Pre, context.Log, context.Directory, ct).ConfigureAwait(false);
         foreach (var name in VirtualMachine.VmNames(p))
         {
             var vmParams = VmParams(p, name, env);
@@ -217,8 +219,24 @@ public sealed class EnvProcessor
             try { ImageCreation.Remove(VmParams(p, name, env), name); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or VirtTestException) { context.Log.Write($"{name}: removing images: {ex.Message}", "WARN"); }
         }
-        // As the reference: a damaged image makes a passed test ERROR (the runner keeps a FAIL).
-        if (checkFailures.Count > 0) throw new RunnerException("check_image: " + string.Join("; ", checkFailures));
+        if (checkFailures.Count == 0)
+        {
+            // Last, whatever happened before: a critical failure here makes a passed test an ERROR.
+            await HostCommand.RunAsync(p, HostCommand.Post, context.Log, context.Directory, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        // As the reference: a damaged image makes a passed test ERROR (the runner keeps a FAIL);
+        // post_command still runs, and its own failure joins the message.
+        var message = "check_image: " + string.Join("; ", checkFailures);
+        try
+        {
+            await HostCommand.RunAsync(p, HostCommand.Post, context.Log, context.Directory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is VirtTestException or IOException)
+        {
+            message += "; post_command: " + ex.Message;
+        }
+        throw new RunnerException(message);
     }
 
     private static readonly TimeSpan ImageCheckTimeout = TimeSpan.FromMinutes(10);

@@ -42,6 +42,22 @@ public sealed class TestEnv : IAsyncDisposable
 
     internal void Register(VirtualMachine vm, string definition) => _vms[vm.Name] = (vm, definition);
 
+    /// <summary>
+    /// Takes over a VM a test created itself (e.g. <c>New-VirtVm</c> in a test script): from now on
+    /// post-processing treats it like the VMs the params started, and the env kills it at the end.
+    /// A VM of the same name already in the env is refused.
+    /// </summary>
+    public void Adopt(VirtualMachine vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        if (_vms.TryGetValue(vm.Name, out var existing))
+        {
+            if (ReferenceEquals(existing.Vm, vm)) return;
+            throw new VmException(vm.Name, $"The test created a VM named '{vm.Name}', but the env already has one of that name.");
+        }
+        _vms[vm.Name] = (vm, VmDefinition.Of(vm.Params));
+    }
+
     /// <summary>Kills the VM and forgets it.</summary>
     public async Task KillVmAsync(string name)
     {

@@ -31,6 +31,14 @@ public sealed class SerialSession : GuestSession
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CursorQueryState _cursorQueries = new();
     private StreamWriter? _log;
+    /// <summary>When text was last written (Stopwatch ticks), for <see cref="CloseAsync"/>.</summary>
+    private long _lastWrite;
+    /// <summary>
+    /// How long a close waits after the last write: QEMU hands socket input to the guest's UART
+    /// only as fast as the UART takes it, and drops what it had not read when the client goes
+    /// (seen: "poweroff" reached the shell, its newline did not).
+    /// </summary>
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(1);
 
     private SerialSession(Stream console, string name, Regex prompt) : base(name, SessionTransport.Serial, prompt)
     {
@@ -130,6 +138,7 @@ public sealed class SerialSession : GuestSession
         {
             _cursorQueries.Wrote(); // from now on an answer could land in what this text starts
             await _stream.WriteAsync(Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
+            Volatile.Write(ref _lastWrite, System.Diagnostics.Stopwatch.GetTimestamp());
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
@@ -278,6 +287,11 @@ public sealed class SerialSession : GuestSession
 
     protected override async ValueTask CloseAsync()
     {
+        // Text just written (a reboot or poweroff typed before closing) must reach the guest first.
+        if (Volatile.Read(ref _lastWrite) is var last and > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(last) is var since && since < DrainTime)
+        {
+            await Task.Delay(DrainTime - since).ConfigureAwait(false);
+        }
         _stop.Cancel();
         // Disposing the stream ends a read that does not observe the token.
         await _stream.DisposeAsync().ConfigureAwait(false);

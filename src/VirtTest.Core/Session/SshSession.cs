@@ -490,6 +490,36 @@ public sealed class SshSession : GuestSession
     /// <summary>Opens the interactive shell now (it opens by itself on first use).</summary>
     public Task OpenShellAsync(CancellationToken ct = default) => EnsureShellAsync(ct);
 
+    /// <summary>
+    /// A new channel with a pseudo-terminal (echo off) running the login shell, apart from the
+    /// session's own interactive shell: for a program that needs a terminal, e.g. <c>xl console</c>
+    /// on a Xen host. The caller owns the stream; disposing it closes the channel.
+    /// </summary>
+    internal async Task<ShellStream> OpenTerminalAsync(CancellationToken ct)
+    {
+        ThrowIfUnusable("open a terminal on");
+        await WaitForEndingCommandsAsync("a terminal to open", OperationTimeout, ct).ConfigureAwait(false);
+        var modes = new Dictionary<TerminalModes, uint> { [TerminalModes.ECHO] = 0 };
+        var create = Task.Run(() => _client.CreateShellStream("dumb", 200, 50, 0, 0, 65536, modes), CancellationToken.None);
+        try
+        {
+            var first = await Task.WhenAny(create, _lost.Task).WaitAsync(OperationTimeout, ct).ConfigureAwait(false);
+            if (first != create) throw await _lost.Task.ConfigureAwait(false);
+            return await create.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _ = create.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) t.Result.Dispose();
+                else _ = t.Exception;
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            if (ex is TimeoutException) throw new SessionTimeoutException(Name, "a terminal channel to open", OperationTimeout, "");
+            if (IsConnectionError(ex)) throw Lost("open a terminal on", ex);
+            throw;
+        }
+    }
+
     /// <summary>Sends raw text to the interactive shell (opened on first use).</summary>
     public override async Task SendAsync(string text, CancellationToken ct = default)
     {

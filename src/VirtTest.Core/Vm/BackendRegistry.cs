@@ -3,7 +3,11 @@ using VirtTest.Core.Config;
 
 namespace VirtTest.Core.Vm;
 
-/// <summary>The backends known to this process, by <c>vm_type</c>.</summary>
+/// <summary>
+/// The backends known to this process, by <c>vm_type</c>. Deliberately process-wide and
+/// thread-safe: a backend is a stateless factory (every per-VM state lives in the driver it
+/// creates), so all runspaces and test workers share one instance per backend.
+/// </summary>
 public static class BackendRegistry
 {
     /// <summary>The backend used when params have no <c>vm_type</c>.</summary>

@@ -18,6 +18,9 @@ public interface IVmBackend
     /// <summary>What a VM with these params would be able to do (no VM is created).</summary>
     VmCapability GetCapabilities(VirtParams vmParams);
 
+    /// <summary>The device models a VM with these params can hot-plug (<c>Add-VirtPciDevice -Model</c>), for completion and messages.</summary>
+    IReadOnlyList<string> GetDeviceModels(VirtParams vmParams);
+
     /// <summary>
     /// Validates the params (throwing <see cref="VmParamException"/> for a value the backend
     /// cannot use) and returns a driver for a VM that is not started yet.

@@ -130,12 +130,22 @@ public sealed class VirtualMachine : IAsyncDisposable
     /// serial console (read from the console log, so nothing printed before the call is
     /// missed). Fails at once, with the console's last lines, if the VM dies meanwhile.
     /// </summary>
-    public async Task<Match> WaitForConsoleAsync(Regex pattern, TimeSpan timeout, CancellationToken ct = default)
+    public Task<Match> WaitForConsoleAsync(Regex pattern, TimeSpan timeout, CancellationToken ct = default) =>
+        WaitForConsoleAfterAsync(pattern, 0, timeout, ct);
+
+    /// <summary>The console log's length now: output from here on is what the guest prints next (see <see cref="WaitForConsoleAfterAsync"/>).</summary>
+    public long ConsoleLogLength => ConsoleLogPath is { } log && File.Exists(log) ? new FileInfo(log).Length : 0;
+
+    /// <summary>
+    /// <see cref="WaitForConsoleAsync"/> for what the guest prints from byte <paramref name="fromOffset"/>
+    /// of the console log on (a <see cref="ConsoleLogLength"/> taken before, e.g., a reboot).
+    /// </summary>
+    public async Task<Match> WaitForConsoleAfterAsync(Regex pattern, long fromOffset, TimeSpan timeout, CancellationToken ct = default)
     {
         var log = ConsoleLogPath ?? throw new NotSupportedByBackendException(BackendName, VmCapability.SerialConsole, "no console log");
         var deadline = DateTime.UtcNow + timeout;
         var text = new StringBuilder();
-        long offset = 0;
+        long offset = fromOffset;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -196,6 +206,32 @@ public sealed class VirtualMachine : IAsyncDisposable
 
     /// <summary>Asks the hypervisor for the state (a VM that died behind our back becomes Dead here).</summary>
     public Task<VmState> RefreshStateAsync(CancellationToken ct = default) => _driver.QueryStateAsync(ct);
+
+    /// <summary>
+    /// Waits until the VM is in one of <paramref name="states"/> (asked of the hypervisor every
+    /// 200 ms), e.g. Stopped after the guest powered itself off; returns the state reached.
+    /// </summary>
+    public async Task<VmState> WaitForStateAsync(IReadOnlyCollection<VmState> states, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count == 0) throw new ArgumentException("no state to wait for", nameof(states));
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var state = State is VmState.Running or VmState.Paused or VmState.Starting ? await RefreshStateAsync(ct).ConfigureAwait(false) : State;
+            if (states.Contains(state)) return state;
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new VmException(Name, string.Create(CultureInfo.InvariantCulture,
+                    $"VM '{Name}' did not become {string.Join(" or ", states)} within {timeout.TotalSeconds:0.#} s: it is {state}")
+                    + (state == VmState.Dead && DeathReason is { } why ? $" ({why})." : "."));
+            }
+            // Stopped and Dead are final until a new start: no point asking again.
+            if (state is VmState.Stopped or VmState.Dead or VmState.Created)
+                throw new VmStateException(Name, state, "wait for " + string.Join(" or ", states) + " of", DeathReason);
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
+    }
 
     public async Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct = default)
     {
@@ -390,6 +426,23 @@ public sealed class VirtualMachine : IAsyncDisposable
         EnsureLive("send a monitor command to");
         return _driver.Monitor.InvokeRawAsync(command, arguments, timeout, ct);
     }
+
+    private IReadOnlyList<string>? _monitorCommands;
+
+    /// <summary>The raw monitor's command names (asked once per VM, then cached: they depend on the hypervisor binary).</summary>
+    public async Task<IReadOnlyList<string>> GetMonitorCommandsAsync(CancellationToken ct = default)
+    {
+        if (_monitorCommands is { } cached) return cached;
+        Require(VmCapability.RawMonitor);
+        EnsureLive("list the monitor commands of");
+        return _monitorCommands = await _driver.Monitor.ListRawCommandsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The monitor command names if they were asked for before, else null (never waits: for Tab completion).</summary>
+    public IReadOnlyList<string>? CachedMonitorCommands => _monitorCommands;
+
+    /// <summary>The device models <see cref="AddPciDeviceAsync"/> can add on this VM's backend (from the backend's probe).</summary>
+    public IReadOnlyList<string> DeviceModels => Backend.GetDeviceModels(Params);
 
     public Task<string> InvokeHumanMonitorAsync(string commandLine, TimeSpan timeout, CancellationToken ct = default)
     {

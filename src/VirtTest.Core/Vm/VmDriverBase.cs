@@ -187,9 +187,16 @@ public abstract class VmDriverBase : IVmDriver
 
     public async Task<VmState> QueryStateAsync(CancellationToken ct)
     {
-        if (Volatile.Read(ref _dying) is { } dying) await dying.Task.WaitAsync(DeathHandlingWait, ct).ConfigureAwait(false);
+        await WaitForDeathHandlingAsync(ct).ConfigureAwait(false);
         if (!IsLive) return _state;
         var state = await QueryCoreAsync(ct).ConfigureAwait(false);
+        if (Volatile.Read(ref _dying) is not null)
+        {
+            // A death noticed meanwhile (an event on another thread) may have released what the query
+            // read: its handling decides the answer, never the query's stale "running".
+            await WaitForDeathHandlingAsync(ct).ConfigureAwait(false);
+            return _state;
+        }
         if (IsLive && state is VmState.Running or VmState.Paused) _state = state;
         return _state;
     }
@@ -203,10 +210,22 @@ public abstract class VmDriverBase : IVmDriver
     /// <summary>
     /// The instance ended without the framework asking (crash, kill from outside, guest power-off):
     /// releases everything, then reports Dead with <paramref name="reason"/>. Safe to call from any
-    /// thread and more than once: the first caller handles it, later ones wait for that to finish.
+    /// thread and more than once: the first caller handles it, later ones wait for that to finish
+    /// (unless <paramref name="waitForOtherHandler"/> is false: an exit event's thread must not
+    /// block, since the handling may need the very process object the event holds).
     /// Ignored while the framework itself is stopping the VM.
     /// </summary>
-    protected async Task MarkDeadAsync(Func<string> reason)
+    protected Task MarkDeadAsync(Func<string> reason, bool waitForOtherHandler = true) => MarkEndedAsync(reason, VmState.Dead, waitForOtherHandler);
+
+    /// <summary>
+    /// The guest powered itself off (<c>poweroff</c> inside it) and the hypervisor ended the
+    /// instance: released like a death, but reported <see cref="VmState.Stopped"/>, with
+    /// <paramref name="reason"/> kept as the <see cref="DeathReason"/>.
+    /// </summary>
+    protected Task MarkGuestPoweredOffAsync(Func<string> reason, bool waitForOtherHandler = true) =>
+        MarkEndedAsync(reason, VmState.Stopped, waitForOtherHandler);
+
+    private async Task MarkEndedAsync(Func<string> reason, VmState final, bool waitForOtherHandler)
     {
         TaskCompletionSource done;
         Task? inProgress;
@@ -219,8 +238,11 @@ public abstract class VmDriverBase : IVmDriver
         }
         if (inProgress is not null)
         {
+            if (!waitForOtherHandler) return;
             // Noticed twice (an exit event and a state query): show this caller the end, not the middle.
-            await inProgress.WaitAsync(DeathHandlingWait).ConfigureAwait(false);
+            // A handling that takes longer (a loaded host) is left to finish on its own thread.
+            try { await inProgress.WaitAsync(DeathHandlingWait).ConfigureAwait(false); }
+            catch (TimeoutException) { }
             return;
         }
         try
@@ -233,14 +255,18 @@ public abstract class VmDriverBase : IVmDriver
         }
         finally
         {
-            _state = VmState.Dead;
+            _state = final;
             done.TrySetResult();
         }
     }
 
-    /// <summary>Waits for a death being handled on another thread, if any.</summary>
-    protected Task WaitForDeathHandlingAsync(CancellationToken ct) =>
-        Volatile.Read(ref _dying) is { } dying ? dying.Task.WaitAsync(DeathHandlingWait, ct) : Task.CompletedTask;
+    /// <summary>Waits (bounded) for a death being handled on another thread, if any.</summary>
+    protected async Task WaitForDeathHandlingAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _dying) is not { } dying) return;
+        try { await dying.Task.WaitAsync(DeathHandlingWait, ct).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+    }
 
     /// <summary>Ends the VM and releases the backend's remaining per-VM resources (MAC addresses, ...).</summary>
     public async ValueTask DisposeAsync()

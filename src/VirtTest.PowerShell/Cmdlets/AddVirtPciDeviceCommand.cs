@@ -12,6 +12,7 @@ public sealed class AddVirtPciDeviceCommand : VmCmdlet
     /// <summary>The device model, e.g. e1000 or virtio-net-pci.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.DeviceModelCompleter))]
     public string Model { get; set; } = "";
 
     /// <summary>The device's id (generated when omitted); Remove-VirtPciDevice takes it.</summary>

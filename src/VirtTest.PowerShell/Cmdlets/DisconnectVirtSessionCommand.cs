@@ -19,7 +19,7 @@ public sealed class DisconnectVirtSessionCommand : VirtCmdlet
         foreach (var session in Session)
         {
             if (!ShouldProcess(session.Name, "Close session")) continue;
-            SessionRegistry.Default.Remove(session);
+            State.RunspaceInventory.Current.RemoveSession(session);
             TryAwait(session, _ => session.DisposeAsync().AsTask());
         }
     }

@@ -9,10 +9,11 @@ namespace VirtTest.PowerShell.Cmdlets;
 /// expanded test dictionaries as <see cref="VirtParams"/> objects.
 /// </summary>
 /// <remarks>
-/// One <see cref="CartesianConfig"/> per invocation. Every path (from the parameter or the
-/// pipeline) is parsed in <see cref="ProcessRecord"/>; -Text is parsed after all files;
-/// each -Filter line is applied last, then the dictionaries are expanded lazily and written
-/// one at a time, so <c>Select-Object -First 1</c> returns without expanding the rest.
+/// Paths (from the parameter or the pipeline) are resolved in <see cref="ProcessRecord"/>; at
+/// the end, <see cref="ConfigLoader"/> parses the files (through the parse cache unless
+/// -NoCache), then -Text, then each -Filter line, and the dictionaries are expanded lazily and
+/// written one at a time, so <c>Select-Object -First 1</c> returns without expanding the rest.
+/// A path that cannot be resolved is reported; when no file is left (and no -Text), nothing is written.
 /// </remarks>
 [Cmdlet(VerbsData.Expand, "VirtConfig", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(VirtParams))]
@@ -21,7 +22,7 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
     private const string PathSet = "Path";
     private const string TextSet = "Text";
 
-    private readonly CartesianConfig _config = new();
+    private readonly List<string> _files = new();
 
     /// <summary>Config files to parse, in order. Wildcards and PowerShell paths are resolved.</summary>
     [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0,
@@ -44,6 +45,22 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
     /// <summary>Defaults mode: a variants block with a default variant yields only that one.</summary>
     [Parameter]
     public SwitchParameter Defaults { get; set; }
+
+    /// <summary>Named variants blocks that -Defaults still expands in full (the reference's expand option).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] ExpandDefaults { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Keep every key a <c>suffix</c> statement renamed under its suffixed name (<c>mem_vm1</c>), even
+    /// where its value equals the plain key's; by default such duplicates fold into the plain key.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter KeepSuffixedKeys { get; set; }
+
+    /// <summary>Parse the files without the parse cache (neither read nor written).</summary>
+    [Parameter]
+    public SwitchParameter NoCache { get; set; }
 
     /// <summary>Config text, parsed after the files (as file name "&lt;text&gt;").</summary>
     /// <remarks>
@@ -71,15 +88,7 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
                         file));
                     continue;
                 }
-                WriteVerbose($"Parsing {file}");
-                try
-                {
-                    _config.ParseFile(file);
-                }
-                catch (ConfigError error)
-                {
-                    ThrowConfigError(error);
-                }
+                _files.Add(file);
             }
         }
     }
@@ -87,25 +96,25 @@ public sealed class ExpandVirtConfigCommand : VirtCmdlet
     /// <inheritdoc />
     protected override void EndProcessingCore()
     {
+        // Nothing to parse (every path failed and was reported): no dicts, not one empty dict.
+        if (_files.Count == 0 && Text is null) return;
         try
         {
-            if (Text is not null)
+            var loaded = ConfigLoader.Load(new ConfigLoadOptions
             {
-                // Relative includes in -Text resolve against the PowerShell location
-                // ($PWD), which is not the process's current directory.
-                _config.ParseString(Text, "<text>", SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-            }
-            foreach (var line in Filter)
-            {
-                var filter = FilterLine.Normalize(line);
-                if (filter is not null)
-                {
-                    WriteVerbose($"Filter: {filter}");
-                    _config.AddFilter(filter);
-                }
-            }
-
-            foreach (var dict in _config.Expand(Defaults.IsPresent, CancellationToken))
+                Files = _files,
+                // Relative includes in -Text resolve against the PowerShell location ($PWD),
+                // which is not the process's current directory.
+                Text = Text,
+                TextBaseDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath,
+                Filters = Filter,
+                Defaults = Defaults.IsPresent,
+                ExpandDefaults = ExpandDefaults,
+                KeepSuffixedKeys = KeepSuffixedKeys.IsPresent,
+                UseCache = !NoCache.IsPresent,
+            });
+            WriteVerbose($"Parsed {_files.Count} file(s){(loaded.FromCache ? " (from the parse cache)" : "")}; filters: {string.Join("; ", loaded.Filters)}");
+            foreach (var dict in loaded.Expand(CancellationToken))
             {
                 WriteObject(dict);
             }

@@ -15,6 +15,8 @@ public sealed class GetVirtCapabilityCommand : VirtCmdlet
     /// <summary>The VM to describe.</summary>
     [Parameter(ParameterSetName = "Vm", Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [Internal.VmByName]
+    [ArgumentCompleter(typeof(Completion.VmNameCompleter))]
     public VirtualMachine? Vm { get; set; }
 
     /// <summary>Params of a VM not created yet; the backend is chosen by vm_type.</summary>

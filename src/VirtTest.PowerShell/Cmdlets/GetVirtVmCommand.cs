@@ -12,6 +12,7 @@ public sealed class GetVirtVmCommand : VirtCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.VmNameCompleter))]
     public string[] Name { get; set; } = { "*" };
 
     /// <summary>Ask each VM's hypervisor for its current state first (notices VMs that died).</summary>
@@ -23,7 +24,7 @@ public sealed class GetVirtVmCommand : VirtCmdlet
     {
         foreach (var pattern in Name)
         {
-            var found = VmRegistry.Default.Find(pattern);
+            var found = State.RunspaceInventory.Current.FindVms(pattern);
             if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
             {
                 WriteError(ErrorRecords.VmNotFound(pattern));

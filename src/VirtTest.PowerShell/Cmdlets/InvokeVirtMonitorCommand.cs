@@ -17,11 +17,14 @@ public sealed class InvokeVirtMonitorCommand : VirtCmdlet
     [Parameter(ParameterSetName = "VmCommand", Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = "VmHuman", Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [Internal.VmByName]
+    [ArgumentCompleter(typeof(Completion.VmNameCompleter))]
     public VirtualMachine? Vm { get; set; }
 
     /// <summary>The machine-protocol command name, e.g. query-pci.</summary>
     [Parameter(ParameterSetName = "VmCommand", Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.MonitorCommandCompleter))]
     public string Command { get; set; } = "";
 
     /// <summary>The command's arguments.</summary>

@@ -118,8 +118,12 @@ public sealed class NewVirtVmCommand : VirtCmdlet
             if (!ShouldProcess(name, "Create VM")) continue;
             try
             {
+                var inventory = State.RunspaceInventory.Current;
+                // A clear error before the backend does any work when the name is taken here.
+                if (inventory.GetVm(name) is not null)
+                    throw new VmException(name, $"A VM named '{name}' already exists in this session; remove it first (Remove-VirtVm) or choose another name.");
                 var vm = VirtualMachine.FromParams(testParams, name);
-                VmRegistry.Default.Add(vm);
+                inventory.AddVm(vm);
                 WriteObject(vm);
             }
             catch (Exception ex) when (ex is Core.VirtTestException or FileNotFoundException or ArgumentException or InvalidOperationException or TimeoutException)

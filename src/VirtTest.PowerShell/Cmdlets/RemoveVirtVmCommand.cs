@@ -13,13 +13,14 @@ public sealed class RemoveVirtVmCommand : VmCmdlet
     {
         if (!ShouldProcess(vm.Name, "Remove VM")) return;
         // Sessions to the VM go first: their sockets would only fail once it is gone.
+        var inventory = State.RunspaceInventory.Current;
         if (TryAwait(vm, async _ =>
             {
-                await Core.Session.SessionRegistry.Default.CloseForVmAsync(vm.Name).ConfigureAwait(false);
+                await inventory.CloseSessionsForVmAsync(vm.Name).ConfigureAwait(false);
                 await vm.DisposeAsync().ConfigureAwait(false);
             }))
         {
-            VmRegistry.Default.Remove(vm);
+            inventory.RemoveVm(vm);
         }
     }
 }

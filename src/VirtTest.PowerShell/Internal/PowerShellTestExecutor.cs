@@ -2,6 +2,7 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using VirtTest.Core.Runner;
+using VirtTest.PowerShell.State;
 
 namespace VirtTest.PowerShell.Internal;
 
@@ -10,7 +11,8 @@ namespace VirtTest.PowerShell.Internal;
 /// one worker of a run, in a runspace of its own with VirtTest imported, reset between tests.
 /// A script gets <c>$Params</c>, <c>$Env</c>, <c>$Vm</c>, <c>$Session</c> and <c>$TestDirectory</c>
 /// (as variables, and as parameters when it declares them); <c>$ErrorActionPreference</c>
-/// is <c>Stop</c>, so any error fails the test. Its streams go to the test's debug log.
+/// is <c>Stop</c>, so any error fails the test. Its streams go to the test's debug log;
+/// <c>Enter-VirtTestStep</c> records its steps and <c>Exit-VirtTest</c> ends it with a status.
 /// </summary>
 internal sealed class PowerShellTestExecutor : ITestExecutor
 {
@@ -26,12 +28,16 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
         _modulePath = modulePath;
     }
 
-    /// <summary>The module manifest beside this assembly (out/VirtTest/VirtTest.psd1).</summary>
+    /// <summary>The module manifest this assembly belongs to (out/VirtTest/VirtTest.psd1).</summary>
     public static string OwnModulePath()
     {
+        // The cmdlet assembly sits in the module's lib/ folder; the manifest one level up.
         var dir = Path.GetDirectoryName(typeof(PowerShellTestExecutor).Assembly.Location)!;
-        var manifest = Path.Combine(dir, "VirtTest.psd1");
-        return File.Exists(manifest) ? manifest : Path.Combine(dir, "VirtTest.PowerShell.dll");
+        foreach (var candidate in new[] { Path.Combine(dir, "..", "VirtTest.psd1"), Path.Combine(dir, "VirtTest.psd1") })
+        {
+            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+        }
+        return Path.Combine(dir, "VirtTest.PowerShell.dll");
     }
 
     public async Task ExecuteAsync(TestContext context, CancellationToken ct)
@@ -49,13 +55,21 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
             ["TestDirectory"] = context.Directory,
         };
         foreach (var (name, value) in values) runspace.SessionStateProxy.SetVariable(name, value);
+        // Enter-VirtTestStep records into the test's steps through this variable.
+        runspace.SessionStateProxy.SetVariable(Cmdlets.EnterVirtTestStepCommand.StepsVariable, context.Steps);
+        // The env's VMs and session are the test's: Get-VirtVm and the VM cmdlets find them by name.
+        var inventory = RunspaceInventory.For(runspace);
+        inventory.LendVms(context.Env.Vms);
+        if (context.Session is { } session) inventory.AddSession(session, owned: false);
         runspace.SessionStateProxy.SetVariable("ErrorActionPreference", ActionPreference.Stop);
         runspace.SessionStateProxy.SetVariable("ProgressPreference", ActionPreference.SilentlyContinue);
 
         if (TestScripts.IsPesterSpec(script))
         {
             context.Log.Write($"running Pester spec {script}");
-            ps.AddScript(PesterWrapper).AddParameter("Path", script).AddParameter("Data", new System.Collections.Hashtable(values));
+            ps.AddScript(PesterWrapper).AddParameter("Path", script).AddParameter("Data", new System.Collections.Hashtable(values))
+                .AddParameter("ExplicitPester", PesterLocator.Explicit()).AddParameter("CachedPester", PesterLocator.InNuGetCache().ToArray())
+                .AddParameter("InstallHint", PesterLocator.InstallHint);
         }
         else
         {
@@ -84,6 +98,29 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
             var error = Unwrap(ex);
             if (error is TestFailedException { Position: { Length: > 0 } position }) context.Log.Write(position, "ERROR");
             throw error;
+        }
+        finally
+        {
+            // VMs the script created belong to the test's env from now on: post-processing and the
+            // end of the run clean them up like the others.
+            foreach (var vm in inventory.ReleaseOwnedVms())
+            {
+                try
+                {
+                    // A test stopped at its timeout or interrupted may end while the worker already
+                    // moved on: its VMs go now instead of joining an env that is no longer its own.
+                    if (ct.IsCancellationRequested) throw new TestErrorException("the test was stopped");
+                    context.Env.Adopt(vm);
+                    context.Log.Write($"{vm.Name}: created by the test; the env takes it over");
+                }
+                catch (VirtTest.Core.VirtTestException ex)
+                {
+                    context.Log.Write(ex.Message + "; killing it", "WARN");
+                    await vm.DisposeAsync().ConfigureAwait(false);
+                    inventory.RemoveVm(vm);
+                }
+            }
+            if (context.Session is { } lent) inventory.RemoveSession(lent);
         }
         ct.ThrowIfCancellationRequested();
     }
@@ -134,17 +171,27 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
         ps.Streams.Information.DataAdded += (_, e) => log.Write(ps.Streams.Information[e.Index].MessageData?.ToString() ?? "", "INFO");
     }
 
-    // Pester must be importable by name (PSModulePath) or from $env:VIRTTEST_PESTER_PATH.
+    // Pester: a loaded one, else VIRTTEST_PESTER_PATH, an installed module, the NuGet cache (PesterLocator).
     private const string PesterWrapper = """
-        param([string] $Path, [hashtable] $Data)
-        if (-not (Get-Module Pester)) {
-            if ($env:VIRTTEST_PESTER_PATH) { Import-Module $env:VIRTTEST_PESTER_PATH } else { Import-Module Pester -MinimumVersion 5.0 }
+        param([string] $Path, [hashtable] $Data, [string] $ExplicitPester, [string[]] $CachedPester, [string] $InstallHint)
+        if (-not (Get-Module Pester | Where-Object Version -ge '5.0')) {
+            $installed = Get-Module -ListAvailable -Name Pester | Where-Object Version -ge '5.0' | Sort-Object Version -Descending | Select-Object -First 1
+            $manifest = if ($ExplicitPester) { $ExplicitPester } elseif ($installed) { $installed.Path } else { @($CachedPester)[0] }
+            if (-not $manifest) {
+                throw [VirtTest.Core.Runner.TestErrorException]::new("The test is a Pester spec ($(Split-Path -Leaf $Path)), but Pester 5 or later is not installed: $InstallHint.")
+            }
+            Import-Module $manifest -MinimumVersion 5.0
         }
         $configuration = New-PesterConfiguration
         $configuration.Run.Container = New-PesterContainer -Path $Path -Data $Data
         $configuration.Run.PassThru = $true
         $configuration.Output.Verbosity = 'Detailed'
         $run = Invoke-Pester -Configuration $configuration
+        # Exit-VirtTest -Status Error|Cancel in a spec ends the whole test with that status.
+        foreach ($failed in @($run.Failed) + @($run.FailedBlocks)) {
+            $exception = @($failed.ErrorRecord)[0].Exception
+            if ($exception -is [VirtTest.Core.Runner.TestErrorException] -or $exception -is [VirtTest.Core.Runner.TestCancelledException]) { throw $exception }
+        }
         if ($run.Result -eq 'Passed' -and $run.PassedCount -eq 0 -and $run.SkippedCount -gt 0) {
             $first = @($run.Skipped)[0]
             $why = if ($first.ErrorRecord) { $first.ErrorRecord[0].Exception.Message } else { $first.ExpandedPath }

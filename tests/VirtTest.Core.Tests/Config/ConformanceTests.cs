@@ -3,7 +3,7 @@ using VirtTest.Core.Config;
 
 namespace VirtTest.Core.Tests.Config;
 
-/// <summary>Every shared conformance case must give exactly the reference parser's dicts, in order.</summary>
+/// <summary>Every conformance case (tests/conformance/cartesian) must give exactly the reference parser's dicts, in order.</summary>
 public class ConformanceTests
 {
     public static IEnumerable<object[]> Cases()
@@ -24,7 +24,7 @@ public class ConformanceTests
     [Fact]
     public void There_are_cases_to_check()
     {
-        Assert.True(Cases().Count() >= 28, "expected the shared conformance cases; found " + Cases().Count());
+        Assert.True(Cases().Count() >= 28, "expected the conformance cases; found " + Cases().Count());
     }
 
     [Theory]

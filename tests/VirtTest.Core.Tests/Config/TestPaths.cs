@@ -13,14 +13,13 @@ internal static class TestPaths
         }
     }
 
-    /// <summary>The shared conformance cases beside the repository (../shared/conformance/cartesian).</summary>
+    /// <summary>The conformance corpus kept in the repository (tests/conformance/cartesian).</summary>
     public static string Conformance
     {
         get
         {
-            var env = Environment.GetEnvironmentVariable("VIRTTEST_CONFORMANCE_DIR");
-            var dir = env ?? Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "conformance", "cartesian"));
-            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException("conformance cases not found at " + dir + " (set VIRTTEST_CONFORMANCE_DIR)");
+            var dir = Path.Combine(RepoRoot, "tests", "conformance", "cartesian");
+            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException("conformance cases not found at " + dir);
             return dir;
         }
     }

@@ -73,6 +73,10 @@ public sealed class LibvirtBackend : IVmBackend, IVmBackendVariants
         return new VirtParams(values);
     }
 
+    /// <summary>Hot-plug maps network card models to &lt;interface&gt;: those models.</summary>
+    public IReadOnlyList<string> GetDeviceModels(VirtParams vmParams) =>
+        IsQemuUri(UriOf(vmParams)) ? LibvirtDomainXml.NicModels.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList() : Array.Empty<string>();
+
     public IVmDriver CreateDriver(string vmName, VirtParams vmParams)
     {
         var uri = UriOf(vmParams);

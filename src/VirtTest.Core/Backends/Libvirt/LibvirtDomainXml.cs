@@ -70,8 +70,11 @@ public static class LibvirtDomainXml
         {
             devices.Add(new XElement("rng", new XAttribute("model", "virtio"), new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
         }
-        // Like QEMU's -nodefaults: no balloon the tests did not ask for.
+        // Like QEMU's -nodefaults: no balloon and no USB controller the tests did not ask for. The
+        // USB controller libvirt adds by default also makes SeaBIOS poll it between disk reads,
+        // which under TCG made a boot loader load a kernel in minutes instead of seconds.
         devices.Add(new XElement("memballoon", new XAttribute("model", "none")));
+        devices.Add(new XElement("controller", new XAttribute("type", "usb"), new XAttribute("model", "none")));
 
         var domain = new XElement("domain", new XAttribute("type", domainType),
             new XElement("name", domainName),

@@ -212,6 +212,8 @@ internal sealed class LibvirtMonitor : IVmMonitor
     public Task<JsonNode?> InvokeRawAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken ct) =>
         QmpAsync(command, arguments, timeout, ct);
 
+    public Task<IReadOnlyList<string>> ListRawCommandsAsync(CancellationToken ct) => _qmpOperations.ListCommandsAsync(ct);
+
     public Task<string> InvokeHumanAsync(string commandLine, TimeSpan timeout, CancellationToken ct)
     {
         RequireQemu(VmCapability.RawMonitor);

@@ -21,6 +21,10 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     private const int EventStopped = 5;
     // virDomainEventStoppedDetailType: the domain left for another host (our own migration).
     private const int StoppedMigrated = 3;
+    // virDomainEventStoppedDetailType: the guest shut itself down (on_poweroff = destroy).
+    private const int StoppedShutdown = 0;
+    // virDomainShutoffReason: the guest shut itself down.
+    private const int ShutoffShutdown = 1;
 
     private readonly object _gate = new();
     private readonly LibvirtEventLog _events = new();
@@ -126,7 +130,17 @@ internal sealed class LibvirtVmDriver : VmDriverBase
             if (eventType == EventStopped && detail != StoppedMigrated && !driver.IsStopping && driver.IsLive)
             {
                 // Not on the event loop thread: cleanup calls back into libvirt.
-                ThreadPool.QueueUserWorkItem(_ => driver.MarkDeadAsync(() => StoppedReason(detail)).GetAwaiter().GetResult());
+                ThreadPool.QueueUserWorkItem(_ =>
+                {
+                    // Nothing may escape a pool thread; an end missed here is seen by the next state query.
+                    try
+                    {
+                        (detail == StoppedShutdown
+                            ? driver.MarkGuestPoweredOffAsync(() => "the guest powered off", waitForOtherHandler: false)
+                            : driver.MarkDeadAsync(() => StoppedReason(detail), waitForOtherHandler: false)).GetAwaiter().GetResult();
+                    }
+                    catch (Exception) { }
+                });
             }
         }
         return 0;
@@ -185,16 +199,19 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     }
 
     /// <summary>libvirt's state number of the domain, or null when it cannot be read (gone).</summary>
-    private static int? ReadState(DomainHandle dom)
+    private static int? ReadState(DomainHandle dom) => ReadStateAndReason(dom)?.State;
+
+    /// <summary>libvirt's state and its reason (for shut off: 1 = the guest shut down), or null when gone.</summary>
+    private static (int State, int Reason)? ReadStateAndReason(DomainHandle dom)
     {
         try
         {
-            if (LibvirtNative.virDomainGetState(dom, out var state, out _, 0) < 0)
+            if (LibvirtNative.virDomainGetState(dom, out var state, out var reason, 0) < 0)
             {
                 LibvirtNative.virResetLastError();
                 return null;
             }
-            return state;
+            return (state, reason);
         }
         catch (ObjectDisposedException)
         {
@@ -258,13 +275,18 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     {
         var dom = _dom;
         if (dom is null) return State;
-        var state = await Task.Run(() => ReadState(dom), ct).ConfigureAwait(false);
+        var read = await Task.Run(() => ReadStateAndReason(dom), ct).ConfigureAwait(false);
+        var state = read?.State;
         switch (state)
         {
             case StateRunning or StateBlocked or StateShutdown:
                 return VmState.Running;
             case StatePaused or StatePmSuspended:
                 return VmState.Paused;
+            case StateShutoff when read?.Reason == ShutoffShutdown:
+                // The same answer as the lifecycle event gives: the guest powered itself off.
+                await MarkGuestPoweredOffAsync(() => "the guest powered off").ConfigureAwait(false);
+                return State;
             case StateShutoff or StateCrashed:
                 await MarkDeadAsync(() => state == StateCrashed ? "the domain shut off on its own (crashed)" : "the domain shut off on its own").ConfigureAwait(false);
                 return State;

@@ -29,6 +29,21 @@ public sealed class QemuBackend : IVmBackend
         return caps;
     }
 
+    /// <summary>The binary's device models that plug into a PCI bus, by name (from its probe).</summary>
+    public IReadOnlyList<string> GetDeviceModels(VirtParams vmParams)
+    {
+        try
+        {
+            var binary = QemuBinary.Get(vmParams.Get("qemu_binary") is { Length: > 0 } b ? b : DefaultBinary);
+            return binary.Devices.Where(d => d.Bus is null || d.Bus.Contains("PCI", StringComparison.OrdinalIgnoreCase))
+                .Select(d => d.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        }
+        catch (FileNotFoundException)
+        {
+            return Array.Empty<string>();
+        }
+    }
+
     public IVmDriver CreateDriver(string vmName, VirtParams vmParams)
     {
         var binaryName = vmParams.Get("qemu_binary") is { Length: > 0 } b ? b : DefaultBinary;

@@ -273,35 +273,6 @@ public sealed class QemuCommandLine
     /// <summary>QEMU's option syntax: a comma inside a value is written twice.</summary>
     public static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 
-    /// <summary>
-    /// Splits <c>extra_params</c> into arguments the way a POSIX shell would split words
-    /// (quotes and backslashes), without running one.
-    /// </summary>
-    public static IReadOnlyList<string> SplitArguments(string text)
-    {
-        var result = new List<string>();
-        var current = new StringBuilder();
-        var inWord = false;
-        char quote = '\0';
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quote != '\0')
-            {
-                if (c == quote) quote = '\0';
-                else if (c == '\\' && quote == '"' && i + 1 < text.Length && text[i + 1] is '"' or '\\') current.Append(text[++i]);
-                else current.Append(c);
-            }
-            else if (c is '\'' or '"') { quote = c; inWord = true; }
-            else if (c == '\\' && i + 1 < text.Length) { current.Append(text[++i]); inWord = true; }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (inWord) { result.Add(current.ToString()); current.Clear(); inWord = false; }
-            }
-            else { current.Append(c); inWord = true; }
-        }
-        if (quote != '\0') throw new FormatException($"Unclosed {quote} quote in '{text}'.");
-        if (inWord) result.Add(current.ToString());
-        return result;
-    }
+    /// <summary>Splits <c>extra_params</c> into arguments (see <see cref="ShellWords.Split"/>).</summary>
+    public static IReadOnlyList<string> SplitArguments(string text) => ShellWords.Split(text);
 }

@@ -107,6 +107,8 @@ internal sealed class QemuMonitor : IVmMonitor
     public Task<JsonNode?> InvokeRawAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken ct) =>
         _qmp.ExecuteAsync(command, arguments, timeout, ct);
 
+    public Task<IReadOnlyList<string>> ListRawCommandsAsync(CancellationToken ct) => _operations.ListCommandsAsync(ct);
+
     public Task<string> InvokeHumanAsync(string commandLine, TimeSpan timeout, CancellationToken ct) =>
         _qmp.HumanMonitorCommandAsync(commandLine, timeout, ct);
 }

@@ -89,7 +89,7 @@ internal sealed class QemuVmDriver : VmDriverBase
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) { if (_stderr.Length < 64 * 1024) _stderr.AppendLine(e.Data); } };
         process.OutputDataReceived += (_, _) => { };
-        process.Exited += (_, _) => OnProcessExited();
+        process.Exited += (_, _) => OnExitedEvent();
         process.Start();
         _process = process;
         process.BeginErrorReadLine();
@@ -134,19 +134,34 @@ internal sealed class QemuVmDriver : VmDriverBase
         return string.Join(" | ", lines.TakeLast(5)).Trim();
     }
 
+    /// <summary>The Exited event, on a pool thread: nothing may escape it (an exception there ends the process).</summary>
+    private void OnExitedEvent()
+    {
+        // Process holds a lock while it raises Exited, and WaitForExit (used by the handling) takes
+        // it: this thread never waits for a handling that runs elsewhere.
+        try { OnProcessExited(fromExitEvent: true); }
+        catch (Exception) { /* the state query notices the death instead */ }
+    }
+
     /// <summary>QEMU ended: unless the framework ended it, that is a death (crash, kill from outside, guest power-off).</summary>
-    private void OnProcessExited()
+    private void OnProcessExited(bool fromExitEvent = false)
     {
         var process = _process;
+        // QEMU quits after the guest powered itself off: its SHUTDOWN event says "guest": true.
+        if (_qmp?.Events.Snapshot().LastOrDefault(e => e.Name == "SHUTDOWN") is { } shutdown && shutdown.Data?["guest"]?.GetValue<bool>() == true)
+        {
+            MarkGuestPoweredOffAsync(() => "the guest powered off (" + (shutdown.GetString("reason") ?? "guest-shutdown") + ")").GetAwaiter().GetResult();
+            return;
+        }
         MarkDeadAsync(() =>
         {
             if (process is null) return "QEMU exited on its own";
-            process.WaitForExit(); // flush the stderr reader
+            WaitForExit(process, 5000); // let the stderr reader catch up, bounded
             var code = SafeExitCode(process);
             var how = int.TryParse(code, out var n) && n > 128 ? $" (killed by signal {n - 128})" : "";
             var tail = StderrTail();
             return $"QEMU exited on its own with exit code {code}{how}" + (tail != "(no error output)" ? ": " + tail : "");
-        }).GetAwaiter().GetResult();
+        }, waitForOtherHandler: !fromExitEvent).GetAwaiter().GetResult();
     }
 
     protected override async Task<bool> PowerOffCoreAsync(TimeSpan timeout, CancellationToken ct)

@@ -148,6 +148,9 @@ internal sealed class XenMonitor : IVmMonitor
     public Task<JsonNode?> InvokeRawAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken ct) =>
         throw NotSupported(VmCapability.RawMonitor, "the xen backend has no raw monitor");
 
+    public Task<IReadOnlyList<string>> ListRawCommandsAsync(CancellationToken ct) =>
+        throw NotSupported(VmCapability.RawMonitor, "the xen backend has no raw monitor");
+
     public Task<string> InvokeHumanAsync(string commandLine, TimeSpan timeout, CancellationToken ct) =>
         throw NotSupported(VmCapability.RawMonitor, "the xen backend has no raw monitor");
 
