@@ -24,16 +24,18 @@
              configs (default 1,000,000) on every core, a new seed each run (printed; replay
              with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
              anything but a config error are saved to tests/conformance/fuzz-regressions/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, rss, xen,
-             cluster, network; default all but rss, xen, cluster and network; rss: RSS file
-             transfer of a 100 MiB file and 1,000 small files beside a minimal client): Cartesian config benchmark (bench/VirtTest.Bench):
-             dicts/s, peak memory, x100 memory ratio and, with -ReferenceParser, the speed ratio
-             against the reference. xen: starts the Xen lab (unless one runs), reports its boot
-             time and 'xl list' over SSH through VirtTest beside 'ssh host xl list', stops the lab
-             it started. cluster: 12 guest-booting tests through a local Slurm lab against local
-             workers (bench/ClusterBench.ps1). network (as root): host-to-guest TCP over a tap on
-             a test network's bridge, VirtTest-started VM vs the same command line by hand, and
-             the guest-address lookup latency.
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, storage, rss,
+             xen, cluster, network; default all but rss, xen, cluster and network): Cartesian
+             config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100 memory ratio
+             and, with -ReferenceParser, the speed ratio against the reference. storage:
+             Convert-VirtImage of 1 GiB beside qemu-img convert (bench/StorageBench.ps1), then
+             disk hot-plug latency beside a raw QMP client. rss: RSS file transfer of a 100 MiB
+             file and 1,000 small files beside a minimal client. xen: starts the Xen lab (unless
+             one runs), reports its boot time and 'xl list' over SSH through VirtTest beside 'ssh
+             host xl list', stops the lab it started. cluster: 12 guest-booting tests through a
+             local Slurm lab against local workers (bench/ClusterBench.ps1). network (as root):
+             host-to-guest TCP over a tap on a test network's bridge, VirtTest-started VM vs the
+             same command line by hand, and the guest-address lookup latency.
       XenLab The nested Xen lab (build/XenLab.ps1): -XenLabAction Start (default; builds the
              dom0 image when missing or outdated), Stop, Status or Build. Test starts it before
              the xunit tests and stops it after Pester (unless the Xen tag is left out).
@@ -519,7 +521,7 @@ function Invoke-Fuzz {
 
 function Invoke-Bench {
     if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'xen') { return Invoke-XenBench }
-    # 'runner' alone: only the test-run benchmark; 'cluster' alone: only the Slurm one;
+    # 'runner' or 'storage' alone: only that benchmark; 'cluster' alone: only the Slurm one;
     # nothing or 'all': everything but the Slurm one (it takes several minutes).
     if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'cluster') {
         Invoke-Build
@@ -527,15 +529,25 @@ function Invoke-Bench {
         Write-Step 'Cluster runs: 12 guest-booting tests on a Slurm lab against local workers (bench/ClusterBench.ps1)'
         return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/ClusterBench.ps1') -ArgumentList @($BenchArguments | Select-Object -Skip 1) -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
     }
-    $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
-    $everything = $BenchArguments.Count -eq 0 -or $BenchArguments[0] -eq 'all' -or $BenchArguments[0].StartsWith('--')
+    $first = if ($BenchArguments.Count) { $BenchArguments[0] } else { '' }
+    $scriptOnly = $first -in 'runner', 'storage'
+    $everything = $BenchArguments.Count -eq 0 -or $first -eq 'all' -or $first.StartsWith('--')
     $code = 0
-    if (-not $runnerOnly) { $code = Invoke-CoreBench }
-    if ($code -eq 0 -and ($runnerOnly -or $everything)) {
+    if (-not $scriptOnly) { $code = Invoke-CoreBench }
+    if ($code -eq 0 -and ($first -eq 'runner' -or $everything)) {
         Invoke-Build
         Invoke-Guest
         Write-Step 'Test runs: 8 guest-booting tests, 1 worker vs 2 workers (bench/RunnerBench.ps1)'
         $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/RunnerBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    }
+    if ($code -eq 0 -and ($first -eq 'storage' -or $everything)) {
+        if ($first -eq 'storage') { Invoke-Build }
+        Write-Step 'Images: Convert-VirtImage of 1 GiB vs qemu-img convert (bench/StorageBench.ps1)'
+        $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/StorageBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+        if ($code -eq 0) {
+            Write-Step 'Disks: hot-plug latency vs a raw QMP client (bench/VirtTest.Bench hotplug)'
+            $code = Invoke-Native -AllowFailure dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'bench/VirtTest.Bench'), '--', 'hotplug')
+        }
     }
     return $code
 }

@@ -17,6 +17,7 @@ using VirtTest.Core.Config;
 //   network [--mb N] [--rounds N] [--lookups N]
 //                                      host -> guest TCP over a tap on a test network's bridge, VirtTest
 //                                      vs the same command line by hand; address lookup latency (root)
+//   hotplug [--cycles N]               disk hot-plug latency beside a raw QMP client (build.ps1 runs it with 'storage')
 //   xen --lab FOLDER [--calls N] [--rounds N]
 //                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
 //   realguest [--rounds N]             the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
@@ -62,6 +63,8 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
     case "network":
         return await VirtTest.Bench.NetworkBench.RunAsync(int.Parse(Opt("--mb", "64")), int.Parse(Opt("--rounds", "5")), int.Parse(Opt("--lookups", "200")));
+    case "hotplug":
+        return await VirtTest.Bench.HotplugBench.RunAsync(int.Parse(Opt("--cycles", "30")));
     case "realguest":
         return await VirtTest.Bench.RealGuestBench.RunAsync(int.Parse(Opt("--rounds", "3")));
     case "session":

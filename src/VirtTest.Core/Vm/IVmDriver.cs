@@ -1,3 +1,4 @@
+using VirtTest.Core.Config;
 using VirtTest.Core.Monitor;
 
 namespace VirtTest.Core.Vm;
@@ -9,6 +10,9 @@ namespace VirtTest.Core.Vm;
 /// </summary>
 public interface IVmDriver : IAsyncDisposable
 {
+    /// <summary>The params the hypervisor instance was started from (a migration's destination may differ: new disk files).</summary>
+    VirtParams Params { get; }
+
     /// <summary>What this VM (with its params) supports.</summary>
     VmCapability Capabilities { get; }
 

@@ -19,9 +19,17 @@ public static class ImageFile
     public static string PathOf(VirtParams imageParams, string vmName, string image)
     {
         var format = Format(imageParams);
-        var name = imageParams.Get("image_name") ?? throw new VmParamException(vmName, "image_name_" + image, "", "image has no image_name");
-        var file = imageParams.Get("image_filename") is { Length: > 0 } explicitFile ? HostPath.Expand(vmName, "image_filename_" + image, explicitFile)
-            : HostPath.Expand(vmName, "image_name_" + image, format == "raw" && VmParamsReader.IsYes(imageParams.Get("image_raw_device")) ? name : name + "." + format);
+        string file;
+        if (imageParams.Get("image_filename") is { Length: > 0 } explicitFile)
+        {
+            file = HostPath.Expand(vmName, "image_filename_" + image, explicitFile);
+        }
+        else
+        {
+            var name = imageParams.Get("image_name") is { Length: > 0 } n ? n
+                : throw new VmParamException(vmName, "image_name_" + image, "", "image has no image_name (or image_filename)");
+            file = HostPath.Expand(vmName, "image_name_" + image, format == "raw" && VmParamsReader.IsYes(imageParams.Get("image_raw_device")) ? name : name + "." + format);
+        }
         if (!System.IO.Path.IsPathRooted(file) && imageParams.Get("images_base_dir") is { Length: > 0 } baseDir)
             file = System.IO.Path.Combine(HostPath.Expand(vmName, "images_base_dir", baseDir), file);
         return file;

@@ -48,4 +48,12 @@ public enum VmCapability : long
     GuestAddressQuery = 1L << 18,
     /// <summary>A hot-plugged network card gets a network backend of its own (carries traffic).</summary>
     NicHotplugNetwork = 1L << 19,
+    /// <summary>Listing the disks of a running VM.</summary>
+    BlockInfo = 1L << 20,
+    /// <summary>Hot-plugging and unplugging disk images on a running VM.</summary>
+    DiskHotplug = 1L << 21,
+    /// <summary>Live external snapshots: a running VM's disk continues on a new overlay file.</summary>
+    LiveSnapshot = 1L << 22,
+    /// <summary>Block jobs on a running VM's disks: stream, commit, mirror (with completion and cancel).</summary>
+    BlockJobs = 1L << 23,
 }

@@ -35,8 +35,8 @@ public abstract class VmDriverBase : IVmDriver
     /// <summary>The VM's name in the params (for messages).</summary>
     protected string VmName { get; }
 
-    /// <summary>The VM's own params.</summary>
-    protected VirtParams Params { get; }
+    /// <summary>The VM's own params (after a migration with storage, the destination's: its disks' new files).</summary>
+    public VirtParams Params { get; }
 
     public VmCapability Capabilities { get; }
     public VmState State => _state;

@@ -22,6 +22,11 @@ public sealed class MoveVirtVmCommand : VmCmdlet
     [Parameter]
     public SwitchParameter CopyStorage { get; set; }
 
+    /// <summary>With -CopyStorage: where the destination's image files go (default: next to each source image).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StorageDirectory { get; set; }
+
     /// <summary>The whole migration must finish within this many seconds.</summary>
     [Parameter]
     [ValidateRange(1, 86400)]
@@ -45,12 +50,18 @@ public sealed class MoveVirtVmCommand : VmCmdlet
         }
         if (!ShouldProcess(vm.Name, $"Live-migrate VM over {Protocol}")) return;
         var record = new ProgressRecord(2, $"Migrating VM {vm.Name}", "starting");
-        var options = new MigrationOptions { Protocol = Protocol, CopyStorage = CopyStorage.IsPresent, Timeout = TimeSpan.FromSeconds(TimeoutSec) };
+        var options = new MigrationOptions
+        {
+            Protocol = Protocol,
+            CopyStorage = CopyStorage.IsPresent,
+            StorageDirectory = StorageDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(StorageDirectory),
+            Timeout = TimeSpan.FromSeconds(TimeoutSec),
+        };
         var migrated = TryAwaitWithProgress<MigrationProgress>(vm, record,
             (progress, ct) => vm.MigrateAsync(options, progress, ct),
             (r, p) =>
             {
-                r.StatusDescription = $"{p.Status}: {p.TransferredBytes / 1048576.0:0.0} MiB sent";
+                r.StatusDescription = p.Status == "storage" ? $"copying disks: {p.TransferredBytes / 1048576.0:0.0} of {p.TotalBytes / 1048576.0:0.0} MiB" : $"{p.Status}: {p.TransferredBytes / 1048576.0:0.0} MiB sent";
                 r.PercentComplete = p.Percent;
             });
         if (migrated && PassThru.IsPresent) WriteObject(vm);

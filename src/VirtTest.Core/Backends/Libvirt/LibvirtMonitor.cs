@@ -24,6 +24,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
     private readonly DeviceIdSequence _deviceIds;
     private readonly QmpOperations _qmpOperations;
     private readonly Network.NicAttachment? _defaultNetwork;
+    private readonly LibvirtBlockOperations _block;
 
     /// <summary>The monitor of one domain; a hot-plugged interface joins the libvirt network or bridge of the first such NIC of <paramref name="nics"/>.</summary>
     public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds,
@@ -36,6 +37,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
         _events = events;
         _deviceIds = deviceIds;
         _qmpOperations = new QmpOperations(QmpAsync);
+        _block = new LibvirtBlockOperations(vmName, dom, events, deviceIds, LiveXml);
     }
 
     /// <summary>The id a user gave a device, from libvirt's alias (user aliases carry a "ua-" prefix).</summary>
@@ -246,6 +248,19 @@ internal sealed class LibvirtMonitor : IVmMonitor
         if (rc < 0) throw LibvirtException.FromLastError(what);
         return LibvirtNative.TakeString(result) ?? "";
     }
+
+    // ---- disks and block jobs (libvirt's own API, see LibvirtBlockOperations)
+
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => _block.SnapshotDiskAsync(spec, ct);
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => _block.StartBlockJobAsync(spec, ct);
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => _block.GetBlockJobsAsync(ct);
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) =>
+        _block.WaitForBlockJobAsync(jobId, untilReady, progress, timeout, ct);
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CompleteBlockJobAsync(jobId, timeout, ct);
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CancelBlockJobAsync(jobId, timeout, ct);
 
     private void RequireQemu(VmCapability capability)
     {

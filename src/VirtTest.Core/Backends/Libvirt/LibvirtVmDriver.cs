@@ -112,6 +112,8 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
             (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, int, IntPtr, int>)&OnLifecycle, "lifecycle");
         Register(conn, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
             (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, IntPtr, void>)&OnDeviceRemoved, "device-removed");
+        Register(conn, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2,
+            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, int, int, IntPtr, void>)&OnBlockJob, "block-job");
     }
 
     private unsafe void Register(LibvirtConnection conn, DomainHandle dom, int eventId, IntPtr callback, string what)
@@ -162,6 +164,15 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
         if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
         {
             driver._events.AddDeviceRemoved(Marshal.PtrToStringUTF8(alias) ?? "");
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static void OnBlockJob(IntPtr conn, IntPtr dom, IntPtr disk, int type, int status, IntPtr opaque)
+    {
+        if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
+        {
+            driver._events.AddBlockJob(Marshal.PtrToStringUTF8(disk) ?? "", type, status);
         }
     }
 
@@ -306,10 +317,16 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
     {
         var destUri = LibvirtBackend.MigrationDestination(Params)
             ?? throw new NotSupportedByBackendException("libvirt", VmCapability.Migration, "param migration_dest_uri (the destination libvirt) is not set");
-        if (options.CopyStorage) throw new NotSupportedByBackendException("libvirt", VmCapability.MigrationWithDiskCopy);
         RequireLive("migrate");
         var dom = _dom ?? throw new VmStateException(VmName, State, "migrate");
         var runtime = _runtime!;
+        // With storage: new, empty images for the destination, named in its XML and params.
+        LibvirtStorageCopy? storage = null;
+        if (options.CopyStorage)
+        {
+            storage = await Task.Run(() => LibvirtStorageCopy.Plan(dom, Params, options), ct).ConfigureAwait(false);
+            await storage.CreateImagesAsync(ct).ConfigureAwait(false);
+        }
         var migrateUri = options.Protocol switch
         {
             "tcp" => "tcp://127.0.0.1",
@@ -317,13 +334,14 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
             _ => throw new ArgumentException($"Unknown migration protocol '{options.Protocol}' (valid: unix, tcp)."),
         };
         var wasPaused = State == VmState.Paused;
-        var destination = new LibvirtVmDriver(VmName, Params, destUri, Capabilities, DomainName) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
+        var destination = new LibvirtVmDriver(VmName, storage?.DestinationParams ?? Params, destUri, Capabilities, DomainName) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
         // The source domain stops when the migration ends: that is not a death.
         SetStopping(true);
         try
         {
             progress?.Report(new MigrationProgress("active", 0, 0, 0));
-            var migrate = Task.Run(() => destination.AdoptMigration(dom, migrateUri, runtime, ConsoleLogPath, DomainXml), CancellationToken.None);
+            var disksUri = options.Protocol == "unix" ? "unix://" + runtime.File("nbd.sock") : "tcp://127.0.0.1";
+            var migrate = Task.Run(() => destination.AdoptMigration(dom, migrateUri, runtime, ConsoleLogPath, storage?.DestinationXml ?? DomainXml, storage, disksUri), CancellationToken.None);
             try
             {
                 await migrate.WaitAsync(options.Timeout, ct).ConfigureAwait(false);
@@ -344,6 +362,7 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
             if (destination._runtime is not null) destination._runtime = null; // still ours: the source keeps it
             await destination.KillAsync().ConfigureAwait(false);
             SetStopping(false);
+            storage?.DeleteImages();
             throw;
         }
         // The domain left this daemon (undefined here); only the handles remain to release.
@@ -359,12 +378,14 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
         DomainName = domainName;
     }
 
-    private void AdoptMigration(DomainHandle source, string migrateUri, RuntimeDirectory runtime, string? consoleLog, string? xml)
+    private void AdoptMigration(DomainHandle source, string migrateUri, RuntimeDirectory runtime, string? consoleLog, string? xml, LibvirtStorageCopy? storage, string disksUri)
     {
         var conn = LibvirtConnection.Open(Uri);
         _conn = conn;
-        var dom = LibvirtNative.virDomainMigrate(source, conn.Handle,
-            LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PERSIST_DEST | LibvirtNative.VIR_MIGRATE_UNDEFINE_SOURCE, null, migrateUri, 0);
+        const uint flags = LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PERSIST_DEST | LibvirtNative.VIR_MIGRATE_UNDEFINE_SOURCE;
+        var dom = storage is null
+            ? LibvirtNative.virDomainMigrate(source, conn.Handle, flags, null, migrateUri, 0)
+            : MigrateWithStorage(source, conn, flags | LibvirtNative.VIR_MIGRATE_NON_SHARED_DISK, migrateUri, storage, disksUri);
         if (dom.IsInvalid)
         {
             var error = LibvirtException.FromLastError($"migrate domain '{DomainName}' to {Uri}");
@@ -377,6 +398,29 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
         DomainXml = xml;
         RegisterEvents(conn, dom);
         CurrentMonitor = new LibvirtMonitor(VmName, conn, dom, _events, _deviceIds, NicAttachments());
+    }
+
+    /// <summary>virDomainMigrate3 with the destination XML (new disk files), the disks to copy and where libvirt's NBD goes.</summary>
+    private static DomainHandle MigrateWithStorage(DomainHandle source, LibvirtConnection conn, uint flags, string migrateUri, LibvirtStorageCopy storage, string disksUri)
+    {
+        IntPtr parameters = IntPtr.Zero;
+        int count = 0, max = 0;
+        try
+        {
+            void Add(string name, string value)
+            {
+                if (LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref max, name, value) < 0) throw LibvirtException.FromLastError($"build migration parameter {name}");
+            }
+            Add("migrate_uri", migrateUri);
+            Add("destination_xml", storage.DestinationXml);
+            Add("disks_uri", disksUri);
+            foreach (var copy in storage.Copies) Add("migrate_disks", copy.Target);
+            return LibvirtNative.virDomainMigrate3(source, conn.Handle, parameters, (uint)count, flags);
+        }
+        finally
+        {
+            if (parameters != IntPtr.Zero) LibvirtNative.virTypedParamsFree(parameters, count);
+        }
     }
 
     protected override ValueTask DisposeCoreAsync()

@@ -287,7 +287,7 @@ public sealed class QemuCommandLine
 
     private string Value(string key, string fallback) => _read.Value(key, fallback);
 
-    private static string SafeId(string name)
+    internal static string SafeId(string name)
     {
         var sb = new StringBuilder();
         foreach (var c in name) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');

@@ -11,16 +11,37 @@ internal sealed class QemuMonitor : IVmMonitor
     private readonly QmpOperations _operations;
     private readonly DeviceIdSequence _deviceIds;
     private readonly QemuNicHotplug? _nics;
+    private readonly QemuBlockOperations _block;
 
-    public QemuMonitor(QmpClient qmp, DeviceIdSequence deviceIds, QemuNicHotplug? nics = null)
+    public QemuMonitor(string vmName, QmpClient qmp, DeviceIdSequence deviceIds, QemuNicHotplug? nics = null)
     {
         _qmp = qmp;
         _deviceIds = deviceIds;
         _nics = nics;
         _operations = new QmpOperations((command, arguments, timeout, ct) => qmp.ExecuteAsync(command, arguments, timeout, ct));
+        _block = new QemuBlockOperations(vmName, qmp, deviceIds);
     }
 
     public QmpClient Client => _qmp;
+
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
+
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
+
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
+
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => _block.SnapshotDiskAsync(spec, ct);
+
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => _block.StartBlockJobAsync(spec, ct);
+
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => _block.GetBlockJobsAsync(ct);
+
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) =>
+        _block.WaitForBlockJobAsync(jobId, untilReady, progress, timeout, ct);
+
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CompleteBlockJobAsync(jobId, timeout, ct);
+
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CancelBlockJobAsync(jobId, timeout, ct);
 
     public Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct) => _operations.QueryPciAsync(ct);
 

@@ -124,7 +124,7 @@ internal sealed class QemuVmDriver : VmDriverBase
         _qmp = qmp;
         var hotplug = new QemuNicHotplug(VmName, _binary, NicAttachment.ReadAll(new VmParamsReader(VmName, vmParams)));
         _nicHotplug = hotplug;
-        CurrentMonitor = new QemuMonitor(qmp, _deviceIds, hotplug);
+        CurrentMonitor = new QemuMonitor(VmName, qmp, _deviceIds, hotplug);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
         // QEMU has opened its taps (in the host's namespace): now they go onto their bridges,
         // before the guest runs (it sends DHCP requests as soon as its NIC is up).
@@ -331,8 +331,13 @@ internal sealed class QemuVmDriver : VmDriverBase
         RequireLive("migrate");
         var source = RequireQmp("migrate");
         var wasRunning = State == VmState.Running;
+        var deadline = DateTime.UtcNow + options.Timeout;
+        // With storage: new image files for the destination, which then starts from params naming them.
+        var storage = options.CopyStorage ? await QemuStorageMigration.PrepareAsync(VmName, Params, source, options, ct).ConfigureAwait(false) : null;
         // The guest keeps its MACs; the destination owns them only once the migration succeeded.
-        var destination = new QemuVmDriver(VmName, Params, _binary, Capabilities) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
+        var destination = new QemuVmDriver(VmName, storage?.DestinationParams ?? Params, _binary, Capabilities) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
+        var switchoverPause = false;
+        var mirrorsFinished = false;
         try
         {
             destination.BeginStart();
@@ -345,11 +350,17 @@ internal sealed class QemuVmDriver : VmDriverBase
                 _ => throw new ArgumentException($"Unknown migration protocol '{options.Protocol}' (valid: unix, tcp)."),
             };
             await destination._qmp!.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = uri }, CommandTimeout, ct).ConfigureAwait(false);
-            var migrateArgs = new JsonObject { ["uri"] = uri };
-            if (options.CopyStorage) migrateArgs["blk"] = true;
-            await source.ExecuteAsync("migrate", migrateArgs, CommandTimeout, ct).ConfigureAwait(false);
+            if (storage is { Copies.Count: > 0 })
+            {
+                var nbdSocket = Path.Combine(destination._runtime!.Path, "nbd.sock");
+                await storage.ExportAsync(destination._qmp!, nbdSocket, ct).ConfigureAwait(false);
+                await storage.MirrorAsync(source, nbdSocket, progress, deadline, options.Timeout, ct).ConfigureAwait(false);
+                // Stop before the switch-over, so the mirrors can finish while the source is stopped and its disks still active.
+                await SetSwitchoverPauseAsync(source, true, ct).ConfigureAwait(false);
+                switchoverPause = true;
+            }
+            await source.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, CommandTimeout, ct).ConfigureAwait(false);
 
-            var deadline = DateTime.UtcNow + options.Timeout;
             while (true)
             {
                 var info = await source.ExecuteAsync("query-migrate", null, CommandTimeout, ct).ConfigureAwait(false) as JsonObject;
@@ -357,8 +368,19 @@ internal sealed class QemuVmDriver : VmDriverBase
                 var ram = info?["ram"] as JsonObject;
                 progress?.Report(new MigrationProgress(status, Long(ram?["transferred"]), Long(ram?["total"]), Long(ram?["remaining"])));
                 if (status == "completed") break;
+                if (status == "pre-switchover" && storage is not null && !mirrorsFinished)
+                {
+                    await storage.FinishMirrorsAsync(source, ct).ConfigureAwait(false);
+                    mirrorsFinished = true;
+                    await source.ExecuteAsync("migrate-continue", new JsonObject { ["state"] = "pre-switchover" }, CommandTimeout, ct).ConfigureAwait(false);
+                    continue;
+                }
                 if (status is "failed" or "cancelled")
-                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"}.");
+                {
+                    // QEMU often gives no reason here; the destination's stderr usually has it.
+                    destination.WaitForExitBriefly();
+                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"} (destination: {destination.StderrTail()}).");
+                }
                 if (DateTime.UtcNow >= deadline)
                 {
                     try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
@@ -376,6 +398,7 @@ internal sealed class QemuVmDriver : VmDriverBase
                 if (DateTime.UtcNow >= destDeadline) throw new MonitorTimeoutException($"the destination of VM '{VmName}' to finish loading the migration stream", TimeSpan.FromSeconds(30));
                 await Task.Delay(50, ct).ConfigureAwait(false);
             }
+            if (storage is not null) await storage.UnexportAsync(destination._qmp!, ct).ConfigureAwait(false);
             if (wasRunning)
             {
                 await destination._qmp!.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
@@ -385,11 +408,42 @@ internal sealed class QemuVmDriver : VmDriverBase
         catch
         {
             await destination.KillAsync().ConfigureAwait(false);
+            if (storage is not null)
+            {
+                try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
+                await storage.AbortAsync(source).ConfigureAwait(false);
+                if (switchoverPause) await SetSwitchoverPauseAsync(source, false, CancellationToken.None).ConfigureAwait(false);
+                // A failure at the switch-over leaves the source stopped: the guest goes on where it was.
+                if (wasRunning)
+                {
+                    try { await source.ExecuteAsync("cont", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
+                }
+            }
             throw;
         }
         await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         _macs.TransferTo(destination._macs);
         return destination;
+    }
+
+    private static async Task SetSwitchoverPauseAsync(QmpClient qmp, bool on, CancellationToken ct)
+    {
+        try
+        {
+            await qmp.ExecuteAsync("migrate-set-capabilities", new JsonObject
+            {
+                ["capabilities"] = new JsonArray { new JsonObject { ["capability"] = "pause-before-switchover", ["state"] = on } },
+            }, CommandTimeout, ct).ConfigureAwait(false);
+        }
+        catch (MonitorException) when (!on)
+        {
+            // Best effort when undoing it after a failure.
+        }
+    }
+
+    private void WaitForExitBriefly()
+    {
+        if (_process is { } p) WaitForExit(p, 1000);
     }
 
     private static long Long(JsonNode? n) => n is JsonValue v && v.TryGetValue<long>(out var l) ? l : 0;

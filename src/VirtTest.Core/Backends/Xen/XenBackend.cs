@@ -10,7 +10,8 @@ namespace VirtTest.Core.Backends.Xen;
 /// (<c>xen_guest_type = hvm</c> (default), <c>pv</c> or <c>pvh</c>).
 /// Only what is implemented through xl is declared: no screendump, keys, mouse, raw monitor
 /// or events for either type (xl has no such commands), no disk-copying migration (xl
-/// migrate moves memory only), and system reset for HVM only (<c>xl trigger reset</c>).
+/// migrate moves memory only), no live snapshots or block jobs, PV disk hot-plug
+/// (<c>xl block-attach</c>), and system reset for HVM only (<c>xl trigger reset</c>).
 /// </summary>
 public sealed class XenBackend : IVmBackend, IVmBackendVariants
 {
@@ -21,7 +22,7 @@ public sealed class XenBackend : IVmBackend, IVmBackendVariants
 
     private static readonly VmCapability Common =
         VmCapability.PciInfo | VmCapability.PciPassthrough | VmCapability.Pause | VmCapability.Powerdown |
-        VmCapability.Migration | VmCapability.SerialConsole | VmCapability.BridgeNetwork;
+        VmCapability.Migration | VmCapability.SerialConsole | VmCapability.BridgeNetwork | VmCapability.BlockInfo | VmCapability.DiskHotplug;
 
     private readonly IXlRunner? _runner;
     private readonly IXlRunner _localRunner = new XlProcessRunner();

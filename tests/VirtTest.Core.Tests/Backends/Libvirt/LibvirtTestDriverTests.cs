@@ -197,7 +197,12 @@ public sealed class LibvirtTestDriverTests
         Assert.True(backend.GetCapabilities(Params("x", p => { p["connect_uri"] = "qemu:///system"; p["migration_dest_uri"] = "qemu+ssh://other/system"; }))
             .HasFlag(VmCapability.Migration));
         Assert.False(qemu.HasFlag(VmCapability.MigrationWithDiskCopy));
+        // With a destination libvirt the disks can move too (VIR_MIGRATE_NON_SHARED_DISK); disks and block jobs need the QEMU driver.
+        Assert.True(backend.GetCapabilities(Params("x", p => { p["connect_uri"] = "qemu:///system"; p["migration_dest_uri"] = "qemu+ssh://other/system"; }))
+            .HasFlag(VmCapability.MigrationWithDiskCopy));
+        Assert.True(qemu.HasFlag(VmCapability.DiskHotplug | VmCapability.BlockInfo | VmCapability.BlockJobs | VmCapability.LiveSnapshot));
         var test = backend.GetCapabilities(Params("x"));
+        Assert.False(test.HasFlag(VmCapability.DiskHotplug) || test.HasFlag(VmCapability.BlockJobs));
         Assert.False(test.HasFlag(VmCapability.PciInfo));
         Assert.True(test.HasFlag(VmCapability.Pause | VmCapability.Screendump | VmCapability.Events));
         Assert.False(backend.GetCapabilities(Params("x", p => p["vga"] = "none")).HasFlag(VmCapability.Screendump));
