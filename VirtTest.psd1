@@ -16,36 +16,67 @@
     # Every cmdlet is listed explicitly (tests/Module.Meta.Tests.ps1 checks this list
     # against the cmdlets in the DLL, both ways).
     CmdletsToExport      = @(
+        'Add-VirtDisk'
         'Add-VirtPciDevice'
+        'Compare-VirtImage'
+        'Complete-VirtBlockJob'
         'Connect-VirtSession'
+        'Convert-VirtImage'
         'ConvertTo-VirtYaml'
         'Copy-VirtGuestItem'
         'Disconnect-VirtSession'
+        'Enter-VirtTestStep'
+        'Exit-VirtTest'
         'Expand-VirtConfig'
+        'Get-VirtBlockDevice'
+        'Get-VirtBlockJob'
         'Get-VirtCapability'
+        'Get-VirtImage'
+        'Get-VirtImageSnapshot'
         'Get-VirtMediaHash'
         'Get-VirtPciInfo'
         'Get-VirtSession'
+        'Get-VirtTestNetwork'
         'Get-VirtTestResult'
         'Get-VirtVm'
+        'Get-VirtVmAddress'
+        'Invoke-VirtBlockJob'
         'Invoke-VirtMonitor'
         'Invoke-VirtSessionCommand'
+        'Invoke-VirtTestJob'
         'Invoke-VirtTestRun'
+        'Merge-VirtImage'
         'Move-VirtVm'
+        'New-VirtDiskSnapshot'
+        'New-VirtImage'
+        'New-VirtImageSnapshot'
+        'New-VirtTestNetwork'
         'New-VirtVm'
+        'Remove-VirtDisk'
+        'Remove-VirtImageSnapshot'
         'Remove-VirtPciDevice'
+        'Remove-VirtTestNetwork'
         'Remove-VirtVm'
+        'Resize-VirtImage'
+        'Restart-VirtVm'
+        'Restore-VirtImageSnapshot'
         'Resume-VirtVm'
         'Save-VirtScreenshot'
         'Send-VirtSessionInput'
+        'Set-VirtImage'
         'Start-VirtVm'
+        'Stop-VirtBlockJob'
         'Stop-VirtTestRun'
         'Stop-VirtVm'
         'Suspend-VirtVm'
         'Test-VirtCapability'
+        'Test-VirtGuestConnection'
+        'Test-VirtImage'
+        'Wait-VirtCondition'
         'Wait-VirtLogin'
         'Wait-VirtSessionOutput'
         'Wait-VirtVmEvent'
+        'Wait-VirtVmState'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -55,7 +86,7 @@
 
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Virtualization', 'Testing', 'Cartesian', 'QEMU', 'KVM')
+            Tags       = @('Virtualization', 'Testing', 'Cartesian', 'QEMU', 'KVM', 'qemu-img')
         }
     }
 }

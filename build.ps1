@@ -13,7 +13,9 @@
              and exits 1 if anything failed or a runner crashed.
       Guest  Build the test guest (Debian cloud kernel + busybox initramfs) into .build/guest/,
              installing qemu-system-x86, qemu-utils, busybox-static and cpio when missing
-             (as root; otherwise it prints the apt-get command). Cached between runs.
+             (as root; otherwise it prints the apt-get command), then the Debian 12 disk
+             image (build/New-DebianGuest.ps1, mmdebstrap; needs root) into
+             .build/guest/debian12/. Both cached between runs.
       Demo   Build and Guest, then boot the test guest, hot-plug a NIC, print the PCI devices
              before and after, and stop the guest.
       Examples  Build and Guest, then run the example test run (examples/run/run.cfg with
@@ -22,9 +24,25 @@
              configs (default 1,000,000) on every core, a new seed each run (printed; replay
              with VIRTTEST_FUZZ_SEED and VIRTTEST_FUZZ_WORKERS). Inputs that make the engine throw
              anything but a config error are saved to tests/conformance/fuzz-regressions/.
-      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner; default all):
-             Cartesian config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100
-             memory ratio and, with -ReferenceParser, the speed ratio against the reference.
+      Bench  Benchmarks (-BenchArguments picks one: config, qemu, session, runner, storage, rss,
+             xen, cluster, network; default all but rss, xen, cluster and network): Cartesian
+             config benchmark (bench/VirtTest.Bench): dicts/s, peak memory, x100 memory ratio
+             and, with -ReferenceParser, the speed ratio against the reference. storage:
+             Convert-VirtImage of 1 GiB beside qemu-img convert (bench/StorageBench.ps1), then
+             disk hot-plug latency beside a raw QMP client. rss: RSS file transfer of a 100 MiB
+             file and 1,000 small files beside a minimal client. xen: starts the Xen lab (unless
+             one runs), reports its boot time and 'xl list' over SSH through VirtTest beside 'ssh
+             host xl list', stops the lab it started. cluster: 12 guest-booting tests through a
+             local Slurm lab against local workers (bench/ClusterBench.ps1). network (as root):
+             host-to-guest TCP over a tap on a test network's bridge, VirtTest-started VM vs the
+             same command line by hand, and the guest-address lookup latency.
+      XenLab The nested Xen lab (build/XenLab.ps1): -XenLabAction Start (default; builds the
+             dom0 image when missing or outdated), Stop, Status or Build. Test starts it before
+             the xunit tests and stops it after Pester (unless the Xen tag is left out).
+      Cluster  Starts (-ClusterAction Start, the default), stops (Stop) or shows (Status) a
+             local Slurm lab in .build/slurm-lab (build/SlurmLab.ps1): munge, slurmctld and
+             -ClusterNodes compute nodes in network namespaces; installs the Slurm packages
+             when missing (as root). Start prints the SLURM_CONF to set.
 
     Anything missing is installed: the PowerShell tool from .config/dotnet-tools.json
     (dotnet tool restore) and Pester from NuGet (restore-only project under .build/).
@@ -37,8 +55,12 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz')]
+    [ValidateSet('Build', 'Guest', 'Test', 'Demo', 'Examples', 'Bench', 'Fuzz', 'XenLab', 'Cluster')]
     [string] $Task = 'Build',
+
+    # XenLab: what to do with the lab.
+    [ValidateSet('Start', 'Stop', 'Status', 'Build')]
+    [string] $XenLabAction = 'Start',
 
     [ValidateSet('Release', 'Debug')]
     [string] $Configuration = 'Release',
@@ -55,6 +77,12 @@ param(
     # Bench: the reference parser (avocado-vt's cartesian_config.py) to run side by side
     # for the speed ratio. Not shipped with VirtTest; also read from VIRTTEST_REFERENCE_PARSER.
     [string] $ReferenceParser = '',
+
+    # Cluster: what to do with the local Slurm lab, and how many nodes it starts with.
+    [ValidateSet('Start', 'Stop', 'Status')]
+    [string] $ClusterAction = 'Start',
+    [ValidateRange(1, 32)]
+    [int] $ClusterNodes = 3,
 
     # Extra arguments for the Bench task, passed through to the benchmark program.
     [Parameter(ValueFromRemainingArguments)]
@@ -73,6 +101,7 @@ $ModuleOut = Join-Path $OutRoot 'VirtTest'
 $WorkDir = Join-Path $Root '.build'
 $ResultsDir = Join-Path $WorkDir 'TestResults'
 $GuestDir = Join-Path $WorkDir 'guest'
+$XenLabDir = Join-Path $WorkDir 'xenlab/lab'
 # Tests, the demo and New-VirtVm -TestGuest find the guest through this variable.
 if (-not $env:VIRTTEST_TEST_GUEST) { $env:VIRTTEST_TEST_GUEST = $GuestDir }
 $PesterVersion = '5.7.1'
@@ -345,7 +374,8 @@ function Invoke-PesterTests {
 # Debian packages the tests use besides the guest's (which New-TestGuest.ps1 installs):
 # OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
 # libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
-# (build/libvirt-daemon.sh).
+# (build/libvirt-daemon.sh), Wine for the cmd.exe tests (tag Wine), and iproute2, dnsmasq-base,
+# iputils-ping and iptables for test networks.
 function Initialize-TestPackages {
     $needed = [ordered]@{
         'openssh-server'             = '/usr/sbin/sshd'
@@ -355,8 +385,37 @@ function Initialize-TestPackages {
         'libvirt-daemon'             = '/usr/sbin/libvirtd'
         'libvirt-daemon-driver-qemu' = '/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so'
         'libvirt-clients'            = '/usr/bin/virsh'
+        # Wine's cmd.exe: the real cmd the cmd dialect's tests talk to (about 700 MB).
+        'wine'                       = '/usr/bin/wine'
+        'wine64'                     = '/usr/lib/wine/wine64'
+        # Test networks (tests tagged Network): namespaces, bridges, taps, DHCP, ping. dnsmasq-base
+        # is dnsmasq without its system service, so installing it starts no DNS/DHCP server.
+        'iproute2'                   = '/usr/sbin/ip'
+        'dnsmasq-base'               = '/usr/sbin/dnsmasq'
+        'iputils-ping'               = '/usr/bin/ping'
+        # libvirt's NAT networks set their rules with iptables (inside the daemon's namespace).
+        'iptables'                   = '/usr/sbin/iptables'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
+    # The Slurm lab's packages (slurmctld, slurmd, slurm-client, munge), their own services disabled.
+    & (Join-Path $Root 'build/SlurmLab.ps1') -Action Install
+}
+
+# Runs build/XenLab.ps1 with an action; returns its exit code.
+function Invoke-XenLab([string] $Action) {
+    Write-Step "Xen lab: $Action (build/XenLab.ps1)"
+    return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/XenLab.ps1') -ArgumentList @('-Action', $Action)
+}
+
+# True when a lab answers from .build/xenlab/lab (started earlier, e.g. by a developer).
+function Test-XenLabRunning {
+    return (Invoke-XenLab 'Status') -eq 0
+}
+
+# Whether this test run includes the tests tagged Xen.
+function Test-XenTestsSelected {
+    if ($ExcludeTag -contains 'Xen') { return $false }
+    return ($Tag.Count -eq 0) -or ($Tag -contains 'Xen')
 }
 
 function Invoke-Test {
@@ -367,15 +426,34 @@ function Invoke-Test {
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
 
     $results = @()
-    foreach ($runner in @({ Invoke-XunitTests }, { Invoke-PesterTests -PesterManifest $pester })) {
-        try {
-            $results += & $runner
+    # The Xen lab boots once for the whole suite: before xunit, stopped after Pester. The tests
+    # find it through VIRTTEST_XEN_LAB; a lab that did not start makes them fail, saying so.
+    $stopLab = $false
+    $savedLab = $env:VIRTTEST_XEN_LAB
+    if (Test-XenTestsSelected) {
+        $env:VIRTTEST_XEN_LAB = $XenLabDir
+        if (-not (Test-XenLabRunning)) {
+            $stopLab = $true
+            if ((Invoke-XenLab 'Start') -ne 0) {
+                $results += [pscustomobject]@{ Name = 'XenLab'; Passed = 0; Failed = 1; Skipped = 0; Crashed = $false; Note = ''; Failures = @('the Xen lab did not start (see its output above)') }
+            }
         }
-        catch {
-            $name = if ($results.Count -eq 0) { 'xunit' } else { 'Pester' }
-            Write-Host "Runner $name crashed: $_" -ForegroundColor Red
-            $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_"; Failures = @() }
+    }
+    try {
+        foreach ($runner in @({ Invoke-XunitTests }, { Invoke-PesterTests -PesterManifest $pester })) {
+            try {
+                $results += & $runner
+            }
+            catch {
+                $name = if (@($results | Where-Object Name -EQ 'xunit').Count -eq 0) { 'xunit' } else { 'Pester' }
+                Write-Host "Runner $name crashed: $_" -ForegroundColor Red
+                $results += [pscustomobject]@{ Name = $name; Passed = 0; Failed = 0; Skipped = 0; Crashed = $true; Note = "$_"; Failures = @() }
+            }
         }
+    }
+    finally {
+        if ($stopLab) { $null = Invoke-XenLab 'Stop' }
+        $env:VIRTTEST_XEN_LAB = $savedLab
     }
 
     $failures = @($results | ForEach-Object { $runnerName = $_.Name; @($_.Failures) | Where-Object { $_ } | ForEach-Object { "  [$runnerName] $_" } })
@@ -408,6 +486,9 @@ function Invoke-Guest {
     Write-Step 'Test guest (build/New-TestGuest.ps1)'
     $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-TestGuest.ps1') -ArgumentList @('-OutputPath', $GuestDir)
     if ($code -ne 0) { throw "Building the test guest failed (exit code $code)." }
+    Write-Step 'Debian 12 guest (build/New-DebianGuest.ps1)'
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-DebianGuest.ps1') -ArgumentList @('-OutputPath', (Join-Path $GuestDir 'debian12'))
+    if ($code -ne 0) { throw "Building the Debian guest failed (exit code $code)." }
 }
 
 function Invoke-Demo {
@@ -453,18 +534,53 @@ function Invoke-Fuzz {
 }
 
 function Invoke-Bench {
-    # 'runner' alone: only the test-run benchmark; nothing or 'all': everything.
-    $runnerOnly = $BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'runner'
-    $everything = $BenchArguments.Count -eq 0 -or $BenchArguments[0] -eq 'all' -or $BenchArguments[0].StartsWith('--')
+    if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'xen') { return Invoke-XenBench }
+    # 'runner' or 'storage' alone: only that benchmark; 'cluster' alone: only the Slurm one;
+    # nothing or 'all': everything but the Slurm one (it takes several minutes).
+    if ($BenchArguments.Count -gt 0 -and $BenchArguments[0] -eq 'cluster') {
+        Invoke-Build
+        Invoke-Guest
+        Write-Step 'Cluster runs: 12 guest-booting tests on a Slurm lab against local workers (bench/ClusterBench.ps1)'
+        return Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/ClusterBench.ps1') -ArgumentList @($BenchArguments | Select-Object -Skip 1) -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+    }
+    $first = if ($BenchArguments.Count) { $BenchArguments[0] } else { '' }
+    $scriptOnly = $first -in 'runner', 'storage'
+    $everything = $BenchArguments.Count -eq 0 -or $first -eq 'all' -or $first.StartsWith('--')
     $code = 0
-    if (-not $runnerOnly) { $code = Invoke-CoreBench }
-    if ($code -eq 0 -and ($runnerOnly -or $everything)) {
+    if (-not $scriptOnly) { $code = Invoke-CoreBench }
+    if ($code -eq 0 -and ($first -eq 'runner' -or $everything)) {
         Invoke-Build
         Invoke-Guest
         Write-Step 'Test runs: 8 guest-booting tests, 1 worker vs 2 workers (bench/RunnerBench.ps1)'
         $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/RunnerBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
     }
+    if ($code -eq 0 -and ($first -eq 'storage' -or $everything)) {
+        if ($first -eq 'storage') { Invoke-Build }
+        Write-Step 'Images: Convert-VirtImage of 1 GiB vs qemu-img convert (bench/StorageBench.ps1)'
+        $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'bench/StorageBench.ps1') -Environment @{ VIRTTEST_MODULE_PATH = $ModuleOut }
+        if ($code -eq 0) {
+            Write-Step 'Disks: hot-plug latency vs a raw QMP client (bench/VirtTest.Bench hotplug)'
+            $code = Invoke-Native -AllowFailure dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'bench/VirtTest.Bench'), '--', 'hotplug')
+        }
+    }
     return $code
+}
+
+# The Xen lab's boot time and xl over SSH (bench/VirtTest.Bench/XenBench.cs); a lab that
+# already runs is measured as it is (its recorded boot time) and left running.
+function Invoke-XenBench {
+    $started = $false
+    if (-not (Test-XenLabRunning)) {
+        if ((Invoke-XenLab 'Start') -ne 0) { throw 'The Xen lab did not start.' }
+        $started = $true
+    }
+    try {
+        $script:BenchArguments = @($BenchArguments) + @('--lab', $XenLabDir)
+        return Invoke-CoreBench
+    }
+    finally {
+        if ($started) { $null = Invoke-XenLab 'Stop' }
+    }
 }
 
 function Invoke-CoreBench {
@@ -487,6 +603,19 @@ function Invoke-CoreBench {
     return (Invoke-Native -AllowFailure dotnet $arguments)
 }
 
+function Invoke-Cluster {
+    $arguments = @('-Action', $ClusterAction, '-Path', (Join-Path $WorkDir 'slurm-lab'))
+    if ($ClusterAction -eq 'Start') { $arguments += @('-Nodes', $ClusterNodes) }
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/SlurmLab.ps1') -ArgumentList $arguments
+    if ($code -ne 0) { throw "build/SlurmLab.ps1 -Action $ClusterAction failed (exit code $code)." }
+    if ($ClusterAction -eq 'Start') {
+        Write-Host 'Run tests on it, for example:'
+        Write-Host "  `$env:SLURM_CONF = '$(Join-Path $WorkDir 'slurm-lab/etc/slurm.conf')'"
+        Write-Host '  Invoke-VirtTestRun ./examples/cluster/cluster.cfg -Cluster Slurm'
+        Write-Host 'Stop it with: dotnet pwsh ./build.ps1 -Task Cluster -ClusterAction Stop'
+    }
+}
+
 # ---------------------------------------------------------------------------------
 
 $exitCode = 0
@@ -499,6 +628,8 @@ try {
         'Examples' { $exitCode = Invoke-Examples }
         'Bench' { $exitCode = Invoke-Bench }
         'Fuzz' { $exitCode = Invoke-Fuzz }
+        'XenLab' { $exitCode = Invoke-XenLab $XenLabAction }
+        'Cluster' { Invoke-Cluster }
     }
 }
 catch {

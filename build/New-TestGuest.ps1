@@ -11,8 +11,9 @@
 
       vmlinuz      the Debian cloud kernel (linux-image-cloud-amd64), downloaded and unpacked
                    with dpkg-deb in a temporary directory, never installed
-      initrd.img   gzip'd newc cpio: static busybox, the virtio-net, ACPI button, evdev and
-                   virtio-rng modules in dependency order, the dropbear SSH server with
+      initrd.img   gzip'd newc cpio: static busybox, the virtio-net, ACPI button, evdev,
+                   virtio-rng and disk (virtio-blk, virtio-scsi, sd) modules in dependency
+                   order, the dropbear SSH server with
                    OpenSSH's sftp-server (both from Debian packages unpacked like the
                    kernel, with their shared libraries and the dynamic loader) and an /init
                    that configures eth0 with DHCP, starts the power-button watcher and
@@ -94,6 +95,8 @@ $KernelParams = 'console=ttyS0 panic=-1 quiet'
 # /init reads; without them the guest boots the same but ignores system_powerdown.
 # virtio_rng: with QEMU's -device virtio-rng-pci the kernel's random pool is ready at once;
 # without it the first SSH connection waits ~1 s (TCG) for the kernel's own entropy.
+# virtio_blk, virtio_scsi and sd_mod: disks (virtio-blk, scsi-hd on virtio-scsi), also
+# hot-plugged ones; devtmpfs makes their /dev nodes. The cloud kernel has no USB storage.
 $WantedModules = [ordered]@{
     virtio                = $false
     virtio_ring           = $false
@@ -107,6 +110,9 @@ $WantedModules = [ordered]@{
     button                = $true
     evdev                 = $true
     virtio_rng            = $true
+    virtio_blk            = $true
+    sd_mod                = $true
+    virtio_scsi           = $true
 }
 # Name of the ACPI power button's input device (/sys/class/input/eventN/device/name).
 $PowerButtonName = 'Power Button'

@@ -56,7 +56,7 @@ BeforeAll {
 
     # The sessions of this process that belong to the VM $VmName.
     function Get-VmSession([string] $VmName) {
-        @([VirtTest.Core.Session.SessionRegistry]::Default.All | Where-Object { $_.VmName -eq $VmName })
+        @(Get-VirtSession | Where-Object { $_.VmName -eq $VmName })
     }
 }
 

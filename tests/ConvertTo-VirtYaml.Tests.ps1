@@ -6,9 +6,14 @@ BeforeAll {
     Import-Module -Name $modulePath -Force
     $script:ExampleConfig = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '../examples/tests.cfg')).ProviderPath
 
-    # YamlDotNet is loaded with the module; use it to read the YAML back.
+    # YamlDotNet is loaded with the module, in the module's own load context (so its type name does
+    # not resolve here); reach it through the loaded assembly to read the YAML back.
     function Read-Yaml([string] $Yaml) {
-        $deserializer = [YamlDotNet.Serialization.DeserializerBuilder]::new().Build()
+        $assembly = [AppDomain]::CurrentDomain.GetAssemblies() |
+            Where-Object { $_.GetName().Name -eq 'YamlDotNet' -and [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name -like 'VirtTest*' } |
+            Select-Object -First 1
+        $builder = [Activator]::CreateInstance($assembly.GetType('YamlDotNet.Serialization.DeserializerBuilder', $true))
+        $deserializer = $builder.Build()
         return , $deserializer.Deserialize($Yaml)
     }
 }

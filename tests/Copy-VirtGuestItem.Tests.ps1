@@ -190,7 +190,7 @@ Describe 'Copy-VirtGuestItem' -Tag 'Guest' {
         if ($haveSs) {
             @(& $connections).Count | Should -Be 0
         }
-        @([VirtTest.Core.Session.SessionRegistry]::Default.All | Where-Object { $_.VmName -eq 'cgi-vm' }) | Should -BeNullOrEmpty
+        @(Get-VirtSession | Where-Object { $_.VmName -eq 'cgi-vm' }) | Should -BeNullOrEmpty
     }
 }
 

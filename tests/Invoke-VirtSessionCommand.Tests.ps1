@@ -29,7 +29,7 @@ BeforeAll {
 
     # The sessions of this process that belong to the VM $VmName.
     function Get-VmSession([string] $VmName) {
-        @([VirtTest.Core.Session.SessionRegistry]::Default.All | Where-Object { $_.VmName -eq $VmName })
+        @(Get-VirtSession | Where-Object { $_.VmName -eq $VmName })
     }
 }
 
@@ -58,8 +58,8 @@ Describe 'Commands and interactive use of a guest session' -Tag 'Guest' {
             $session.VmName | Should -Be 'isc-vm'
             $session.IsOpen | Should -BeTrue
             $text = $session | Format-Table | Out-String -Width 200
-            $text | Should -Match 'Name\s+Transport\s+VmName\s+IsOpen'
-            $text | Should -Match "$([regex]::Escape($session.Name))\s+$Transport\s+isc-vm\s+True"
+            $text | Should -Match 'Name\s+Transport\s+Dialect\s+VmName\s+IsOpen'
+            $text | Should -Match "$([regex]::Escape($session.Name))\s+$Transport\s+posix\s+isc-vm\s+True"
         }
 
         It 'returns the output and exit code 0 of a command that succeeds' {

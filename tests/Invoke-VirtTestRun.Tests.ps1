@@ -399,14 +399,14 @@ Invoke-VirtTestRun ./examples/run/run.cfg -TestPath ./examples/run/tests, ./exam
         }
     }
 
-    It 'passes boot and both PCI hot-plug variants, fails fail_on_purpose, and writes the three reports' {
+    It 'passes boot and the PCI hot-plug variants (two NICs, two disks), fails fail_on_purpose, and writes the three reports' {
         $out = Join-Path ([System.IO.Path]::GetTempPath()) ("vt-example-run-" + [guid]::NewGuid().ToString('N'))
         try {
             $child = Invoke-ReadmeRun -Out $out
             $child.ExitCode | Should -Be 0 -Because $child.Error
             $statuses = @($child.Output | Where-Object { $_ -match '^[^=]+=(PASS|FAIL|ERROR|SKIP|CANCEL)=' })
-            $statuses.Count | Should -Be 4 -Because ($child.Output -join "`n")
-            @($statuses | Where-Object { $_ -like '*=PASS=*' }).Count | Should -Be 3 -Because ($statuses -join "`n")
+            $statuses.Count | Should -Be 6 -Because ($child.Output -join "`n")
+            @($statuses | Where-Object { $_ -like '*=PASS=*' }).Count | Should -Be 5 -Because ($statuses -join "`n")
             @($statuses | Where-Object { $_ -like 'fail_on_purpose=FAIL=*' }).Count | Should -Be 1
             foreach ($f in 'results.json', 'junit.xml', 'report.html') { Join-Path $out $f | Should -Exist }
         }
@@ -423,7 +423,7 @@ Invoke-VirtTestRun ./examples/run/run.cfg -TestPath ./examples/run/tests, ./exam
             $child = Invoke-ReadmeRun -Out $out -Filter 'only pci_hotplug' -Environment @{ NUGET_PACKAGES = $empty; PSModulePath = $empty }
             $child.ExitCode | Should -Be 0 -Because $child.Error
             $statuses = @($child.Output | Where-Object { $_ -like 'pci_hotplug*=*' })
-            $statuses.Count | Should -Be 2 -Because ($child.Output -join "`n")
+            $statuses.Count | Should -Be 4 -Because ($child.Output -join "`n")
             foreach ($line in $statuses) {
                 $line | Should -BeLike '*=ERROR=*Pester 5 or later is not installed*Install-PSResource Pester*'
             }

@@ -28,8 +28,11 @@ BeforeDiscovery {
         foreach ($n in $vmCmdletNames) { if ($Code -match [regex]::Escape($n)) { return $true } }
         return $false
     }
+    # Examples that build test networks need root (network namespaces): tag Network.
+    $usesNetwork = { param([string] $Code) $Code -match 'VirtTestNetwork' }
     $guestExamples = @($examples | Where-Object { & $usesVm $_.Code })
-    $plainExamples = @($examples | Where-Object { -not (& $usesVm $_.Code) })
+    $networkExamples = @($examples | Where-Object { -not (& $usesVm $_.Code) -and (& $usesNetwork $_.Code) })
+    $plainExamples = @($examples | Where-Object { -not (& $usesVm $_.Code) -and -not (& $usesNetwork $_.Code) })
 }
 
 BeforeAll {
@@ -44,7 +47,8 @@ BeforeAll {
     $script:StateChangingVerbs = @('New', 'Set', 'Remove', 'Add', 'Clear', 'Start', 'Stop', 'Restart',
         'Suspend', 'Resume', 'Move', 'Copy', 'Rename', 'Reset', 'Send')
     # Nouns that may end in 's' although singular. Keep it empty unless really needed.
-    $script:PluralNounAllowList = @()
+    # VirtVmAddress: 'Address' is singular (the issue names the cmdlet Get-VirtVmAddress).
+    $script:PluralNounAllowList = @('VirtVmAddress')
 }
 
 Describe 'Module manifest' {
@@ -171,6 +175,25 @@ Describe 'Help example <Index> of <Name>' -ForEach $plainExamples {
         finally {
             Pop-Location
         }
+    }
+}
+
+Describe 'Help example <Index> of <Name> (network)' -Tag 'Network' -ForEach $networkExamples {
+    It 'runs without error from the repository root and removes every network it created' {
+        Push-Location -LiteralPath $RepoRoot
+        try {
+            $ErrorActionPreference = 'Stop'
+            $null = & ([scriptblock]::Create($Code)) | Out-String
+        }
+        finally {
+            Pop-Location
+        }
+        $left = @(Get-VirtTestNetwork)
+        $left.Count | Should -Be 0 -Because "a help example must remove every test network it creates (left: $(($left | ForEach-Object Name) -join ', '))"
+    }
+
+    AfterEach {
+        Get-VirtTestNetwork | Remove-VirtTestNetwork -Confirm:$false
     }
 }
 

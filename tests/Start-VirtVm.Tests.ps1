@@ -200,13 +200,7 @@ Describe 'A VM killed behind the framework''s back' -Tag 'Guest' {
 }
 
 Describe 'Ctrl+C during a boot wait' -Tag 'Guest' {
-    AfterAll {
-        # The VM was created in another runspace of this process: the session registry is shared.
-        Get-VirtVm -Name cc -ErrorAction SilentlyContinue | Remove-VirtVm
-    }
-
     It 'stops Start-VirtVm -Wait within seconds and kills the VM' {
-        Get-VirtVm -Name cc -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         # One pipeline in its own runspace with the module preloaded, as in Expand-VirtConfig.Tests.ps1.
         $iss = [initialsessionstate]::CreateDefault2()
         $iss.ImportPSModule([string[]]@($ModulePath))
@@ -228,10 +222,17 @@ Describe 'Ctrl+C during a boot wait' -Tag 'Guest' {
             { $ps.EndInvoke($async) } | Should -Throw
             Wait-Condition { -not (Get-VmQemuProcess cc) } 5 | Should -BeTrue
             Get-VmQemuProcess cc | Should -BeNullOrEmpty
-            (Get-VirtVm -Name cc).State | Should -Be 'Stopped'
+            # The VM belongs to the pipeline's runspace: ask there, not here.
+            $ask = [powershell]::Create()
+            $ask.Runspace = $runspace
+            $state = $ask.AddCommand('Get-VirtVm').AddParameter('Name', 'cc').Invoke() | ForEach-Object State
+            $ask.Dispose()
+            $state | Should -Be 'Stopped'
+            Get-VirtVm -Name cc -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because "this runspace has VMs of its own"
         }
         finally {
             $ps.Dispose()
+            # Closing the runspace removes what it owns (the VM 'cc').
             $runspace.Dispose()
         }
     }

@@ -49,12 +49,12 @@ Describe 'Test-VirtCapability -Params (no VM, no Xen host)' {
     }
 
     It 'fails with VirtTest.VmParam naming the VM and the choices for an unknown guest type' {
-        $p = New-TestParams "vms = guest1`nvm_type = xen`nxen_guest_type = pvh"
+        $p = New-TestParams "vms = guest1`nvm_type = xen`nxen_guest_type = pvhvm"
         $result = Test-VirtCapability -Params $p -Name Pause -ErrorVariable err -ErrorAction SilentlyContinue
         $result | Should -BeNullOrEmpty
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'VirtTest.VmParam,*'
-        $err[0].Exception.Message | Should -BeLike "*VM 'guest1'*xen_guest_type*pvh*hvm, pv*"
+        $err[0].Exception.Message | Should -BeLike "*VM 'guest1'*xen_guest_type*pvhvm*hvm, pv, pvh*"
     }
 
     It 'fails with VirtTest.VmParam for an unknown vm_type, listing the backends' {

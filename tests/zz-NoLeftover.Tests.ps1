@@ -1,5 +1,6 @@
-# Runs last (Pester takes the files in name order): after all the other tests, no VM may be
-# left in the session and no QEMU process started by this test run may still be alive.
+# Runs last (Pester takes the files in name order): after all the other tests, no VM or test
+# network may be left in the session, and no QEMU process, private libvirtd, network
+# namespace, bridge, veth, tap or dnsmasq started by the tests may still be alive.
 # Run through build.ps1 -Task Test, which sets VIRTTEST_MODULE_PATH (fallback ./out/VirtTest).
 
 BeforeAll {
@@ -37,5 +38,62 @@ Describe 'After all tests' {
                 $_.CommandLine -and $_.CommandLine.Contains('virttest-lvd-', [StringComparison]::Ordinal)
             })
         $daemons.Count | Should -Be 0 -Because "every test stops the libvirtd it started (left: $($daemons | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
+    }
+
+    It 'leaves no test network in the session' {
+        $left = @(Get-VirtTestNetwork)
+        $left.Count | Should -Be 0 -Because "every test removes its networks (left: $(($left | ForEach-Object Name) -join ', '))"
+    }
+
+    It 'leaves no namespace, bridge, veth, tap or dnsmasq of the network tests' {
+        # VirtTest names every network object it creates vtn...; objects of another VirtTest
+        # process that still runs (another test run on this host) are not ours to count.
+        $others = @([VirtTest.Core.Network.NetworkObjectLedger]::Default.Entries() |
+                Where-Object { $_.OwnerAlive -and $_.ProcessId -ne $PID } | ForEach-Object Name)
+        $isOwn = { param([string] $Name) $Name.StartsWith([VirtTest.Core.Network.InterfaceName]::Prefix) -and $others -notcontains $Name }
+        $namespaces = @(& ip -j netns list | ConvertFrom-Json | ForEach-Object name | Where-Object { & $isOwn $_ })
+        $links = @(& ip -j -d link show | ConvertFrom-Json | Where-Object {
+                (& $isOwn $_.ifname) -and $_.PSObject.Properties['linkinfo'] -and $_.linkinfo.info_kind -in 'tun', 'bridge', 'veth'
+            } | ForEach-Object { "$($_.ifname) ($($_.linkinfo.info_kind))" })
+        # A test network's dnsmasq keeps its files in <runtime root>/<network name>/.
+        $root = [VirtTest.Core.Vm.RuntimeDirectory]::Root.TrimEnd('/') + '/'
+        $dnsmasq = @(Get-Process -Name 'dnsmasq' -ErrorAction SilentlyContinue | Where-Object {
+                $_.CommandLine -match ('--pid-file=' + [regex]::Escape($root) + '(vtn[^/]*)/') -and (& $isOwn $Matches[1])
+            } | ForEach-Object { "$($_.Id): $($_.CommandLine)" })
+        $namespaces.Count | Should -Be 0 -Because "every network test deletes its namespaces (left: $($namespaces -join ', '))"
+        $links.Count | Should -Be 0 -Because "every network test deletes its bridges, veths and taps (left: $($links -join ', '))"
+        $dnsmasq.Count | Should -Be 0 -Because "every test network stops its dnsmasq (left: $($dnsmasq -join '; '))"
+    }
+
+    It 'leaves no Slurm lab of the tests: no munged, slurmctld or slurmd, no namespace or link of a lab' {
+        # build/SlurmLab.ps1 names its network objects vts<4 hex digits> (namespaces <prefix>-n<i>,
+        # links <prefix>br and <prefix>n<i>) and runs its daemons with the lab folder on their
+        # command line. A lab started by hand in the default folder (build.ps1 -Task Cluster) is
+        # the user's, not a test's: it is left out.
+        $userLab = Join-Path $PSScriptRoot '../.build/slurm-lab/lab.json'
+        $userPrefix = if (Test-Path -LiteralPath $userLab) { (Get-Content -Raw -LiteralPath $userLab | ConvertFrom-Json).prefix } else { '' }
+        $isUsers = { param($name) $userPrefix -and $name.StartsWith($userPrefix, [StringComparison]::Ordinal) }
+        $namespaces = @(& ip netns list 2>$null | ForEach-Object { ($_ -split '\s+')[0] } | Where-Object { $_ -match '^vts[0-9a-f]{4}-' -and -not (& $isUsers $_) })
+        $links = @(& ip -o link show 2>$null | ForEach-Object { (($_ -split ':\s+')[1] -split '@')[0] } | Where-Object { $_ -match '^vts[0-9a-f]{4}' -and -not (& $isUsers $_) })
+        $namespaces | Should -BeNullOrEmpty -Because 'every Slurm lab a test starts is stopped (build/SlurmLab.ps1 -Action Stop)'
+        $links | Should -BeNullOrEmpty -Because 'every Slurm lab a test starts is stopped (build/SlurmLab.ps1 -Action Stop)'
+        $userFolder = if ($userPrefix) { (Resolve-Path -LiteralPath (Split-Path -Parent $userLab)).ProviderPath + '/' } else { $null }
+        $daemons = @(Get-Process -Name 'munged', 'slurmctld', 'slurmd', 'slurmstepd' -ErrorAction SilentlyContinue | Where-Object {
+                $_.CommandLine -and $_.CommandLine -match 'virttest-slurmlab-' -and -not ($userFolder -and $_.CommandLine.Contains($userFolder, [StringComparison]::Ordinal))
+            })
+        $daemons | Should -BeNullOrEmpty -Because "no Slurm daemon of a test lab may survive the tests (left: $($daemons | ForEach-Object { "$($_.Id): $($_.CommandLine)" }))"
+    }
+
+    It 'leaves no wineserver of the cmd.exe tests running' {
+        # The Wine relay keeps its prefix in a virttest-wine-* folder and kills its wineserver
+        # at the end; a wineserver names its prefix only in its environment.
+        $servers = @(Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -Match '^\d+$' | Where-Object {
+                try {
+                    $comm = [System.IO.File]::ReadAllText("$($_.FullName)/comm").Trim()
+                    $comm -like 'wineserver*' -and [System.IO.File]::ReadAllText("$($_.FullName)/environ").Contains('virttest-wine-')
+                }
+                catch { $false }
+            })
+        $servers.Count | Should -Be 0 -Because "every Wine relay kills its wineserver (left: $(($servers | ForEach-Object Name) -join ', '))"
     }
 }

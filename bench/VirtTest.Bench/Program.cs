@@ -14,6 +14,16 @@ using VirtTest.Core.Config;
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
 //   session [--calls N] [--rounds N] [--no-ssh]
 //                                      Cmd('true') over serial and SSH, each beside a raw client
+//   network [--mb N] [--rounds N] [--lookups N]
+//                                      host -> guest TCP over a tap on a test network's bridge, VirtTest
+//                                      vs the same command line by hand; address lookup latency (root)
+//   hotplug [--cycles N]               disk hot-plug latency beside a raw QMP client (build.ps1 runs it with 'storage')
+//   xen --lab FOLDER [--calls N] [--rounds N]
+//                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
+//   realguest [--rounds N]             the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
+//   rss [--rounds N] [--mib N] [--files N]
+//                                      RSS file transfer: a big file and a tree of small files, up and
+//                                      down, beside a minimal client writing the same bytes
 //   all (default)                      config, qemu, session (what build.ps1 -Task Bench runs)
 var argList = args.ToList();
 string Opt(string name, string fallback)
@@ -54,8 +64,18 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return 0;
     case "qemu":
         return await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")), !argList.Contains("--no-boot"));
+    case "network":
+        return await VirtTest.Bench.NetworkBench.RunAsync(int.Parse(Opt("--mb", "64")), int.Parse(Opt("--rounds", "5")), int.Parse(Opt("--lookups", "200")));
+    case "hotplug":
+        return await VirtTest.Bench.HotplugBench.RunAsync(int.Parse(Opt("--cycles", "30")));
+    case "realguest":
+        return await VirtTest.Bench.RealGuestBench.RunAsync(int.Parse(Opt("--rounds", "3")));
     case "session":
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
+    case "xen":
+        return await VirtTest.Bench.XenBench.RunAsync(Opt("--lab", ""), int.Parse(Opt("--calls", "5")), int.Parse(Opt("--rounds", "3")));
+    case "rss":
+        return await VirtTest.Bench.RssBench.RunAsync(int.Parse(Opt("--rounds", "11")), int.Parse(Opt("--mib", "100")), int.Parse(Opt("--files", "1000")));
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""));

@@ -10,8 +10,11 @@ namespace VirtTest.Core.Runner;
 /// before a test <c>kill_vm_before_test</c>, <c>create_image</c>, <c>start_vm</c> (reusing a
 /// running VM whose definition did not change), <c>restart_vm</c>, <c>paused_after_start_vm</c>,
 /// <c>required_capabilities</c>; after it <c>kill_vm</c>, <c>kill_vm_gracefully</c>,
-/// <c>kill_vm_timeout</c>, <c>kill_unresponsive_vms</c>, <c>remove_image</c>, and for a failed
-/// test a final screendump and the console output of the test's time.
+/// <c>kill_vm_timeout</c>, <c>kill_unresponsive_vms</c>, <c>check_image</c> (see
+/// <see cref="ImageCheckAfterTest"/>), <c>remove_image</c>, and for a failed test a final
+/// screendump and the console output of the test's time; host commands <c>pre_command</c>
+/// first and <c>post_command</c> last (<see cref="HostCommand"/>). Images are made by
+/// <see cref="ImageCreation"/>.
 /// </summary>
 public sealed class EnvProcessor
 {
@@ -42,6 +45,7 @@ public sealed class EnvProcessor
     {
         var p = context.Params;
         var env = context.Env;
+        await HostCommand.RunAsync(p, HostCommand.Pre, context.Log, context.Directory, ct).ConfigureAwait(false);
         foreach (var name in VirtualMachine.VmNames(p))
         {
             var vmParams = VmParams(p, name, env);
@@ -130,6 +134,7 @@ public sealed class EnvProcessor
     /// <summary>
     /// After the test (whatever its status): evidence for a failed one, then the VMs and images
     /// as the params say. Never throws for one VM's trouble: it is logged and the VM is killed.
+    /// Throws, after all the rest is done, when <c>check_image</c> found a damaged image.
     /// </summary>
     public async Task PostprocessAsync(TestContext context, TestStatus status, List<string> logs, List<string> screenshots)
     {
@@ -195,13 +200,46 @@ public sealed class EnvProcessor
                 await env.KillVmAsync(vm.Name).ConfigureAwait(false);
             }
         }
+        var checkFailures = new List<string>();
+        foreach (var name in VirtualMachine.VmNames(p))
+        {
+            using var cts = new CancellationTokenSource(ImageCheckTimeout);
+            try
+            {
+                checkFailures.AddRange(await ImageCheckAfterTest.CheckAsync(VmParams(p, name, env), name, env.GetVm(name), context.Log, cts.Token).ConfigureAwait(false));
+            }
+            catch (OperationCanceledException)
+            {
+                checkFailures.Add($"{name}: check_image did not end within {ImageCheckTimeout.TotalMinutes:0} minutes");
+            }
+        }
         foreach (var name in VirtualMachine.VmNames(p))
         {
             if (env.GetVm(name) is not null) continue;
             try { ImageCreation.Remove(VmParams(p, name, env), name); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or VirtTestException) { context.Log.Write($"{name}: removing images: {ex.Message}", "WARN"); }
         }
+        if (checkFailures.Count == 0)
+        {
+            // Last, whatever happened before: a critical failure here makes a passed test an ERROR.
+            await HostCommand.RunAsync(p, HostCommand.Post, context.Log, context.Directory, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        // As the reference: a damaged image makes a passed test ERROR (the runner keeps a FAIL);
+        // post_command still runs, and its own failure joins the message.
+        var message = "check_image: " + string.Join("; ", checkFailures);
+        try
+        {
+            await HostCommand.RunAsync(p, HostCommand.Post, context.Log, context.Directory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is VirtTestException or IOException)
+        {
+            message += "; post_command: " + ex.Message;
+        }
+        throw new RunnerException(message);
     }
+
+    private static readonly TimeSpan ImageCheckTimeout = TimeSpan.FromMinutes(10);
 
     private static async Task<bool> IsResponsiveAsync(VirtualMachine vm)
     {

@@ -1,13 +1,19 @@
-using System.Diagnostics;
 using VirtTest.Core.Config;
+using VirtTest.Core.Storage;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Runner;
 
 /// <summary>
-/// Creates and removes a VM's images with <c>qemu-img</c> as params ask
-/// (<c>create_image</c>, <c>force_create_image</c>, <c>image_size</c>, <c>image_format</c>,
-/// <c>remove_image</c>, <c>qemu_img_binary</c>).
+/// Creates and removes a VM's images (one per name in <c>images</c>) as the params ask, with
+/// the same qemu-img layer as the image cmdlets (<see cref="QemuImg"/>). Params (established
+/// names, per image with the <c>_&lt;image&gt;</c> suffix): <c>create_image</c>,
+/// <c>force_create_image</c>, <c>image_size</c>, <c>image_format</c>, <c>image_cluster_size</c>
+/// and <c>preallocated</c> (qcow2 only, as the reference does), <c>image_extra_params</c>
+/// (more <c>-o</c> options), a backing file from <c>image_chain</c> (the tag before this one)
+/// or from <c>has_backing_file = yes</c> with the <c>backing_file</c> image's params
+/// (<c>image_name_backing_file</c>, <c>image_format_backing_file</c>), <c>remove_image</c>,
+/// <c>qemu_img_binary</c>.
 /// </summary>
 public static class ImageCreation
 {
@@ -18,17 +24,76 @@ public static class ImageCreation
         foreach (var image in vmParams.Objects("images"))
         {
             var ip = vmParams.ObjectParams(image);
-            if (!IsYes(ip.Get("create_image"))) continue;
+            if (!ip.GetBool("create_image")) continue;
             var file = ImageFile.PathOf(ip, vmName, image);
-            if (File.Exists(file) && !IsYes(ip.Get("force_create_image"))) continue;
-            var size = ip.Get("image_size") is { Length: > 0 } s ? s
-                : throw new VmParamException(vmName, "image_size_" + image, "", "create_image = yes needs image_size (e.g. 1G)");
+            if (File.Exists(file) && !ip.GetBool("force_create_image")) continue;
+            var options = CreateOptions(vmParams, ip, vmName, image);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-            var tool = ip.Get("qemu_img_binary") is { Length: > 0 } b ? b : "qemu-img";
-            await RunAsync(tool, new[] { "create", "-q", "-f", ImageFile.Format(ip), file, size }, ct).ConfigureAwait(false);
+            await QemuImg.FromParams(ip).CreateAsync(file, options, overwrite: true, ct).ConfigureAwait(false);
             created.Add(file);
         }
         return created;
+    }
+
+    /// <summary>The qemu-img create options of one image, from its params; bad values name their param.</summary>
+    internal static ImageCreateOptions CreateOptions(VirtParams vmParams, VirtParams ip, string vmName, string image)
+    {
+        var format = ImageFile.Format(ip);
+        var (backing, backingFormat) = BackingOf(vmParams, ip, vmName, image);
+        var size = ip.Get("image_size") is { Length: > 0 } s ? s : null;
+        if (size is null && backing is null)
+            throw new VmParamException(vmName, "image_size_" + image, "", "create_image = yes needs image_size (e.g. 1G) unless the image has a backing file");
+        if (size is not null && ImageSize.TryParse(size) is null)
+            throw new VmParamException(vmName, "image_size_" + image, size, "not a size (bytes, or a number with K, M, G, T, P or E: 10G, 512M)");
+        ImagePreallocation? preallocation = null;
+        string? clusterSize = null;
+        if (format == "qcow2")
+        {
+            if (ip.Get("preallocated") is { Length: > 0 } p && !string.Equals(p, "off", StringComparison.OrdinalIgnoreCase))
+            {
+                preallocation = Enum.TryParse<ImagePreallocation>(p, ignoreCase: true, out var mode) && !p.All(char.IsAsciiDigit) ? mode
+                    : throw new VmParamException(vmName, "preallocated_" + image, p, "not a preallocation mode", new[] { "off", "metadata", "falloc", "full" });
+            }
+            if (ip.Get("image_cluster_size") is { Length: > 0 } c)
+            {
+                clusterSize = ImageSize.TryParse(c) is not null ? c
+                    : throw new VmParamException(vmName, "image_cluster_size_" + image, c, "not a size (e.g. 64K, 2M)");
+            }
+        }
+        return new ImageCreateOptions
+        {
+            Format = format,
+            Size = size,
+            BackingFile = backing,
+            BackingFormat = backingFormat,
+            Preallocation = preallocation,
+            ClusterSize = clusterSize,
+            ExtraOptions = ip.Get("image_extra_params") is { Length: > 0 } extra ? extra : null,
+        };
+    }
+
+    /// <summary>
+    /// The backing file of an image, as the reference reads it: the tag before this one in
+    /// <c>image_chain</c>, else the <c>backing_file</c> image when <c>has_backing_file = yes</c>.
+    /// </summary>
+    private static (string? File, string? Format) BackingOf(VirtParams vmParams, VirtParams ip, string vmName, string image)
+    {
+        var chain = ip.Objects("image_chain");
+        var index = chain.ToList().IndexOf(image);
+        if (index > 0)
+        {
+            var baseTag = chain[index - 1];
+            var baseParams = vmParams.ObjectParams(baseTag);
+            return (Path.GetFullPath(ImageFile.PathOf(baseParams, vmName, baseTag)), ImageFile.Format(baseParams));
+        }
+        if (ip.GetBool("has_backing_file"))
+        {
+            var backingParams = ip.ObjectParams("backing_file");
+            if (backingParams.Get("image_name") is not { Length: > 0 } && backingParams.Get("image_filename") is not { Length: > 0 })
+                throw new VmParamException(vmName, "image_name_backing_file", "", $"has_backing_file = yes for image '{image}' needs the backing image's name");
+            return (Path.GetFullPath(ImageFile.PathOf(backingParams, vmName, "backing_file")), ImageFile.Format(backingParams));
+        }
+        return (null, null);
     }
 
     /// <summary>Deletes the images of one VM whose params say <c>remove_image = yes</c>.</summary>
@@ -37,43 +102,9 @@ public static class ImageCreation
         foreach (var image in vmParams.Objects("images"))
         {
             var ip = vmParams.ObjectParams(image);
-            if (!IsYes(ip.Get("remove_image"))) continue;
+            if (!ip.GetBool("remove_image")) continue;
             var file = ImageFile.PathOf(ip, vmName, image);
             if (File.Exists(file)) File.Delete(file);
-        }
-    }
-
-    internal static bool IsYes(string? value) => VmParamsReader.IsYes(value);
-
-    private static async Task RunAsync(string tool, IReadOnlyList<string> args, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(psi) ?? throw new RunnerException($"Could not start {tool}.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new RunnerException($"Could not run {tool} to create an image: {ex.Message} (install qemu-utils, or set qemu_img_binary).", ex);
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync(ct);
-            var stdout = process.StandardOutput.ReadToEndAsync(ct);
-            try
-            {
-                await process.WaitForExitAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                try { process.Kill(true); } catch (InvalidOperationException) { }
-                throw;
-            }
-            await Task.WhenAll(stderr, stdout).ConfigureAwait(false);
-            if (process.ExitCode != 0)
-                throw new RunnerException($"{tool} {string.Join(' ', args)} failed with exit code {process.ExitCode}: {stderr.Result.Trim()}");
         }
     }
 }

@@ -38,11 +38,24 @@ public static class JUnitReport
                     testcase.Add(new XElement("skipped", new XAttribute("message", t.Reason)));
                     break;
             }
-            if (t.Logs.Count > 0) testcase.Add(new XElement("system-out", "logs: " + string.Join(", ", t.Logs)));
+            if (t.Cluster is { } cluster)
+            {
+                // Where a cluster run ran it (pytest's record_property form, which CI servers show).
+                var properties = new XElement("properties",
+                    Property("node", cluster.Node), Property("slurm_job", cluster.Job), Property("attempt", cluster.Attempt.ToString(CultureInfo.InvariantCulture)));
+                foreach (var earlier in cluster.EarlierAttempts) properties.Add(Property("earlier_attempt", earlier.ToString()));
+                testcase.Add(properties);
+            }
+            var output = new List<string>();
+            if (t.Node is { Length: > 0 } node) output.Add("node: " + node);
+            if (t.Logs.Count > 0) output.Add("logs: " + string.Join(", ", t.Logs));
+            if (output.Count > 0) testcase.Add(new XElement("system-out", string.Join("\n", output)));
             suite.Add(testcase);
         }
         return new XDocument(new XDeclaration("1.0", "utf-8", null), new XElement("testsuites", suite));
     }
+
+    private static XElement Property(string name, string value) => new("property", new XAttribute("name", name), new XAttribute("value", value));
 
     private static string Seconds(double s) => s.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -16,4 +16,8 @@ public sealed record RunInfo
     [JsonPropertyName("state")] public RunState State { get; init; }
     /// <summary>How many tests the expanded config has (some may not have run when interrupted).</summary>
     [JsonPropertyName("planned")] public int Planned { get; init; }
+    /// <summary>Who placed the tests: null for this host's own workers, "slurm" for a cluster run.</summary>
+    [JsonPropertyName("scheduler")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Scheduler { get; init; }
+    /// <summary>The Slurm partition of a cluster run.</summary>
+    [JsonPropertyName("partition")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Partition { get; init; }
 }

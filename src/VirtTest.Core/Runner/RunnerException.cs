@@ -53,3 +53,15 @@ public sealed class TestFailedException : VirtTestException
     /// <summary>The script position of the failure, for the debug log.</summary>
     public string? Position { get; }
 }
+
+/// <summary>Thrown by a test to be recorded as CANCEL: it cannot run here (a missing host feature, a guest that lacks what it needs).</summary>
+public sealed class TestCancelledException : VirtTestException
+{
+    /// <inheritdoc />
+    public override string ErrorId => "TestCancelled";
+
+    /// <inheritdoc />
+    public override VirtErrorCategory Category => VirtErrorCategory.OperationStopped;
+
+    public TestCancelledException(string reason) : base(reason) { }
+}

@@ -17,6 +17,9 @@ public sealed class TestContext
     public required string Directory { get; init; }
     /// <summary>The test's debug log (also receives what the body writes).</summary>
     public required TestLog Log { get; init; }
+    /// <summary>The steps the test names (<c>Set-VirtTestStep</c>); the current one locates a failure.</summary>
+    public TestSteps Steps => _steps ??= new TestSteps(Log);
+    private TestSteps? _steps;
     public int Worker => Env.Worker;
 }
 

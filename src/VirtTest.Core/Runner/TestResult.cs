@@ -24,8 +24,16 @@ public sealed record TestResult
     [JsonPropertyName("directory")] public string Directory { get; init; } = "";
     [JsonPropertyName("logs")] public IReadOnlyList<string> Logs { get; init; } = Array.Empty<string>();
     [JsonPropertyName("screenshots")] public IReadOnlyList<string> Screenshots { get; init; } = Array.Empty<string>();
+    /// <summary>The steps the test named, in order (empty when it named none).</summary>
+    [JsonPropertyName("steps")] public IReadOnlyList<TestStep> Steps { get; init; } = Array.Empty<TestStep>();
+    /// <summary>The step running when a test that did not pass ended, or null.</summary>
+    [JsonPropertyName("failedStep")] public string? FailedStep { get; init; }
     /// <summary>The params the test ran with.</summary>
     [JsonPropertyName("params")] public IReadOnlyDictionary<string, string> Params { get; init; } = new Dictionary<string, string>();
+    /// <summary>The cluster node that ran it (cluster runs only).</summary>
+    [JsonPropertyName("node")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Node { get; init; }
+    /// <summary>Its Slurm job, attempt and earlier attempts (cluster runs only).</summary>
+    [JsonPropertyName("cluster")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Cluster.ClusterPlacement? Cluster { get; init; }
 
     /// <summary>The results folder this result was read from or written to (not stored).</summary>
     [JsonIgnore] public string? ResultsPath { get; init; }

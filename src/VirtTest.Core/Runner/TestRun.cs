@@ -166,6 +166,7 @@ public sealed class TestRun
         var logs = new List<string> { log.Path };
         var screenshots = new List<string>();
         var screendumps = RegularScreendumps.Start(context, screenshots);
+        var crashes = KernelCrashWatch.Start(p, env, testCts);
         try
         {
             // On the thread pool: a body that blocks its thread must not block the timeout.
@@ -175,7 +176,9 @@ public sealed class TestRun
             {
                 // Timeout or interrupt: kill the VMs at once (that also ends any wait on them),
                 // then give the body a moment to notice.
-                log.Write(runCt.IsCancellationRequested ? "interrupted: killing the VMs" : $"timed out after {timeout.TotalSeconds:0} s: killing the VMs", "ERROR");
+                log.Write(runCt.IsCancellationRequested ? "interrupted: killing the VMs"
+                    : crashes?.Crash is { } crashed ? $"{crashed.Message}\nkilling the VMs"
+                    : $"timed out after {timeout.TotalSeconds:0} s: killing the VMs", "ERROR");
                 await CloseSessionAsync(context).ConfigureAwait(false);
                 await env.KillAllAsync().ConfigureAwait(false);
                 abandoned = await Task.WhenAny(body, Task.Delay(_options.AbandonAfter)).ConfigureAwait(false) != body;
@@ -185,14 +188,21 @@ public sealed class TestRun
             // have just gone.
             if (body.IsFaulted) await RefreshStatesAsync(env).ConfigureAwait(false);
             (status, reason) = body.IsCompleted ? Classify(body, env) : (TestStatus.Error, "");
+            // A guest kernel crash is the test's failure, whatever the body made of it (a command
+            // that never answered, a dead session, the test stopped by the watch).
             if (runCt.IsCancellationRequested) (status, reason) = (TestStatus.Cancel, "interrupted by the user");
+            else if (crashes?.Scan() is { } crash) (status, reason) = (TestStatus.Fail, OneLine(crash.Message.Replace("\n", " | ", StringComparison.Ordinal)));
             else if (testCts.IsCancellationRequested && status != TestStatus.Pass)
                 (status, reason) = (TestStatus.Error, string.Create(CultureInfo.InvariantCulture, $"timed out after {timeout.TotalSeconds:0} s"));
         }
         finally
         {
             await screendumps.DisposeAsync().ConfigureAwait(false);
+            if (crashes is not null) await crashes.DisposeAsync().ConfigureAwait(false);
         }
+        // A failure says in which step it happened (the reference's error_context).
+        var failedStep = status is TestStatus.Fail or TestStatus.Error ? context.Steps.Current : null;
+        if (failedStep is not null) reason = OneLine(context.Steps.Locate(reason));
         log.Write($"{status.ToString().ToUpperInvariant()}" + (reason.Length > 0 ? $": {reason}" : ""), status == TestStatus.Pass ? "INFO" : "ERROR");
         try
         {
@@ -220,6 +230,8 @@ public sealed class TestRun
             Directory = Results.Relative(directory),
             Logs = logs.Distinct().Select(Results.Relative).ToList(),
             Screenshots = screenshots.Distinct().Select(Results.Relative).ToList(),
+            Steps = context.Steps.Snapshot(),
+            FailedStep = failedStep,
             Params = Snapshot(p),
         };
         return (result, abandoned);
@@ -275,6 +287,8 @@ public sealed class TestRun
                 return (TestStatus.Skip, OneLine(ex.Message));
             case TestErrorException:
                 return (TestStatus.Error, OneLine(ex.Message));
+            case TestCancelledException:
+                return (TestStatus.Cancel, OneLine(ex.Message));
         }
         foreach (var vm in env.Vms)
         {

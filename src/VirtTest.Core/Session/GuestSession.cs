@@ -13,11 +13,12 @@ public abstract class GuestSession : IAsyncDisposable, IDisposable
 {
     private int _disposed;
 
-    protected GuestSession(string name, SessionTransport transport, Regex shellPrompt)
+    protected GuestSession(string name, SessionTransport transport, Regex shellPrompt, ShellDialect? dialect = null)
     {
         Name = name;
         Transport = transport;
         ShellPrompt = shellPrompt;
+        Dialect = dialect ?? ShellDialect.Posix;
         Buffer = new ExpectBuffer(name);
     }
 
@@ -26,6 +27,8 @@ public abstract class GuestSession : IAsyncDisposable, IDisposable
     public SessionTransport Transport { get; }
     /// <summary>Matches the shell's prompt (the last line while the shell waits for input).</summary>
     public Regex ShellPrompt { get; }
+    /// <summary>The shell's kind: line ending, prompt, command framing (POSIX or cmd.exe).</summary>
+    public ShellDialect Dialect { get; }
     public DateTimeOffset OpenedAt { get; } = DateTimeOffset.Now;
     /// <summary>The VM the session belongs to, when there is one.</summary>
     public string? VmName { get; init; }
@@ -38,7 +41,8 @@ public abstract class GuestSession : IAsyncDisposable, IDisposable
     /// <summary>Sends raw text on the interactive stream.</summary>
     public abstract Task SendAsync(string text, CancellationToken ct = default);
 
-    public Task SendLineAsync(string line, CancellationToken ct = default) => SendAsync(line + "\n", ct);
+    /// <summary>Sends a line ended the shell's way (<see cref="ShellDialect.LineEnding"/>).</summary>
+    public Task SendLineAsync(string line, CancellationToken ct = default) => SendAsync(line + Dialect.LineEnding, ct);
 
     /// <summary>Waits for a pattern; returns the match and the text before it (both consumed).</summary>
     public async Task<ExpectResult> ReadUntilAsync(Regex pattern, TimeSpan timeout, CancellationToken ct = default)

@@ -1,6 +1,6 @@
 namespace VirtTest.Core.Transfer;
 
-/// <summary>Quoting for a POSIX shell on the guest.</summary>
+/// <summary>Quoting for a POSIX shell on a guest or a remote host.</summary>
 public static class ShellQuote
 {
     /// <summary>
@@ -11,5 +11,24 @@ public static class ShellQuote
     {
         ArgumentNullException.ThrowIfNull(text);
         return "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
+    /// <summary>
+    /// A command line that a POSIX shell splits back into exactly these arguments (program
+    /// first), each quoted with <see cref="Single"/>: what an SSH server's shell runs for an
+    /// argument list. A NUL cannot be passed as an argument and is refused.
+    /// </summary>
+    public static string Command(IEnumerable<string> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var words = new List<string>();
+        foreach (var a in arguments)
+        {
+            ArgumentNullException.ThrowIfNull(a, nameof(arguments));
+            if (a.Contains('\0')) throw new ArgumentException("A command argument cannot contain a NUL character.", nameof(arguments));
+            words.Add(Single(a));
+        }
+        if (words.Count == 0) throw new ArgumentException("A command needs at least the program.", nameof(arguments));
+        return string.Join(' ', words);
     }
 }

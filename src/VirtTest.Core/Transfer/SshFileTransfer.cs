@@ -77,7 +77,7 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
         var file = new FileInfo(localPath);
         if (!file.Exists) throw new TransferException(_session.Name, localPath, $"Cannot upload '{localPath}': no such file.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var tracker = new Tracker(progress, TransferDirection.Upload, file.Length, 1);
+        var tracker = new TransferTracker(progress, TransferDirection.Upload, file.Length, 1);
         await EnsureRemoteDirectoryAsync(RemoteParent(remotePath), ct).ConfigureAwait(false);
         var copied = await UploadOneAsync(file.FullName, remotePath, tracker, ct).ConfigureAwait(false);
         await CompleteAsync(new List<Copied> { copied }, tracker, ct).ConfigureAwait(false);
@@ -91,7 +91,7 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var attrs = await SftpAsync(remotePath, () => _sftp.GetAttributesAsync(remotePath, ct)).ConfigureAwait(false);
         if (attrs.IsDirectory) throw new TransferException(_session.Name, remotePath, $"Cannot download '{remotePath}' from {_session.Name} as a file: it is a folder (use DownloadDirectoryAsync).");
-        var tracker = new Tracker(progress, TransferDirection.Download, attrs.Size, 1);
+        var tracker = new TransferTracker(progress, TransferDirection.Download, attrs.Size, 1);
         var full = Path.GetFullPath(localPath);
         var copied = await DownloadOneAsync(remotePath, full, attrs.Size, tracker, ct).ConfigureAwait(false);
         try
@@ -118,7 +118,7 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
         var dirs = new List<string>();
         var files = new List<(string Path, string Relative, long Length)>();
         WalkLocal(root, "", dirs, files);
-        var tracker = new Tracker(progress, TransferDirection.Upload, files.Sum(f => f.Length), files.Count);
+        var tracker = new TransferTracker(progress, TransferDirection.Upload, files.Sum(f => f.Length), files.Count);
         await EnsureRemoteDirectoryAsync(remoteDirectory, ct).ConfigureAwait(false);
         // Parents come before their children in the list.
         foreach (var d in dirs) await CreateRemoteDirectoryAsync(RemoteJoin(remoteDirectory, d), ct).ConfigureAwait(false);
@@ -148,7 +148,7 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
         var root = Path.GetFullPath(localDirectory);
         Directory.CreateDirectory(root);
         foreach (var d in dirs) Directory.CreateDirectory(Path.Combine(root, LocalRelative(d)));
-        var tracker = new Tracker(progress, TransferDirection.Download, files.Sum(f => f.Length), files.Count);
+        var tracker = new TransferTracker(progress, TransferDirection.Download, files.Sum(f => f.Length), files.Count);
         long bytes = 0;
         var batch = new List<Copied>();
         try
@@ -235,7 +235,7 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
         batch.Count >= 100 || batch.Sum(c => c.RemotePath.Length + 3) >= 32 * 1024;
 
     /// <summary>Checks the copies (when asked to), moves downloads to their names, and reports them done.</summary>
-    private async Task CompleteAsync(List<Copied> batch, Tracker tracker, CancellationToken ct)
+    private async Task CompleteAsync(List<Copied> batch, TransferTracker tracker, CancellationToken ct)
     {
         if (batch.Count == 0) return;
         if (VerifyChecksums)
@@ -266,7 +266,7 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
 
     // ---- one file each way ----
 
-    private async Task<Copied> UploadOneAsync(string localPath, string remotePath, Tracker tracker, CancellationToken ct)
+    private async Task<Copied> UploadOneAsync(string localPath, string remotePath, TransferTracker tracker, CancellationToken ct)
     {
         await using var source = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var length = source.Length;
@@ -282,7 +282,7 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Downloads to "&lt;localPath&gt;.virttest-part"; <see cref="CompleteAsync"/> renames it once checked.</summary>
-    private async Task<Copied> DownloadOneAsync(string remotePath, string localPath, long length, Tracker tracker, CancellationToken ct)
+    private async Task<Copied> DownloadOneAsync(string remotePath, string localPath, long length, TransferTracker tracker, CancellationToken ct)
     {
         var dir = Path.GetDirectoryName(localPath);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
@@ -467,36 +467,5 @@ public sealed class SshFileTransfer : IAsyncDisposable, IDisposable
     private sealed class Callback<T>(Action<T> action) : IProgress<T>
     {
         public void Report(T value) => action(value);
-    }
-
-    /// <summary>
-    /// Turns per-file byte counts into whole-transfer progress: bytes count as done as they
-    /// move, files once they are checked (which, in folder transfers, happens per batch).
-    /// </summary>
-    private sealed class Tracker(IProgress<TransferProgress>? sink, TransferDirection direction, long bytesTotal, int filesTotal)
-    {
-        private long _moved;
-        private int _files;
-
-        public void Start(string file, long length) => Send(file, 0, length, _moved);
-
-        public void Advance(string file, long length, long done) => Send(file, done, length, _moved + done);
-
-        /// <summary>A file's bytes have all moved.</summary>
-        public void Moved(string file, long length)
-        {
-            _moved += length;
-            Send(file, length, length, _moved);
-        }
-
-        /// <summary>A file is checked (or needs no check): it counts as done.</summary>
-        public void Finish(string file, long length)
-        {
-            _files++;
-            Send(file, length, length, _moved);
-        }
-
-        private void Send(string file, long fileDone, long fileLength, long done) =>
-            sink?.Report(new TransferProgress(direction, file, fileDone, fileLength, done, Math.Max(bytesTotal, done), _files, filesTotal));
     }
 }

@@ -1,10 +1,12 @@
 namespace VirtTest.Core.Transfer;
 
 /// <summary>
-/// A file transfer failed: the SFTP server refused an operation, a path is missing, or the
-/// copy's SHA-256 differs from the original's (<see cref="IsChecksumMismatch"/>).
+/// A file transfer failed: the server refused an operation, a path is missing, or the
+/// copy's SHA-256 differs from the original's (<see cref="IsChecksumMismatch"/>). The RSS
+/// client's errors derive from it (<see cref="RssServerException"/>, <see cref="RssConnectionException"/>,
+/// <see cref="RssProtocolException"/>, <see cref="TransferTimeoutException"/>).
 /// </summary>
-public sealed class TransferException : VirtTestException
+public class TransferException : VirtTestException
 {
     /// <inheritdoc />
     public override string ErrorId => "Transfer";
@@ -27,7 +29,7 @@ public sealed class TransferException : VirtTestException
         RemoteSha256 = remoteSha256;
     }
 
-    /// <summary>The session's name, e.g. "vm1 ssh root@127.0.0.1:2222".</summary>
+    /// <summary>The session's (or server's) name, e.g. "vm1 ssh root@127.0.0.1:2222", "rss 127.0.0.1:10023".</summary>
     public string Session { get; }
     /// <summary>The file (or folder) the failure is about.</summary>
     public string Path { get; }

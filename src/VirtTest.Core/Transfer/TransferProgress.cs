@@ -23,8 +23,14 @@ public sealed record TransferProgress(
     int FilesDone,
     int FilesTotal)
 {
-    /// <summary>0 to 100 over the whole transfer.</summary>
-    public double Percent => BytesTotal <= 0 ? (FilesTotal == 0 || FilesDone == FilesTotal ? 100 : 0) : 100.0 * BytesDone / BytesTotal;
+    /// <summary>
+    /// False while the totals are not known yet (an RSS download: the protocol announces no
+    /// sizes); the totals then follow what has been done.
+    /// </summary>
+    public bool TotalsKnown { get; init; } = true;
+
+    /// <summary>0 to 100 over the whole transfer (-1 while the totals are not known).</summary>
+    public double Percent => !TotalsKnown ? -1 : BytesTotal <= 0 ? (FilesTotal == 0 || FilesDone == FilesTotal ? 100 : 0) : 100.0 * BytesDone / BytesTotal;
 
     public override string ToString() => $"{Direction} {CurrentFile}: {BytesDone}/{BytesTotal} bytes, {FilesDone}/{FilesTotal} files ({Percent:0.#}%)";
 }

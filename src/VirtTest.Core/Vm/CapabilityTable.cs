@@ -30,6 +30,16 @@ public static class CapabilityTable
         [VmCapability.SerialConsole] = "Serial console sessions (`Wait-VirtLogin`)",
         [VmCapability.RawMonitor] = "Raw monitor commands (`Invoke-VirtMonitor`)",
         [VmCapability.Events] = "Monitor events (`Wait-VirtVmEvent`)",
+        [VmCapability.BridgeNetwork] = "NICs on a host bridge (`nettype = bridge`)",
+        [VmCapability.LibvirtNetwork] = "NICs on a libvirt network (`nettype = network`)",
+        [VmCapability.PortForward] = "Forwarded guest ports, user-mode networking (`redirs`)",
+        [VmCapability.MultiQueueNic] = "Multi-queue NICs (`queues`)",
+        [VmCapability.GuestAddressQuery] = "Guest addresses from the hypervisor (`Get-VirtVmAddress -Source Libvirt*`)",
+        [VmCapability.NicHotplugNetwork] = "Hot-plugged NICs carry traffic (`Add-VirtPciDevice`)",
+        [VmCapability.BlockInfo] = "List disks (`Get-VirtBlockDevice`)",
+        [VmCapability.DiskHotplug] = "Hot-plug / unplug disks (`Add-`/`Remove-VirtDisk`)",
+        [VmCapability.LiveSnapshot] = "Live external disk snapshots (`New-VirtDiskSnapshot`)",
+        [VmCapability.BlockJobs] = "Block jobs: stream, commit, mirror (`Invoke-VirtBlockJob`)",
     };
 
     /// <summary>The columns: (header, capabilities) per registered backend or backend variant, in name order.</summary>

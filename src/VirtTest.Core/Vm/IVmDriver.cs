@@ -1,3 +1,4 @@
+using VirtTest.Core.Config;
 using VirtTest.Core.Monitor;
 
 namespace VirtTest.Core.Vm;
@@ -9,6 +10,9 @@ namespace VirtTest.Core.Vm;
 /// </summary>
 public interface IVmDriver : IAsyncDisposable
 {
+    /// <summary>The params the hypervisor instance was started from (a migration's destination may differ: new disk files).</summary>
+    VirtParams Params { get; }
+
     /// <summary>What this VM (with its params) supports.</summary>
     VmCapability Capabilities { get; }
 
@@ -41,6 +45,9 @@ public interface IVmDriver : IAsyncDisposable
 
     /// <summary>The hypervisor's process id on this host, when there is one.</summary>
     int? ProcessId { get; }
+
+    /// <summary>The VM's NICs with the MAC address each one has (its <c>mac</c> param, or the one the host-wide pool assigned).</summary>
+    IReadOnlyList<VmNic> Nics { get; }
 
     Task StartAsync(bool paused, CancellationToken ct);
 

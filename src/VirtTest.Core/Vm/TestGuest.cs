@@ -51,6 +51,21 @@ public sealed class TestGuest
     /// </summary>
     public static TestGuest Locate()
     {
+        if (TryLocateDirectory() is { } dir)
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, ManifestName)));
+            return new TestGuest(dir, doc.RootElement.Clone());
+        }
+        throw new FileNotFoundException(
+            $"The test guest is not built: no {ManifestName} with vmlinuz and initrd.img in ${EnvironmentVariable} or a .build/guest folder above {AppContext.BaseDirectory}. Build it with: dotnet pwsh ./build.ps1 -Task Guest");
+    }
+
+    /// <summary>
+    /// The test guests' folder (where <c>build.ps1 -Task Guest</c> puts the busybox guest, and the
+    /// Debian guest in its <c>debian12</c> subfolder), searched as <see cref="Locate"/> does; null when none is built.
+    /// </summary>
+    public static string? TryLocateDirectory()
+    {
         var candidates = new List<string>();
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnv) candidates.Add(fromEnv);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -68,15 +83,10 @@ public sealed class TestGuest
         }
         foreach (var dir in candidates)
         {
-            var manifest = Path.Combine(dir, ManifestName);
-            if (File.Exists(manifest) && File.Exists(Path.Combine(dir, "vmlinuz")) && File.Exists(Path.Combine(dir, "initrd.img")))
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
-                return new TestGuest(Path.GetFullPath(dir), doc.RootElement.Clone());
-            }
+            if (File.Exists(Path.Combine(dir, ManifestName)) && File.Exists(Path.Combine(dir, "vmlinuz")) && File.Exists(Path.Combine(dir, "initrd.img")))
+                return Path.GetFullPath(dir);
         }
-        throw new FileNotFoundException(
-            $"The test guest is not built: no {ManifestName} with vmlinuz and initrd.img in ${EnvironmentVariable} or a .build/guest folder above {AppContext.BaseDirectory}. Build it with: dotnet pwsh ./build.ps1 -Task Guest");
+        return null;
     }
 
     /// <summary>Params that boot this guest as VM <paramref name="vmName"/>.</summary>

@@ -17,10 +17,9 @@ public sealed class VirtualMachine : IAsyncDisposable
 {
     private IVmDriver _driver;
 
-    private VirtualMachine(string name, VirtParams vmParams, IVmBackend backend, IVmDriver driver)
+    private VirtualMachine(string name, IVmBackend backend, IVmDriver driver)
     {
         Name = name;
-        Params = vmParams;
         Backend = backend;
         _driver = driver;
     }
@@ -36,7 +35,22 @@ public sealed class VirtualMachine : IAsyncDisposable
         vmName ??= MainVmName(testParams);
         var vmParams = testParams.ObjectParams(vmName);
         var backend = BackendRegistry.ForParams(vmParams, vmName);
-        return new VirtualMachine(vmName, vmParams, backend, backend.CreateDriver(vmName, vmParams));
+        RequireNetworkCapabilities(backend, vmName, vmParams);
+        return new VirtualMachine(vmName, backend, backend.CreateDriver(vmName, vmParams));
+    }
+
+    /// <summary>A NIC the backend cannot set up (a bridge, a libvirt network, several queues) is refused here, not dropped.</summary>
+    private static void RequireNetworkCapabilities(IVmBackend backend, string vmName, VirtParams vmParams)
+    {
+        var caps = backend.GetCapabilities(vmParams);
+        foreach (var nic in new VmParamsReader(vmName, vmParams).Nics)
+        {
+            var need = nic.NetType switch { "bridge" => VmCapability.BridgeNetwork, "network" => VmCapability.LibvirtNetwork, _ => VmCapability.None };
+            if (nic.Params.Get("queues") is { Length: > 0 } q && q != "1") need |= VmCapability.MultiQueueNic;
+            var missing = need & ~caps;
+            if (missing != VmCapability.None)
+                throw new NotSupportedByBackendException(backend.Name, missing, $"VM '{vmName}' NIC {nic.Name} (nettype = {nic.NetType}{(need.HasFlag(VmCapability.MultiQueueNic) ? ", queues = " + nic.Params.Get("queues") : "")})");
+        }
     }
 
     /// <summary>The names of the VMs a test's params describe (<c>vms</c>), main VM first.</summary>
@@ -51,8 +65,8 @@ public sealed class VirtualMachine : IAsyncDisposable
         p.Get("main_vm") is { Length: > 0 } main ? main : p.Objects("vms").FirstOrDefault() ?? "vm1";
 
     public string Name { get; }
-    /// <summary>This VM's params (object params of its test).</summary>
-    public VirtParams Params { get; }
+    /// <summary>This VM's params (object params of its test; after a migration with storage, naming the disks' new files).</summary>
+    public VirtParams Params => _driver.Params;
     public IVmBackend Backend { get; }
     public string BackendName => Backend.Name;
     public VmState State => _driver.State;
@@ -64,6 +78,14 @@ public sealed class VirtualMachine : IAsyncDisposable
     /// <summary>Virtual CPUs (param <c>smp</c>, else <see cref="VmDefaults.Cpus"/>).</summary>
     public int Cpu => new VmParamsReader(Name, Params).Cpus;
     public int? ProcessId => _driver.ProcessId;
+    /// <summary>
+    /// An optional ability of this VM's driver (e.g. <c>Network.IGuestAddressProvider</c>), or null:
+    /// lets Core features use what one backend offers without naming backend types.
+    /// </summary>
+    public T? Feature<T>() where T : class => _driver as T;
+
+    /// <summary>The NICs (<c>nics</c>) with the MAC address of each: its <c>mac</c> param or one assigned from the host-wide pool.</summary>
+    public IReadOnlyList<VmNic> Nics => _driver.Nics;
     public string? SerialConsolePath => _driver.SerialConsolePath;
     public string? ConsoleLogPath => _driver.ConsoleLogPath;
 
@@ -131,12 +153,22 @@ public sealed class VirtualMachine : IAsyncDisposable
     /// serial console (read from the console log, so nothing printed before the call is
     /// missed). Fails at once, with the console's last lines, if the VM dies meanwhile.
     /// </summary>
-    public async Task<Match> WaitForConsoleAsync(Regex pattern, TimeSpan timeout, CancellationToken ct = default)
+    public Task<Match> WaitForConsoleAsync(Regex pattern, TimeSpan timeout, CancellationToken ct = default) =>
+        WaitForConsoleAfterAsync(pattern, 0, timeout, ct);
+
+    /// <summary>The console log's length now: output from here on is what the guest prints next (see <see cref="WaitForConsoleAfterAsync"/>).</summary>
+    public long ConsoleLogLength => ConsoleLogPath is { } log && File.Exists(log) ? new FileInfo(log).Length : 0;
+
+    /// <summary>
+    /// <see cref="WaitForConsoleAsync"/> for what the guest prints from byte <paramref name="fromOffset"/>
+    /// of the console log on (a <see cref="ConsoleLogLength"/> taken before, e.g., a reboot).
+    /// </summary>
+    public async Task<Match> WaitForConsoleAfterAsync(Regex pattern, long fromOffset, TimeSpan timeout, CancellationToken ct = default)
     {
         var log = ConsoleLogPath ?? throw new NotSupportedByBackendException(BackendName, VmCapability.SerialConsole, "no console log");
         var deadline = DateTime.UtcNow + timeout;
         var text = new StringBuilder();
-        long offset = 0;
+        long offset = fromOffset;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -198,6 +230,32 @@ public sealed class VirtualMachine : IAsyncDisposable
     /// <summary>Asks the hypervisor for the state (a VM that died behind our back becomes Dead here).</summary>
     public Task<VmState> RefreshStateAsync(CancellationToken ct = default) => _driver.QueryStateAsync(ct);
 
+    /// <summary>
+    /// Waits until the VM is in one of <paramref name="states"/> (asked of the hypervisor every
+    /// 200 ms), e.g. Stopped after the guest powered itself off; returns the state reached.
+    /// </summary>
+    public async Task<VmState> WaitForStateAsync(IReadOnlyCollection<VmState> states, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count == 0) throw new ArgumentException("no state to wait for", nameof(states));
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var state = State is VmState.Running or VmState.Paused or VmState.Starting ? await RefreshStateAsync(ct).ConfigureAwait(false) : State;
+            if (states.Contains(state)) return state;
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new VmException(Name, string.Create(CultureInfo.InvariantCulture,
+                    $"VM '{Name}' did not become {string.Join(" or ", states)} within {timeout.TotalSeconds:0.#} s: it is {state}")
+                    + (state == VmState.Dead && DeathReason is { } why ? $" ({why})." : "."));
+            }
+            // Stopped and Dead are final until a new start: no point asking again.
+            if (state is VmState.Stopped or VmState.Dead or VmState.Created)
+                throw new VmStateException(Name, state, "wait for " + string.Join(" or ", states) + " of", DeathReason);
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
+    }
+
     public async Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct = default)
     {
         Require(VmCapability.PciInfo);
@@ -255,6 +313,128 @@ public sealed class VirtualMachine : IAsyncDisposable
         Require(VmCapability.Powerdown);
         EnsureLive("power down");
         return _driver.Monitor.SystemPowerdownAsync(ct);
+    }
+
+    // ---- disks and block jobs
+
+    /// <summary>The VM's disks as the hypervisor lists them.</summary>
+    public async Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.BlockInfo);
+        EnsureLive("list the disks of");
+        var devices = await _driver.Monitor.GetBlockDevicesAsync(ct).ConfigureAwait(false);
+        return devices.Select(d => d with { VmName = Name }).ToList();
+    }
+
+    /// <summary>Hot-plugs a disk image; returns once the hypervisor lists it.</summary>
+    public async Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Require(VmCapability.DiskHotplug);
+        EnsureLive("add a disk to");
+        var device = await _driver.Monitor.AddDiskAsync(spec, timeout, ct).ConfigureAwait(false);
+        return device with { VmName = Name };
+    }
+
+    /// <summary>Unplugs a disk; returns once the guest released it.</summary>
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.DiskHotplug);
+        EnsureLive("remove a disk from");
+        return _driver.Monitor.RemoveDiskAsync(id, timeout, ct);
+    }
+
+    /// <summary>Live external snapshot: the disk continues on a new overlay file.</summary>
+    public async Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Require(VmCapability.LiveSnapshot);
+        EnsureLive("take a disk snapshot of");
+        var device = await _driver.Monitor.SnapshotDiskAsync(spec, ct).ConfigureAwait(false);
+        return device with { VmName = Name };
+    }
+
+    public async Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Require(VmCapability.BlockJobs);
+        EnsureLive("start a block job on");
+        var job = await _driver.Monitor.StartBlockJobAsync(spec, ct).ConfigureAwait(false);
+        return job with { VmName = Name };
+    }
+
+    public async Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.BlockJobs);
+        EnsureLive("list the block jobs of");
+        var jobs = await _driver.Monitor.GetBlockJobsAsync(ct).ConfigureAwait(false);
+        return jobs.Select(j => j with { VmName = Name }).ToList();
+    }
+
+    /// <summary>Waits until the job ended (or is ready, with <paramref name="untilReady"/>); a failed job is a <see cref="BlockJobFailedException"/>.</summary>
+    public async Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.BlockJobs);
+        EnsureLive("wait for a block job of");
+        var job = await _driver.Monitor.WaitForBlockJobAsync(jobId, untilReady, Named(progress), timeout, ct).ConfigureAwait(false);
+        return job with { VmName = Name };
+    }
+
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.BlockJobs);
+        EnsureLive("complete a block job of");
+        return _driver.Monitor.CompleteBlockJobAsync(jobId, timeout, ct);
+    }
+
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.BlockJobs);
+        EnsureLive("cancel a block job of");
+        return _driver.Monitor.CancelBlockJobAsync(jobId, timeout, ct);
+    }
+
+    /// <summary>
+    /// Runs a block job through: starts it, reports its progress, and when it becomes ready (a
+    /// mirror, an active commit) does what <paramref name="whenReady"/> says. Returns its last
+    /// state; a job that fails is a <see cref="BlockJobFailedException"/>, one that does not get
+    /// there within <paramref name="timeout"/> is cancelled and a timeout error.
+    /// </summary>
+    public async Task<BlockJob> RunBlockJobAsync(BlockJobSpec spec, ReadyAction whenReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var job = await StartBlockJobAsync(spec, ct).ConfigureAwait(false);
+        try
+        {
+            job = await WaitForBlockJobAsync(job.Id, untilReady: true, progress, Left(deadline), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MonitorTimeoutException or OperationCanceledException)
+        {
+            // Nothing left running behind a caller that gave up.
+            try { await CancelBlockJobAsync(job.Id, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false); }
+            catch (VirtTestException) { /* the job may have ended meanwhile */ }
+            throw;
+        }
+        if (!job.Ready || job.Status == "concluded" || whenReady == ReadyAction.Return) return job;
+        if (whenReady == ReadyAction.Complete) await CompleteBlockJobAsync(job.Id, Left(deadline), ct).ConfigureAwait(false);
+        else await CancelBlockJobAsync(job.Id, Left(deadline), ct).ConfigureAwait(false);
+        var done = job with { Status = "concluded", Ready = false, Offset = job.Length };
+        progress?.Report(done);
+        return done;
+    }
+
+    private static TimeSpan Left(DateTime deadline)
+    {
+        var left = deadline - DateTime.UtcNow;
+        return left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
+    }
+
+    private IProgress<BlockJob>? Named(IProgress<BlockJob>? progress) => progress is null ? null : new NamedJobProgress(progress, Name);
+
+    /// <summary>Passes reports on at once, on the reporting thread, with the VM's name (Progress&lt;T&gt; would post them out of order).</summary>
+    private sealed class NamedJobProgress(IProgress<BlockJob> inner, string vmName) : IProgress<BlockJob>
+    {
+        public void Report(BlockJob value) => inner.Report(value with { VmName = vmName });
     }
 
     public Task<MonitorEvent> WaitForEventAsync(string name, Func<MonitorEvent, bool>? predicate, long afterSequence, TimeSpan timeout, CancellationToken ct = default)

@@ -36,4 +36,24 @@ public enum VmCapability : long
     Events = 1L << 12,
     /// <summary>Attaching and detaching host PCI devices (passthrough, model <c>passthrough</c>) on a running VM.</summary>
     PciPassthrough = 1L << 13,
+    /// <summary>NICs on a host bridge (<c>nettype = bridge</c>, <c>netdst</c>).</summary>
+    BridgeNetwork = 1L << 14,
+    /// <summary>NICs on a libvirt network (<c>nettype = network</c>, <c>netdst</c>).</summary>
+    LibvirtNetwork = 1L << 15,
+    /// <summary>Guest TCP ports forwarded to the host's loopback under user-mode networking (<c>redirs</c>).</summary>
+    PortForward = 1L << 16,
+    /// <summary>Multi-queue NICs (<c>queues</c> &gt; 1).</summary>
+    MultiQueueNic = 1L << 17,
+    /// <summary>The hypervisor reports the guest's addresses (libvirt's interface-address API: lease, agent, ARP).</summary>
+    GuestAddressQuery = 1L << 18,
+    /// <summary>A hot-plugged network card gets a network backend of its own (carries traffic).</summary>
+    NicHotplugNetwork = 1L << 19,
+    /// <summary>Listing the disks of a running VM.</summary>
+    BlockInfo = 1L << 20,
+    /// <summary>Hot-plugging and unplugging disk images on a running VM.</summary>
+    DiskHotplug = 1L << 21,
+    /// <summary>Live external snapshots: a running VM's disk continues on a new overlay file.</summary>
+    LiveSnapshot = 1L << 22,
+    /// <summary>Block jobs on a running VM's disks: stream, commit, mirror (with completion and cancel).</summary>
+    BlockJobs = 1L << 23,
 }

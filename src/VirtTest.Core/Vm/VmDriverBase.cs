@@ -35,8 +35,8 @@ public abstract class VmDriverBase : IVmDriver
     /// <summary>The VM's name in the params (for messages).</summary>
     protected string VmName { get; }
 
-    /// <summary>The VM's own params.</summary>
-    protected VirtParams Params { get; }
+    /// <summary>The VM's own params (after a migration with storage, the destination's: its disks' new files).</summary>
+    public VirtParams Params { get; }
 
     public VmCapability Capabilities { get; }
     public VmState State => _state;
@@ -57,6 +57,9 @@ public abstract class VmDriverBase : IVmDriver
     public virtual string? ConsoleLogPath => null;
     public virtual IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; } = new Dictionary<int, (string, int)>();
     public virtual int? ProcessId => null;
+
+    /// <summary>The NICs of the params; drivers that assign MACs from the pool override this to include them.</summary>
+    public virtual IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, Params).Nics;
 
     public abstract Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct);
 
@@ -215,7 +218,17 @@ public abstract class VmDriverBase : IVmDriver
     /// block, since the handling may need the very process object the event holds).
     /// Ignored while the framework itself is stopping the VM.
     /// </summary>
-    protected async Task MarkDeadAsync(Func<string> reason, bool waitForOtherHandler = true)
+    protected Task MarkDeadAsync(Func<string> reason, bool waitForOtherHandler = true) => MarkEndedAsync(reason, VmState.Dead, waitForOtherHandler);
+
+    /// <summary>
+    /// The guest powered itself off (<c>poweroff</c> inside it) and the hypervisor ended the
+    /// instance: released like a death, but reported <see cref="VmState.Stopped"/>, with
+    /// <paramref name="reason"/> kept as the <see cref="DeathReason"/>.
+    /// </summary>
+    protected Task MarkGuestPoweredOffAsync(Func<string> reason, bool waitForOtherHandler = true) =>
+        MarkEndedAsync(reason, VmState.Stopped, waitForOtherHandler);
+
+    private async Task MarkEndedAsync(Func<string> reason, VmState final, bool waitForOtherHandler)
     {
         TaskCompletionSource done;
         Task? inProgress;
@@ -245,7 +258,7 @@ public abstract class VmDriverBase : IVmDriver
         }
         finally
         {
-            _state = VmState.Dead;
+            _state = final;
             done.TrySetResult();
         }
     }

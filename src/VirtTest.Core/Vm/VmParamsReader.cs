@@ -36,6 +36,9 @@ public sealed record VmNic(string Name, VirtParams Params)
 
     /// <summary><c>netdst</c> (bridge or network), or null.</summary>
     public string? NetDst => Params.Get("netdst") is { Length: > 0 } d ? d : null;
+
+    /// <summary><c>netdst_netns</c>: the network namespace the bridge <c>netdst</c> is in (a test network's), or null for the host's.</summary>
+    public string? NetDstNamespace => Params.Get("netdst_netns") is { Length: > 0 } n ? n : null;
 }
 
 /// <summary>

@@ -8,7 +8,7 @@ namespace VirtTest.PowerShell.Cmdlets;
 /// console or SSH, logging in with a credential (or the params' username and password).
 /// Expects the guest to be up: it tries for 30 s unless -TimeoutSec says otherwise.
 /// </summary>
-[Cmdlet(VerbsCommunications.Connect, "VirtSession")]
+[Cmdlet(VerbsCommunications.Connect, "VirtSession", DefaultParameterSetName = VmSet)]
 [OutputType(typeof(GuestSession))]
 public sealed class ConnectVirtSessionCommand : SessionLoginCmdlet
 {

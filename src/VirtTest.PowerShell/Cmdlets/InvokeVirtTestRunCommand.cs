@@ -2,14 +2,16 @@ using System.Globalization;
 using System.Management.Automation;
 using VirtTest.Core.Config;
 using VirtTest.Core.Runner;
+using VirtTest.Core.Runner.Cluster;
 using VirtTest.PowerShell.Internal;
 
 namespace VirtTest.PowerShell.Cmdlets;
 
 /// <summary>
 /// <c>Invoke-VirtTestRun</c>: expands a Cartesian config and runs every test dictionary with
-/// N workers (env pre/post-processing, timeouts, dependencies), writing a results folder
-/// (results.json, junit.xml, report.html) and one result object per finished test.
+/// N workers (env pre/post-processing, timeouts, dependencies), or as one Slurm job per test
+/// with <c>-Cluster Slurm</c>, writing a results folder (results.json, junit.xml, report.html)
+/// and one result object per finished test.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "VirtTestRun", SupportsShouldProcess = true, DefaultParameterSetName = "Path")]
 [OutputType(typeof(TestResult), typeof(RunSummary), typeof(VirtTestRunJob))]
@@ -61,6 +63,21 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
     [Parameter]
     public SwitchParameter AsJob { get; set; }
 
+    /// <summary>Who runs the tests: this host's workers (Local, the default) or a Slurm cluster, one job per test.</summary>
+    [Parameter]
+    [ValidateSet("Local", "Slurm")]
+    public string Cluster { get; set; } = "Local";
+
+    /// <summary>The Slurm partition (default: the cluster's default partition).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Partition { get; set; }
+
+    /// <summary>Node features every job asks for besides its backends' (Slurm --constraint syntax, ANDed).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Constraint { get; set; }
+
     protected override void ProcessRecord()
     {
         foreach (var path in Path) _files.AddRange(ProviderPaths.ResolveFiles(this, path));
@@ -95,69 +112,114 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
         if (!ShouldProcess($"{tests.Count} test(s) from {string.Join(", ", _files)}", "Run (starting and killing VMs), results in " + output)) return;
 
         var modulePath = PowerShellTestExecutor.OwnModulePath();
-        var run = new TestRun(new TestRunOptions
+        RunHandle handle;
+        if (string.Equals(Cluster, "Slurm", StringComparison.OrdinalIgnoreCase))
         {
-            Tests = tests,
-            OutputPath = output,
-            Jobs = Jobs,
-            DefaultTimeout = TimeSpan.FromSeconds(TimeoutSec),
-            ExecutorFactory = _ => new PowerShellTestExecutor(testFolders, modulePath),
-            ConfigFiles = _files,
-            Filters = filters,
-            TestPath = string.Join(System.IO.Path.PathSeparator, testFolders),
-        });
-        WriteVerbose($"{tests.Count} test(s), {run.Jobs} worker(s), results in {output}");
+            var fullOutput = System.IO.Path.GetFullPath(output);
+            var run = new SlurmRun(new SlurmRunOptions
+            {
+                Tests = tests,
+                OutputPath = fullOutput,
+                JobCommand = ClusterJobLauncher.Command(ClusterLayout.JobsFolder(fullOutput), modulePath),
+                JobFiles = new Dictionary<string, string> { [ClusterJobLauncher.ScriptName] = ClusterJobLauncher.ScriptText },
+                Partition = Partition,
+                Constraint = Constraint,
+                DefaultTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                ConfigFiles = _files,
+                Filters = filters,
+                TestPath = testFolders,
+            });
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Jobs)))
+                WriteWarning("-Jobs is for local runs: with -Cluster Slurm, Slurm runs as many tests at once as its nodes hold.");
+            WriteVerbose($"{tests.Count} test(s) as Slurm jobs, results in {output}");
+            handle = RunHandle.Cluster(run);
+        }
+        else
+        {
+            if (Partition is not null || Constraint is not null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Partition and -Constraint choose where Slurm runs the tests: use them with -Cluster Slurm."),
+                    "VirtTest.ClusterParameterWithoutCluster", ErrorCategory.InvalidArgument, null));
+            }
+            var run = new TestRun(new TestRunOptions
+            {
+                Tests = tests,
+                OutputPath = output,
+                Jobs = Jobs,
+                DefaultTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                ExecutorFactory = _ => new PowerShellTestExecutor(testFolders, modulePath),
+                ConfigFiles = _files,
+                Filters = filters,
+                TestPath = string.Join(System.IO.Path.PathSeparator, testFolders),
+            });
+            WriteVerbose($"{tests.Count} test(s), {run.Jobs} worker(s), results in {output}");
+            handle = RunHandle.Local(run);
+        }
 
         if (AsJob)
         {
-            var job = new VirtTestRunJob(MyInvocation.Line, "VirtTestRun" + run.Results.Path.GetHashCode(StringComparison.Ordinal).ToString("x8", CultureInfo.InvariantCulture), output);
+            var job = new VirtTestRunJob(MyInvocation.Line, "VirtTestRun" + handle.ResultsPath.GetHashCode(StringComparison.Ordinal).ToString("x8", CultureInfo.InvariantCulture), output);
             JobRepository.Add(job);
-            job.Start(run, PassThru);
+            job.Start(handle, PassThru);
             WriteObject(job);
             return;
         }
-        RunInForeground(run);
+        RunInForeground(handle);
     }
 
-    private void RunInForeground(TestRun run)
+    private void RunInForeground(RunHandle run)
     {
         // The run goes on without the pipeline's token: a Ctrl+C cancels it through ours, and we
-        // still wait for its clean-up (VMs killed, results written) before giving the prompt back.
+        // still wait for its clean-up (VMs killed or jobs cancelled, results written) before
+        // giving the prompt back.
         using var cts = new CancellationTokenSource();
         using var link = CancellationToken.Register(cts.Cancel);
         var work = Task.Run(() => run.RunAsync(cts.Token));
         var overall = new ProgressRecord(1, "VirtTest run", "starting") { PercentComplete = 0 };
-        var workerIds = new HashSet<int>();
+        var lanes = new Dictionary<string, ProgressRecord>(StringComparer.Ordinal);
         try
         {
             while (!work.IsCompleted)
             {
                 while (run.Finished.TryRead(out var result)) WriteObject(result);
-                overall.StatusDescription = string.Create(CultureInfo.InvariantCulture, $"{run.Done} of {run.Planned} tests done, {run.Jobs} worker(s)");
-                overall.PercentComplete = run.Planned == 0 ? 100 : Math.Min(100, 100 * run.Done / run.Planned);
+                overall.StatusDescription = run.Status();
+                overall.PercentComplete = run.Planned == 0 ? 100 : Math.Min(100, 100 * run.Done() / run.Planned);
                 WriteProgress(overall);
-                foreach (var worker in run.Workers)
+                var busy = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (key, activity, status) in run.Lanes())
                 {
-                    var record = new ProgressRecord(1 + worker.Worker, $"worker {worker.Worker}", worker.Test is null ? "idle"
-                        : string.Create(CultureInfo.InvariantCulture, $"{worker.Test} ({(DateTimeOffset.Now - worker.Since!.Value).TotalSeconds:0} s)"))
-                    { ParentActivityId = 1 };
+                    if (!lanes.TryGetValue(key, out var record))
+                        lanes[key] = record = new ProgressRecord(2 + lanes.Count, activity, status) { ParentActivityId = 1 };
+                    record.StatusDescription = status.Length > 0 ? status : "idle";
+                    busy.Add(key);
                     WriteProgress(record);
-                    workerIds.Add(record.ActivityId);
                 }
-                work.Wait(250);
+                // A node that has nothing to do any more drops out of the lanes: say so.
+                foreach (var (key, record) in lanes.Where(l => !busy.Contains(l.Key)))
+                {
+                    record.StatusDescription = "idle";
+                    WriteProgress(record);
+                }
+                // A failed run is reported below, with its own error.
+                try { work.Wait(250); } catch (AggregateException) { }
             }
         }
         finally
         {
             // Also when the pipeline is being stopped (WriteObject/WriteProgress throw then):
-            // the run must end, with its VMs killed and its results written, before we return.
+            // the run must end, with its VMs killed (or its jobs cancelled) and its results
+            // written, before we return.
             if (!work.IsCompleted)
             {
                 cts.Cancel();
                 try { work.Wait(); } catch (AggregateException) { /* reported below when not stopping */ }
             }
         }
-        foreach (var id in workerIds) WriteProgress(new ProgressRecord(id, "worker", "done") { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
+        foreach (var record in lanes.Values)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
         overall.RecordType = ProgressRecordType.Completed;
         WriteProgress(overall);
         while (run.Finished.TryRead(out var rest)) WriteObject(rest);
@@ -168,7 +230,7 @@ public sealed class InvokeVirtTestRunCommand : VirtCmdlet
         }
         catch (Exception ex) when (ex is VirtTest.Core.VirtTestException or IOException or UnauthorizedAccessException)
         {
-            ThrowTerminatingError(ErrorRecords.FromException(ex, run.Results.Path));
+            ThrowTerminatingError(ErrorRecords.FromException(ex, run.ResultsPath));
             return;
         }
         if (CancellationToken.IsCancellationRequested) throw new PipelineStoppedException();

@@ -8,7 +8,7 @@ namespace VirtTest.PowerShell.Cmdlets;
 /// retrying until it can log in (default deadline: the params' login_timeout, else 60 s),
 /// and returns the session.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Wait, "VirtLogin")]
+[Cmdlet(VerbsLifecycle.Wait, "VirtLogin", DefaultParameterSetName = VmSet)]
 [OutputType(typeof(GuestSession))]
 public sealed class WaitVirtLoginCommand : SessionLoginCmdlet
 {

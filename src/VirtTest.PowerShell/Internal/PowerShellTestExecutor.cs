@@ -11,7 +11,8 @@ namespace VirtTest.PowerShell.Internal;
 /// one worker of a run, in a runspace of its own with VirtTest imported, reset between tests.
 /// A script gets <c>$Params</c>, <c>$Env</c>, <c>$Vm</c>, <c>$Session</c> and <c>$TestDirectory</c>
 /// (as variables, and as parameters when it declares them); <c>$ErrorActionPreference</c>
-/// is <c>Stop</c>, so any error fails the test. Its streams go to the test's debug log.
+/// is <c>Stop</c>, so any error fails the test. Its streams go to the test's debug log;
+/// <c>Enter-VirtTestStep</c> records its steps and <c>Exit-VirtTest</c> ends it with a status.
 /// </summary>
 internal sealed class PowerShellTestExecutor : ITestExecutor
 {
@@ -54,6 +55,8 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
             ["TestDirectory"] = context.Directory,
         };
         foreach (var (name, value) in values) runspace.SessionStateProxy.SetVariable(name, value);
+        // Enter-VirtTestStep records into the test's steps through this variable.
+        runspace.SessionStateProxy.SetVariable(Cmdlets.EnterVirtTestStepCommand.StepsVariable, context.Steps);
         // The env's VMs and session are the test's: Get-VirtVm and the VM cmdlets find them by name.
         var inventory = RunspaceInventory.For(runspace);
         inventory.LendVms(context.Env.Vms);
@@ -184,6 +187,11 @@ internal sealed class PowerShellTestExecutor : ITestExecutor
         $configuration.Run.PassThru = $true
         $configuration.Output.Verbosity = 'Detailed'
         $run = Invoke-Pester -Configuration $configuration
+        # Exit-VirtTest -Status Error|Cancel in a spec ends the whole test with that status.
+        foreach ($failed in @($run.Failed) + @($run.FailedBlocks)) {
+            $exception = @($failed.ErrorRecord)[0].Exception
+            if ($exception -is [VirtTest.Core.Runner.TestErrorException] -or $exception -is [VirtTest.Core.Runner.TestCancelledException]) { throw $exception }
+        }
         if ($run.Result -eq 'Passed' -and $run.PassedCount -eq 0 -and $run.SkippedCount -gt 0) {
             $first = @($run.Skipped)[0]
             $why = if ($first.ErrorRecord) { $first.ErrorRecord[0].Exception.Message } else { $first.ExpandedPath }

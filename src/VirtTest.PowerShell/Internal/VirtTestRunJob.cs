@@ -25,7 +25,7 @@ public sealed class VirtTestRunJob : Job
     /// <summary>The summary once the run has ended.</summary>
     public RunSummary? Summary { get; private set; }
 
-    internal void Start(TestRun run, bool passThru)
+    internal void Start(RunHandle run, bool passThru)
     {
         SetJobState(JobState.Running);
         _work = Task.Run(async () =>

@@ -7,6 +7,9 @@ namespace VirtTest.PowerShell.Internal;
 /// <summary>
 /// Lets a <c>-Vm</c> parameter take a VM's name as well as the VM: a string becomes the VM of
 /// that name in this runspace (so a completed name works), anything else passes through.
+/// A string that names no VM passes through too: the binder may then try the positional argument on
+/// another parameter set (<c>$vm | Test-VirtCapability Screendump</c>), and where none takes it the
+/// error is PowerShell's own conversion error naming the string.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class VmByNameAttribute : ArgumentTransformationAttribute
@@ -17,13 +20,11 @@ public sealed class VmByNameAttribute : ArgumentTransformationAttribute
         var value = inputData is PSObject pso ? pso.BaseObject : inputData;
         return value switch
         {
-            string name => Lookup(name),
-            object[] items => items.Select(i => (i is PSObject p ? p.BaseObject : i) is string n ? Lookup(n) : i).ToArray(),
+            string name => Lookup(name) ?? inputData,
+            object[] items => items.Select(i => (i is PSObject p ? p.BaseObject : i) is string n ? Lookup(n) ?? i : i).ToArray(),
             _ => inputData,
         };
     }
 
-    private static object Lookup(string name) =>
-        RunspaceInventory.Current.GetVm(name)
-        ?? throw new ArgumentTransformationMetadataException($"No VM named '{name}' exists in this session (Get-VirtVm lists them).");
+    private static object? Lookup(string name) => RunspaceInventory.Current.GetVm(name);
 }

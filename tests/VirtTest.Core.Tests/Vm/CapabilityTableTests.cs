@@ -26,8 +26,9 @@ public sealed class CapabilityTableTests
     {
         var columns = CapabilityTable.Columns().Select(c => c.Header).ToList();
         Assert.Contains("qemu", columns);
-        Assert.Contains("xen (hvm)", columns);
-        Assert.Contains("xen (pv)", columns);
+        Assert.Contains("xen (hvm, not verified)", columns);
+        Assert.Contains("xen (pv, verified on Xen 4.17)", columns);
+        Assert.Contains("xen (pvh, verified on Xen 4.17)", columns);
         var lines = CapabilityTable.ToMarkdown().TrimEnd('\n').Split('\n');
         Assert.Equal(2 + Enum.GetValues<VmCapability>().Length - 1, lines.Length);
         Assert.All(lines, l => Assert.Equal(columns.Count + 2, l.Count(c => c == '|') - 1));

@@ -20,19 +20,23 @@ public sealed class LibvirtBackend : IVmBackend, IVmBackendVariants
 
     /// <summary>
     /// What QEMU domains add: PCI info and the raw monitor through QEMU's monitor (libvirt-qemu),
-    /// hot-plug of network cards, key presses and mouse over that monitor, the console stream.
+    /// hot-plug of network cards, key presses and mouse over that monitor, the console stream,
+    /// and networking verified against the QEMU driver (bridges, libvirt networks, queues,
+    /// guest addresses through the interface-address API, hot-plugged interfaces with a source).
     /// </summary>
     private const VmCapability QemuOnly = VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.SendKey | VmCapability.Mouse |
-        VmCapability.SerialConsole | VmCapability.RawMonitor;
+        VmCapability.SerialConsole | VmCapability.RawMonitor |
+        VmCapability.BridgeNetwork | VmCapability.LibvirtNetwork | VmCapability.MultiQueueNic | VmCapability.GuestAddressQuery | VmCapability.NicHotplugNetwork |
+        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs;
 
     public string Name => "libvirt";
 
     /// <summary>
     /// Migration needs a second libvirt (param <c>migration_dest_uri</c>): libvirt refuses to
-    /// migrate within one daemon or between daemons with the same host UUID. Copying disks
-    /// during migration is not offered.
+    /// migrate within one daemon or between daemons with the same host UUID. Copying the disks
+    /// (<c>VIR_MIGRATE_NON_SHARED_DISK</c>) comes with it on the QEMU driver.
     /// </summary>
-    public VmCapability Capabilities => Generic | QemuOnly | VmCapability.Migration;
+    public VmCapability Capabilities => Generic | QemuOnly | VmCapability.Migration | VmCapability.MigrationWithDiskCopy;
 
     /// <summary>The destination libvirt for migration (<c>migration_dest_uri</c>), or null.</summary>
     public static string? MigrationDestination(VirtParams vmParams) => vmParams.Get("migration_dest_uri") is { Length: > 0 } u ? u : null;
@@ -47,10 +51,10 @@ public sealed class LibvirtBackend : IVmBackend, IVmBackendVariants
     {
         var uri = UriOf(vmParams);
         var caps = IsQemuUri(uri) ? Generic | QemuOnly : SchemeOf(uri) == "test" ? Generic : Core;
-        if (IsQemuUri(uri) && MigrationDestination(vmParams) is { } dest && IsQemuUri(dest)) caps |= VmCapability.Migration;
+        if (IsQemuUri(uri) && MigrationDestination(vmParams) is { } dest && IsQemuUri(dest)) caps |= VmCapability.Migration | VmCapability.MigrationWithDiskCopy;
         if (vmParams.Get("vga") == "none") caps &= ~VmCapability.Screendump;
         var machine = vmParams.Get("machine_type") ?? "pc";
-        if (machine.StartsWith("microvm", StringComparison.Ordinal) || machine.StartsWith("isapc", StringComparison.Ordinal)) caps &= ~VmCapability.PciHotplug;
+        if (machine.StartsWith("microvm", StringComparison.Ordinal) || machine.StartsWith("isapc", StringComparison.Ordinal)) caps &= ~(VmCapability.PciHotplug | VmCapability.DiskHotplug);
         return caps;
     }
 

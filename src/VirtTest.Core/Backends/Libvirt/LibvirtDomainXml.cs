@@ -70,8 +70,11 @@ public static class LibvirtDomainXml
         {
             devices.Add(new XElement("rng", new XAttribute("model", "virtio"), new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
         }
-        // Like QEMU's -nodefaults: no balloon the tests did not ask for.
+        // Like QEMU's -nodefaults: no balloon and no USB controller the tests did not ask for. The
+        // USB controller libvirt adds by default also makes SeaBIOS poll it between disk reads,
+        // which under TCG made a boot loader load a kernel in minutes instead of seconds.
         devices.Add(new XElement("memballoon", new XAttribute("model", "none")));
+        devices.Add(new XElement("controller", new XAttribute("type", "usb"), new XAttribute("model", "none")));
 
         var domain = new XElement("domain", new XAttribute("type", domainType),
             new XElement("name", domainName),
@@ -92,21 +95,37 @@ public static class LibvirtDomainXml
     }
 
     /// <summary>The XML of a network interface for hot-plug (<see cref="Monitor.PciDeviceSpec"/> model and properties).</summary>
-    public static XElement HotplugInterface(string vmName, string model, string alias, IReadOnlyDictionary<string, string> properties)
+    /// <remarks>
+    /// The interface joins the network of the VM's first NIC on a libvirt network or bridge
+    /// (<paramref name="defaultNetwork"/>), unless the properties <c>nettype</c> (user, network,
+    /// bridge) and <c>netdst</c> choose; without either it gets user-mode networking.
+    /// </remarks>
+    public static XElement HotplugInterface(string vmName, string model, string alias, IReadOnlyDictionary<string, string> properties,
+        Network.NicAttachment? defaultNetwork = null)
     {
         if (!NicModels.TryGetValue(model, out var libvirtModel))
         {
             throw new VmParamException(vmName, "pci_model", model,
                 "the libvirt backend can hot-plug only network cards, as <interface>; no such network card model", NicModels.Keys.ToList());
         }
-        var nic = new XElement("interface", new XAttribute("type", "user"));
+        var netType = properties.TryGetValue("nettype", out var t) ? t : defaultNetwork?.NetType ?? "user";
+        var netDst = properties.TryGetValue("netdst", out var d) ? d : properties.ContainsKey("nettype") ? null : defaultNetwork?.NetDst;
+        if (netType is not ("user" or "network" or "bridge"))
+            throw new VmParamException(vmName, "nettype", netType, "a hot-plugged interface goes on user-mode networking, a libvirt network or a bridge", new[] { "user", "network", "bridge" });
+        var nic = new XElement("interface", new XAttribute("type", netType));
+        if (netType != "user")
+        {
+            nic.Add(new XElement("source", new XAttribute(netType, netDst
+                ?? throw new VmParamException(vmName, "netdst", "", $"a hot-plugged interface with nettype = {netType} needs netdst"))));
+        }
         foreach (var (key, value) in properties)
         {
             switch (key)
             {
                 case "mac": nic.Add(new XElement("mac", new XAttribute("address", value))); break;
+                case "nettype" or "netdst": break;
                 default:
-                    throw new VmParamException(vmName, "pci_device_property", key, "the libvirt backend maps only these device properties to domain XML", new[] { "mac" });
+                    throw new VmParamException(vmName, "pci_device_property", key, "the libvirt backend maps only these device properties to domain XML", new[] { "mac", "nettype", "netdst" });
             }
         }
         nic.Add(new XElement("model", new XAttribute("type", libvirtModel)));
@@ -180,6 +199,17 @@ public static class LibvirtDomainXml
                     element.Add(new XElement("source", new XAttribute(netType, dst)));
                 }
                 element.Add(new XElement("model", new XAttribute("type", libvirtModel)));
+                var attachment = Network.NicAttachment.Read(_vm, nicSpec);
+                if (attachment.Queues > 1 || attachment.Vhost is not null)
+                {
+                    if (attachment.Queues > 1 && libvirtModel != "virtio")
+                        throw new VmParamException(_vm, "queues_" + nic, attachment.Queues.ToString(CultureInfo.InvariantCulture), $"multi-queue needs a virtio NIC (NIC {nic} is {model})");
+                    // libvirt's <driver>: vhost-net (name='vhost') or QEMU's own (name='qemu'), else libvirt's choice; and the queue pairs.
+                    var driver = new XElement("driver");
+                    if (attachment.Vhost is { } vhost) driver.Add(new XAttribute("name", vhost ? "vhost" : "qemu"));
+                    if (attachment.Queues > 1) driver.Add(new XAttribute("queues", attachment.Queues));
+                    element.Add(driver);
+                }
                 element.Add(new XElement("alias", new XAttribute("name", UserAliasPrefix + SafeId(nic))));
                 devices.Add(element);
             }

@@ -37,6 +37,32 @@ internal sealed class LibvirtEventLog
     public void AddDeviceRemoved(string alias) =>
         Add("DEVICE_DELETED", new JsonObject { ["device"] = LibvirtMonitor.IdFromAlias(alias), ["libvirt_alias"] = alias });
 
+    /// <summary>
+    /// Called with libvirt's block job events (BLOCK_JOB_2: the disk's target), under QMP's names:
+    /// BLOCK_JOB_READY, BLOCK_JOB_COMPLETED (with an error for a failed job), BLOCK_JOB_CANCELLED.
+    /// </summary>
+    public void AddBlockJob(string disk, int type, int status)
+    {
+        var data = new JsonObject { ["device"] = disk, ["libvirt_type"] = type, ["libvirt_status"] = status };
+        switch (status)
+        {
+            case LibvirtNative.VIR_DOMAIN_BLOCK_JOB_READY:
+                Add("BLOCK_JOB_READY", data);
+                break;
+            case LibvirtNative.VIR_DOMAIN_BLOCK_JOB_COMPLETED:
+                Add("BLOCK_JOB_COMPLETED", data);
+                break;
+            case LibvirtNative.VIR_DOMAIN_BLOCK_JOB_FAILED:
+                // libvirt's event carries no reason; the domain's log has QEMU's.
+                data["error"] = "libvirt reported the block job failed";
+                Add("BLOCK_JOB_COMPLETED", data);
+                break;
+            case LibvirtNative.VIR_DOMAIN_BLOCK_JOB_CANCELED:
+                Add("BLOCK_JOB_CANCELLED", data);
+                break;
+        }
+    }
+
     private void Add(string name, JsonObject data)
     {
         TaskCompletionSource changed;

@@ -23,15 +23,21 @@ internal sealed class LibvirtMonitor : IVmMonitor
     private readonly LibvirtEventLog _events;
     private readonly DeviceIdSequence _deviceIds;
     private readonly QmpOperations _qmpOperations;
+    private readonly Network.NicAttachment? _defaultNetwork;
+    private readonly LibvirtBlockOperations _block;
 
-    public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds)
+    /// <summary>The monitor of one domain; a hot-plugged interface joins the libvirt network or bridge of the first such NIC of <paramref name="nics"/>.</summary>
+    public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds,
+        IReadOnlyList<Network.NicAttachment>? nics = null)
     {
+        _defaultNetwork = nics?.FirstOrDefault(n => n.NetType is "network" or "bridge");
         _vmName = vmName;
         _conn = conn;
         _dom = dom;
         _events = events;
         _deviceIds = deviceIds;
         _qmpOperations = new QmpOperations(QmpAsync);
+        _block = new LibvirtBlockOperations(vmName, dom, events, deviceIds, LiveXml);
     }
 
     /// <summary>The id a user gave a device, from libvirt's alias (user aliases carry a "ua-" prefix).</summary>
@@ -107,7 +113,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
         var id = spec.Id ?? _deviceIds.Next();
         if (LibvirtDomainXml.SafeId(id) != id)
             throw new VmParamException(_vmName, "pci_device_id", id, "libvirt device aliases allow only letters, digits, '-' and '_'");
-        var xml = LibvirtDomainXml.HotplugInterface(_vmName, spec.Model, LibvirtDomainXml.UserAliasPrefix + id, spec.Properties).ToString();
+        var xml = LibvirtDomainXml.HotplugInterface(_vmName, spec.Model, LibvirtDomainXml.UserAliasPrefix + id, spec.Properties, _defaultNetwork).ToString();
         var deadline = DateTime.UtcNow + timeout;
         await Native(() =>
         {
@@ -242,6 +248,19 @@ internal sealed class LibvirtMonitor : IVmMonitor
         if (rc < 0) throw LibvirtException.FromLastError(what);
         return LibvirtNative.TakeString(result) ?? "";
     }
+
+    // ---- disks and block jobs (libvirt's own API, see LibvirtBlockOperations)
+
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => _block.SnapshotDiskAsync(spec, ct);
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => _block.StartBlockJobAsync(spec, ct);
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => _block.GetBlockJobsAsync(ct);
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) =>
+        _block.WaitForBlockJobAsync(jobId, untilReady, progress, timeout, ct);
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CompleteBlockJobAsync(jobId, timeout, ct);
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CancelBlockJobAsync(jobId, timeout, ct);
 
     private void RequireQemu(VmCapability capability)
     {

@@ -29,6 +29,40 @@ internal static unsafe partial class LibvirtNative
     public const int VIR_STREAM_EVENT_HANGUP = 8;
     public const int VIR_DOMAIN_EVENT_ID_LIFECYCLE = 0;
     public const int VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED = 15;
+    public const int VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2 = 16;
+
+    // Disks, snapshots and block jobs (libvirt-domain.h, libvirt-domain-snapshot.h).
+    public const uint VIR_DOMAIN_XML_MIGRATABLE = 8;
+    public const uint VIR_MIGRATE_NON_SHARED_DISK = 64;
+    public const uint VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 4;
+    public const uint VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY = 16;
+    public const uint VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC = 128;
+    public const uint VIR_DOMAIN_BLOCK_COMMIT_ACTIVE = 4;
+    public const uint VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT = 2;
+    public const uint VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB = 4;
+    // virDomainBlockJobType
+    public const int VIR_DOMAIN_BLOCK_JOB_TYPE_PULL = 1, VIR_DOMAIN_BLOCK_JOB_TYPE_COPY = 2, VIR_DOMAIN_BLOCK_JOB_TYPE_COMMIT = 3, VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT = 4;
+    // virConnectDomainEventBlockJobStatus
+    public const int VIR_DOMAIN_BLOCK_JOB_COMPLETED = 0, VIR_DOMAIN_BLOCK_JOB_FAILED = 1, VIR_DOMAIN_BLOCK_JOB_CANCELED = 2, VIR_DOMAIN_BLOCK_JOB_READY = 3;
+
+    /// <summary>virDomainBlockInfo.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct BlockInfo
+    {
+        public ulong Capacity;
+        public ulong Allocation;
+        public ulong Physical;
+    }
+
+    /// <summary>virDomainBlockJobInfo (type, bandwidth as unsigned long, cursor and end).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct BlockJobInfo
+    {
+        public int Type;
+        public nuint Bandwidth;
+        public ulong Cur;
+        public ulong End;
+    }
 
     /// <summary>libvirt's <c>virError</c> struct (only the leading members are read).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -158,8 +192,77 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Lib)]
     public static partial void virSetErrorFunc(IntPtr userData, delegate* unmanaged[Cdecl]<IntPtr, IntPtr, void> handler);
 
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainGetBlockInfo(DomainHandle domain, string disk, out BlockInfo info, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr virDomainSnapshotCreateXML(DomainHandle domain, string xml, uint flags);
+
+    [LibraryImport(Lib)]
+    public static partial int virDomainSnapshotFree(IntPtr snapshot);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainBlockRebase(DomainHandle domain, string disk, string? baseImage, nuint bandwidth, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainBlockCommit(DomainHandle domain, string disk, string? baseImage, string? top, nuint bandwidth, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainBlockCopy(DomainHandle domain, string disk, string destXml, IntPtr parameters, int nparams, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainGetBlockJobInfo(DomainHandle domain, string disk, out BlockJobInfo info, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainBlockJobAbort(DomainHandle domain, string disk, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainBlockJobSetSpeed(DomainHandle domain, string disk, nuint bandwidth, uint flags);
+
+    [LibraryImport(Lib)]
+    public static partial DomainHandle virDomainMigrate3(DomainHandle domain, ConnectHandle dconn, IntPtr parameters, uint nparams, uint flags);
+
+    /// <summary>Appends a string parameter to a typed-parameter list libvirt allocates (free it with virTypedParamsFree).</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virTypedParamsAddString(ref IntPtr parameters, ref int nparams, ref int maxparams, string name, string value);
+
+    [LibraryImport(Lib)]
+    public static partial void virTypedParamsFree(IntPtr parameters, int nparams);
+
     [LibraryImport(QemuLib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int virDomainQemuMonitorCommand(DomainHandle domain, string cmd, out IntPtr result, uint flags);
+
+    // virDomainInterfaceAddressesSource, virIPAddrType
+    public const uint VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE = 0;
+    public const uint VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT = 1;
+    public const uint VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP = 2;
+    public const int VIR_IP_ADDR_TYPE_IPV4 = 0;
+
+    /// <summary>libvirt's <c>virDomainInterface</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct VirDomainInterface
+    {
+        public IntPtr Name;
+        public IntPtr HwAddr;
+        public uint AddressCount;
+        public IntPtr Addresses;
+    }
+
+    /// <summary>libvirt's <c>virDomainIPAddress</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct VirDomainIPAddress
+    {
+        public int Type;
+        public IntPtr Address;
+        public uint Prefix;
+    }
+
+    /// <summary>Returns the count of interfaces in <paramref name="ifaces"/> (an array the caller frees, each entry with <see cref="virDomainInterfaceFree"/>), or -1.</summary>
+    [LibraryImport(Lib)]
+    public static partial int virDomainInterfaceAddresses(DomainHandle domain, out IntPtr ifaces, uint source, uint flags);
+
+    [LibraryImport(Lib)]
+    public static partial void virDomainInterfaceFree(IntPtr iface);
 
     [LibraryImport("libc")]
     public static partial void free(IntPtr ptr);

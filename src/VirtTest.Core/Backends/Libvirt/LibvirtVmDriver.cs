@@ -11,7 +11,7 @@ namespace VirtTest.Core.Backends.Libvirt;
 /// <c>&lt;vm&gt;-&lt;id&gt;</c> so parallel runs never collide), controlled through libvirt's API,
 /// and destroyed and undefined however it ends, so nothing stays defined behind a test.
 /// </summary>
-internal sealed class LibvirtVmDriver : VmDriverBase
+internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvider
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
@@ -21,6 +21,10 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     private const int EventStopped = 5;
     // virDomainEventStoppedDetailType: the domain left for another host (our own migration).
     private const int StoppedMigrated = 3;
+    // virDomainEventStoppedDetailType: the guest shut itself down (on_poweroff = destroy).
+    private const int StoppedShutdown = 0;
+    // virDomainShutoffReason: the guest shut itself down.
+    private const int ShutoffShutdown = 1;
 
     private readonly object _gate = new();
     private readonly LibvirtEventLog _events = new();
@@ -29,7 +33,12 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     private RuntimeDirectory? _runtime;
     private readonly List<int> _callbackIds = new();
     private NicMacAddresses _macs = new();
+
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
     private DeviceIdSequence _deviceIds = new();
+
+    private IReadOnlyList<Network.NicAttachment> NicAttachments() => Network.NicAttachment.ReadAll(new VmParamsReader(VmName, Params));
 
     public LibvirtVmDriver(string name, VirtParams vmParams, string uri, VmCapability capabilities)
         : base(name, vmParams, capabilities)
@@ -76,6 +85,13 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         _consoleLogPath = !local ? null
             : Params.Get("console_log_file") is { Length: > 0 } requested ? Path.GetFullPath(requested)
             : _runtime.File("console.log");
+        // A bridge libvirt would not find is the same typed error as on QEMU, before anything is defined
+        // (on this host only: netdst_netns names the namespace the private daemon runs in).
+        if (local)
+        {
+            foreach (var nic in NicAttachments().Where(n => n.NetType == "bridge"))
+                Network.Bridge.RequireAsync(nic.NetDst!, nic.NetDstNamespace).GetAwaiter().GetResult();
+        }
         var domainType = conn.IsQemu ? (new VmParamsReader(VmName, Params).Flag("enable_kvm") ? "kvm" : "qemu") : conn.DriverType.ToLowerInvariant();
         var xml = LibvirtDomainXml.Build(VmName, DomainName, domainType, _macs.Apply(Params), _consoleLogPath, local ? _runtime.Path : null).ToString();
         DomainXml = xml;
@@ -83,7 +99,7 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         // refused by libvirt itself and never redefines (then undefines) someone else's domain.
         _dom = conn.Define(xml);
         RegisterEvents(conn, _dom);
-        CurrentMonitor = new LibvirtMonitor(VmName, conn, _dom, _events, _deviceIds);
+        CurrentMonitor = new LibvirtMonitor(VmName, conn, _dom, _events, _deviceIds, NicAttachments());
         // QEMU starts with stopped CPUs on request; drivers without that flag (test) start and then pause.
         var startPaused = paused && conn.IsQemu;
         LibvirtConnection.Check(LibvirtNative.virDomainCreateWithFlags(_dom, startPaused ? LibvirtNative.VIR_DOMAIN_START_PAUSED : 0), $"start domain '{DomainName}'");
@@ -96,6 +112,8 @@ internal sealed class LibvirtVmDriver : VmDriverBase
             (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, int, int, IntPtr, int>)&OnLifecycle, "lifecycle");
         Register(conn, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
             (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, IntPtr, void>)&OnDeviceRemoved, "device-removed");
+        Register(conn, dom, LibvirtNative.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2,
+            (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr, int, int, IntPtr, void>)&OnBlockJob, "block-job");
     }
 
     private unsafe void Register(LibvirtConnection conn, DomainHandle dom, int eventId, IntPtr callback, string what)
@@ -126,8 +144,13 @@ internal sealed class LibvirtVmDriver : VmDriverBase
                 // Not on the event loop thread: cleanup calls back into libvirt.
                 ThreadPool.QueueUserWorkItem(_ =>
                 {
-                    // Nothing may escape a pool thread; a death missed here is seen by the next state query.
-                    try { driver.MarkDeadAsync(() => StoppedReason(detail), waitForOtherHandler: false).GetAwaiter().GetResult(); }
+                    // Nothing may escape a pool thread; an end missed here is seen by the next state query.
+                    try
+                    {
+                        (detail == StoppedShutdown
+                            ? driver.MarkGuestPoweredOffAsync(() => "the guest powered off", waitForOtherHandler: false)
+                            : driver.MarkDeadAsync(() => StoppedReason(detail), waitForOtherHandler: false)).GetAwaiter().GetResult();
+                    }
                     catch (Exception) { }
                 });
             }
@@ -141,6 +164,15 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
         {
             driver._events.AddDeviceRemoved(Marshal.PtrToStringUTF8(alias) ?? "");
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static void OnBlockJob(IntPtr conn, IntPtr dom, IntPtr disk, int type, int status, IntPtr opaque)
+    {
+        if (GCHandle.FromIntPtr(opaque).Target is LibvirtVmDriver driver)
+        {
+            driver._events.AddBlockJob(Marshal.PtrToStringUTF8(disk) ?? "", type, status);
         }
     }
 
@@ -179,16 +211,19 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     }
 
     /// <summary>libvirt's state number of the domain, or null when it cannot be read (gone).</summary>
-    private static int? ReadState(DomainHandle dom)
+    private static int? ReadState(DomainHandle dom) => ReadStateAndReason(dom)?.State;
+
+    /// <summary>libvirt's state and its reason (for shut off: 1 = the guest shut down), or null when gone.</summary>
+    private static (int State, int Reason)? ReadStateAndReason(DomainHandle dom)
     {
         try
         {
-            if (LibvirtNative.virDomainGetState(dom, out var state, out _, 0) < 0)
+            if (LibvirtNative.virDomainGetState(dom, out var state, out var reason, 0) < 0)
             {
                 LibvirtNative.virResetLastError();
                 return null;
             }
-            return state;
+            return (state, reason);
         }
         catch (ObjectDisposedException)
         {
@@ -252,13 +287,18 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     {
         var dom = _dom;
         if (dom is null) return State;
-        var state = await Task.Run(() => ReadState(dom), ct).ConfigureAwait(false);
+        var read = await Task.Run(() => ReadStateAndReason(dom), ct).ConfigureAwait(false);
+        var state = read?.State;
         switch (state)
         {
             case StateRunning or StateBlocked or StateShutdown:
                 return VmState.Running;
             case StatePaused or StatePmSuspended:
                 return VmState.Paused;
+            case StateShutoff when read?.Reason == ShutoffShutdown:
+                // The same answer as the lifecycle event gives: the guest powered itself off.
+                await MarkGuestPoweredOffAsync(() => "the guest powered off").ConfigureAwait(false);
+                return State;
             case StateShutoff or StateCrashed:
                 await MarkDeadAsync(() => state == StateCrashed ? "the domain shut off on its own (crashed)" : "the domain shut off on its own").ConfigureAwait(false);
                 return State;
@@ -277,10 +317,16 @@ internal sealed class LibvirtVmDriver : VmDriverBase
     {
         var destUri = LibvirtBackend.MigrationDestination(Params)
             ?? throw new NotSupportedByBackendException("libvirt", VmCapability.Migration, "param migration_dest_uri (the destination libvirt) is not set");
-        if (options.CopyStorage) throw new NotSupportedByBackendException("libvirt", VmCapability.MigrationWithDiskCopy);
         RequireLive("migrate");
         var dom = _dom ?? throw new VmStateException(VmName, State, "migrate");
         var runtime = _runtime!;
+        // With storage: new, empty images for the destination, named in its XML and params.
+        LibvirtStorageCopy? storage = null;
+        if (options.CopyStorage)
+        {
+            storage = await Task.Run(() => LibvirtStorageCopy.Plan(dom, Params, options), ct).ConfigureAwait(false);
+            await storage.CreateImagesAsync(ct).ConfigureAwait(false);
+        }
         var migrateUri = options.Protocol switch
         {
             "tcp" => "tcp://127.0.0.1",
@@ -288,13 +334,14 @@ internal sealed class LibvirtVmDriver : VmDriverBase
             _ => throw new ArgumentException($"Unknown migration protocol '{options.Protocol}' (valid: unix, tcp)."),
         };
         var wasPaused = State == VmState.Paused;
-        var destination = new LibvirtVmDriver(VmName, Params, destUri, Capabilities, DomainName) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
+        var destination = new LibvirtVmDriver(VmName, storage?.DestinationParams ?? Params, destUri, Capabilities, DomainName) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
         // The source domain stops when the migration ends: that is not a death.
         SetStopping(true);
         try
         {
             progress?.Report(new MigrationProgress("active", 0, 0, 0));
-            var migrate = Task.Run(() => destination.AdoptMigration(dom, migrateUri, runtime, ConsoleLogPath, DomainXml), CancellationToken.None);
+            var disksUri = options.Protocol == "unix" ? "unix://" + runtime.File("nbd.sock") : "tcp://127.0.0.1";
+            var migrate = Task.Run(() => destination.AdoptMigration(dom, migrateUri, runtime, ConsoleLogPath, storage?.DestinationXml ?? DomainXml, storage, disksUri), CancellationToken.None);
             try
             {
                 await migrate.WaitAsync(options.Timeout, ct).ConfigureAwait(false);
@@ -315,6 +362,7 @@ internal sealed class LibvirtVmDriver : VmDriverBase
             if (destination._runtime is not null) destination._runtime = null; // still ours: the source keeps it
             await destination.KillAsync().ConfigureAwait(false);
             SetStopping(false);
+            storage?.DeleteImages();
             throw;
         }
         // The domain left this daemon (undefined here); only the handles remain to release.
@@ -330,12 +378,14 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         DomainName = domainName;
     }
 
-    private void AdoptMigration(DomainHandle source, string migrateUri, RuntimeDirectory runtime, string? consoleLog, string? xml)
+    private void AdoptMigration(DomainHandle source, string migrateUri, RuntimeDirectory runtime, string? consoleLog, string? xml, LibvirtStorageCopy? storage, string disksUri)
     {
         var conn = LibvirtConnection.Open(Uri);
         _conn = conn;
-        var dom = LibvirtNative.virDomainMigrate(source, conn.Handle,
-            LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PERSIST_DEST | LibvirtNative.VIR_MIGRATE_UNDEFINE_SOURCE, null, migrateUri, 0);
+        const uint flags = LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PERSIST_DEST | LibvirtNative.VIR_MIGRATE_UNDEFINE_SOURCE;
+        var dom = storage is null
+            ? LibvirtNative.virDomainMigrate(source, conn.Handle, flags, null, migrateUri, 0)
+            : MigrateWithStorage(source, conn, flags | LibvirtNative.VIR_MIGRATE_NON_SHARED_DISK, migrateUri, storage, disksUri);
         if (dom.IsInvalid)
         {
             var error = LibvirtException.FromLastError($"migrate domain '{DomainName}' to {Uri}");
@@ -347,12 +397,63 @@ internal sealed class LibvirtVmDriver : VmDriverBase
         _consoleLogPath = consoleLog;
         DomainXml = xml;
         RegisterEvents(conn, dom);
-        CurrentMonitor = new LibvirtMonitor(VmName, conn, dom, _events, _deviceIds);
+        CurrentMonitor = new LibvirtMonitor(VmName, conn, dom, _events, _deviceIds, NicAttachments());
+    }
+
+    /// <summary>virDomainMigrate3 with the destination XML (new disk files), the disks to copy and where libvirt's NBD goes.</summary>
+    private static DomainHandle MigrateWithStorage(DomainHandle source, LibvirtConnection conn, uint flags, string migrateUri, LibvirtStorageCopy storage, string disksUri)
+    {
+        IntPtr parameters = IntPtr.Zero;
+        int count = 0, max = 0;
+        try
+        {
+            void Add(string name, string value)
+            {
+                if (LibvirtNative.virTypedParamsAddString(ref parameters, ref count, ref max, name, value) < 0) throw LibvirtException.FromLastError($"build migration parameter {name}");
+            }
+            Add("migrate_uri", migrateUri);
+            Add("destination_xml", storage.DestinationXml);
+            Add("disks_uri", disksUri);
+            foreach (var copy in storage.Copies) Add("migrate_disks", copy.Target);
+            return LibvirtNative.virDomainMigrate3(source, conn.Handle, parameters, (uint)count, flags);
+        }
+        finally
+        {
+            if (parameters != IntPtr.Zero) LibvirtNative.virTypedParamsFree(parameters, count);
+        }
     }
 
     protected override ValueTask DisposeCoreAsync()
     {
         _macs.Release();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Leases (libvirt networks) and ARP need nothing in the guest; the agent source is asked only when named.</summary>
+    public IReadOnlyList<Network.AddressSource> AddressSources { get; } = new[] { Network.AddressSource.LibvirtLease, Network.AddressSource.LibvirtArp };
+
+    public async Task<IReadOnlyList<Network.GuestInterface>> QueryInterfacesAsync(Network.AddressSource source, CancellationToken ct = default)
+    {
+        var native = source switch
+        {
+            Network.AddressSource.LibvirtLease => LibvirtNative.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+            Network.AddressSource.LibvirtAgent => LibvirtNative.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+            Network.AddressSource.LibvirtArp => LibvirtNative.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+            _ => throw new ArgumentException($"libvirt does not report addresses from {source}.", nameof(source)),
+        };
+        var dom = _dom ?? throw new VmStateException(VmName, State, "ask libvirt for the addresses of", DeathReason);
+        try
+        {
+            return await Task.Run(() => LibvirtInterfaceAddresses.Query(dom, native), ct).WaitAsync(CommandTimeout, ct).ConfigureAwait(false);
+        }
+        catch (LibvirtException ex)
+        {
+            throw new Network.NetworkException(VmName, $"libvirt could not report the addresses of domain '{DomainName}' from {source}: {ex.Message}", ex);
+        }
+        catch (ObjectDisposedException)
+        {
+            await WaitForDeathHandlingAsync(ct).ConfigureAwait(false);
+            throw new VmStateException(VmName, State, "ask libvirt for the addresses of", DeathReason);
+        }
     }
 }

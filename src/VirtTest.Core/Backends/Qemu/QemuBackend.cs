@@ -16,14 +16,17 @@ public sealed class QemuBackend : IVmBackend
     public VmCapability Capabilities =>
         VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.Screendump | VmCapability.SendKey | VmCapability.Mouse |
         VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Migration | VmCapability.MigrationWithDiskCopy |
-        VmCapability.SerialConsole | VmCapability.RawMonitor | VmCapability.Events;
+        VmCapability.SerialConsole | VmCapability.RawMonitor | VmCapability.Events |
+        VmCapability.BridgeNetwork | VmCapability.PortForward | VmCapability.MultiQueueNic | VmCapability.NicHotplugNetwork |
+        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs;
 
     public VmCapability GetCapabilities(VirtParams vmParams)
     {
         var caps = Capabilities;
         if (vmParams.Get("vga") == "none") caps &= ~VmCapability.Screendump;
         var machine = vmParams.Get("machine_type") ?? "pc";
-        if (NoPciHotplugMachines.Any(m => machine.StartsWith(m, StringComparison.Ordinal))) caps &= ~VmCapability.PciHotplug;
+        // Disks hot-plug on PCI (virtio-blk, or a controller for SCSI and USB disks).
+        if (NoPciHotplugMachines.Any(m => machine.StartsWith(m, StringComparison.Ordinal))) caps &= ~(VmCapability.PciHotplug | VmCapability.DiskHotplug);
         return caps;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using VirtTest.Core.Config;
+using VirtTest.Core.Network;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Qemu;
@@ -55,7 +56,7 @@ public sealed class QemuCommandLine
 
     private static readonly string[] Displays = { "none", "vnc" };
     private static readonly string[] MonitorTypes = { "qmp", "human" };
-    private static readonly string[] NetTypes = { "user", "none" };
+    private static readonly string[] NetTypes = { "user", "bridge", "none" };
 
     private readonly string _vm;
     private readonly VirtParams _p;
@@ -63,6 +64,7 @@ public sealed class QemuCommandLine
     private readonly QemuBinary _bin;
     private readonly List<string> _args = new();
     private IReadOnlyDictionary<string, int> _hostPorts = new Dictionary<string, int>();
+    private IReadOnlyDictionary<string, string> _taps = new Dictionary<string, string>();
 
     private QemuCommandLine(string vmName, VirtParams vmParams, QemuBinary binary)
     {
@@ -98,10 +100,15 @@ public sealed class QemuCommandLine
 
     /// <summary>The full argument list (without the binary itself).</summary>
     /// <remarks>incoming: for a migration destination, the -incoming value (e.g. "defer"); null otherwise.</remarks>
+    /// <remarks>taps: the tap device of each NIC with <c>nettype = bridge</c>, by NIC name (the driver creates them; missing ones get a placeholder name, for validation).</remarks>
     public static IReadOnlyList<string> Build(string vmName, VirtParams vmParams, QemuBinary binary, QemuRuntimePaths paths, string? incoming,
-        IReadOnlyDictionary<string, int>? hostPorts = null)
+        IReadOnlyDictionary<string, int>? hostPorts = null, IReadOnlyDictionary<string, string>? taps = null)
     {
-        var b = new QemuCommandLine(vmName, vmParams, binary) { _hostPorts = hostPorts ?? new Dictionary<string, int>() };
+        var b = new QemuCommandLine(vmName, vmParams, binary)
+        {
+            _hostPorts = hostPorts ?? new Dictionary<string, int>(),
+            _taps = taps ?? new Dictionary<string, string>(),
+        };
         b.BuildAll(paths, incoming);
         return b._args;
     }
@@ -233,10 +240,27 @@ public sealed class QemuCommandLine
             if (!known)
                 throw new VmParamException(_vm, "nic_model", model, $"{_bin.Path} has no such network device", networkModels.Concat(NicModelAliases.Keys).OrderBy(x => x, StringComparer.Ordinal).ToList());
             var id = SafeId(nic);
-            var netType = nicSpec.NetType ?? "user";
+            var attachment = NicAttachment.Read(_vm, nicSpec);
+            var netType = attachment.NetType;
             if (!NetTypes.Contains(netType))
-                throw new VmParamException(_vm, "nettype", netType, "not a network type the QEMU backend can set up", NetTypes);
+                throw new VmParamException(_vm, "nettype", netType, "not a network type the QEMU backend can set up (a libvirt network needs vm_type = libvirt)", NetTypes);
             var deviceArg = $"{device},id={id}";
+            if (netType == "bridge")
+            {
+                var tap = _taps.TryGetValue(nic, out var t) ? t : InterfaceName.ForTap(_vm, nic, "00");
+                var netdev = $"tap,id=netdev_{id},ifname={tap},script=no,downscript=no";
+                if (attachment.Vhost is { } vhost) netdev += vhost ? ",vhost=on" : ",vhost=off";
+                if (attachment.Queues > 1)
+                {
+                    if (device != "virtio-net-pci")
+                        throw new VmParamException(_vm, "queues_" + nic, attachment.Queues.ToString(CultureInfo.InvariantCulture), $"multi-queue needs nic_model virtio-net-pci (NIC {nic} is {device})");
+                    netdev += string.Create(CultureInfo.InvariantCulture, $",queues={attachment.Queues}");
+                    // One MSI-X vector per queue of each direction, one for config, one for control.
+                    deviceArg += string.Create(CultureInfo.InvariantCulture, $",mq=on,vectors={2 * attachment.Queues + 2}");
+                }
+                Add("-netdev", netdev);
+                deviceArg += ",netdev=netdev_" + id;
+            }
             if (netType == "user")
             {
                 var netdev = $"user,id=netdev_{id}";
@@ -263,7 +287,7 @@ public sealed class QemuCommandLine
 
     private string Value(string key, string fallback) => _read.Value(key, fallback);
 
-    private static string SafeId(string name)
+    internal static string SafeId(string name)
     {
         var sb = new StringBuilder();
         foreach (var c in name) sb.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
@@ -273,35 +297,6 @@ public sealed class QemuCommandLine
     /// <summary>QEMU's option syntax: a comma inside a value is written twice.</summary>
     public static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 
-    /// <summary>
-    /// Splits <c>extra_params</c> into arguments the way a POSIX shell would split words
-    /// (quotes and backslashes), without running one.
-    /// </summary>
-    public static IReadOnlyList<string> SplitArguments(string text)
-    {
-        var result = new List<string>();
-        var current = new StringBuilder();
-        var inWord = false;
-        char quote = '\0';
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (quote != '\0')
-            {
-                if (c == quote) quote = '\0';
-                else if (c == '\\' && quote == '"' && i + 1 < text.Length && text[i + 1] is '"' or '\\') current.Append(text[++i]);
-                else current.Append(c);
-            }
-            else if (c is '\'' or '"') { quote = c; inWord = true; }
-            else if (c == '\\' && i + 1 < text.Length) { current.Append(text[++i]); inWord = true; }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (inWord) { result.Add(current.ToString()); current.Clear(); inWord = false; }
-            }
-            else { current.Append(c); inWord = true; }
-        }
-        if (quote != '\0') throw new FormatException($"Unclosed {quote} quote in '{text}'.");
-        if (inWord) result.Add(current.ToString());
-        return result;
-    }
+    /// <summary>Splits <c>extra_params</c> into arguments (see <see cref="ShellWords.Split"/>).</summary>
+    public static IReadOnlyList<string> SplitArguments(string text) => ShellWords.Split(text);
 }

@@ -10,15 +10,38 @@ internal sealed class QemuMonitor : IVmMonitor
     private readonly QmpClient _qmp;
     private readonly QmpOperations _operations;
     private readonly DeviceIdSequence _deviceIds;
+    private readonly QemuNicHotplug? _nics;
+    private readonly QemuBlockOperations _block;
 
-    public QemuMonitor(QmpClient qmp, DeviceIdSequence deviceIds)
+    public QemuMonitor(string vmName, QmpClient qmp, DeviceIdSequence deviceIds, QemuNicHotplug? nics = null)
     {
         _qmp = qmp;
         _deviceIds = deviceIds;
+        _nics = nics;
         _operations = new QmpOperations((command, arguments, timeout, ct) => qmp.ExecuteAsync(command, arguments, timeout, ct));
+        _block = new QemuBlockOperations(vmName, qmp, deviceIds);
     }
 
     public QmpClient Client => _qmp;
+
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
+
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
+
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
+
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => _block.SnapshotDiskAsync(spec, ct);
+
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => _block.StartBlockJobAsync(spec, ct);
+
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => _block.GetBlockJobsAsync(ct);
+
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) =>
+        _block.WaitForBlockJobAsync(jobId, untilReady, progress, timeout, ct);
+
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CompleteBlockJobAsync(jobId, timeout, ct);
+
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CancelBlockJobAsync(jobId, timeout, ct);
 
     public Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct) => _operations.QueryPciAsync(ct);
 
@@ -26,13 +49,27 @@ internal sealed class QemuMonitor : IVmMonitor
     {
         var id = spec.Id ?? _deviceIds.Next();
         var args = new JsonObject { ["driver"] = spec.Model, ["id"] = id };
-        foreach (var (key, value) in spec.Properties)
+        var nic = _nics is not null && _nics.Handles(spec);
+        foreach (var (key, value) in nic ? QemuNicHotplug.DeviceProperties(spec) : spec.Properties)
         {
             if (key is "driver" or "id") throw new ArgumentException($"Device property '{key}' is set through the model and id, not as a property.");
             args[key] = value;
         }
         var deadline = DateTime.UtcNow + timeout;
-        await _qmp.ExecuteAsync("device_add", args, PciDeviceWait.Remaining(deadline), ct).ConfigureAwait(false);
+        // A network card gets its netdev (tap on a bridge, or user-mode) first, so it carries traffic.
+        if (nic)
+        {
+            foreach (var (key, value) in await _nics!.AddNetdevAsync(_qmp, id, spec, ct).ConfigureAwait(false)) args[key] = value;
+        }
+        try
+        {
+            await _qmp.ExecuteAsync("device_add", args, PciDeviceWait.Remaining(deadline), ct).ConfigureAwait(false);
+        }
+        catch when (nic)
+        {
+            await _nics!.RemoveNetdevAsync(_qmp, id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
         // device_add returns once the device exists in QEMU; wait until the PCI bus lists it.
         return await PciDeviceWait.UntilListedAsync(GetPciDevicesAsync, id, spec.Model, deadline, timeout, ct).ConfigureAwait(false);
     }
@@ -50,6 +87,8 @@ internal sealed class QemuMonitor : IVmMonitor
         {
             throw new MonitorTimeoutException($"DEVICE_DELETED for '{id}' (the guest did not release the device; does it handle ACPI PCI hot-unplug?)", timeout);
         }
+        // The card is gone: its netdev and tap go too.
+        if (_nics is not null) await _nics.RemoveNetdevAsync(_qmp, id, ct).ConfigureAwait(false);
     }
 
     private static string? EventString(JsonObject? data, string member) =>

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using VirtTest.Core.Config;
 using VirtTest.Core.Monitor;
+using VirtTest.Core.Network;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Qemu;
@@ -25,12 +26,17 @@ internal sealed class QemuVmDriver : VmDriverBase
     private readonly QemuBinary _binary;
     private readonly StringBuilder _stderr = new();
     private NicMacAddresses _macs = new();
+
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
     private DeviceIdSequence _deviceIds = new();
     private RuntimeDirectory? _runtime;
     private Process? _process;
     private QmpClient? _qmp;
     private QemuRuntimePaths? _paths;
     private readonly List<IDisposable> _portReservations = new();
+    private readonly List<VmTap> _taps = new();
+    private QemuNicHotplug? _nicHotplug;
 
     public QemuVmDriver(string name, VirtParams vmParams, QemuBinary binary, VmCapability capabilities)
         : base(name, vmParams, capabilities)
@@ -76,7 +82,9 @@ internal sealed class QemuVmDriver : VmDriverBase
             endpoints[guestPort] = ("127.0.0.1", reservation.Port);
         }
         _endpoints = endpoints;
-        Arguments = QemuCommandLine.Build(VmName, _macs.Apply(Params), _binary, paths, incoming, hostPorts);
+        var vmParams = _macs.Apply(Params);
+        var taps = await CreateTapsAsync(vmParams, ct).ConfigureAwait(false);
+        Arguments = QemuCommandLine.Build(VmName, vmParams, _binary, paths, incoming, hostPorts, taps.ToDictionary(t => t.Nic, t => t.Name));
         var psi = new ProcessStartInfo(_binary.Path)
         {
             UseShellExecute = false,
@@ -114,10 +122,39 @@ internal sealed class QemuVmDriver : VmDriverBase
             throw new VmException(VmName, $"QEMU for VM '{VmName}' exited during start-up (exit code {SafeExitCode(process)}): {StderrTail()}", ex);
         }
         _qmp = qmp;
-        CurrentMonitor = new QemuMonitor(qmp, _deviceIds);
+        var hotplug = new QemuNicHotplug(VmName, _binary, NicAttachment.ReadAll(new VmParamsReader(VmName, vmParams)));
+        _nicHotplug = hotplug;
+        CurrentMonitor = new QemuMonitor(VmName, qmp, _deviceIds, hotplug);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
+        // QEMU has opened its taps (in the host's namespace): now they go onto their bridges,
+        // before the guest runs (it sends DHCP requests as soon as its NIC is up).
+        foreach (var tap in taps) await tap.AttachAsync(ct).ConfigureAwait(false);
         if (runGuest) await qmp.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A tap for every NIC with <c>nettype = bridge</c>, after checking its bridge exists (a
+    /// missing one is a <see cref="BridgeNotFoundException"/> before QEMU starts) and
+    /// that vhost-net is there when asked for. Recorded at once, so any failure later removes them.
+    /// </summary>
+    private async Task<IReadOnlyList<VmTap>> CreateTapsAsync(VirtParams vmParams, CancellationToken ct)
+    {
+        var created = new List<VmTap>();
+        foreach (var nic in new VmParamsReader(VmName, vmParams).Nics)
+        {
+            var attachment = NicAttachment.Read(VmName, nic);
+            if (attachment.NetType != "bridge") continue;
+            await Bridge.RequireAsync(attachment.NetDst!, attachment.NetDstNamespace, ct).ConfigureAwait(false);
+            if (attachment.Vhost == true && !File.Exists(VhostNetDevice))
+                throw new VmParamException(VmName, "vhost_" + nic.Name, "on", $"{VhostNetDevice} does not exist on this host (load the vhost_net module, or set vhost = off)");
+            var tap = await VmTap.CreateAsync(VmName, attachment, ct).ConfigureAwait(false);
+            lock (_taps) _taps.Add(tap);
+            created.Add(tap);
+        }
+        return created;
+    }
+
+    private const string VhostNetDevice = "/dev/vhost-net";
 
     private static string SafeExitCode(Process p)
     {
@@ -147,6 +184,12 @@ internal sealed class QemuVmDriver : VmDriverBase
     private void OnProcessExited(bool fromExitEvent = false)
     {
         var process = _process;
+        // QEMU quits after the guest powered itself off: its SHUTDOWN event says "guest": true.
+        if (_qmp?.Events.Snapshot().LastOrDefault(e => e.Name == "SHUTDOWN") is { } shutdown && shutdown.Data?["guest"]?.GetValue<bool>() == true)
+        {
+            MarkGuestPoweredOffAsync(() => "the guest powered off (" + (shutdown.GetString("reason") ?? "guest-shutdown") + ")").GetAwaiter().GetResult();
+            return;
+        }
         MarkDeadAsync(() =>
         {
             if (process is null) return "QEMU exited on its own";
@@ -221,7 +264,22 @@ internal sealed class QemuVmDriver : VmDriverBase
             _portReservations.Clear();
         }
         process?.Dispose();
-        return ValueTask.CompletedTask;
+        List<VmTap> taps;
+        QemuNicHotplug? hotplug;
+        lock (_taps)
+        {
+            taps = _taps.ToList();
+            _taps.Clear();
+            hotplug = _nicHotplug;
+            _nicHotplug = null;
+        }
+        return taps.Count == 0 && hotplug is null ? ValueTask.CompletedTask : DeleteTapsAsync(taps, hotplug);
+    }
+
+    private static async ValueTask DeleteTapsAsync(IReadOnlyList<VmTap> taps, QemuNicHotplug? hotplug)
+    {
+        foreach (var tap in taps) await tap.DeleteAsync().ConfigureAwait(false);
+        if (hotplug is not null) await hotplug.ReleaseAsync().ConfigureAwait(false);
     }
 
     protected override Task PauseCoreAsync(CancellationToken ct) => RequireQmp("pause").ExecuteAsync("stop", null, CommandTimeout, ct);
@@ -273,8 +331,13 @@ internal sealed class QemuVmDriver : VmDriverBase
         RequireLive("migrate");
         var source = RequireQmp("migrate");
         var wasRunning = State == VmState.Running;
+        var deadline = DateTime.UtcNow + options.Timeout;
+        // With storage: new image files for the destination, which then starts from params naming them.
+        var storage = options.CopyStorage ? await QemuStorageMigration.PrepareAsync(VmName, Params, source, options, ct).ConfigureAwait(false) : null;
         // The guest keeps its MACs; the destination owns them only once the migration succeeded.
-        var destination = new QemuVmDriver(VmName, Params, _binary, Capabilities) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
+        var destination = new QemuVmDriver(VmName, storage?.DestinationParams ?? Params, _binary, Capabilities) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
+        var switchoverPause = false;
+        var mirrorsFinished = false;
         try
         {
             destination.BeginStart();
@@ -287,11 +350,17 @@ internal sealed class QemuVmDriver : VmDriverBase
                 _ => throw new ArgumentException($"Unknown migration protocol '{options.Protocol}' (valid: unix, tcp)."),
             };
             await destination._qmp!.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = uri }, CommandTimeout, ct).ConfigureAwait(false);
-            var migrateArgs = new JsonObject { ["uri"] = uri };
-            if (options.CopyStorage) migrateArgs["blk"] = true;
-            await source.ExecuteAsync("migrate", migrateArgs, CommandTimeout, ct).ConfigureAwait(false);
+            if (storage is { Copies.Count: > 0 })
+            {
+                var nbdSocket = Path.Combine(destination._runtime!.Path, "nbd.sock");
+                await storage.ExportAsync(destination._qmp!, nbdSocket, ct).ConfigureAwait(false);
+                await storage.MirrorAsync(source, nbdSocket, progress, deadline, options.Timeout, ct).ConfigureAwait(false);
+                // Stop before the switch-over, so the mirrors can finish while the source is stopped and its disks still active.
+                await SetSwitchoverPauseAsync(source, true, ct).ConfigureAwait(false);
+                switchoverPause = true;
+            }
+            await source.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, CommandTimeout, ct).ConfigureAwait(false);
 
-            var deadline = DateTime.UtcNow + options.Timeout;
             while (true)
             {
                 var info = await source.ExecuteAsync("query-migrate", null, CommandTimeout, ct).ConfigureAwait(false) as JsonObject;
@@ -299,8 +368,19 @@ internal sealed class QemuVmDriver : VmDriverBase
                 var ram = info?["ram"] as JsonObject;
                 progress?.Report(new MigrationProgress(status, Long(ram?["transferred"]), Long(ram?["total"]), Long(ram?["remaining"])));
                 if (status == "completed") break;
+                if (status == "pre-switchover" && storage is not null && !mirrorsFinished)
+                {
+                    await storage.FinishMirrorsAsync(source, ct).ConfigureAwait(false);
+                    mirrorsFinished = true;
+                    await source.ExecuteAsync("migrate-continue", new JsonObject { ["state"] = "pre-switchover" }, CommandTimeout, ct).ConfigureAwait(false);
+                    continue;
+                }
                 if (status is "failed" or "cancelled")
-                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"}.");
+                {
+                    // QEMU often gives no reason here; the destination's stderr usually has it.
+                    destination.WaitForExitBriefly();
+                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"} (destination: {destination.StderrTail()}).");
+                }
                 if (DateTime.UtcNow >= deadline)
                 {
                     try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
@@ -318,6 +398,7 @@ internal sealed class QemuVmDriver : VmDriverBase
                 if (DateTime.UtcNow >= destDeadline) throw new MonitorTimeoutException($"the destination of VM '{VmName}' to finish loading the migration stream", TimeSpan.FromSeconds(30));
                 await Task.Delay(50, ct).ConfigureAwait(false);
             }
+            if (storage is not null) await storage.UnexportAsync(destination._qmp!, ct).ConfigureAwait(false);
             if (wasRunning)
             {
                 await destination._qmp!.ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
@@ -327,11 +408,42 @@ internal sealed class QemuVmDriver : VmDriverBase
         catch
         {
             await destination.KillAsync().ConfigureAwait(false);
+            if (storage is not null)
+            {
+                try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
+                await storage.AbortAsync(source).ConfigureAwait(false);
+                if (switchoverPause) await SetSwitchoverPauseAsync(source, false, CancellationToken.None).ConfigureAwait(false);
+                // A failure at the switch-over leaves the source stopped: the guest goes on where it was.
+                if (wasRunning)
+                {
+                    try { await source.ExecuteAsync("cont", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
+                }
+            }
             throw;
         }
         await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         _macs.TransferTo(destination._macs);
         return destination;
+    }
+
+    private static async Task SetSwitchoverPauseAsync(QmpClient qmp, bool on, CancellationToken ct)
+    {
+        try
+        {
+            await qmp.ExecuteAsync("migrate-set-capabilities", new JsonObject
+            {
+                ["capabilities"] = new JsonArray { new JsonObject { ["capability"] = "pause-before-switchover", ["state"] = on } },
+            }, CommandTimeout, ct).ConfigureAwait(false);
+        }
+        catch (MonitorException) when (!on)
+        {
+            // Best effort when undoing it after a failure.
+        }
+    }
+
+    private void WaitForExitBriefly()
+    {
+        if (_process is { } p) WaitForExit(p, 1000);
     }
 
     private static long Long(JsonNode? n) => n is JsonValue v && v.TryGetValue<long>(out var l) ? l : 0;

@@ -12,6 +12,9 @@ namespace VirtTest.Core.Backends.Xen;
 /// nettype, netdst, vga, display; Xen's own: xen_guest_type, xen_bootloader, on_poweroff,
 /// on_reboot, on_crash). Every value is checked first, so a bad one fails with the param's
 /// name and the valid choices; values reach the file only through <see cref="XlConfigWriter"/>.
+/// With <c>xen_host</c> (xl on another machine) the kernel and initrd are files of this machine
+/// that the driver copies to the host (their host paths are given to <see cref="Build"/>), and
+/// disk images are paths on the Xen host (absolute; xl checks them).
 /// </summary>
 public sealed partial class XenDomainConfig
 {
@@ -43,26 +46,44 @@ public sealed partial class XenDomainConfig
     private readonly VmParamsReader _read;
     private readonly XenGuestType _type;
     private readonly List<KeyValuePair<string, XlConfigValue>> _settings = new();
+    private readonly IReadOnlyDictionary<string, string>? _hostFiles;
+    private readonly bool _remote;
 
-    private XenDomainConfig(string vmName, VirtParams vmParams)
+    /// <summary>The params of the files copied to a remote Xen host (the rest of the config refers to them by their host path).</summary>
+    public static readonly IReadOnlyList<string> CopiedParams = new[] { "kernel", "initrd" };
+
+    private XenDomainConfig(string vmName, VirtParams vmParams, IReadOnlyDictionary<string, string>? hostFiles)
     {
         _vm = vmName;
         _p = vmParams;
         _read = new VmParamsReader(vmName, vmParams);
         _type = XenGuestTypes.From(vmParams, vmName);
+        _hostFiles = hostFiles;
+        _remote = vmParams.Get(XenHostTarget.HostParam) is { Length: > 0 };
     }
 
-    /// <summary>The settings in file order.</summary>
-    public static IReadOnlyList<KeyValuePair<string, XlConfigValue>> Build(string vmName, string domainName, VirtParams vmParams)
+    /// <summary>The settings in file order. <paramref name="hostFiles"/>: param (kernel, initrd) → the file's path on the Xen host; without it, the file's full path here.</summary>
+    public static IReadOnlyList<KeyValuePair<string, XlConfigValue>> Build(string vmName, string domainName, VirtParams vmParams, IReadOnlyDictionary<string, string>? hostFiles = null)
     {
-        var b = new XenDomainConfig(vmName, vmParams);
+        var b = new XenDomainConfig(vmName, vmParams, hostFiles);
         b.BuildAll(domainName);
         return b._settings;
     }
 
     /// <summary>The configuration file's text.</summary>
-    public static string Render(string vmName, string domainName, VirtParams vmParams) =>
-        XlConfigWriter.Write(Build(vmName, domainName, vmParams));
+    public static string Render(string vmName, string domainName, VirtParams vmParams, IReadOnlyDictionary<string, string>? hostFiles = null) =>
+        XlConfigWriter.Write(Build(vmName, domainName, vmParams, hostFiles));
+
+    /// <summary>The files of this machine the domain boots from (param → full path), checked to exist: what goes to a remote Xen host.</summary>
+    public static IReadOnlyList<(string Param, string Path)> LocalFiles(string vmName, VirtParams vmParams)
+    {
+        var b = new XenDomainConfig(vmName, vmParams, null);
+        return CopiedParams.Where(p => vmParams.Get(p) is { Length: > 0 }).Select(p => (p, b._read.ExistingFile(p, vmParams.Get(p)!))).ToList();
+    }
+
+    /// <summary>The host's path of a file the reader found here (its full path when xl runs here).</summary>
+    private string HostFile(string param, string localPath) =>
+        _hostFiles is not null && _hostFiles.TryGetValue(param, out var onHost) ? onHost : localPath;
 
     private void Set(string key, XlConfigValue value) => _settings.Add(new(key, value));
 
@@ -76,7 +97,7 @@ public sealed partial class XenDomainConfig
         Disks();
         Vifs();
         // HVM: the emulated first serial port on a pty, which 'xl console -t serial' attaches to.
-        // PV guests always have the PV console instead.
+        // PV and PVH guests always have the PV console instead.
         if (_type == XenGuestType.Hvm) Set("serial", XlConfigValue.StrList(new[] { "pty" }));
         Display();
         Set("on_poweroff", XlConfigValue.Str(Action("on_poweroff", "destroy")));
@@ -88,6 +109,8 @@ public sealed partial class XenDomainConfig
     {
         if (_read.Kernel is not { } boot)
         {
+            if (_type == XenGuestType.Pvh)
+                throw new VmParamException(_vm, "kernel", "", "a Xen PVH guest needs a kernel (param kernel)");
             if (_type == XenGuestType.Pv)
             {
                 if (_p.Get("xen_bootloader") is { Length: > 0 } loader)
@@ -100,8 +123,8 @@ public sealed partial class XenDomainConfig
             return;
         }
         // Direct kernel boot: PV always; HVM with qemu-xen and SeaBIOS (xl.cfg(5), Direct Kernel Boot).
-        Set("kernel", XlConfigValue.Str(boot.Kernel));
-        if (boot.Initrd is not null) Set("ramdisk", XlConfigValue.Str(boot.Initrd));
+        Set("kernel", XlConfigValue.Str(HostFile("kernel", boot.Kernel)));
+        if (boot.Initrd is not null) Set("ramdisk", XlConfigValue.Str(HostFile("initrd", boot.Initrd)));
         if (boot.CommandLine is not null) Set("cmdline", XlConfigValue.Str(boot.CommandLine));
     }
 
@@ -117,12 +140,16 @@ public sealed partial class XenDomainConfig
                 throw new VmParamException(_vm, "image_format_" + image, format, "not a disk format xl supports", DiskFormats);
             if (disk.Snapshot)
                 throw new VmParamException(_vm, "image_snapshot_" + image, "yes", "the xen backend has no throw-away snapshot disks");
-            var file = _read.ExistingImage(disk);
+            string file;
+            if (!_remote) file = _read.ExistingImage(disk);
+            // A file on the Xen host: as the params give it (the reader's path is made absolute here).
+            else if (ImageFile.PathOf(disk.Params, _vm, image) is var onHost && onHost.StartsWith('/')) file = onHost;
+            else throw new VmParamException(_vm, "image_name_" + image, onHost, "with xen_host a disk image is a file on the Xen host: give its absolute path there (image_filename or images_base_dir)");
             var driveFormat = disk.DriveFormat ?? "xen";
             if (!VdevPrefixes.TryGetValue(driveFormat, out var prefix))
                 throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "not a disk bus the xen backend knows", VdevPrefixes.Keys.ToList());
-            if (_type == XenGuestType.Pv && prefix != "xvd")
-                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, "a Xen PV guest has only Xen virtual block devices", new[] { "xen", "virtio" });
+            if (_type.IsParavirtual() && prefix != "xvd")
+                throw new VmParamException(_vm, "drive_format_" + image, driveFormat, $"a Xen {_type.XlType().ToUpperInvariant()} guest has only Xen virtual block devices", new[] { "xen", "virtio" });
             var index = used.TryGetValue(prefix, out var n) ? n : 0;
             used[prefix] = index + 1;
             if (index >= 26) throw new VmParamException(_vm, "images", string.Join(' ', _p.Objects("images")), $"more than 26 {prefix} disks");
@@ -152,12 +179,12 @@ public sealed partial class XenDomainConfig
             var bridge = nicSpec.NetDst ?? "xenbr0";
             if (!BridgeRegex().IsMatch(bridge)) throw new VmParamException(_vm, "netdst_" + nic, bridge, "not a bridge name (letters, digits, '.', '-', '_', at most 15)");
             parts.Add("bridge=" + bridge);
-            var allowed = _type == XenGuestType.Pv ? PvNicModels : HvmNicModels;
+            var allowed = _type.IsParavirtual() ? PvNicModels : HvmNicModels;
             var model = nicSpec.Model ?? allowed[0];
             if (!allowed.Contains(model))
             {
-                var problem = _type == XenGuestType.Pv
-                    ? "a Xen PV guest gets a PV (netfront) NIC; emulated models need xen_guest_type = hvm"
+                var problem = _type.IsParavirtual()
+                    ? $"a Xen {_type.XlType().ToUpperInvariant()} guest gets a PV (netfront) NIC; emulated models need xen_guest_type = hvm"
                     : "not a NIC model of the Xen HVM device model";
                 throw new VmParamException(_vm, "nic_model_" + nic, model, problem, allowed);
             }
@@ -191,6 +218,10 @@ public sealed partial class XenDomainConfig
                 Set("vncunused", XlConfigValue.Bool(true));
             }
             Set("sdl", XlConfigValue.Bool(display == "sdl"));
+        }
+        else if (display != "none" && _type == XenGuestType.Pvh)
+        {
+            throw new VmParamException(_vm, "display", display, "a Xen PVH guest has no display (no device model, no PV framebuffer)", new[] { "none" });
         }
         else if (display != "none")
         {

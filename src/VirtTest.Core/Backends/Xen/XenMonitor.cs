@@ -23,6 +23,7 @@ internal sealed class XenMonitor : IVmMonitor
     private readonly string _domain;
     private readonly XenGuestType _type;
     private readonly string _hostPciSysfs;
+    private readonly XenBlockOperations _block;
 
     public XenMonitor(XlToolstack xl, string domainName, XenGuestType type, string hostPciSysfs)
     {
@@ -30,6 +31,7 @@ internal sealed class XenMonitor : IVmMonitor
         _domain = domainName;
         _type = type;
         _hostPciSysfs = hostPciSysfs;
+        _block = new XenBlockOperations(xl, domainName);
     }
 
     public async Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct)
@@ -151,6 +153,18 @@ internal sealed class XenMonitor : IVmMonitor
 
     public Task<string> InvokeHumanAsync(string commandLine, TimeSpan timeout, CancellationToken ct) =>
         throw NotSupported(VmCapability.RawMonitor, "the xen backend has no raw monitor");
+
+    // ---- disks (xl block-attach/-detach, xl list -l); xl has no live snapshots or block jobs
+
+    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
+    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
+    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => throw NotSupported(VmCapability.LiveSnapshot, "xl has no live snapshots or block jobs");
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
 
     private static NotSupportedByBackendException NotSupported(VmCapability capability, string why) => new(XenBackend.BackendName, capability, why);
 }

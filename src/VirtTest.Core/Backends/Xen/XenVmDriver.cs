@@ -5,9 +5,11 @@ using VirtTest.Core.Vm;
 namespace VirtTest.Core.Backends.Xen;
 
 /// <summary>
-/// One Xen domain driven through xl: its config file lives in the VM's runtime directory,
-/// the domain gets a unique name (<c>vt-&lt;vm&gt;-&lt;id&gt;</c>) so parallel tests never
-/// collide, and it is destroyed however the VM ends. State comes from <c>xl list</c>; the
+/// One Xen domain driven through xl (on this machine or a Xen host over SSH): its config file
+/// and boot files live in a folder on the Xen host (the VM's runtime directory when xl runs
+/// here), its console log in the runtime directory; the domain gets a unique name
+/// (<c>vt-&lt;vm&gt;-&lt;id&gt;</c>) so parallel tests never collide, and it is destroyed however
+/// the VM ends. State comes from <c>xl list</c>; the
 /// life cycle itself is <see cref="VmDriverBase"/>'s.
 /// </summary>
 internal sealed class XenVmDriver : VmDriverBase
@@ -17,39 +19,47 @@ internal sealed class XenVmDriver : VmDriverBase
     private readonly XenGuestType _type;
     private readonly XlToolstack _xl;
     private readonly string _hostPciSysfs;
+    private XlRunnerLease? _lease;
     private RuntimeDirectory? _runtime;
+    private IXenHostFolder? _folder;
     private ConsoleTee? _console;
     private string? _consoleLogPath;
     /// <summary>A domain exists (or may exist) under <see cref="DomainName"/> that this driver owns.</summary>
     private bool _ownsDomain;
     private NicMacAddresses _macs = new();
 
-    public XenVmDriver(string name, VirtParams vmParams, XenGuestType type, VmCapability capabilities, IXlRunner runner, string hostPciSysfs)
+    /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
+    public override IReadOnlyList<VmNic> Nics => new VmParamsReader(VmName, _macs.Apply(Params)).Nics;
+
+    public XenVmDriver(string name, VirtParams vmParams, XenGuestType type, VmCapability capabilities, XlRunnerLease lease, string hostPciSysfs)
         : base(name, vmParams, capabilities)
     {
         _type = type;
-        _xl = new XlToolstack(runner);
+        _lease = lease;
+        _xl = new XlToolstack(lease.Runner);
         _hostPciSysfs = hostPciSysfs;
         DomainName = NewDomainName(name);
     }
 
-    /// <summary>The destination of a migration: the same domain, now owned by a new driver.</summary>
-    private XenVmDriver(XenVmDriver source, VmState state)
-        : this(source.VmName, source.Params, source._type, source.Capabilities, source._xl.Runner, source._hostPciSysfs)
+    /// <summary>The destination of a migration: the same domain (its files, its host connection), now owned by a new driver.</summary>
+    private XenVmDriver(XenVmDriver source, VmState state, ConsoleTee? console)
+        : this(source.VmName, source.Params, source._type, source.Capabilities, source._lease!, source._hostPciSysfs)
     {
         DomainName = source.DomainName;
+        ConfigPath = source.ConfigPath;
         _runtime = source._runtime;
+        _folder = source._folder;
         _ownsDomain = true;
         _macs = source._macs;
         CurrentMonitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
         _consoleLogPath = source._consoleLogPath;
-        if (_consoleLogPath is not null) _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
+        _console = console;
         SetState(state);
     }
 
     /// <summary>The Xen domain's name.</summary>
     public string DomainName { get; }
-    /// <summary>The config file of the current (or last) start.</summary>
+    /// <summary>The config file of the current (or last) start, as the Xen host sees it.</summary>
     public string? ConfigPath { get; private set; }
 
     /// <summary>Everything the guest printed on its console since the domain was created (in the runtime directory).</summary>
@@ -70,15 +80,19 @@ internal sealed class XenVmDriver : VmDriverBase
         return Task.FromResult(console.Subscribe());
     }
 
-    /// <summary>HVM: the emulated serial port (serial = [ "pty" ]); PV: the PV console.</summary>
+    /// <summary>HVM: the emulated serial port (serial = [ "pty" ]); PV and PVH: the PV console.</summary>
     private string[] ConsoleCommand() => new[] { "console", "-t", _type == XenGuestType.Hvm ? "serial" : "pv", DomainName };
 
     protected override async Task StartCoreAsync(bool paused, CancellationToken ct)
     {
         _runtime = RuntimeDirectory.Create(VmName);
         ConfigPath = _runtime.File("domain.cfg");
-        await File.WriteAllTextAsync(ConfigPath, XenDomainConfig.Render(VmName, DomainName, _macs.Apply(Params)), ct).ConfigureAwait(false);
-        RuntimeDirectory.MakePrivate(ConfigPath);
+        var vmParams = _macs.Apply(Params);
+        var localFiles = XenDomainConfig.LocalFiles(VmName, vmParams);
+        _folder = await _xl.Runner.CreateFolderAsync(DomainName, _runtime.Path, ct).ConfigureAwait(false);
+        var hostFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (param, path) in localFiles) hostFiles[param] = await _folder.CopyFileAsync(path, param, ct).ConfigureAwait(false);
+        ConfigPath = await _folder.WriteTextAsync("domain.cfg", XenDomainConfig.Render(VmName, DomainName, vmParams, hostFiles), ct).ConfigureAwait(false);
         _ownsDomain = true;
         // Created paused (-p), like QEMU's -S: the console is attached before the guest runs.
         // -f rather than the positional file: xl reads a first argument with '=' in it as a setting.
@@ -86,7 +100,7 @@ internal sealed class XenVmDriver : VmDriverBase
         CurrentMonitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
         // One xl console for the domain's life, attached before the guest runs: the log misses nothing.
         _consoleLogPath = _runtime.File("console.log");
-        _console = ConsoleTee.Start(_xl.Runner.Open(ConsoleCommand()), _consoleLogPath);
+        _console = ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), _consoleLogPath);
         if (!paused) await _xl.RunAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
     }
 
@@ -113,6 +127,9 @@ internal sealed class XenVmDriver : VmDriverBase
         var console = _console;
         _console = null;
         if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
+        var folder = _folder;
+        _folder = null;
+        if (folder is not null) await folder.DisposeAsync().ConfigureAwait(false);
         var runtime = _runtime;
         _runtime = null;
         runtime?.Dispose();
@@ -158,10 +175,14 @@ internal sealed class XenVmDriver : VmDriverBase
         var console = _console;
         _console = null;
         if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
-        var destination = new XenVmDriver(this, wasPaused ? VmState.Paused : VmState.Running);
-        // The domain and the runtime directory now belong to the destination.
+        var newConsole = _consoleLogPath is null ? null
+            : ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), _consoleLogPath);
+        var destination = new XenVmDriver(this, wasPaused ? VmState.Paused : VmState.Running, newConsole);
+        // The domain, its files, the runtime directory and the host connection now belong to the destination.
         _ownsDomain = false;
         _runtime = null;
+        _folder = null;
+        _lease = null;
         CurrentMonitor = null;
         SetState(VmState.Stopped);
         // The same guest keeps its MACs: the destination returns them to the pool.
@@ -172,6 +193,7 @@ internal sealed class XenVmDriver : VmDriverBase
     protected override ValueTask DisposeCoreAsync()
     {
         _macs.Release();
+        Interlocked.Exchange(ref _lease, null)?.Dispose();
         return ValueTask.CompletedTask;
     }
 }

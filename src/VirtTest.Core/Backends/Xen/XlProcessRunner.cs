@@ -2,21 +2,29 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using VirtTest.Core.Transfer;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Xen;
 
 /// <summary>
-/// The real <see cref="IXlRunner"/>: starts <c>xl</c> with <see cref="ProcessStartInfo.ArgumentList"/>
-/// (no shell), captures stdout and stderr, and kills it when the timeout passes or the
-/// caller cancels.
+/// The <see cref="IXlRunner"/> for a dom0 running VirtTest itself: starts <c>xl</c> with
+/// <see cref="ProcessStartInfo.ArgumentList"/> (no shell), captures stdout and stderr, and kills
+/// it when the timeout passes or the caller cancels. <c>xl console</c> runs under util-linux
+/// <c>script</c>, which gives it the pseudo-terminal it needs.
 /// </summary>
 public sealed class XlProcessRunner : IXlRunner
 {
+    /// <summary>util-linux script(1): runs a command on a new pseudo-terminal.</summary>
+    private const string Script = "script";
+
     /// <param name="xl">The program: a name looked up on PATH (default <c>xl</c>) or a path.</param>
     public XlProcessRunner(string xl = "xl") => Xl = xl;
 
     public string Xl { get; }
+
+    /// <summary>Null: xl runs on this machine.</summary>
+    public string? RemoteHost => null;
 
     /// <summary>The full path of xl, or null when it is not installed.</summary>
     public string? Resolve()
@@ -33,14 +41,23 @@ public sealed class XlProcessRunner : IXlRunner
     private ProcessStartInfo StartInfo(IReadOnlyList<string> arguments, bool stdin)
     {
         var path = Resolve() ?? throw new XenToolstackNotFoundException(arguments, Xl);
-        var psi = new ProcessStartInfo(path)
+        var psi = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardInput = stdin, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    /// <summary>xl under script(1): -q quiet, -f flush at once, -e its exit status, -c the command (quoted for script's shell), no typescript file.</summary>
+    private ProcessStartInfo TerminalStartInfo(IReadOnlyList<string> arguments)
+    {
+        var path = Resolve() ?? throw new XenToolstackNotFoundException(arguments, Xl);
+        var psi = new ProcessStartInfo(Script)
         {
             UseShellExecute = false,
-            RedirectStandardInput = stdin,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-q", "-f", "-e", "-c", ShellQuote.Command(arguments.Prepend(path)), "/dev/null" }) psi.ArgumentList.Add(a);
         return psi;
     }
 
@@ -91,9 +108,9 @@ public sealed class XlProcessRunner : IXlRunner
         catch (InvalidOperationException) { /* already reaped */ }
     }
 
-    public Stream Open(IReadOnlyList<string> arguments)
+    public Task<Stream> OpenTerminalAsync(IReadOnlyList<string> arguments, CancellationToken ct)
     {
-        var psi = StartInfo(arguments, stdin: true);
+        var psi = TerminalStartInfo(arguments);
         var process = new Process { StartInfo = psi };
         try
         {
@@ -102,9 +119,33 @@ public sealed class XlProcessRunner : IXlRunner
         catch (Win32Exception ex)
         {
             process.Dispose();
-            throw new XenToolstackNotFoundException(arguments, psi.FileName, ex);
+            throw new XenToolstackException(arguments, null, "", $"could not run: '{Script}' (util-linux, Debian package bsdutils) was not found on PATH; xl console needs it for a terminal", ex);
         }
-        return new ProcessStream(process);
+        return Task.FromResult<Stream>(new ProcessStream(process));
+    }
+
+    public Task<IXenHostFolder> CreateFolderAsync(string domainName, string local, CancellationToken ct) =>
+        Task.FromResult<IXenHostFolder>(new LocalFolder(local));
+
+    /// <summary>xl runs here: the VM's runtime directory is the folder, and files are used where they are.</summary>
+    private sealed class LocalFolder : IXenHostFolder
+    {
+        public LocalFolder(string path) => Path = path;
+
+        public string Path { get; }
+
+        public async Task<string> WriteTextAsync(string fileName, string text, CancellationToken ct)
+        {
+            var file = System.IO.Path.Combine(Path, fileName);
+            await File.WriteAllTextAsync(file, text, ct).ConfigureAwait(false);
+            RuntimeDirectory.MakePrivate(file);
+            return file;
+        }
+
+        public Task<string> CopyFileAsync(string localPath, string fileName, CancellationToken ct) => Task.FromResult(System.IO.Path.GetFullPath(localPath));
+
+        /// <summary>The runtime directory goes with the VM.</summary>
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>A child process as a duplex stream: reads its stdout, writes its stdin; disposing ends it.</summary>

@@ -39,12 +39,16 @@ public sealed class LibvirtDaemon : IAsyncLifetime
         if (code != 0) throw new InvalidOperationException($"libvirt-daemon.sh stop failed ({code}): {error}");
     }
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(string command)
+    private Task<(int Code, string Output, string Error)> RunAsync(string command) => RunScriptAsync(command, _dir);
+
+    /// <summary>Runs build/libvirt-daemon.sh with a command, the daemon's folder and further arguments.</summary>
+    internal static async Task<(int Code, string Output, string Error)> RunScriptAsync(string command, string dir, params string[] more)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Script);
         psi.ArgumentList.Add(command);
-        psi.ArgumentList.Add(_dir);
+        psi.ArgumentList.Add(dir);
+        foreach (var a in more) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -41,6 +41,9 @@ public sealed class LibvirtDomainXmlTests
             Assert.Equal("/run/x/console.log", (string?)serial.Element("log")!.Attribute("file"));
             Assert.Equal("/run/x/vnc.sock", (string?)reparsed.Root.Element("devices")!.Element("graphics")!.Attribute("socket"));
             Assert.Equal("cirrus", (string?)reparsed.Root.Element("devices")!.Element("video")!.Element("model")!.Attribute("type"));
+            // No default devices the params did not ask for (balloon, USB controller).
+            Assert.Equal("none", (string?)reparsed.Root.Element("devices")!.Element("memballoon")!.Attribute("model"));
+            Assert.Equal("none", (string?)reparsed.Root.Element("devices")!.Elements("controller").Single(c => (string?)c.Attribute("type") == "usb").Attribute("model"));
         }
         finally
         {

@@ -95,9 +95,9 @@ public sealed class LibvirtTestDriverTests
         Assert.Equal(3, DomainState(conn, name));
         await vm.ResumeAsync();
         await vm.SystemPowerdownAsync();
-        // The test driver shuts off at once: the VM is dead and nothing stays defined.
-        Assert.Equal(VmState.Dead, await vm.RefreshStateAsync());
-        Assert.Contains("shut off on its own", vm.DeathReason);
+        // The test driver shuts off at once, as a guest that powered off: Stopped (not Dead), nothing stays defined.
+        Assert.Equal(VmState.Stopped, await vm.RefreshStateAsync());
+        Assert.Contains("the guest powered off", vm.DeathReason);
         Assert.Null(DomainState(conn, name));
     }
 
@@ -197,7 +197,12 @@ public sealed class LibvirtTestDriverTests
         Assert.True(backend.GetCapabilities(Params("x", p => { p["connect_uri"] = "qemu:///system"; p["migration_dest_uri"] = "qemu+ssh://other/system"; }))
             .HasFlag(VmCapability.Migration));
         Assert.False(qemu.HasFlag(VmCapability.MigrationWithDiskCopy));
+        // With a destination libvirt the disks can move too (VIR_MIGRATE_NON_SHARED_DISK); disks and block jobs need the QEMU driver.
+        Assert.True(backend.GetCapabilities(Params("x", p => { p["connect_uri"] = "qemu:///system"; p["migration_dest_uri"] = "qemu+ssh://other/system"; }))
+            .HasFlag(VmCapability.MigrationWithDiskCopy));
+        Assert.True(qemu.HasFlag(VmCapability.DiskHotplug | VmCapability.BlockInfo | VmCapability.BlockJobs | VmCapability.LiveSnapshot));
         var test = backend.GetCapabilities(Params("x"));
+        Assert.False(test.HasFlag(VmCapability.DiskHotplug) || test.HasFlag(VmCapability.BlockJobs));
         Assert.False(test.HasFlag(VmCapability.PciInfo));
         Assert.True(test.HasFlag(VmCapability.Pause | VmCapability.Screendump | VmCapability.Events));
         Assert.False(backend.GetCapabilities(Params("x", p => p["vga"] = "none")).HasFlag(VmCapability.Screendump));

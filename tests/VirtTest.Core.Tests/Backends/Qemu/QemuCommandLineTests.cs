@@ -74,6 +74,33 @@ public sealed class QemuCommandLineTests : IDisposable
     }
 
     [Fact]
+    public void BridgeNicsOpenTheDriversTapsWithQueuesAndVhost()
+    {
+        var p = ExpandOne("""
+            vms = vm1
+            nics = nic1 nic2 nic3
+            nettype = bridge
+            netdst = vtnabcde-br
+            netdst_netns = vtnabcde
+            queues_nic1 = 2
+            vhost_nic1 = off
+            mac_nic1 = 52:54:00:12:34:01
+            nettype_nic3 = none
+            """).ObjectParams("vm1");
+        var taps = new Dictionary<string, string> { ["nic1"] = "vtnk3-vm1-nic1", ["nic2"] = "vtnk3-vm1-nic2" };
+        var args = QemuCommandLine.Build("vm1", p, _binary, _paths, incoming: null, taps: taps);
+        Assert.Equal("tap,id=netdev_nic1,ifname=vtnk3-vm1-nic1,script=no,downscript=no,vhost=off,queues=2", After(args, "-netdev"));
+        Assert.Equal("tap,id=netdev_nic2,ifname=vtnk3-vm1-nic2,script=no,downscript=no", After(args, "-netdev", 1));
+        var devices = args.Select((a, i) => (a, i)).Where(x => x.a == "-device").Select(x => args[x.i + 1]).ToList();
+        Assert.Contains("virtio-net-pci,id=nic1,mq=on,vectors=6,netdev=netdev_nic1,mac=52:54:00:12:34:01", devices);
+        Assert.Contains("virtio-net-pci,id=nic2,netdev=netdev_nic2", devices);
+        Assert.Contains("virtio-net-pci,id=nic3", devices); // nettype = none: a card without a network
+        Assert.Equal(2, args.Count(a => a == "-netdev"));
+        // Without the driver's taps (validation), placeholder names that still fit IFNAMSIZ.
+        Assert.Contains(QemuCommandLine.Build("vm1", p, _binary, _paths, incoming: null), a => a.StartsWith("tap,id=netdev_nic1,ifname=vtn00-vm1-nic1,", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AnImpossibleNicModelNamesTheParamAndTheValidChoices()
     {
         var p = ExpandOne("vms = vm1\nnics = nic1\nnic_model = no-such-nic\n");
@@ -94,7 +121,10 @@ public sealed class QemuCommandLineTests : IDisposable
     [InlineData("mem = lots", "mem", null)]
     [InlineData("smp = 0", "smp", null)]
     [InlineData("accel = hvf", "accel", "tcg")]
-    [InlineData("nics = nic1\nnettype = bridge", "nettype", "user")]
+    [InlineData("nics = nic1\nnettype = tap", "nettype_nic1", "user")]
+    [InlineData("nics = nic1\nnettype = bridge", "netdst_nic1", null)]
+    [InlineData("nics = nic1\nnettype = network\nnetdst = default", "nettype", "bridge")]
+    [InlineData("nics = nic1\nnettype = bridge\nnetdst = br0\nqueues = 2\nnic_model = e1000", "queues_nic1", null)]
     [InlineData("monitors = m1\nmonitor_type = serial", "monitor_type_m1", "human")]
     public void BadValuesFailBeforeQemuStartsNamingTheParam(string line, string param, string? aValidChoice)
     {

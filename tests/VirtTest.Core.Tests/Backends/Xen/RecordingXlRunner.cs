@@ -47,7 +47,10 @@ internal sealed class RecordingXlRunner : IXlRunner
         return Task.FromResult(handler is null ? Ok() : handler(arguments));
     }
 
-    public Stream Open(IReadOnlyList<string> arguments)
+    /// <summary>Null (xl "on this machine"), or a host name for tests of messages.</summary>
+    public string? RemoteHost { get; init; }
+
+    public Task<Stream> OpenTerminalAsync(IReadOnlyList<string> arguments, CancellationToken ct)
     {
         var stream = new FakeConsoleStream();
         lock (_gate)
@@ -55,7 +58,46 @@ internal sealed class RecordingXlRunner : IXlRunner
             _opened.Add(arguments.ToArray());
             _streams.Add(stream);
         }
-        return stream;
+        return Task.FromResult<Stream>(stream);
+    }
+
+    /// <summary>The folders handed out, in order (each records what was written and copied into it).</summary>
+    public IReadOnlyList<RecordingFolder> Folders { get { lock (_gate) return _folders.ToList(); } }
+    private readonly List<RecordingFolder> _folders = new();
+
+    public Task<IXenHostFolder> CreateFolderAsync(string domainName, string local, CancellationToken ct)
+    {
+        var folder = new RecordingFolder(local);
+        lock (_gate) _folders.Add(folder);
+        return Task.FromResult<IXenHostFolder>(folder);
+    }
+}
+
+/// <summary>A host folder that is the VM's runtime directory, as on a dom0: files are written there, "copies" are the files themselves.</summary>
+internal sealed class RecordingFolder : IXenHostFolder
+{
+    public RecordingFolder(string path) => Path = path;
+    public string Path { get; }
+    public List<(string Local, string Name)> Copied { get; } = new();
+    public bool Disposed { get; private set; }
+
+    public async Task<string> WriteTextAsync(string fileName, string text, CancellationToken ct)
+    {
+        var file = System.IO.Path.Combine(Path, fileName);
+        await File.WriteAllTextAsync(file, text, ct);
+        return file;
+    }
+
+    public Task<string> CopyFileAsync(string localPath, string fileName, CancellationToken ct)
+    {
+        lock (Copied) Copied.Add((localPath, fileName));
+        return Task.FromResult(System.IO.Path.GetFullPath(localPath));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Disposed = true;
+        return ValueTask.CompletedTask;
     }
 }
 

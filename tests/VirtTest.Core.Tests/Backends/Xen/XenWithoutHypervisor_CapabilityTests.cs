@@ -48,13 +48,23 @@ public sealed class XenWithoutHypervisor_CapabilityTests
     }
 
     [Fact]
+    public void PvhIsPvWithoutPciPassthrough()
+    {
+        var backend = new XenBackend(new RecordingXlRunner());
+        var pv = backend.GetCapabilities(P(("xen_guest_type", "pv")));
+        var pvh = backend.GetCapabilities(P(("xen_guest_type", "pvh")));
+        Assert.Equal(pv & ~VmCapability.PciPassthrough, pvh);
+        Assert.False(pvh.HasFlag(VmCapability.Reset));
+    }
+
+    [Fact]
     public void UnknownGuestTypeIsAParamErrorNamingTheVm()
     {
-        var ex = Assert.Throws<VmParamException>(() => CapabilityQuery.ForParams(P(("vms", "guest1"), ("vm_type", "xen"), ("xen_guest_type", "pvh"))));
+        var ex = Assert.Throws<VmParamException>(() => CapabilityQuery.ForParams(P(("vms", "guest1"), ("vm_type", "xen"), ("xen_guest_type", "pvhvm"))));
         Assert.Equal("guest1", ex.VmName);
         Assert.Equal("xen_guest_type", ex.Param);
         Assert.Contains("VM 'guest1'", ex.Message);
-        Assert.Contains("hvm, pv", ex.Message);
+        Assert.Contains("hvm, pv, pvh", ex.Message);
     }
 
     [Fact]

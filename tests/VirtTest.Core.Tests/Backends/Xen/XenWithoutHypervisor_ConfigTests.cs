@@ -105,7 +105,7 @@ public sealed class XenWithoutHypervisor_ConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("xen_guest_type", "pvh", "xen_guest_type", "hvm, pv")]
+    [InlineData("xen_guest_type", "pvhvm", "xen_guest_type", "hvm, pv, pvh")]
     [InlineData("display", "spice", "display", "none, vnc, sdl")]
     [InlineData("vga", "virtio", "vga", "std, cirrus, qxl, none")]
     [InlineData("on_crash", "explode", "on_crash", "destroy, restart")]
@@ -117,6 +117,38 @@ public sealed class XenWithoutHypervisor_ConfigTests : IDisposable
         Assert.Equal(value, ex.Value);
         Assert.Contains("VM 'vm1'", ex.Message);
         if (choices is not null) Assert.Contains(choices, ex.Message);
+    }
+
+    [Fact]
+    public void PvhGuestMatchesGoldenFileAndHasNoEmulatedDevices()
+    {
+        _dir.Write("vmlinuz", "k");
+        var p = P(
+            ("vm_type", "xen"), ("xen_guest_type", "pvh"), ("mem", "128"),
+            ("kernel", Path.Combine(_dir.Path, "vmlinuz")), ("kernel_params", "console=hvc0"),
+            ("nics", "nic1"), ("netdst_nic1", "xenbr1"));
+        AssertGolden("pvh-kernel.cfg", Render(p));
+        Assert.Equal("kernel", Assert.Throws<VmParamException>(() => XenDomainConfig.Build("vm1", "d", P(("xen_guest_type", "pvh"), ("xen_bootloader", "pygrub")))).Param);
+        Assert.Equal("display", Assert.Throws<VmParamException>(() => XenDomainConfig.Build("vm1", "d", P(("xen_guest_type", "pvh"), ("kernel", Path.Combine(_dir.Path, "vmlinuz")), ("display", "vnc")))).Param);
+        Assert.Equal("nic_model_nic1", Assert.Throws<VmParamException>(() => XenDomainConfig.Build("vm1", "d", P(("xen_guest_type", "pvh"), ("kernel", Path.Combine(_dir.Path, "vmlinuz")), ("nics", "nic1"), ("nic_model_nic1", "e1000")))).Param);
+    }
+
+    [Fact]
+    public void OnARemoteXenHostKernelsAreTheHostCopiesAndDisksAreHostPaths()
+    {
+        _dir.Write("vmlinuz", "k");
+        var kernel = Path.Combine(_dir.Path, "vmlinuz");
+        var p = P(("xen_host", "root@xen1:2222"), ("xen_guest_type", "pv"), ("kernel", kernel),
+            ("images", "root"), ("image_name_root", "/srv/images/root"), ("image_format_root", "raw"));
+        Assert.Equal(new[] { ("kernel", kernel) }, XenDomainConfig.LocalFiles("vm1", p));
+        var text = XenDomainConfig.Render("vm1", "d", p, new Dictionary<string, string> { ["kernel"] = "/var/tmp/virttest/files-x/k" });
+        Assert.Contains("kernel = \"/var/tmp/virttest/files-x/k\"\n", text);
+        // The disk is not on this machine, and is not looked for here.
+        Assert.Contains("target=/srv/images/root.raw\" ]", text);
+        var relative = P(("xen_host", "root@xen1"), ("xen_guest_type", "pv"), ("kernel", kernel), ("images", "root"), ("image_name_root", "images/root"));
+        Assert.Equal("image_name_root", Assert.Throws<VmParamException>(() => XenDomainConfig.Build("vm1", "d", relative)).Param);
+        // The kernel is copied from here: it must exist here.
+        Assert.Equal("kernel", Assert.Throws<VmParamException>(() => XenDomainConfig.LocalFiles("vm1", P(("xen_host", "root@xen1"), ("kernel", "/nonexistent/vmlinuz")))).Param);
     }
 
     [Fact]

@@ -1,0 +1,83 @@
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Runner;
+
+/// <summary>
+/// Watches the console logs of a test's VMs while it runs (param <c>check_kernel_crash</c>,
+/// default yes): a guest kernel crash report ends the test at once (its token is cancelled)
+/// and the runner records it as FAIL with the report as its reason. A VM the env already had
+/// is read from where its log stood when the test began; one started by the test from its start.
+/// </summary>
+public sealed class KernelCrashWatch : IAsyncDisposable
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private readonly TestEnv _env;
+    private readonly CancellationTokenSource _testCts;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, long> _from = new(StringComparer.Ordinal);
+    private readonly Task _loop;
+    private readonly object _gate = new();
+    private KernelCrashException? _crash;
+
+    private KernelCrashWatch(TestEnv env, CancellationTokenSource testCts)
+    {
+        _env = env;
+        _testCts = testCts;
+        foreach (var vm in env.Vms) _from[vm.Name] = vm.ConsoleLogLength;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Starts watching unless the params say <c>check_kernel_crash = no</c> (then null).</summary>
+    public static KernelCrashWatch? Start(Config.VirtParams p, TestEnv env, CancellationTokenSource testCts) =>
+        p.GetBool("check_kernel_crash", true) ? new KernelCrashWatch(env, testCts) : null;
+
+    /// <summary>The crash found, if any.</summary>
+    public KernelCrashException? Crash
+    {
+        get { lock (_gate) return _crash; }
+    }
+
+    private async Task LoopAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(Interval, _stop.Token).ConfigureAwait(false);
+                if (Scan() is not null)
+                {
+                    try { _testCts.Cancel(); } catch (ObjectDisposedException) { }
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Looks at every VM's log once more (the end of the test); returns the crash, if any.</summary>
+    public KernelCrashException? Scan()
+    {
+        lock (_gate)
+        {
+            if (_crash is not null) return _crash;
+            foreach (var vm in _env.Vms)
+            {
+                if (vm.ConsoleLogPath is not { } log) continue;
+                if (!_from.TryGetValue(vm.Name, out var from)) _from[vm.Name] = from = 0;
+                string? trace;
+                try { trace = KernelCrash.FindInLog(log, from); }
+                catch (IOException) { continue; }
+                if (trace is null) continue;
+                return _crash = new KernelCrashException(vm.Name, trace);
+            }
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        try { await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,87 @@
+using VirtTest.Core.Backends.Xen;
+using VirtTest.Core.Config;
+using VirtTest.Core.Monitor;
+using VirtTest.Core.Storage;
+using VirtTest.Core.Tests.Config;
+using VirtTest.Core.Tests.Storage;
+using VirtTest.Core.Vm;
+
+namespace VirtTest.Core.Tests.Backends.Xen;
+
+/// <summary>
+/// Disk hot-plug on the Xen backend, recorded by a fake xl: the block-attach spec string, the
+/// disks read from 'xl list -l' JSON (as libxl prints its domain configuration), block-detach,
+/// and what Xen cannot do. Not run against a Xen hypervisor.
+/// </summary>
+public sealed class XenWithoutHypervisor_DiskTests : IDisposable
+{
+    private readonly TempDir _sysfs = new();
+    private readonly ImageDir _dir = new();
+    private readonly RecordingXlRunner _xl = new();
+
+    public void Dispose()
+    {
+        _sysfs.Dispose();
+        _dir.Dispose();
+    }
+
+    private XenVmDriver Driver() =>
+        (XenVmDriver)new XenBackend(_xl, _sysfs.Path).CreateDriver("vm1", new VirtParams(new Dictionary<string, string> { ["vm_type"] = "xen" }));
+
+    private static string ListJson(params (string Vdev, string File, string Format, bool Rw)[] disks) =>
+        "[\n{\n    \"domid\": 7,\n    \"config\": {\n        \"c_info\": { \"name\": \"x\" },\n        \"disks\": [\n" +
+        string.Join(",\n", disks.Select(d => $"            {{ \"pdev_path\": \"{d.File}\", \"vdev\": \"{d.Vdev}\", \"backend\": \"qdisk\", \"format\": \"{d.Format}\"" + (d.Rw ? ", \"readwrite\": 1" : "") + " }")) +
+        "\n        ]\n    }\n}\n]\n";
+
+    [Fact]
+    public void Disks_come_from_the_libxl_configuration_json()
+    {
+        var disks = XenBlockOperations.ParseDisks(ListJson(("xvda", "/i/root.qcow2", "qcow2", true), ("xvdb", "/i/iso.raw", "raw", false)));
+        Assert.Equal(new[] { ("xvda", "/i/root.qcow2", "qcow2", false, "xen"), ("xvdb", "/i/iso.raw", "raw", true, "xen") },
+            disks.Select(d => (d.Id, d.File!, d.Format!, d.ReadOnly, d.Bus!)));
+        Assert.Throws<MonitorException>(() => XenBlockOperations.ParseDisks("Name ID Mem"));
+    }
+
+    [Fact]
+    public async Task A_disk_is_attached_with_a_spec_string_listed_and_detached_by_its_vdev()
+    {
+        var file = _dir.File("data.qcow2");
+        await new QemuImg().CreateAsync(file, new ImageCreateOptions { Size = "8M" });
+        var attached = false;
+        _xl.On("block-attach", _ => { attached = true; return RecordingXlRunner.Ok(); });
+        _xl.On("block-detach", _ => { attached = false; return RecordingXlRunner.Ok(); });
+        _xl.On("list", args => args.Count > 1 && args[1] == "-l"
+            ? RecordingXlRunner.Ok(attached ? ListJson(("xvda", "/i/root.qcow2", "qcow2", true), ("xvdb", file, "qcow2", true)) : ListJson(("xvda", "/i/root.qcow2", "qcow2", true)))
+            : RecordingXlRunner.Ok());
+        var d = Driver();
+        await d.StartAsync(false, default);
+        var disk = await d.Monitor.AddDiskAsync(new DiskSpec(file), TimeSpan.FromSeconds(5), default);
+        Assert.Contains($"block-attach {d.DomainName} format=qcow2,vdev=xvdb,access=rw,target={file}", _xl.Commands);
+        Assert.Equal(("xvdb", file, 8L << 20), (disk.Id, disk.File, disk.Size));
+        await d.Monitor.RemoveDiskAsync("xvdb", TimeSpan.FromSeconds(5), default);
+        Assert.Contains($"block-detach {d.DomainName} xvdb", _xl.Commands);
+        Assert.Single(await d.Monitor.GetBlockDevicesAsync(default));
+        await d.KillAsync();
+    }
+
+    [Fact]
+    public async Task What_xl_cannot_do_is_refused_before_xl_runs()
+    {
+        var file = _dir.File("d.qcow2");
+        await new QemuImg().CreateAsync(file, new ImageCreateOptions { Size = "8M" });
+        _xl.On("list", _ => RecordingXlRunner.Ok(ListJson(("xvda", "/i/root.qcow2", "qcow2", true))));
+        var d = Driver();
+        await d.StartAsync(false, default);
+        var before = _xl.Commands.Count(c => c.StartsWith("block", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<NotSupportedByBackendException>(() => d.Monitor.AddDiskAsync(new DiskSpec(file) { Bus = DiskBus.Scsi }, TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<ArgumentException>(() => d.Monitor.AddDiskAsync(new DiskSpec(file) { Id = "disk2" }, TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<ImageNotFoundException>(() => d.Monitor.AddDiskAsync(new DiskSpec(_dir.File("none.qcow2")), TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<BlockDeviceNotFoundException>(() => d.Monitor.RemoveDiskAsync("xvdq", TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<NotSupportedByBackendException>(() => d.Monitor.StartBlockJobAsync(new BlockJobSpec(BlockJobType.Stream, "xvda"), default));
+        Assert.Equal(before, _xl.Commands.Count(c => c.StartsWith("block", StringComparison.Ordinal)));
+        var caps = XenBackend.ForGuestType(XenGuestType.Pv);
+        Assert.True(caps.HasFlag(VmCapability.DiskHotplug) && caps.HasFlag(VmCapability.BlockInfo));
+        Assert.False(caps.HasFlag(VmCapability.BlockJobs) || caps.HasFlag(VmCapability.LiveSnapshot));
+        await d.KillAsync();
+    }
+}
