@@ -17,12 +17,33 @@ internal sealed class KeyPattern
 
     private readonly char[] _chars;      // AnyChar for '.'
     private readonly Repeat[] _repeats;
+    // When the pattern is literal text with '.*' between (param_.*_0, image_name.*): the texts,
+    // matched with prefix, suffix and ordered searches instead of the state simulation.
+    private readonly string[]? _glob;
 
     private KeyPattern(char[] chars, Repeat[] repeats)
     {
         _chars = chars;
         _repeats = repeats;
+        var parts = new List<string>();
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (chars[i] == AnyChar && repeats[i] == Repeat.Any)
+            {
+                parts.Add(text.ToString());
+                text.Clear();
+                continue;
+            }
+            if (chars[i] == AnyChar || repeats[i] != Repeat.Once) return;   // not a glob
+            text.Append(chars[i]);
+        }
+        parts.Add(text.ToString());
+        _glob = parts.ToArray();
     }
+
+    /// <summary>Whether matching is cheap enough that remembering answers costs more than it saves.</summary>
+    public bool IsCheap => _glob is not null;
 
     /// <summary>The pattern as a <see cref="KeyPattern"/>, or null when it uses more of the regex language.</summary>
     public static KeyPattern? TryCreate(string pattern)
@@ -60,6 +81,38 @@ internal sealed class KeyPattern
 
     /// <summary>Whether the whole key matches.</summary>
     public bool IsMatch(string key)
+    {
+        // '.' never matches a line break: keys with one (never seen in practice) take the general way.
+        if (_glob is { } glob && key.IndexOf('\n') < 0) return GlobMatch(glob, key);
+        return SimulateMatch(key);
+    }
+
+    /// <summary>
+    /// Texts t0 .* t1 .* ... .* tn: the key starts with t0 and ends with tn, and t1..tn-1 occur in
+    /// order in between, each at its leftmost place after the one before (the leftmost place
+    /// leaves the most room for the rest, so it finds a match whenever there is one).
+    /// </summary>
+    private static bool GlobMatch(string[] glob, string key)
+    {
+        if (glob.Length == 1) return key == glob[0];
+        var first = glob[0];
+        var last = glob[^1];
+        if (key.Length < first.Length + last.Length) return false;
+        if (!key.StartsWith(first, StringComparison.Ordinal) || !key.EndsWith(last, StringComparison.Ordinal)) return false;
+        var pos = first.Length;
+        var end = key.Length - last.Length;
+        for (var i = 1; i < glob.Length - 1; i++)
+        {
+            var part = glob[i];
+            if (part.Length == 0) continue;
+            var at = key.AsSpan(pos, end - pos).IndexOf(part.AsSpan(), StringComparison.Ordinal);
+            if (at < 0) return false;
+            pos += at + part.Length;
+        }
+        return true;
+    }
+
+    private bool SimulateMatch(string key)
     {
         var n = _chars.Length;
         Span<bool> current = stackalloc bool[n + 1];

@@ -33,7 +33,7 @@ internal abstract class ParamOp
     protected static KeyMatcher KeyRegex(string pattern, ContentItem where)
     {
         // Python's re.match(pattern + "$"): anchored at the start, '$' bound to the last branch.
-        if (KeyPattern.TryCreate(pattern) is { } simple) return new KeyMatcher(simple.IsMatch);
+        if (KeyPattern.TryCreate(pattern) is { } simple) return new KeyMatcher(simple.IsMatch, remember: !simple.IsCheap);
         try
         {
             return new KeyMatcher(new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant).IsMatch);
@@ -65,8 +65,15 @@ internal sealed class KeyMatcher
     private FrozenStore? _lastShared;
     private int[]? _lastSharedMatches;
 
+    private readonly bool _remember;
+
     /// <param name="match">Whether a whole key (suffixed keys as their parts joined) matches.</param>
-    public KeyMatcher(Func<string, bool> match) => _match = match;
+    /// <param name="remember">Keep the answers (false for a match cheaper than a lookup).</param>
+    public KeyMatcher(Func<string, bool> match, bool remember = true)
+    {
+        _match = match;
+        _remember = remember;
+    }
 
     /// <summary>
     /// Whether the key (a suffixed key as its parts joined) matches; <paramref name="hash"/> is
@@ -74,6 +81,7 @@ internal sealed class KeyMatcher
     /// </summary>
     public bool IsMatch(string key, int hash)
     {
+        if (!_remember) return _match(WorkingDict.Flatten(key));
         if (_answers.TryGet(key, hash, out var yes)) return yes;
         yes = _match(WorkingDict.Flatten(key));
         if (_answers.Count >= MaxRemembered) _answers.Clear();

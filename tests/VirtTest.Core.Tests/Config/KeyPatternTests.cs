@@ -70,6 +70,32 @@ public class KeyPatternTests
     }
 
     [Fact]
+    public void Text_with_dot_star_between_answers_as_the_regex_engine()
+    {
+        // Such patterns (param_.*_0) take the prefix/suffix/search way, not the state simulation.
+        var rng = new Random(4242);
+        var textChars = "ab_1".ToCharArray();
+        var keyChars = "ab_1-".ToCharArray();
+        for (var p = 0; p < 3000; p++)
+        {
+            var parts = Enumerable.Range(0, rng.Next(1, 5)).Select(_ => Random(rng, textChars, 3)).ToList();
+            var pattern = string.Join(".*", parts);
+            var simple = KeyPattern.TryCreate(pattern);
+            Assert.NotNull(simple);
+            Assert.True(simple!.IsCheap, pattern);
+            var regex = new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant);
+            for (var k = 0; k < 40; k++)
+            {
+                // Half the keys are the pattern with random text for each '.*' (mostly matches).
+                var key = k % 2 == 0 ? Random(rng, keyChars, 9) : string.Join("", parts.Select((t, i) => i == 0 ? t : Random(rng, keyChars, 3) + t));
+                Assert.True(regex.IsMatch(key) == simple.IsMatch(key), $"pattern '{pattern}', key '{key}'");
+            }
+        }
+        Assert.False(KeyPattern.TryCreate("a.b.*")!.IsCheap);
+        Assert.False(KeyPattern.TryCreate("ab?.*")!.IsCheap);
+    }
+
+    [Fact]
     public void Joined_name_prefixes_are_stripped_as_the_regex_engine_strips_them()
     {
         var rng = new Random(77);
