@@ -24,7 +24,7 @@ internal sealed class ConfigParser
     private static readonly Tok[] VariantNameOrEnd = { Tok.Identifier, Tok.Default, Tok.Indent, Tok.EndBlock };
 
     private readonly Stack<string> _includeStack = new();
-    private readonly List<Token> _scratch = new();
+    private readonly TokenBuffer _scratch = new();
     // One string per key name: dict lookups then mostly compare a string with itself.
     private readonly Dictionary<string, string> _keyNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);

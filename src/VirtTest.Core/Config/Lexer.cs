@@ -137,7 +137,7 @@ internal sealed class Lexer
         }
 
         var colon = 0;
-        (int Start, int End, Tok Kind)? op = null;
+        OperatorAt? op = null;
         if (Fast && pos == 0)
         {
             colon = line.IndexOf(':');
@@ -289,7 +289,10 @@ internal sealed class Lexer
     };
 
     /// <summary>The leftmost assignment operator of a line.</summary>
-    private static (int Start, int End, Tok Kind)? FindOperator(string line)
+    /// <summary>Where an operator stands in a line (a type of this assembly: precompiled, unlike a tuple's generic code).</summary>
+    private readonly record struct OperatorAt(int Start, int End, Tok Kind);
+
+    private static OperatorAt? FindOperator(string line)
     {
         for (var p = 0; p < line.Length; p++)
         {
@@ -298,13 +301,13 @@ internal sealed class Lexer
             var n2 = p + 2 < line.Length ? line[p + 2] : '\0';
             switch (c)
             {
-                case '=': return (p, p + 1, Tok.Set);
-                case '+' when n1 == '=': return (p, p + 2, Tok.Append);
-                case '<' when n1 == '=': return (p, p + 2, Tok.Prepend);
-                case '~' when n1 == '=': return (p, p + 2, Tok.LazySet);
-                case '?' when n1 == '=': return (p, p + 2, Tok.RegexSet);
-                case '?' when n1 == '+' && n2 == '=': return (p, p + 3, Tok.RegexAppend);
-                case '?' when n1 == '<' && n2 == '=': return (p, p + 3, Tok.RegexPrepend);
+                case '=': return new OperatorAt(p, p + 1, Tok.Set);
+                case '+' when n1 == '=': return new OperatorAt(p, p + 2, Tok.Append);
+                case '<' when n1 == '=': return new OperatorAt(p, p + 2, Tok.Prepend);
+                case '~' when n1 == '=': return new OperatorAt(p, p + 2, Tok.LazySet);
+                case '?' when n1 == '=': return new OperatorAt(p, p + 2, Tok.RegexSet);
+                case '?' when n1 == '+' && n2 == '=': return new OperatorAt(p, p + 3, Tok.RegexAppend);
+                case '?' when n1 == '<' && n2 == '=': return new OperatorAt(p, p + 3, Tok.RegexPrepend);
             }
         }
         return null;
@@ -326,8 +329,30 @@ internal sealed class Lexer
         {
             var t = Next();
             if (!(dropWhite && t.Kind == Tok.White)) list.Add(t);
-            if (Array.IndexOf(end, t.Kind) >= 0) return list;
+            if (IsIn(end, t.Kind)) return list;
         }
+    }
+
+    /// <summary><see cref="UntilInto(List{Token}, Tok[], bool)"/> into a <see cref="TokenBuffer"/> (the parser's per-line scratch).</summary>
+    public TokenBuffer UntilInto(TokenBuffer list, Tok[] end, bool dropWhite = false)
+    {
+        list.Clear();
+        while (true)
+        {
+            var t = Next();
+            if (!(dropWhite && t.Kind == Tok.White)) list.Add(t);
+            if (IsIn(end, t.Kind)) return list;
+        }
+    }
+
+    /// <summary>Whether <paramref name="kind"/> is one of <paramref name="kinds"/> (Array.IndexOf over an enum would be compiled at run time).</summary>
+    private static bool IsIn(Tok[] kinds, Tok kind)
+    {
+        foreach (var k in kinds)
+        {
+            if (k == kind) return true;
+        }
+        return false;
     }
 
     public List<Token> UntilChecked(Tok[] allowed, Tok[] end)
@@ -336,10 +361,10 @@ internal sealed class Lexer
         while (true)
         {
             var t = Next();
-            if (Array.IndexOf(allowed, t.Kind) < 0 && Array.IndexOf(end, t.Kind) < 0)
+            if (!IsIn(allowed, t.Kind) && !IsIn(end, t.Kind))
                 throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed.Concat(end)));
             list.Add(t);
-            if (Array.IndexOf(end, t.Kind) >= 0) return list;
+            if (IsIn(end, t.Kind)) return list;
         }
     }
 
@@ -384,7 +409,7 @@ internal sealed class Lexer
     public Token Expect(params Tok[] allowed)
     {
         var t = Next();
-        if (Array.IndexOf(allowed, t.Kind) < 0) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
+        if (!IsIn(allowed, t.Kind)) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
         return t;
     }
 
@@ -392,13 +417,13 @@ internal sealed class Lexer
     {
         var t = Next();
         while (t.Kind == Tok.White) t = Next();
-        if (Array.IndexOf(allowed, t.Kind) < 0) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
+        if (!IsIn(allowed, t.Kind)) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
         return t;
     }
 
     public Token Check(Token t, params Tok[] allowed)
     {
-        if (Array.IndexOf(allowed, t.Kind) < 0) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
+        if (!IsIn(allowed, t.Kind)) throw ParseError("unexpected " + t.Describe(), ExpectedText(allowed));
         return t;
     }
 

@@ -5,14 +5,17 @@ namespace VirtTest.Core.Config;
 /// indentation, handed out one block at a time: a line belongs to the current block while it
 /// is indented deeper than the block's opener.
 /// </summary>
+/// <remarks>
+/// Lines are kept in an array of <see cref="SourceLine"/>, a struct of this assembly, rather than
+/// a list of tuples: the framework's generic code over tuples is not precompiled (ReadyToRun)
+/// and would be compiled at run time on every first parse of a session.
+/// </remarks>
 internal sealed class LineReader
 {
-    private readonly List<(string Text, int Indent, int Number)> _lines = new();
+    private SourceLine[] _lines;
+    private int _count;
     private int _next;
-    private (string Text, int Indent, int Number)? _stored;
-
-    private static readonly System.Buffers.SearchValues<char> LineBreaks =
-        System.Buffers.SearchValues.Create("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029");
+    private SourceLine? _stored;
 
     public LineReader(string text, string fileName, bool isFile)
     {
@@ -20,13 +23,13 @@ internal sealed class LineReader
         IsFile = isFile;
         // Lines as str.splitlines() cuts them; one string per significant line, none for
         // blank and comment lines.
-        _lines.Capacity = text.Length / 48 + 16;
+        _lines = new SourceLine[text.Length / 48 + 16];
         var number = 0;
         var start = 0;
         var span = text.AsSpan();
         while (start < text.Length)
         {
-            var len = span.Slice(start).IndexOfAny(LineBreaks);
+            var len = IndexOfLineBreak(span.Slice(start));
             var end = len < 0 ? text.Length : start + len;
             number++;
             AddLine(text, start, end, number);
@@ -34,6 +37,23 @@ internal sealed class LineReader
             start = end + 1;
             if (text[end] == '\r' && start < text.Length && text[start] == '\n') start++;
         }
+    }
+
+    /// <summary>The first of the characters str.splitlines() cuts at, or -1.</summary>
+    private static int IndexOfLineBreak(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c > '\x1e' ? c is '\x85' or '\u2028' or '\u2029' : c is '\n' or '\r' or '\x0b' or '\x0c' or '\x1c' or '\x1d' or '\x1e') return i;
+        }
+        return -1;
+    }
+
+    private void Add(SourceLine line)
+    {
+        if (_count == _lines.Length) Array.Resize(ref _lines, _lines.Length * 2);
+        _lines[_count++] = line;
     }
 
     private void AddLine(string text, int start, int end, int number)
@@ -49,10 +69,10 @@ internal sealed class LineReader
             // Tabs count to the next multiple of 8 columns, as the reference expands them.
             var line = PyText.ExpandTabs(text.Substring(start, end - start));
             var stripped = PyText.LStrip(line);
-            _lines.Add((stripped, line.Length - stripped.Length, number));
+            Add(new SourceLine(stripped, line.Length - stripped.Length, number));
             return;
         }
-        _lines.Add((text.Substring(first, end - first), first - start, number));
+        Add(new SourceLine(text.Substring(first, end - first), first - start, number));
     }
 
     public string FileName { get; }
@@ -60,16 +80,16 @@ internal sealed class LineReader
     public bool IsFile { get; }
 
     /// <summary>The next line if it is indented deeper than <paramref name="prevIndent"/>; otherwise null and the line stays.</summary>
-    public (string? Text, int Indent, int Number) Next(int prevIndent)
+    public SourceLine Next(int prevIndent)
     {
         if (_stored is { } s)
         {
             _stored = null;
             return s;
         }
-        if (_next >= _lines.Count) return (null, -1, -1);
+        if (_next >= _count) return new SourceLine(null, -1, -1);
         var l = _lines[_next];
-        if (l.Indent <= prevIndent) return (null, l.Indent, l.Number);
+        if (l.Indent <= prevIndent) return new SourceLine(null, l.Indent, l.Number);
         _next++;
         return l;
     }
@@ -78,6 +98,9 @@ internal sealed class LineReader
     public void PushBack(string text, int indent, int number)
     {
         text = PyText.Strip(text);
-        if (text.Length > 0) _stored = (text, indent, number);
+        if (text.Length > 0) _stored = new SourceLine(text, indent, number);
     }
 }
+
+/// <summary>A significant line: its text (null past the end of a block), indentation and line number.</summary>
+internal readonly record struct SourceLine(string? Text, int Indent, int Number);
