@@ -228,47 +228,57 @@ internal sealed class AssignOp : ParamOp
 /// <summary>A run of plain <c>key = value</c> statements of one block, applied as one update.</summary>
 internal sealed class BatchOp : ParamOp
 {
-    private Entries? _entries;
+    private readonly string[] _keys;
+    private readonly string[] _values;
+    // Made on the first application: a run from the parse cache that expands a few dicts never
+    // applies most batches, and their keys need not be hashed.
+    private int[]? _hashes;
+    private bool[]? _postfix;
 
-    private sealed class Entries
+    /// <summary>The batch as the parser built it (plain keys, each once, in order).</summary>
+    public BatchOp(WorkingDict values) : base(values.Count, readsReservedKeys: false)
     {
-        public Entries(WorkingDict values)
+        _keys = new string[values.Count];
+        _values = new string[values.Count];
+        var i = 0;
+        foreach (var (k, v) in values.Entries())
         {
-            var n = values.Count;
-            Keys = new string[n];
-            Hashes = new int[n];
-            Values = new string[n];
-            Postfix = new bool[n];
-            var i = 0;
-            foreach (var (k, v) in values.Entries())
-            {
-                Keys[i] = k;
-                Hashes[i] = OrderedStore.Hash(k);
-                Values[i] = v;
-                Postfix[i] = WorkingDict.IsPostfixKey(k);
-                i++;
-            }
+            _keys[i] = k;
+            _values[i++] = v;
         }
-
-        public readonly string[] Keys;
-        public readonly int[] Hashes;
-        public readonly string[] Values;
-        public readonly bool[] Postfix;
     }
 
-    public BatchOp(WorkingDict values) : base(values.Count, readsReservedKeys: false) => Values = values;
+    /// <summary>A batch read back from the parse cache: distinct plain keys and their values, in order.</summary>
+    public BatchOp(string[] keys, string[] values) : base(keys.Length, readsReservedKeys: false)
+    {
+        _keys = keys;
+        _values = values;
+    }
 
-    /// <summary>The batch as the parser built it; it does not change once the op exists.</summary>
-    public WorkingDict Values { get; }
+    public int Count => _keys.Length;
+    public string KeyAt(int i) => _keys[i];
+    public string ValueAt(int i) => _values[i];
 
     public override void Apply(WorkingDict d, ContentItem where)
     {
         // A batch only ever holds plain keys (never reserved ones, never tuples).
-        var e = _entries ??= new Entries(Values);
-        var keys = e.Keys;
-        var hashes = e.Hashes;
-        var values = e.Values;
-        var postfix = e.Postfix;
+        var keys = _keys;
+        var hashes = Volatile.Read(ref _hashes);
+        var postfix = Volatile.Read(ref _postfix);
+        if (hashes is null || postfix is null)
+        {
+            var h = new int[keys.Length];
+            var p = new bool[keys.Length];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                h[i] = OrderedStore.Hash(keys[i]);
+                p[i] = WorkingDict.IsPostfixKey(keys[i]);
+            }
+            // Ops are shared between threads: publish the finished arrays, postfix flags first.
+            Volatile.Write(ref _postfix, postfix = p);
+            Volatile.Write(ref _hashes, hashes = h);
+        }
+        var values = _values;
         for (var i = 0; i < keys.Length; i++) d.SetPlain(keys[i], hashes[i], values[i], postfix[i]);
     }
 }

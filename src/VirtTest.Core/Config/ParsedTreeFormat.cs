@@ -112,11 +112,11 @@ internal static class ParsedTreeFormat
                         break;
                     case BatchOp b:
                         w.Write(OpBatch);
-                        w.Write7BitEncodedInt(b.Values.Count);
-                        foreach (var (k, v) in b.Values.Entries())
+                        w.Write7BitEncodedInt(b.Count);
+                        for (var i = 0; i < b.Count; i++)
                         {
-                            Str(k);
-                            Str(v);
+                            Str(b.KeyAt(i));
+                            Str(b.ValueAt(i));
                         }
                         break;
                     case DelOp d:
@@ -245,13 +245,14 @@ internal static class ParsedTreeFormat
                     case OpBatch:
                     {
                         var n = Count();
-                        var values = new WorkingDict(n);
+                        var keys = new string[n];
+                        var values = new string[n];
                         for (var i = 0; i < n; i++)
                         {
-                            var k = Req();
-                            values.SetPlain(k, OrderedStore.Hash(k), Req(), WorkingDict.IsPostfixKey(k));
+                            keys[i] = Req();
+                            values[i] = Req();
                         }
-                        list.Add(new ContentItem(file, line, new BatchOp(values)));
+                        list.Add(new ContentItem(file, line, new BatchOp(keys, values)));
                         break;
                     }
                     case OpDel:
