@@ -361,7 +361,7 @@ function Invoke-PesterTests {
 # OpenSSH's server for the SSH session tests on loopback, Chromium to render the HTML report,
 # libvirt (client library, daemon with the QEMU driver, virsh) for the libvirt backend's tests
 # (build/libvirt-daemon.sh), Wine for the cmd.exe tests (tag Wine), and iproute2, dnsmasq-base,
-# iputils-ping and iptables for test networks.
+# iputils-ping and iptables for test networks, xorriso for CD-ROM ISO images.
 function Initialize-TestPackages {
     $needed = [ordered]@{
         'openssh-server'             = '/usr/sbin/sshd'
@@ -381,6 +381,8 @@ function Initialize-TestPackages {
         'iputils-ping'               = '/usr/bin/ping'
         # libvirt's NAT networks set their rules with iptables (inside the daemon's namespace).
         'iptables'                   = '/usr/sbin/iptables'
+        # ISO images for the CD-ROM tests and examples (Set-VirtCdrom, cdroms).
+        'xorriso'                    = '/usr/bin/xorriso'
     }
     Install-DebianPackage -Name @($needed.Keys) -Probe $needed -Purpose 'the tests'
     # The Slurm lab's packages (slurmctld, slurmd, slurm-client, munge), their own services disabled.

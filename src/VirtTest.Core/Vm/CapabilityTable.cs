@@ -40,6 +40,7 @@ public static class CapabilityTable
         [VmCapability.DiskHotplug] = "Hot-plug / unplug disks (`Add-`/`Remove-VirtDisk`)",
         [VmCapability.LiveSnapshot] = "Live external disk snapshots (`New-VirtDiskSnapshot`)",
         [VmCapability.BlockJobs] = "Block jobs: stream, commit, mirror (`Invoke-VirtBlockJob`)",
+        [VmCapability.CdromChange] = "List CD-ROM drives, change or eject their media (`Get-`/`Set-VirtCdrom`)",
     };
 
     /// <summary>The columns: (header, capabilities) per registered backend or backend variant, in name order.</summary>

@@ -326,6 +326,24 @@ public sealed class VirtualMachine : IAsyncDisposable
         return devices.Select(d => d with { VmName = Name }).ToList();
     }
 
+    /// <summary>The VM's CD-ROM drives (<c>cdroms</c>) with their media.</summary>
+    public async Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.CdromChange);
+        EnsureLive("list the CD-ROM drives of");
+        var drives = await _driver.Monitor.GetCdromsAsync(ct).ConfigureAwait(false);
+        return drives.Select(d => d with { VmName = Name }).ToList();
+    }
+
+    /// <summary>Puts an ISO into a CD-ROM drive, or ejects its medium (<paramref name="isoPath"/> null); returns the drive afterwards.</summary>
+    public async Task<CdromDrive> ChangeCdromAsync(string id, string? isoPath, CancellationToken ct = default)
+    {
+        Require(VmCapability.CdromChange);
+        EnsureLive(isoPath is null ? "eject a CD-ROM of" : "change a CD-ROM of");
+        var drive = await _driver.Monitor.ChangeCdromAsync(id, isoPath, ct).ConfigureAwait(false);
+        return drive with { VmName = Name };
+    }
+
     /// <summary>Hot-plugs a disk image; returns once the hypervisor lists it.</summary>
     public async Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct = default)
     {

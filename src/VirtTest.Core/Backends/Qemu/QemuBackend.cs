@@ -18,7 +18,7 @@ public sealed class QemuBackend : IVmBackend
         VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Migration | VmCapability.MigrationWithDiskCopy |
         VmCapability.SerialConsole | VmCapability.RawMonitor | VmCapability.Events |
         VmCapability.BridgeNetwork | VmCapability.PortForward | VmCapability.MultiQueueNic | VmCapability.NicHotplugNetwork |
-        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs;
+        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs | VmCapability.CdromChange;
 
     public VmCapability GetCapabilities(VirtParams vmParams)
     {

@@ -124,7 +124,8 @@ internal sealed class QemuVmDriver : VmDriverBase
         _qmp = qmp;
         var hotplug = new QemuNicHotplug(VmName, _binary, NicAttachment.ReadAll(new VmParamsReader(VmName, vmParams)));
         _nicHotplug = hotplug;
-        CurrentMonitor = new QemuMonitor(VmName, qmp, _deviceIds, hotplug);
+        var cdromBuses = new VmParamsReader(VmName, vmParams).Cdroms.ToDictionary(c => QemuCommandLine.SafeId(c.Name), c => c.Bus, StringComparer.Ordinal);
+        CurrentMonitor = new QemuMonitor(VmName, qmp, _deviceIds, hotplug, cdromBuses);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
         // QEMU has opened its taps (in the host's namespace): now they go onto their bridges,
         // before the guest runs (it sends DHCP requests as soon as its NIC is up).
