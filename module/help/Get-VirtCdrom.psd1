@@ -35,7 +35,7 @@ $dir = Join-Path ([System.IO.Path]::GetTempPath()) "virtcd-$PID"
 $null = New-Item -ItemType Directory -Path $dir
 Set-Content -Path (Join-Path $dir 'hello.txt') -Value 'hello from the CD'
 $iso = "$dir.iso"
-xorriso -as mkisofs -quiet -V VTCD -o $iso $dir
+xorriso -as mkisofs -quiet -V VTCD -o $iso $dir 2>$null
 $vm = New-VirtVm -TestGuest -Name cdguest -Property @{ cdroms = 'cd1'; cdrom_cd1 = $iso }
 Start-VirtVm $vm -Wait
 Get-VirtCdrom $vm | Format-List VmName, Id, Bus, File

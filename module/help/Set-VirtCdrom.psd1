@@ -40,7 +40,7 @@ $dir = Join-Path ([System.IO.Path]::GetTempPath()) "virtcd-set-$PID"
 $null = New-Item -ItemType Directory -Path $dir
 Set-Content -Path (Join-Path $dir 'hello.txt') -Value 'hello from the CD'
 $iso = "$dir.iso"
-xorriso -as mkisofs -quiet -V VTCD -o $iso $dir
+xorriso -as mkisofs -quiet -V VTCD -o $iso $dir 2>$null
 $vm = New-VirtVm -TestGuest -Name cdswap -Property @{ cdroms = 'cd1' }
 Start-VirtVm $vm -Wait
 Set-VirtCdrom $vm -Id cd1 -Path $iso -PassThru | Format-List Id, File

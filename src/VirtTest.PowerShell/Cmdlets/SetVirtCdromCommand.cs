@@ -31,7 +31,7 @@ public sealed class SetVirtCdromCommand : VmCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if ((Path is null) == Eject.IsPresent)
+        if ((Path is null) != Eject.IsPresent)
         {
             ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give either -Path (the ISO to insert) or -Eject."),
                 "VirtTest.InvalidArgument", ErrorCategory.InvalidArgument, null));
