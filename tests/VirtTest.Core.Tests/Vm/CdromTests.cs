@@ -117,6 +117,8 @@ public sealed class CdromTests : IDisposable
         Assert.Equal(2, drives.Count);
         Assert.Equal(("cd1", "/isos/a.iso", true, "ide", "drive_cd1"), (drives[0].Id, drives[0].File, drives[0].Locked, drives[0].Bus, drives[0].NodeName));
         Assert.Equal(("cd2", (string?)null, false), (drives[1].Id, drives[1].File, drives[1].HasMedium));
+        // The disks' listing leaves the drives out (Get-VirtBlockDevice), as on libvirt.
+        Assert.Equal(new[] { "image1" }, QemuBlockOperations.ParseQueryBlock(reply).Select(d => d.Id));
     }
 
     [Fact]

@@ -7,8 +7,8 @@ using VirtTest.Core.Storage;
 namespace VirtTest.Core.Backends.Qemu;
 
 /// <summary>
-/// CD-ROM drives of one QEMU over QMP: listed from <c>query-block</c> (the removable
-/// entries); a medium changes as <c>blockdev-open-tray</c> (forced: a mounted disc locks the
+/// CD-ROM drives of one QEMU over QMP: listed from <c>query-block</c> (the entries
+/// with a tray); a medium changes as <c>blockdev-open-tray</c> (forced: a mounted disc locks the
 /// tray), <c>blockdev-remove-medium</c>, then for a new ISO <c>blockdev-add</c> (read-only raw)
 /// + <c>blockdev-insert-medium</c>, and <c>blockdev-close-tray</c>. The guest sees the tray
 /// move and the new medium. Nodes the framework added are deleted when their medium leaves.
@@ -39,14 +39,14 @@ internal sealed class QemuCdromOperations
     public async Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct) =>
         ParseQueryBlock(await _qmp.ExecuteAsync("query-block", null, CommandTimeout, ct).ConfigureAwait(false), _buses);
 
-    /// <summary>query-block's removable entries (CD-ROM drives), by device id.</summary>
+    /// <summary>query-block's entries of devices with a tray (CD-ROM drives), by device id.</summary>
     internal static IReadOnlyList<CdromDrive> ParseQueryBlock(JsonNode? reply, IReadOnlyDictionary<string, string>? buses = null)
     {
         var result = new List<CdromDrive>();
         if (reply is not JsonArray entries) return result;
         foreach (var entry in entries.OfType<JsonObject>())
         {
-            if (entry["removable"] is not JsonValue rm || !rm.TryGetValue<bool>(out var removable) || !removable) continue;
+            if (!IsCdrom(entry)) continue;
             var id = QemuBlockOperations.IdFromQdev(Str(entry, "qdev") ?? "") ?? Str(entry, "device") ?? "";
             result.Add(new CdromDrive
             {
@@ -104,6 +104,9 @@ internal sealed class QemuCdromOperations
         await ExecuteAsync("blockdev-close-tray", new JsonObject { ["id"] = id }, ct).ConfigureAwait(false);
         return (await GetCdromsAsync(ct).ConfigureAwait(false)).First(d => d.Id == id);
     }
+
+    /// <summary>A CD-ROM drive: query-block reports a tray (tray_open) only for devices that have one.</summary>
+    internal static bool IsCdrom(JsonObject entry) => entry.ContainsKey("tray_open");
 
     private static string? Str(JsonObject o, string name) =>
         o[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
