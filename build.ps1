@@ -37,8 +37,8 @@
              host-to-guest TCP over a tap on a test network's bridge, VirtTest-started VM vs the
              same command line by hand, and the guest-address lookup latency.
       XenLab The nested Xen lab (build/XenLab.ps1): -XenLabAction Start (default; builds the
-             dom0 image when missing or outdated), Stop, Status or Build. Test starts it before
-             the xunit tests and stops it after Pester (unless the Xen tag is left out).
+             dom0 image when missing or outdated), Stop, Status or Build. Test starts it for a first
+             pass of the Xen-tagged tests and stops it before the rest (unless -ExcludeTag Xen).
       Cluster  Starts (-ClusterAction Start, the default), stops (Stop) or shows (Status) a
              local Slurm lab in .build/slurm-lab (build/SlurmLab.ps1): munge, slurmctld and
              -ClusterNodes compute nodes in network namespaces; installs the Slurm packages
