@@ -27,6 +27,7 @@ public static class CapabilityTable
         [VmCapability.Powerdown] = "Graceful power-off request",
         [VmCapability.Migration] = "Live migration (`Move-VirtVm`)",
         [VmCapability.MigrationWithDiskCopy] = "Live migration with disk copy (`Move-VirtVm -CopyStorage`)",
+        [VmCapability.MigrationToHost] = "Live migration to a VM waiting on another host (cluster runs: `Move-VirtVm -Destination`)",
         [VmCapability.SerialConsole] = "Serial console sessions (`Wait-VirtLogin`)",
         [VmCapability.RawMonitor] = "Raw monitor commands (`Invoke-VirtMonitor`)",
         [VmCapability.Events] = "Monitor events (`Wait-VirtVmEvent`)",

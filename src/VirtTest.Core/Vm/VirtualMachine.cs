@@ -505,6 +505,38 @@ public sealed class VirtualMachine : IAsyncDisposable
         await source.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Starts the VM paused as the destination of a migration from another host, waiting for
+    /// the stream at <paramref name="uri"/> (<c>tcp:address:port</c>).
+    /// </summary>
+    public Task StartIncomingMigrationAsync(string uri, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        Require(VmCapability.MigrationToHost);
+        return _driver.StartIncomingMigrationAsync(uri, ct);
+    }
+
+    /// <summary>Waits until an incoming migration has been received, then lets the guest run.</summary>
+    public async Task CompleteIncomingMigrationAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.MigrationToHost);
+        EnsureLive("complete the incoming migration of");
+        await _driver.CompleteIncomingMigrationAsync(timeout, ct).ConfigureAwait(false);
+        MigrationCount++;
+    }
+
+    /// <summary>
+    /// Sends the VM to a destination waiting at <paramref name="uri"/> on another host; once the
+    /// stream is complete this VM is paused there and the caller stops it (<see cref="KillAsync"/>).
+    /// </summary>
+    public Task SendMigrationAsync(string uri, TimeSpan timeout, IProgress<MigrationProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        Require(VmCapability.MigrationToHost);
+        EnsureLive("migrate");
+        return _driver.SendMigrationAsync(uri, timeout, progress, ct);
+    }
+
     private void Require(VmCapability capability)
     {
         if (!Supports(capability)) throw new NotSupportedByBackendException(BackendName, capability);
