@@ -6,7 +6,7 @@
 
     Description = @(
         'Test-VirtGuestKernelLog reads the guest''s kernel log through a session with dmesg -r (each message with its priority; util-linux and busybox both print it) and looks for messages at -Level or more severe: with the default Err, those at emerg, alert, crit and err. Messages matching an -Ignore pattern do not count.'
-        'It writes $true when there are none. Otherwise it writes $false and a VirtTest.GuestKernelLogMessages error that lists them with their level and timestamp, so a test script run with -ErrorAction Stop (as the runner runs them) fails with the messages as its reason. With -PassThru it writes the check instead (Level, Messages, Ignored, Passed) and no error. -Clear empties the log in the same command (dmesg -c), so the next check sees only newer messages: check before and after the step under test.'
+        'It writes $true when there are none. Otherwise it writes $false and a VirtTest.GuestKernelLogMessages error that lists them with their level and timestamp, so a test script run with -ErrorAction Stop (as the runner runs them) fails with the messages as its reason. With -PassThru it writes the check instead (Level, Messages, Ignored, Passed) and no error. -Clear empties the log right after reading it (dmesg -c in the same command line), so the next check sees only newer messages: check before and after the step under test.'
         'A dmesg that fails (a normal user where the kernel restricts dmesg) is a VirtTest.ShellCommand error: check as root.'
     )
 
@@ -14,7 +14,7 @@
         Session    = 'Specifies the guest session (from Wait-VirtLogin or Connect-VirtSession). Accepts a session from the pipeline.'
         Level      = 'Specifies the least severe level that counts: Emerg, Alert, Crit, Err (the default), Warning, Notice, Info or Debug.'
         Ignore     = 'Specifies regular expressions; a message that matches one does not count (known, harmless messages).'
-        Clear      = 'Clears the kernel log in the same command that reads it.'
+        Clear      = 'Clears the kernel log right after reading it (dmesg -c in the same command line).'
         PassThru   = 'Writes the check (a KernelLogCheck) instead of $true/$false, and no error.'
         TimeoutSec = 'Specifies the deadline for reading the log. The default is 60 seconds.'
     }

@@ -33,8 +33,8 @@ public sealed record KernelLogCheck(string Session, KernelLogLevel Level, IReadO
 /// Checks a guest's kernel log on demand (the reference's <c>verify_dmesg</c>): reads it with
 /// <c>dmesg -r</c> (raw, with each message's <c>&lt;priority&gt;</c>; util-linux and busybox both
 /// have it), keeps the messages at or above a level that no ignore pattern matches, and
-/// optionally clears the log in the same command (<c>-c</c>), so the next check sees only
-/// what came after.
+/// optionally clears the log right after reading it (<c>dmesg -c</c> in the same command line),
+/// so the next check sees only what came after.
 /// </summary>
 public static partial class GuestKernelLog
 {
@@ -42,7 +42,8 @@ public static partial class GuestKernelLog
     public static async Task<KernelLogCheck> CheckAsync(GuestSession session, KernelLogLevel level, IReadOnlyList<Regex> ignore, bool clear, TimeSpan timeout,
         CancellationToken ct)
     {
-        var output = await session.CmdAsync(clear ? "dmesg -r -c" : "dmesg -r", timeout, ct).ConfigureAwait(false);
+        // util-linux refuses -r with -c: read, then clear (-c, which busybox has too) in the same command line.
+        var output = await session.CmdAsync(clear ? "dmesg -r && dmesg -c >/dev/null" : "dmesg -r", timeout, ct).ConfigureAwait(false);
         var all = Parse(output);
         var severe = all.Where(m => m.Level <= level).ToList();
         var kept = severe.Where(m => !ignore.Any(r => r.IsMatch(m.Text))).ToList();

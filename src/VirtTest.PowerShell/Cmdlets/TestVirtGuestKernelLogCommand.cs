@@ -28,7 +28,7 @@ public sealed class TestVirtGuestKernelLogCommand : VirtCmdlet
     [ValidateNotNull]
     public string[] Ignore { get; set; } = Array.Empty<string>();
 
-    /// <summary>Clears the log in the same command, so the next check sees only newer messages.</summary>
+    /// <summary>Clears the log right after reading it, so the next check sees only newer messages.</summary>
     [Parameter]
     public SwitchParameter Clear { get; set; }
 
