@@ -7,7 +7,8 @@ namespace VirtTest.Core.Tests.RealGuest;
 /// <summary>
 /// The Debian guest on a private libvirtd (QEMU driver, TCG), from the same example config:
 /// the domain boots from the disk image, serial login through the console stream, systemd's
-/// state, reboot and poweroff from inside. One boot for the whole check.
+/// state, a hot-plugged disk with a file system through a snapshot, commit and mirror, reboot
+/// and poweroff from inside. One boot for the whole check.
 /// </summary>
 [Collection("LibvirtGuest")]
 [Trait("Category", "Guest")]
@@ -35,6 +36,8 @@ public sealed class RealGuestLibvirtTests
             Assert.Equal("/dev/vda1", await DebianGuest.RunAsync(s, "findmnt -no SOURCE /"));
             Assert.Contains("inet ", await DebianGuest.RunAsync(s, "ip -4 -o addr show scope global"));
             bootId = await DebianGuest.RunAsync(s, "cat /proc/sys/kernel/random/boot_id");
+            // Storage where a file system matters: hot-plug, snapshot, commit, mirror, data read back.
+            await RealGuestDiskCheck.RunAsync(vm, s);
             await GuestRestart.RestartAsync(vm, RestartMethod.Guest, new[] { s }, DebianGuest.BootTimeout);
             Assert.False(s.IsOpen);
         }

@@ -22,7 +22,8 @@ public sealed class DebianQemuBoot : IAsyncLifetime
 /// <summary>
 /// The real distribution on QEMU, booted once from its disk image (no kernel params): serial
 /// login through getty's and login's prompts into bash (colour prompt, bracketed paste), SSH to
-/// OpenSSH, systemd's state, then reboot and poweroff from inside the guest.
+/// OpenSSH, systemd's state, a hot-plugged disk with a file system through a snapshot, commit
+/// and mirror, then reboot and poweroff from inside the guest.
 /// </summary>
 [Collection("Guest")]
 [Trait("Category", "Guest")]
@@ -130,6 +131,13 @@ public sealed class RealGuestQemuTests : IClassFixture<DebianQemuBoot>
     }
 
     [Fact, Step(Order = 4)]
+    public async Task AHotPluggedDiskGetsAFileSystemWhoseFilesSurviveASnapshotCommitAndMirror()
+    {
+        await using var root = await LoginAsync(SessionTransport.Ssh);
+        await RealGuestDiskCheck.RunAsync(Vm, root);
+    }
+
+    [Fact, Step(Order = 5)]
     public async Task RebootFromInsideAndByResetComeBackAndPoweroffStopsTheVm()
     {
         string bootId;
