@@ -4,8 +4,9 @@
 # reason. The runner shares one boot between boot, cdrom, kernel_log and reboot (kill_vm = no);
 # shutdown ends it and crash boots again: two boots of the Debian guest per backend (~1 min
 # each under TCG) plus two reboots (reboot_count = 1 here). Measured with four reboots on a
-# shared 2-core machine: QEMU 7.5-8.3 min; libvirt with two reboots 6.6 min. The libvirt variant gets a private libvirtd in a test
-# network's namespace with the guest on its bridge (SSH to its address).
+# shared 2-core machine: QEMU 7.5-8.3 min; libvirt with two reboots 6.6 min. The libvirt
+# variant gets a private libvirtd in a test network's namespace with the guest on its bridge
+# (SSH to its address).
 # Boots the Debian guest: tagged Guest and RealGuest.
 
 Describe 'Real-guest examples on <Backend>' -Tag 'Guest', 'RealGuest', 'Qemu' -ForEach @(@{ Backend = 'qemu' }) -Fixture ($script:realGuest = {
