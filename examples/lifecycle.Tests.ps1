@@ -28,7 +28,7 @@ Describe 'Life cycle of a VM on <backend>' -Tag 'Guest' -ForEach $elsewhere -Fix
             if ($missing) { "$backend does not support $($missing -join ', ')" }
         }
         # A session over SSH needs no serial console.
-        $sessionNeeds = if ($params['shell_client'] -eq 'ssh') { @() } else { @('SerialConsole') }
+        $sessionNeeds = @(if ($params['shell_client'] -ne 'ssh') { 'SerialConsole' })
         $vm = $null
         $script:session = $null
         $script:setupSkip = ''

@@ -69,8 +69,9 @@ BeforeAll {
 Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $nicTests {
     BeforeAll {
         $params = $_
+        $state = $null
         # What the spec needs from the backend; without it every test is skipped, saying why.
-        $sessionNeeds = if ($params['shell_client'] -eq 'ssh') { @() } else { @('SerialConsole') }
+        $sessionNeeds = @(if ($params['shell_client'] -ne 'ssh') { 'SerialConsole' })
         $missing = @(@('PciHotplug', 'PciInfo') + $sessionNeeds | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
         $because = "backend $($params['vm_type'])$(if ($params['xen_guest_type']) { " ($($params['xen_guest_type']))" }) does not support $($missing -join ', ')"
         if ($missing) { return }
@@ -86,7 +87,7 @@ Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $nicTe
             Invoke-VirtSessionCommand -Session $session -Command "modprobe $modprobe_module" -ErrorAction Stop
         }
         $referenceBefore = (Invoke-VirtSessionCommand -Session $session -Command $reference_cmd -ErrorAction Stop).Output
-        $guestBefore = Get-GuestPciList
+        $guestBefore = @(Get-GuestPciList)
         $monitorBefore = @(Get-VirtPciInfo -Vm $vm)
     }
 
@@ -108,7 +109,7 @@ Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $nicTe
         # ACPI hot-plug reaches the guest shortly after the monitor lists the device.
         $deadline = (Get-Date).AddSeconds($hotplug_timeout)
         do {
-            $guestAfter = Get-GuestPciList
+            $guestAfter = @(Get-GuestPciList)
         } until ($guestAfter.Count -gt $guestBefore.Count -or (Get-Date) -gt $deadline)
         $guestAfter.Count | Should -Be ($guestBefore.Count + 1)
         $newIds = @(Compare-Object $guestBefore $guestAfter | Where-Object SideIndicator -eq '=>' | ForEach-Object InputObject)
@@ -131,6 +132,7 @@ Describe 'PCI hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $nicTe
 Describe 'Disk hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $blockTests {
     BeforeAll {
         $params = $_
+        $state = $null
         $missing = @('DiskHotplug', 'BlockInfo', 'SerialConsole' | Where-Object { -not (Test-VirtCapability -Params $params -Name $_) })
         $because = "backend $($params['vm_type']) does not support $($missing -join ', ')"
         if ($missing) { return }
@@ -148,7 +150,7 @@ Describe 'Disk hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $bloc
         $imageDir = Join-Path ([System.IO.Path]::GetTempPath()) "virttest-hotplug-$PID-$($params.ShortName)"
         $null = New-Item -ItemType Directory -Path $imageDir -Force
         $image = New-VirtImage (Join-Path $imageDir 'hotplug.qcow2') -Size $image_size_hotplug
-        $disksBefore = Get-GuestDisk
+        $disksBefore = @(Get-GuestDisk)
         $monitorBefore = @(Get-VirtBlockDevice -Vm $vm)
     }
 
@@ -170,7 +172,7 @@ Describe 'Disk hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $bloc
         if ($missing) { Set-ItResult -Skipped -Because $because }
         $deadline = (Get-Date).AddSeconds($hotplug_timeout)
         do {
-            $disksAfter = Get-GuestDisk
+            $disksAfter = @(Get-GuestDisk)
         } until ($disksAfter.Count -gt $disksBefore.Count -or (Get-Date) -gt $deadline)
         $new = @($disksAfter | Where-Object { $_ -notin $disksBefore })
         $new.Count | Should -Be 1
@@ -202,7 +204,7 @@ Describe 'Disk hot-plug of <pci_model> on <backend>' -Tag 'Guest' -ForEach $bloc
         @(Get-VirtBlockDevice -Vm $vm).Count | Should -Be $monitorBefore.Count
         $deadline = (Get-Date).AddSeconds($hotplug_timeout)
         do {
-            $disksNow = Get-GuestDisk
+            $disksNow = @(Get-GuestDisk)
         } until ($disksNow.Count -eq $disksBefore.Count -or (Get-Date) -gt $deadline)
         $disksNow | Should -Be $disksBefore
     }

@@ -74,11 +74,11 @@ Describe 'Add-VirtDisk and Remove-VirtDisk' -Tag 'Guest' {
         @{ Bus = 'Scsi'; Prefix = 'sd' }
     ) {
         $file = (New-VirtImage (Join-Path $dir "hot-$Bus.raw") -Size 8M -Format raw).Path
-        $before = Wait-GuestDisks { $true }
+        $before = @(Wait-GuestDisks { $true })
         $disk = Add-VirtDisk $vm -Path $file -Bus $Bus -Id "hot$Bus"
         $disk.Bus | Should -Be $Bus.ToLowerInvariant()
         $disk.File | Should -Be $file
-        $after = Wait-GuestDisks { param($d) $d.Count -gt $before.Count }
+        $after = @(Wait-GuestDisks { param($d) @($d).Count -gt $before.Count })
         $new = @($after | Where-Object { $_ -notin $before })
         $new.Count | Should -Be 1
         $new[0] | Should -BeLike "$Prefix*"

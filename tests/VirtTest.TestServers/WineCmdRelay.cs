@@ -176,17 +176,18 @@ public sealed class WineCmdRelay : IAsyncDisposable
             {
                 await net.WriteAsync(Encoding.ASCII.GetBytes("Please wait...\r\n"));
                 // setsid: cmd and what it starts get a process group of their own, to signal and to kill.
-                var psi = relay.WineStart("setsid", "wine", "cmd.exe");
+                // One pipe for stdout and stderr, as the agent gives cmd: an error message then
+                // comes in the order cmd wrote it, never after the next line (two pipes race).
+                // A fixed command line, no parameter in it.
+                var psi = relay.WineStart("/bin/sh", "-c", "exec setsid wine cmd.exe 2>&1");
                 psi.RedirectStandardInput = true;
                 psi.RedirectStandardOutput = true;
-                psi.RedirectStandardError = true;
                 _process = Process.Start(psi)!;
                 var writeLock = new SemaphoreSlim(1, 1);
-                var stdout = PumpAsync(_process.StandardOutput.BaseStream, net, writeLock);
-                var stderr = PumpAsync(_process.StandardError.BaseStream, net, writeLock);
+                var output = PumpAsync(_process.StandardOutput.BaseStream, net, writeLock);
                 var input = InputAsync(net, _process.StandardInput.BaseStream, writeLock);
                 // Whichever ends first (the client left, or cmd exited) ends the session.
-                await Task.WhenAny(input, Task.WhenAll(stdout, stderr));
+                await Task.WhenAny(input, output);
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
             {

@@ -13,6 +13,11 @@ internal interface IContentHolder
 /// </summary>
 internal sealed class Node : IContentHolder
 {
+    /// <summary>
+    /// Deliberately process-wide: ids only need to be unique and ordered within one tree, and one
+    /// counter shared by every parser (any thread, any runspace) gives that; Interlocked keeps it
+    /// thread-safe. Never reset, so ids of trees from a cache and of new trees never collide.
+    /// </summary>
     private static int _nextId;
 
     public int Id { get; } = Interlocked.Increment(ref _nextId);

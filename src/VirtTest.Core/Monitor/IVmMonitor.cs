@@ -71,6 +71,18 @@ public interface IVmMonitor
     /// <summary>Cancels a job and waits for its end (a ready mirror leaves a consistent copy; the disk stays on its image).</summary>
     Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct);
 
+    // ---- CD-ROM drives (capability CdromChange)
+
+    /// <summary>The VM's CD-ROM drives (<c>cdroms</c>) with their media.</summary>
+    Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Puts the ISO <paramref name="isoPath"/> into the CD-ROM drive <paramref name="id"/>, or ejects
+    /// its medium when the path is null, even when the guest locked the tray; returns the drive as
+    /// the hypervisor then reports it.
+    /// </summary>
+    Task<CdromDrive> ChangeCdromAsync(string id, string? isoPath, CancellationToken ct);
+
     /// <summary>The raw escape hatch: a monitor command by name with JSON arguments.</summary>
     Task<JsonNode?> InvokeRawAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken ct);
 

@@ -17,7 +17,7 @@ public static class VmDefinition
         "accel", "connect_uri", "xen_guest_type", "extra_params", "virtio_rng", "test_guest", "serial_login", "usbs",
     };
 
-    private static readonly string[] Prefixes = { "image_", "drive_", "nic_", "guest_port_", "monitor_", "cdrom_", "cdroms" };
+    private static readonly string[] Prefixes = { "image_", "drive_", "nic_", "guest_port_", "monitor_", "cdrom_", "cdroms", "cd_format" };
 
     public static string Of(VirtParams vmParams)
     {

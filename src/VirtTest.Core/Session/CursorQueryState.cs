@@ -18,6 +18,10 @@ internal sealed class CursorQueryState
     private long _lastQueryAt = -1;
     private bool _shellAsks;         // seen asking after a prompt: worth waiting for its query
     private TaskCompletionSource? _answered;
+    private int _answers;
+
+    /// <summary>How many queries were answered so far.</summary>
+    public int Answers => Volatile.Read(ref _answers);
 
     /// <summary>The guest asked at <paramref name="position"/>; true when the answer is due now.</summary>
     public bool Queried(long position)
@@ -48,6 +52,7 @@ internal sealed class CursorQueryState
         {
             if (!IsDue()) return false;
             Disarm();
+            _answers++;
             return true;
         }
     }

@@ -102,6 +102,9 @@ public sealed class SerialSession : StreamShellSession
     /// </summary>
     protected override TimeSpan DrainTime => TimeSpan.FromSeconds(1);
 
+    /// <summary>How many of the guest shell's cursor position queries this session answered.</summary>
+    internal int CursorQueriesAnswered => _cursorQueries.Answers;
+
     /// <summary>The shell may now read a cursor position report: answer its query if it came (or when it comes).</summary>
     protected override void AfterShellReadLine(long position)
     {

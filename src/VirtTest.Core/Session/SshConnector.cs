@@ -194,8 +194,14 @@ internal static class SshConnector
     }
 
     /// <summary>Errors that mean "not up yet" while connecting: worth another attempt.</summary>
-    private static bool IsTransient(Exception ex) =>
-        ex is SocketException or SshConnectionException or SshOperationTimeoutException or IOException or ProxyException
+    /// <summary>
+    /// Whether an attempt's error may go away by itself (a guest still booting): network and
+    /// protocol errors. A missing file or assembly is an IOException too, but no retry mends it,
+    /// so it ends the connect at once rather than at the deadline.
+    /// </summary>
+    internal static bool IsTransient(Exception ex) =>
+        ex is SocketException or SshConnectionException or SshOperationTimeoutException or ProxyException
+            || (ex is IOException && ex is not (FileNotFoundException or FileLoadException or DirectoryNotFoundException or PathTooLongException))
             || (ex is SshException && ex is not SshAuthenticationException && ex is not SshPassPhraseNullOrEmptyException);
 
     private static void Validate(SshConnectionOptions options)

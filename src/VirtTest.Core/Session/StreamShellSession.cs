@@ -13,6 +13,11 @@ namespace VirtTest.Core.Session;
 /// </summary>
 public abstract class StreamShellSession : GuestSession
 {
+    /// <summary>
+    /// Deliberately process-wide (Interlocked, thread-safe): a marker must never match text
+    /// another session, runspace or an earlier command left in a console, so every session of
+    /// the process draws from one sequence.
+    /// </summary>
     private static int _markerCounter;
     private readonly Stream _stream;
     private readonly CancellationTokenSource _stop = new();

@@ -27,6 +27,7 @@ public static class CapabilityTable
         [VmCapability.Powerdown] = "Graceful power-off request",
         [VmCapability.Migration] = "Live migration (`Move-VirtVm`)",
         [VmCapability.MigrationWithDiskCopy] = "Live migration with disk copy (`Move-VirtVm -CopyStorage`)",
+        [VmCapability.MigrationToHost] = "Live migration to a VM waiting on another host (cluster runs: `Move-VirtVm -Destination`)",
         [VmCapability.SerialConsole] = "Serial console sessions (`Wait-VirtLogin`)",
         [VmCapability.RawMonitor] = "Raw monitor commands (`Invoke-VirtMonitor`)",
         [VmCapability.Events] = "Monitor events (`Wait-VirtVmEvent`)",
@@ -40,6 +41,7 @@ public static class CapabilityTable
         [VmCapability.DiskHotplug] = "Hot-plug / unplug disks (`Add-`/`Remove-VirtDisk`)",
         [VmCapability.LiveSnapshot] = "Live external disk snapshots (`New-VirtDiskSnapshot`)",
         [VmCapability.BlockJobs] = "Block jobs: stream, commit, mirror (`Invoke-VirtBlockJob`)",
+        [VmCapability.CdromChange] = "List CD-ROM drives, change or eject their media (`Get-`/`Set-VirtCdrom`)",
     };
 
     /// <summary>The columns: (header, capabilities) per registered backend or backend variant, in name order.</summary>

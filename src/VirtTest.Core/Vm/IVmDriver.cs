@@ -68,4 +68,23 @@ public interface IVmDriver : IAsyncDisposable
     /// destination, which is running when this returns; this driver is then stopped.
     /// </summary>
     Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct);
+
+    /// <summary>
+    /// Starts this VM paused as the destination of a migration from another host: it waits for
+    /// the migration stream at <paramref name="uri"/> (e.g. <c>tcp:10.0.0.2:4444</c>).
+    /// </summary>
+    Task StartIncomingMigrationAsync(string uri, CancellationToken ct);
+
+    /// <summary>
+    /// Waits until the incoming migration has been received (a destination started by
+    /// <see cref="StartIncomingMigrationAsync"/>), then lets the guest run.
+    /// </summary>
+    Task CompleteIncomingMigrationAsync(TimeSpan timeout, CancellationToken ct);
+
+    /// <summary>
+    /// Sends this live VM to a destination waiting at <paramref name="uri"/> on another host.
+    /// Once the stream is complete this VM is paused (its guest goes on at the destination);
+    /// the caller stops it after the destination confirmed it runs.
+    /// </summary>
+    Task SendMigrationAsync(string uri, TimeSpan timeout, IProgress<MigrationProgress>? progress, CancellationToken ct);
 }

@@ -326,6 +326,24 @@ public sealed class VirtualMachine : IAsyncDisposable
         return devices.Select(d => d with { VmName = Name }).ToList();
     }
 
+    /// <summary>The VM's CD-ROM drives (<c>cdroms</c>) with their media.</summary>
+    public async Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct = default)
+    {
+        Require(VmCapability.CdromChange);
+        EnsureLive("list the CD-ROM drives of");
+        var drives = await _driver.Monitor.GetCdromsAsync(ct).ConfigureAwait(false);
+        return drives.Select(d => d with { VmName = Name }).ToList();
+    }
+
+    /// <summary>Puts an ISO into a CD-ROM drive, or ejects its medium (<paramref name="isoPath"/> null); returns the drive afterwards.</summary>
+    public async Task<CdromDrive> ChangeCdromAsync(string id, string? isoPath, CancellationToken ct = default)
+    {
+        Require(VmCapability.CdromChange);
+        EnsureLive(isoPath is null ? "eject a CD-ROM of" : "change a CD-ROM of");
+        var drive = await _driver.Monitor.ChangeCdromAsync(id, isoPath, ct).ConfigureAwait(false);
+        return drive with { VmName = Name };
+    }
+
     /// <summary>Hot-plugs a disk image; returns once the hypervisor lists it.</summary>
     public async Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct = default)
     {
@@ -485,6 +503,38 @@ public sealed class VirtualMachine : IAsyncDisposable
         _driver = destination;
         MigrationCount++;
         await source.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the VM paused as the destination of a migration from another host, waiting for
+    /// the stream at <paramref name="uri"/> (<c>tcp:address:port</c>).
+    /// </summary>
+    public Task StartIncomingMigrationAsync(string uri, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        Require(VmCapability.MigrationToHost);
+        return _driver.StartIncomingMigrationAsync(uri, ct);
+    }
+
+    /// <summary>Waits until an incoming migration has been received, then lets the guest run.</summary>
+    public async Task CompleteIncomingMigrationAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        Require(VmCapability.MigrationToHost);
+        EnsureLive("complete the incoming migration of");
+        await _driver.CompleteIncomingMigrationAsync(timeout, ct).ConfigureAwait(false);
+        MigrationCount++;
+    }
+
+    /// <summary>
+    /// Sends the VM to a destination waiting at <paramref name="uri"/> on another host; once the
+    /// stream is complete this VM is paused there and the caller stops it (<see cref="KillAsync"/>).
+    /// </summary>
+    public Task SendMigrationAsync(string uri, TimeSpan timeout, IProgress<MigrationProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        Require(VmCapability.MigrationToHost);
+        EnsureLive("migrate");
+        return _driver.SendMigrationAsync(uri, timeout, progress, ct);
     }
 
     private void Require(VmCapability capability)

@@ -56,4 +56,11 @@ public enum VmCapability : long
     LiveSnapshot = 1L << 22,
     /// <summary>Block jobs on a running VM's disks: stream, commit, mirror (with completion and cancel).</summary>
     BlockJobs = 1L << 23,
+    /// <summary>Listing the CD-ROM drives (<c>cdroms</c>) of a running VM and changing their media (insert an ISO, eject).</summary>
+    CdromChange = 1L << 24,
+    /// <summary>
+    /// Live migration between hosts through a waiting destination: a VM started to receive a
+    /// migration stream at a URI on one host, another VM sending itself there from another host.
+    /// </summary>
+    MigrationToHost = 1L << 25,
 }

@@ -89,6 +89,18 @@ public abstract class VmDriverBase : IVmDriver
 
     public abstract Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct);
 
+    /// <summary>The backend's name, for typed "not supported" errors.</summary>
+    protected virtual string BackendName => GetType().Name;
+
+    public virtual Task StartIncomingMigrationAsync(string uri, CancellationToken ct) =>
+        throw new NotSupportedByBackendException(BackendName, VmCapability.MigrationToHost);
+
+    public virtual Task CompleteIncomingMigrationAsync(TimeSpan timeout, CancellationToken ct) =>
+        throw new NotSupportedByBackendException(BackendName, VmCapability.MigrationToHost);
+
+    public virtual Task SendMigrationAsync(string uri, TimeSpan timeout, IProgress<MigrationProgress>? progress, CancellationToken ct) =>
+        throw new NotSupportedByBackendException(BackendName, VmCapability.MigrationToHost);
+
     public async Task StartAsync(bool paused, CancellationToken ct)
     {
         BeginStart();

@@ -22,6 +22,17 @@ public sealed record VmImage(string Name, VirtParams Params, string Path, string
     public string? Cache => Params.Get("drive_cache") is { Length: > 0 } c ? c : null;
 }
 
+/// <summary>
+/// One CD-ROM drive of a VM (<c>cdroms</c>): its ISO (<c>cdrom_&lt;name&gt;</c>, absolute and checked
+/// to exist; null for an empty drive) and its bus (<c>cd_format_&lt;name&gt;</c> as the reference
+/// names it, or <c>drive_format_&lt;name&gt;</c>; ide by default). Always read-only.
+/// </summary>
+public sealed record VmCdrom(string Name, VirtParams Params, string? Iso, string Bus)
+{
+    /// <summary>The buses every backend maps: IDE (the pc machine's PIIX), AHCI/SATA, SCSI (on virtio-scsi).</summary>
+    public static readonly IReadOnlyList<string> Buses = new[] { "ide", "ahci", "scsi" };
+}
+
 /// <summary>One network card of a VM (<c>nics</c>), with its own params.</summary>
 public sealed record VmNic(string Name, VirtParams Params)
 {
@@ -163,6 +174,26 @@ public sealed class VmParamsReader
 
     /// <summary>The image's file, which must exist (a missing one names the param <c>image_name_&lt;image&gt;</c>).</summary>
     public string ExistingImage(VmImage image) => ExistingFile("image_name_" + image.Name, image.Path);
+
+    /// <summary>The CD-ROM drives (<c>cdroms</c>); a bad ISO path or bus names its param.</summary>
+    public IReadOnlyList<VmCdrom> Cdroms => Params.Objects("cdroms").Select(name =>
+    {
+        var cp = Params.ObjectParams(name);
+        string? iso = null;
+        if (cp.Get("cdrom") is { Length: > 0 } path)
+        {
+            var full = System.IO.Path.GetFullPath(HostPath.Expand(VmName, "cdrom_" + name, path));
+            if (!File.Exists(full)) throw new VmParamException(VmName, "cdrom_" + name, path, "no such ISO file (leave it empty for an empty drive)");
+            iso = full;
+        }
+        // The drive's own drive_format_<name> only: a VM-wide drive_format is the disks' bus.
+        var busParam = cp.Get("cd_format") is { Length: > 0 } ? "cd_format_" + name : "drive_format_" + name;
+        var bus = cp.Get("cd_format") is { Length: > 0 } cf ? cf : Params.Get("drive_format_" + name) is { Length: > 0 } df ? df : "ide";
+        if (bus == "scsi-cd") bus = "scsi";
+        if (bus == "ide-cd") bus = "ide";
+        if (!VmCdrom.Buses.Contains(bus)) throw new VmParamException(VmName, busParam, bus, "not a CD-ROM bus", VmCdrom.Buses);
+        return new VmCdrom(name, cp, iso, bus);
+    }).ToList();
 
     /// <summary>The network cards (<c>nics</c>).</summary>
     public IReadOnlyList<VmNic> Nics => Params.Objects("nics").Select(nic => new VmNic(nic, Params.ObjectParams(nic))).ToList();

@@ -48,11 +48,14 @@ public sealed class SerialSessionGuestTests
         await s.WaitForPromptAsync(Short);
         await s.CmdAsync("true", Short);
 
-        // Unanswered, busybox's line editor sleeps 20 ms after each line it reads.
+        // Unanswered, busybox's line editor sleeps 20 ms after each line it reads. Busybox asks
+        // after every prompt; the session answers before it types the next line. Counted, not
+        // timed: a query the session gave up waiting for (a very busy machine) is the only miss.
         const int commands = 20;
-        var clock = Stopwatch.StartNew();
+        var before = s.CursorQueriesAnswered;
         for (var i = 0; i < commands; i++) await s.CmdAsync("true", Short);
-        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(20 * commands), $"{commands} commands took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        var answered = s.CursorQueriesAnswered - before;
+        Assert.True(answered >= commands * 3 / 4, $"{answered} of the {commands} prompts' cursor queries were answered");
 
         // A command reading the terminal gets nothing typed: no answer went into its input.
         Assert.Equal("[]\n", await s.CmdOutputAsync("read -t 1 x; echo \"[$x]\"", Short));

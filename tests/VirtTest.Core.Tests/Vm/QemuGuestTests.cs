@@ -128,6 +128,35 @@ public sealed class QemuGuestTests
         Assert.Equal("before-migration", await g.RunAsync(destination, "cat /tmp/marker"));
     }
 
+    [Fact]
+    public async Task MigrationToAVmWaitingAtAUriMovesTheGuestThere()
+    {
+        // As between two cluster nodes: the destination is a VM of its own, started to receive.
+        await using var source = await GuestVm.BootAsync("xmig-src");
+        var console = await source.ConsoleAsync();
+        await source.RunAsync(console, "echo sent-across > /tmp/marker");
+        await using var destination = GuestVm.Create("xmig-dst");
+        using var port = VirtTest.Core.Resources.PortAllocator.ReservePort();
+        var uri = $"tcp:127.0.0.1:{port.Port}";
+        await destination.Vm.StartIncomingMigrationAsync(uri);
+        Assert.Equal(VmState.Paused, destination.Vm.State);
+
+        var readings = new List<MigrationProgress>();
+        await source.Vm.SendMigrationAsync(uri, TimeSpan.FromMinutes(2), new SyncProgress(readings.Add));
+        Assert.Contains(readings, r => r.Status == "completed");
+        Assert.Equal(VmState.Paused, source.Vm.State);
+        await destination.Vm.CompleteIncomingMigrationAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(VmState.Running, await destination.Vm.RefreshStateAsync());
+        Assert.Equal(1, destination.Vm.MigrationCount);
+        await source.Vm.KillAsync();
+
+        var there = await destination.ConsoleAsync();
+        Assert.Equal("sent-across", await destination.RunAsync(there, "cat /tmp/marker"));
+
+        // A second send from the stopped source is refused by state, not attempted.
+        await Assert.ThrowsAsync<VmStateException>(() => source.Vm.SendMigrationAsync(uri, TimeSpan.FromSeconds(5)));
+    }
+
     private sealed class SyncProgress : IProgress<MigrationProgress>
     {
         private readonly Action<MigrationProgress> _report;

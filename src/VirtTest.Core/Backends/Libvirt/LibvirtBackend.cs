@@ -27,7 +27,7 @@ public sealed class LibvirtBackend : IVmBackend, IVmBackendVariants
     private const VmCapability QemuOnly = VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.SendKey | VmCapability.Mouse |
         VmCapability.SerialConsole | VmCapability.RawMonitor |
         VmCapability.BridgeNetwork | VmCapability.LibvirtNetwork | VmCapability.MultiQueueNic | VmCapability.GuestAddressQuery | VmCapability.NicHotplugNetwork |
-        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs;
+        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs | VmCapability.CdromChange;
 
     public string Name => "libvirt";
 

@@ -59,6 +59,7 @@ public static class LibvirtDomainXml
         var devices = new XElement("devices");
         if (p.Get("qemu_binary") is { Length: > 0 } emulator) devices.Add(new XElement("emulator", b.Read.Executable("qemu_binary", emulator)));
         b.Disks(devices);
+        b.Cdroms(devices);
         b.Nics(devices);
         var serial = new XElement("serial", new XAttribute("type", "pty"));
         if (consoleLog is not null) serial.Add(new XElement("log", new XAttribute("file", consoleLog), new XAttribute("append", "on")));
@@ -175,7 +176,42 @@ public static class LibvirtDomainXml
                 if (image.Snapshot) disk.Add(new XElement("transient"));
                 devices.Add(disk);
             }
-            if (needsScsi) devices.Add(new XElement("controller", new XAttribute("type", "scsi"), new XAttribute("model", "virtio-scsi")));
+            if (needsScsi) AddScsiController(devices);
+            _perPrefix = perPrefix;
+        }
+
+        private Dictionary<string, int> _perPrefix = new(StringComparer.Ordinal);
+
+        private static void AddScsiController(XElement devices)
+        {
+            if (devices.Elements("controller").Any(c => (string?)c.Attribute("type") == "scsi")) return;
+            devices.Add(new XElement("controller", new XAttribute("type", "scsi"), new XAttribute("model", "virtio-scsi")));
+        }
+
+        /// <summary>CD-ROM drives (<c>cdroms</c>): read-only raw, empty or with the ISO of <c>cdrom_&lt;name&gt;</c>.</summary>
+        public void Cdroms(XElement devices)
+        {
+            foreach (var cd in Read.Cdroms)
+            {
+                var (bus, prefix) = cd.Bus switch
+                {
+                    "scsi" => ("scsi", "sd"),
+                    "ahci" => ("sata", "sd"),
+                    _ => ("ide", "hd"),
+                };
+                // After the disks of the same prefix; on IDE from hdc on (the second channel), as installers expect.
+                var used = _perPrefix.GetValueOrDefault(prefix);
+                var index = prefix == "hd" ? Math.Max(used, 2) : used;
+                _perPrefix[prefix] = index + 1;
+                if (bus == "scsi") AddScsiController(devices);
+                var disk = new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
+                    new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")));
+                if (cd.Iso is { } iso) disk.Add(new XElement("source", new XAttribute("file", iso)));
+                disk.Add(new XElement("target", new XAttribute("dev", prefix + (char)('a' + index)), new XAttribute("bus", bus)),
+                    new XElement("readonly"),
+                    new XElement("alias", new XAttribute("name", UserAliasPrefix + SafeId(cd.Name))));
+                devices.Add(disk);
+            }
         }
 
         public void Nics(XElement devices)

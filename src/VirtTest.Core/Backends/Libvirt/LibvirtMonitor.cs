@@ -25,6 +25,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
     private readonly QmpOperations _qmpOperations;
     private readonly Network.NicAttachment? _defaultNetwork;
     private readonly LibvirtBlockOperations _block;
+    private readonly LibvirtCdromOperations _cdroms;
 
     /// <summary>The monitor of one domain; a hot-plugged interface joins the libvirt network or bridge of the first such NIC of <paramref name="nics"/>.</summary>
     public LibvirtMonitor(string vmName, LibvirtConnection conn, DomainHandle dom, LibvirtEventLog events, DeviceIdSequence deviceIds,
@@ -38,6 +39,7 @@ internal sealed class LibvirtMonitor : IVmMonitor
         _deviceIds = deviceIds;
         _qmpOperations = new QmpOperations(QmpAsync);
         _block = new LibvirtBlockOperations(vmName, dom, events, deviceIds, LiveXml);
+        _cdroms = new LibvirtCdromOperations(vmName, dom, LiveXml);
     }
 
     /// <summary>The id a user gave a device, from libvirt's alias (user aliases carry a "ua-" prefix).</summary>
@@ -107,6 +109,10 @@ internal sealed class LibvirtMonitor : IVmMonitor
         if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text[2..];
         return int.TryParse(text, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var n) ? n : 0;
     }
+
+    public Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct) => _cdroms.GetCdromsAsync(ct);
+
+    public Task<CdromDrive> ChangeCdromAsync(string id, string? isoPath, CancellationToken ct) => _cdroms.ChangeCdromAsync(id, isoPath, ct);
 
     public async Task<PciDevice> AddPciDeviceAsync(PciDeviceSpec spec, TimeSpan timeout, CancellationToken ct)
     {

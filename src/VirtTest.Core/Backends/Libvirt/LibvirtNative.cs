@@ -136,6 +136,13 @@ internal static unsafe partial class LibvirtNative
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int virDomainDetachDeviceFlags(DomainHandle domain, string xml, uint flags);
 
+    /// <summary>Changes a device in place (a CD-ROM's medium: the same disk element with another or no source).</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int virDomainUpdateDeviceFlags(DomainHandle domain, string xml, uint flags);
+
+    /// <summary>virDomainUpdateDeviceFlags: eject even when the guest locked the tray.</summary>
+    public const uint VIR_DOMAIN_DEVICE_MODIFY_FORCE = 4;
+
     /// <summary>Returns the image's MIME type, which the caller frees with <see cref="free"/>.</summary>
     [LibraryImport(Lib)]
     public static partial IntPtr virDomainScreenshot(DomainHandle domain, StreamHandle stream, uint screen, uint flags);

@@ -55,6 +55,7 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
     public string? DomainXml { get; private set; }
 
     public override string? ConsoleLogPath => _consoleLogPath;
+    protected override string BackendName => "libvirt";
     private string? _consoleLogPath;
 
     protected override bool HasInstance => _dom is not null;

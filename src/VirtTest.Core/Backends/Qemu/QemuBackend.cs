@@ -15,10 +15,10 @@ public sealed class QemuBackend : IVmBackend
 
     public VmCapability Capabilities =>
         VmCapability.PciInfo | VmCapability.PciHotplug | VmCapability.Screendump | VmCapability.SendKey | VmCapability.Mouse |
-        VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Migration | VmCapability.MigrationWithDiskCopy |
+        VmCapability.Pause | VmCapability.Reset | VmCapability.Powerdown | VmCapability.Migration | VmCapability.MigrationWithDiskCopy | VmCapability.MigrationToHost |
         VmCapability.SerialConsole | VmCapability.RawMonitor | VmCapability.Events |
         VmCapability.BridgeNetwork | VmCapability.PortForward | VmCapability.MultiQueueNic | VmCapability.NicHotplugNetwork |
-        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs;
+        VmCapability.BlockInfo | VmCapability.DiskHotplug | VmCapability.LiveSnapshot | VmCapability.BlockJobs | VmCapability.CdromChange;
 
     public VmCapability GetCapabilities(VirtParams vmParams)
     {

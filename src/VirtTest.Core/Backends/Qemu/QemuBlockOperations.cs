@@ -62,14 +62,15 @@ internal sealed class QemuBlockOperations
         return ParseQueryBlock(reply, _buses);
     }
 
-    /// <summary>query-block's entries that have an image, by device id (the qdev id; for virtio its parent's).</summary>
+    /// <summary>query-block's disks that have an image (no CD-ROM drives), by device id (the qdev id; for virtio its parent's).</summary>
     internal static IReadOnlyList<BlockDevice> ParseQueryBlock(JsonNode? reply, IReadOnlyDictionary<string, string>? knownBuses = null)
     {
         var result = new List<BlockDevice>();
         if (reply is not JsonArray entries) return result;
         foreach (var entry in entries.OfType<JsonObject>())
         {
-            if (entry["inserted"] is not JsonObject inserted) continue;
+            // CD-ROM drives are listed by QemuCdromOperations (Get-VirtCdrom), as on libvirt.
+            if (entry["inserted"] is not JsonObject inserted || QemuCdromOperations.IsCdrom(entry)) continue;
             var qdev = Str(entry, "qdev") ?? "";
             var id = IdFromQdev(qdev) ?? Str(entry, "device") ?? "";
             var image = inserted["image"] as JsonObject;

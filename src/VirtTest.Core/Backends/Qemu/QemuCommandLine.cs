@@ -136,6 +136,7 @@ public sealed class QemuCommandLine
         // An entropy source: without one a small guest's first SSH handshake waits for its random pool.
         if (_read.Flag("virtio_rng")) Add("-device", "virtio-rng-pci,id=rng0");
         Images();
+        Cdroms();
         Nics();
         if (incoming is not null) Add("-incoming", incoming);
         if (_p.Get("extra_params") is { Length: > 0 } extra) _args.AddRange(SplitArguments(extra));
@@ -222,8 +223,43 @@ public sealed class QemuCommandLine
             if (image.ReadOnly) drive += ",readonly=on";
             drives.Add(new[] { "-drive", drive, "-device", $"{device},drive=drive_{id},id={id}" + (image.Params.Get("drive_index") is { Length: > 0 } idx && device == "ide-hd" ? ",unit=" + idx : "") });
         }
-        if (needsScsi) Add("-device", "virtio-scsi-pci,id=scsi0");
+        if (needsScsi) AddScsiController();
         foreach (var d in drives) _args.AddRange(d);
+    }
+
+    private bool _scsiController;
+
+    private void AddScsiController()
+    {
+        if (_scsiController) return;
+        Add("-device", "virtio-scsi-pci,id=scsi0");
+        _scsiController = true;
+    }
+
+    /// <summary>CD-ROM drives (<c>cdroms</c>): read-only, empty or with the ISO of <c>cdrom_&lt;name&gt;</c>, on IDE, AHCI or SCSI.</summary>
+    private void Cdroms()
+    {
+        var ahciPort = 0;
+        foreach (var cd in _read.Cdroms)
+        {
+            var id = SafeId(cd.Name);
+            var drive = $"if=none,id=drive_{id},media=cdrom,readonly=on";
+            if (cd.Iso is { } iso) drive += $",file={Escape(iso)},format=raw";
+            var device = cd.Bus switch
+            {
+                "scsi" => "scsi-cd",
+                _ => "ide-cd",
+            };
+            var deviceArg = $"{device},drive=drive_{id},id={id}";
+            if (cd.Bus == "scsi") AddScsiController();
+            if (cd.Bus == "ahci")
+            {
+                // An AHCI controller of its own (the pc machine has none; q35's built-in one is ide.N).
+                if (ahciPort == 0) Add("-device", "ahci,id=ahci0");
+                deviceArg += string.Create(CultureInfo.InvariantCulture, $",bus=ahci0.{ahciPort++}");
+            }
+            Add("-drive", drive, "-device", deviceArg);
+        }
     }
 
     private void Nics()

@@ -12,9 +12,11 @@ internal sealed class QemuMonitor : IVmMonitor
     private readonly DeviceIdSequence _deviceIds;
     private readonly QemuNicHotplug? _nics;
     private readonly QemuBlockOperations _block;
+    private readonly QemuCdromOperations _cdroms;
 
-    public QemuMonitor(string vmName, QmpClient qmp, DeviceIdSequence deviceIds, QemuNicHotplug? nics = null)
+    public QemuMonitor(string vmName, QmpClient qmp, DeviceIdSequence deviceIds, QemuNicHotplug? nics = null, IReadOnlyDictionary<string, string>? cdromBuses = null)
     {
+        _cdroms = new QemuCdromOperations(vmName, qmp, cdromBuses ?? new Dictionary<string, string>());
         _qmp = qmp;
         _deviceIds = deviceIds;
         _nics = nics;
@@ -42,6 +44,10 @@ internal sealed class QemuMonitor : IVmMonitor
     public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CompleteBlockJobAsync(jobId, timeout, ct);
 
     public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CancelBlockJobAsync(jobId, timeout, ct);
+
+    public Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct) => _cdroms.GetCdromsAsync(ct);
+
+    public Task<CdromDrive> ChangeCdromAsync(string id, string? isoPath, CancellationToken ct) => _cdroms.ChangeCdromAsync(id, isoPath, ct);
 
     public Task<IReadOnlyList<PciDevice>> GetPciDevicesAsync(CancellationToken ct) => _operations.QueryPciAsync(ct);
 

@@ -46,6 +46,7 @@ internal sealed class QemuVmDriver : VmDriverBase
 
     public override string? SerialConsolePath => IsLive ? _paths?.SerialSocket : null;
     public override string? ConsoleLogPath => _paths?.ConsoleLog;
+    protected override string BackendName => "qemu";
     public override IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints => _endpoints;
     private IReadOnlyDictionary<int, (string Host, int Port)> _endpoints = new Dictionary<int, (string, int)>();
     public override int? ProcessId { get { try { return _process is { HasExited: false } p ? p.Id : null; } catch (InvalidOperationException) { return null; } } }
@@ -124,7 +125,8 @@ internal sealed class QemuVmDriver : VmDriverBase
         _qmp = qmp;
         var hotplug = new QemuNicHotplug(VmName, _binary, NicAttachment.ReadAll(new VmParamsReader(VmName, vmParams)));
         _nicHotplug = hotplug;
-        CurrentMonitor = new QemuMonitor(VmName, qmp, _deviceIds, hotplug);
+        var cdromBuses = new VmParamsReader(VmName, vmParams).Cdroms.ToDictionary(c => QemuCommandLine.SafeId(c.Name), c => c.Bus, StringComparer.Ordinal);
+        CurrentMonitor = new QemuMonitor(VmName, qmp, _deviceIds, hotplug, cdromBuses);
         foreach (var socket in Directory.GetFiles(runtime.Path, "*.sock")) RuntimeDirectory.MakePrivate(socket);
         // QEMU has opened its taps (in the host's namespace): now they go onto their bridges,
         // before the guest runs (it sends DHCP requests as soon as its NIC is up).
@@ -337,7 +339,6 @@ internal sealed class QemuVmDriver : VmDriverBase
         // The guest keeps its MACs; the destination owns them only once the migration succeeded.
         var destination = new QemuVmDriver(VmName, storage?.DestinationParams ?? Params, _binary, Capabilities) { _macs = _macs.ForDestination(), _deviceIds = _deviceIds };
         var switchoverPause = false;
-        var mirrorsFinished = false;
         try
         {
             destination.BeginStart();
@@ -359,45 +360,17 @@ internal sealed class QemuVmDriver : VmDriverBase
                 await SetSwitchoverPauseAsync(source, true, ct).ConfigureAwait(false);
                 switchoverPause = true;
             }
-            await source.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, CommandTimeout, ct).ConfigureAwait(false);
-
-            while (true)
-            {
-                var info = await source.ExecuteAsync("query-migrate", null, CommandTimeout, ct).ConfigureAwait(false) as JsonObject;
-                var status = info?["status"]?.GetValue<string>() ?? "none";
-                var ram = info?["ram"] as JsonObject;
-                progress?.Report(new MigrationProgress(status, Long(ram?["transferred"]), Long(ram?["total"]), Long(ram?["remaining"])));
-                if (status == "completed") break;
-                if (status == "pre-switchover" && storage is not null && !mirrorsFinished)
+            await RunMigrationAsync(source, uri, "", deadline, options.Timeout, progress,
+                storage is null ? null : () => storage.FinishMirrorsAsync(source, ct),
+                () =>
                 {
-                    await storage.FinishMirrorsAsync(source, ct).ConfigureAwait(false);
-                    mirrorsFinished = true;
-                    await source.ExecuteAsync("migrate-continue", new JsonObject { ["state"] = "pre-switchover" }, CommandTimeout, ct).ConfigureAwait(false);
-                    continue;
-                }
-                if (status is "failed" or "cancelled")
-                {
-                    // QEMU often gives no reason here; the destination's stderr usually has it.
+                    // QEMU often gives no reason; the destination's stderr usually has it.
                     destination.WaitForExitBriefly();
-                    throw new MonitorException($"Migration of VM '{VmName}' {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"} (destination: {destination.StderrTail()}).");
-                }
-                if (DateTime.UtcNow >= deadline)
-                {
-                    try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
-                    throw new MonitorTimeoutException($"migration of VM '{VmName}' to complete", options.Timeout);
-                }
-                await Task.Delay(100, ct).ConfigureAwait(false);
-            }
+                    return $" (destination: {destination.StderrTail()})";
+                }, ct).ConfigureAwait(false);
 
             // The destination was started with -S, so it stays paused until told to run.
-            var destDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (true)
-            {
-                var status = await destination._qmp!.ExecuteAsync("query-status", null, CommandTimeout, ct).ConfigureAwait(false);
-                if (status?["status"]?.GetValue<string>() != "inmigrate") break;
-                if (DateTime.UtcNow >= destDeadline) throw new MonitorTimeoutException($"the destination of VM '{VmName}' to finish loading the migration stream", TimeSpan.FromSeconds(30));
-                await Task.Delay(50, ct).ConfigureAwait(false);
-            }
+            await destination.WaitForIncomingLoadedAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             if (storage is not null) await storage.UnexportAsync(destination._qmp!, ct).ConfigureAwait(false);
             if (wasRunning)
             {
@@ -424,6 +397,90 @@ internal sealed class QemuVmDriver : VmDriverBase
         await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         _macs.TransferTo(destination._macs);
         return destination;
+    }
+
+    /// <summary>
+    /// Runs QEMU's migration from <paramref name="source"/> to <paramref name="uri"/> to its end:
+    /// progress from query-migrate, <paramref name="atPreSwitchover"/> once when the source stops
+    /// before the switch-over (storage copies), a failure as a MonitorException with its reason,
+    /// the deadline as a cancelled migration and a MonitorTimeoutException.
+    /// </summary>
+    private async Task RunMigrationAsync(QmpClient source, string uri, string where, DateTime deadline, TimeSpan timeout,
+        IProgress<MigrationProgress>? progress, Func<Task>? atPreSwitchover, Func<string>? failureDetail, CancellationToken ct)
+    {
+        await source.ExecuteAsync("migrate", new JsonObject { ["uri"] = uri }, CommandTimeout, ct).ConfigureAwait(false);
+        var switchedOver = false;
+        while (true)
+        {
+            var info = await source.ExecuteAsync("query-migrate", null, CommandTimeout, ct).ConfigureAwait(false) as JsonObject;
+            var status = info?["status"]?.GetValue<string>() ?? "none";
+            var ram = info?["ram"] as JsonObject;
+            progress?.Report(new MigrationProgress(status, Long(ram?["transferred"]), Long(ram?["total"]), Long(ram?["remaining"])));
+            if (status == "completed") return;
+            if (status == "pre-switchover" && atPreSwitchover is not null && !switchedOver)
+            {
+                await atPreSwitchover().ConfigureAwait(false);
+                switchedOver = true;
+                await source.ExecuteAsync("migrate-continue", new JsonObject { ["state"] = "pre-switchover" }, CommandTimeout, ct).ConfigureAwait(false);
+                continue;
+            }
+            if (status is "failed" or "cancelled")
+                throw new MonitorException($"Migration of VM '{VmName}'{where} {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"}{failureDetail?.Invoke()}.");
+            if (DateTime.UtcNow >= deadline)
+            {
+                try { await source.ExecuteAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (MonitorException) { }
+                throw new MonitorTimeoutException($"migration of VM '{VmName}'{where} to complete", timeout);
+            }
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until this destination has loaded the whole migration stream (no longer 'inmigrate').</summary>
+    private async Task WaitForIncomingLoadedAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var qmp = RequireQmp("receive a migration");
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await qmp.ExecuteAsync("query-status", null, CommandTimeout, ct).ConfigureAwait(false);
+            if (status?["status"]?.GetValue<string>() != "inmigrate") return;
+            if (DateTime.UtcNow >= deadline) throw new MonitorTimeoutException($"VM '{VmName}' to finish loading the migration stream", timeout);
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task StartIncomingMigrationAsync(string uri, CancellationToken ct)
+    {
+        BeginStart();
+        try
+        {
+            await LaunchAsync(runGuest: false, incoming: "defer", ct).ConfigureAwait(false);
+            await _qmp!.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = uri }, CommandTimeout, ct).ConfigureAwait(false);
+            SetState(VmState.Paused);
+        }
+        catch
+        {
+            try { await KillAsync().ConfigureAwait(false); }
+            catch (VirtTestException) { /* the start's own error says more */ }
+            if (State != VmState.Dead) SetState(VmState.Created);
+            throw;
+        }
+    }
+
+    public override async Task CompleteIncomingMigrationAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        RequireLive("complete the incoming migration of");
+        await WaitForIncomingLoadedAsync(timeout, ct).ConfigureAwait(false);
+        await RequireQmp("resume").ExecuteAsync("cont", null, CommandTimeout, ct).ConfigureAwait(false);
+        SetState(VmState.Running);
+    }
+
+    public override async Task SendMigrationAsync(string uri, TimeSpan timeout, IProgress<MigrationProgress>? progress, CancellationToken ct)
+    {
+        RequireLive("migrate");
+        await RunMigrationAsync(RequireQmp("migrate"), uri, $" to {uri}", DateTime.UtcNow + timeout, timeout, progress, null, null, ct).ConfigureAwait(false);
+        // The guest goes on at the destination; QEMU keeps this one stopped ('postmigrate').
+        SetState(VmState.Paused);
     }
 
     private static async Task SetSwitchoverPauseAsync(QmpClient qmp, bool on, CancellationToken ct)

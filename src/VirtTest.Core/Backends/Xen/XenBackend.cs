@@ -60,7 +60,14 @@ public sealed class XenBackend : IVmBackend, IVmBackendVariants
         _ => Common,
     };
 
-    public VmCapability GetCapabilities(VirtParams vmParams) => ForGuestType(XenGuestTypes.From(vmParams));
+    public VmCapability GetCapabilities(VirtParams vmParams)
+    {
+        var caps = ForGuestType(XenGuestTypes.From(vmParams));
+        // xl block-attach takes a path on the Xen host: a disk image of this machine can be
+        // hot-plugged only where xl runs here (dom0), not on a host reached over SSH.
+        if (vmParams.Get(XenHostTarget.HostParam) is { Length: > 0 }) caps &= ~VmCapability.DiskHotplug;
+        return caps;
+    }
 
     /// <summary>
     /// The capability table's columns, one per guest type, saying which were verified against a

@@ -158,7 +158,38 @@ public sealed partial class XenDomainConfig
             // target= last: xl-disk-configuration(5) lets it take the rest of the spec, commas included.
             specs.Add($"format={format}, vdev={vdev}, access={access}, target={file}");
         }
+        Cdroms(specs, used);
         if (specs.Count > 0) Set("disk", XlConfigValue.StrList(specs));
+    }
+
+    /// <summary>
+    /// CD-ROM drives (<c>cdroms</c>) as read-only disks of type cdrom on the emulated IDE bus,
+    /// which only HVM guests have (xl-disk-configuration(5): <c>devtype=cdrom</c>; an empty target
+    /// is an empty drive).
+    /// </summary>
+    private void Cdroms(List<string> specs, Dictionary<string, int> used)
+    {
+        var names = _p.Objects("cdroms");
+        if (names.Count == 0) return;
+        if (_type != XenGuestType.Hvm)
+            throw new VmParamException(_vm, "cdroms", string.Join(' ', names), $"a Xen {_type.XlType().ToUpperInvariant()} guest has no emulated CD-ROM drive (use xen_guest_type = hvm)");
+        foreach (var name in names)
+        {
+            var cp = _p.ObjectParams(name);
+            string file;
+            if (!_remote) file = _read.Cdroms.First(c => c.Name == name).Iso ?? "";
+            else if (cp.Get("cdrom") is not { Length: > 0 } onHost) file = "";
+            else if (onHost.StartsWith('/')) file = onHost;
+            else throw new VmParamException(_vm, "cdrom_" + name, onHost, "with xen_host an ISO is a file on the Xen host: give its absolute path there");
+            var bus = cp.Get("cd_format") is { Length: > 0 } cf ? cf : _p.Get("drive_format_" + name) is { Length: > 0 } df ? df : "ide";
+            if (bus is not ("ide" or "ide-cd"))
+                throw new VmParamException(_vm, "cd_format_" + name, bus, "the xen backend puts CD-ROM drives on the emulated IDE bus only", new[] { "ide" });
+            // hdc on: the second IDE channel, after any IDE disks.
+            var index = Math.Max(used.TryGetValue("hd", out var n) ? n : 0, 2);
+            if (index >= 4) throw new VmParamException(_vm, "cdroms", string.Join(' ', names), "the emulated IDE bus has four devices at most (hda-hdd)");
+            used["hd"] = index + 1;
+            specs.Add($"format=raw, vdev=hd{(char)('a' + index)}, access=ro, devtype=cdrom, target={file}");
+        }
     }
 
     private void Vifs()

@@ -166,5 +166,10 @@ internal sealed class XenMonitor : IVmMonitor
     public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
     public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
 
+    // ---- CD-ROM media: xl has cd-insert/cd-eject for HVM domains, not verified here, so not offered
+
+    public Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct) => throw NotSupported(VmCapability.CdromChange, "changing CD-ROM media through xl cd-insert/cd-eject is not verified on the xen backend; CD-ROM drives from cdroms are attached at start (HVM)");
+    public Task<CdromDrive> ChangeCdromAsync(string id, string? isoPath, CancellationToken ct) => throw NotSupported(VmCapability.CdromChange, "changing CD-ROM media through xl cd-insert/cd-eject is not verified on the xen backend; CD-ROM drives from cdroms are attached at start (HVM)");
+
     private static NotSupportedByBackendException NotSupported(VmCapability capability, string why) => new(XenBackend.BackendName, capability, why);
 }

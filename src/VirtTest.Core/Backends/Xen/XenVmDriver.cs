@@ -64,6 +64,7 @@ internal sealed class XenVmDriver : VmDriverBase
 
     /// <summary>Everything the guest printed on its console since the domain was created (in the runtime directory).</summary>
     public override string? ConsoleLogPath => _consoleLogPath;
+    protected override string BackendName => "xen";
 
     protected override bool HasInstance => _ownsDomain;
 

@@ -14,8 +14,9 @@ namespace VirtTest.Core.Runner.Cluster;
 /// console, relayed over TCP) and <see cref="QueryStatusAsync"/> asks that QEMU for its state.
 /// </summary>
 /// <remarks>
-/// QEMU only: the source is driven with its <c>migrate</c> command through the raw monitor,
-/// since the backend interface migrates to a new instance on the same host only.
+/// Backends with <see cref="VmCapability.MigrationToHost"/> (QEMU): the source sends itself
+/// with <see cref="VirtualMachine.SendMigrationAsync"/>, the destination was started with
+/// <see cref="VirtualMachine.StartIncomingMigrationAsync"/>.
 /// </remarks>
 public sealed class MigrationDestination : IAsyncDisposable
 {
@@ -56,29 +57,9 @@ public sealed class MigrationDestination : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         if (Migrated) throw new MigrationDestinationException(Node, $"VM '{VmName}' was already migrated to {Node}: a destination takes one migration.");
-        if (!string.Equals(source.BackendName, BackendRegistry.DefaultBackend, StringComparison.OrdinalIgnoreCase))
-            throw new NotSupportedByBackendException(source.BackendName, VmCapability.Migration, "migration to another node drives QEMU's migrate command");
-        if (!source.Supports(VmCapability.Migration)) throw new NotSupportedByBackendException(source.BackendName, VmCapability.Migration);
+        if (!source.Supports(VmCapability.MigrationToHost)) throw new NotSupportedByBackendException(source.BackendName, VmCapability.MigrationToHost);
 
-        await source.InvokeMonitorAsync("migrate", new JsonObject { ["uri"] = MigrationUri }, CommandTimeout, ct).ConfigureAwait(false);
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var info = await source.InvokeMonitorAsync("query-migrate", null, CommandTimeout, ct).ConfigureAwait(false) as JsonObject;
-            var status = info?["status"]?.GetValue<string>() ?? "none";
-            var ram = info?["ram"] as JsonObject;
-            progress?.Report(new MigrationProgress(status, Long(ram?["transferred"]), Long(ram?["total"]), Long(ram?["remaining"])));
-            if (status == "completed") break;
-            if (status is "failed" or "cancelled")
-                throw new MonitorException($"Migration of VM '{source.Name}' to {Node} ({MigrationUri}) {status}: {info?["error-desc"]?.GetValue<string>() ?? "no reason given"}.");
-            if (DateTime.UtcNow >= deadline)
-            {
-                try { await source.InvokeMonitorAsync("migrate_cancel", null, CommandTimeout, CancellationToken.None).ConfigureAwait(false); } catch (VirtTestException) { }
-                throw new MonitorTimeoutException($"migration of VM '{source.Name}' to {Node}", timeout);
-            }
-            await Task.Delay(100, ct).ConfigureAwait(false);
-        }
-
+        await source.SendMigrationAsync(MigrationUri, timeout, progress, ct).ConfigureAwait(false);
         var reply = await _request(new JsonObject { ["cmd"] = "wait-migrated", ["timeoutSec"] = 30 }, TimeSpan.FromSeconds(40), ct).ConfigureAwait(false);
         if (reply["event"]?.GetValue<string>() != "running")
             throw new MigrationDestinationException(Node, $"VM '{VmName}' did not continue on {Node} after the migration: {reply["message"]?.GetValue<string>() ?? reply.ToJsonString()}");

@@ -45,13 +45,13 @@ public static class MigrationDestinationService
             var env = new TestEnv(0, Path.Combine(attemptPath, "images", "destination"), Path.Combine(attemptPath, "console"));
             var vmParams = EnvProcessor.VmParams(test, vmName, env);
             var backend = BackendRegistry.ForParams(vmParams, vmName);
-            if (!string.Equals(backend.Name, BackendRegistry.DefaultBackend, StringComparison.OrdinalIgnoreCase))
-                throw new NotSupportedByBackendException(backend.Name, VmCapability.Migration, "migration to another node drives QEMU's migrate command");
+            if (!backend.GetCapabilities(vmParams).HasFlag(VmCapability.MigrationToHost))
+                throw new NotSupportedByBackendException(backend.Name, VmCapability.MigrationToHost);
             port = PortAllocator.ReservePort();
             vmParams["console_log_file"] = Path.Combine(testDirectory, $"{vmName}-console-{node}.log");
-            vmParams["extra_params"] = ((vmParams.Get("extra_params") ?? "") + " -incoming " + TcpUri(address, port.Port)).Trim();
             vm = VirtualMachine.FromParams(vmParams, vmName);
-            await vm.StartAsync(paused: true, ct).ConfigureAwait(false);
+            // The port stays reserved (no other reservation takes it) until QEMU listens on it.
+            await vm.StartIncomingMigrationAsync(TcpUri(address, port.Port), ct).ConfigureAwait(false);
             var listener = new TcpListener(IPAddress.Parse(address), 0);
             listener.Start();
             relay = new ConsoleRelay(listener, vm);
@@ -114,31 +114,26 @@ public static class MigrationDestinationService
     private static string TcpUri(string address, int port) =>
         "tcp:" + (address.Contains(':', StringComparison.Ordinal) ? "[" + address + "]" : address) + ":" + port.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Waits until the migration stream has been loaded (the VM leaves 'inmigrate'), then continues the guest.</summary>
+    /// <summary>Waits until the migration stream has been loaded, then continues the guest.</summary>
     private static async Task<string> ContinueAfterMigrationAsync(VirtualMachine vm, TimeSpan timeout, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        try
         {
-            var status = await StatusAsync(vm, ct).ConfigureAwait(false);
-            if (status == "running") return status;
-            if (status != "inmigrate")
-            {
-                await vm.ResumeAsync(ct).ConfigureAwait(false);
-                return await StatusAsync(vm, ct).ConfigureAwait(false);
-            }
-            if (DateTime.UtcNow >= deadline)
-                throw new MigrationDestinationException(Environment.MachineName, $"VM '{vm.Name}' was still receiving the migration after {timeout.TotalSeconds:0} s.");
-            await Task.Delay(50, ct).ConfigureAwait(false);
+            await vm.CompleteIncomingMigrationAsync(timeout, ct).ConfigureAwait(false);
         }
+        catch (Monitor.MonitorTimeoutException)
+        {
+            throw new MigrationDestinationException(Environment.MachineName, $"VM '{vm.Name}' was still receiving the migration after {timeout.TotalSeconds:0} s.");
+        }
+        return await StatusAsync(vm, ct).ConfigureAwait(false);
     }
 
+    /// <summary>The VM's state as the hypervisor reports it now: running, paused, ...</summary>
     private static async Task<string> StatusAsync(VirtualMachine vm, CancellationToken ct)
     {
-        if (await vm.RefreshStateAsync(ct).ConfigureAwait(false) is VmState.Dead or VmState.Stopped)
-            throw new VmStateException(vm.Name, vm.State, "migrate to", vm.DeathReason);
-        var reply = await vm.InvokeMonitorAsync("query-status", null, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
-        return reply?["status"]?.GetValue<string>() ?? "unknown";
+        var state = await vm.RefreshStateAsync(ct).ConfigureAwait(false);
+        if (state is VmState.Dead or VmState.Stopped) throw new VmStateException(vm.Name, vm.State, "migrate to", vm.DeathReason);
+        return state.ToString().ToLowerInvariant();
     }
 
     /// <summary>This node's address as Slurm knows it (NodeAddr); else its first IPv4 address that is not loopback.</summary>

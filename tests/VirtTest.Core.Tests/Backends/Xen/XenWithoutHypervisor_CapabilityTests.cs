@@ -79,5 +79,8 @@ public sealed class XenWithoutHypervisor_CapabilityTests
         Assert.Equal(VmCapability.SendKey, (await Assert.ThrowsAsync<NotSupportedByBackendException>(() => vm.SendKeysAsync(new[] { "a" }))).Capability);
         Assert.Equal(VmCapability.MigrationWithDiskCopy,
             (await Assert.ThrowsAsync<NotSupportedByBackendException>(() => vm.MigrateAsync(new Monitor.MigrationOptions { CopyStorage = true }))).Capability);
+        // Migration between hosts through a waiting destination is QEMU's (xl migrate drives both ends itself).
+        Assert.Equal(VmCapability.MigrationToHost, (await Assert.ThrowsAsync<NotSupportedByBackendException>(() => vm.StartIncomingMigrationAsync("tcp:127.0.0.1:4444"))).Capability);
+        Assert.Equal(VmCapability.MigrationToHost, (await Assert.ThrowsAsync<NotSupportedByBackendException>(() => vm.SendMigrationAsync("tcp:127.0.0.1:4444", TimeSpan.FromSeconds(5)))).Capability);
     }
 }

@@ -82,6 +82,13 @@ public sealed class XenWithoutHypervisor_DiskTests : IDisposable
         var caps = XenBackend.ForGuestType(XenGuestType.Pv);
         Assert.True(caps.HasFlag(VmCapability.DiskHotplug) && caps.HasFlag(VmCapability.BlockInfo));
         Assert.False(caps.HasFlag(VmCapability.BlockJobs) || caps.HasFlag(VmCapability.LiveSnapshot));
+        // On a Xen host reached over SSH xl would need the image there: no hot-plug declared.
+        var remote = new XenBackend().GetCapabilities(new VirtTest.Core.Config.VirtParams(new Dictionary<string, string>
+        {
+            ["vm_type"] = "xen", ["xen_guest_type"] = "pv", ["xen_host"] = "root@127.0.0.1:2222",
+        }));
+        Assert.False(remote.HasFlag(VmCapability.DiskHotplug));
+        Assert.True(remote.HasFlag(VmCapability.BlockInfo));
         await d.KillAsync();
     }
 }
