@@ -322,7 +322,7 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         Require(VmCapability.BlockInfo);
         EnsureLive("list the disks of");
-        var devices = await _driver.Monitor.GetBlockDevicesAsync(ct).ConfigureAwait(false);
+        var devices = await _driver.Monitor.Disks.GetBlockDevicesAsync(ct).ConfigureAwait(false);
         return devices.Select(d => d with { VmName = Name }).ToList();
     }
 
@@ -350,7 +350,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(spec);
         Require(VmCapability.DiskHotplug);
         EnsureLive("add a disk to");
-        var device = await _driver.Monitor.AddDiskAsync(spec, timeout, ct).ConfigureAwait(false);
+        var device = await _driver.Monitor.Disks.AddDiskAsync(spec, timeout, ct).ConfigureAwait(false);
         return device with { VmName = Name };
     }
 
@@ -359,7 +359,7 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         Require(VmCapability.DiskHotplug);
         EnsureLive("remove a disk from");
-        return _driver.Monitor.RemoveDiskAsync(id, timeout, ct);
+        return _driver.Monitor.Disks.RemoveDiskAsync(id, timeout, ct);
     }
 
     /// <summary>Live external snapshot: the disk continues on a new overlay file.</summary>
@@ -368,7 +368,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(spec);
         Require(VmCapability.LiveSnapshot);
         EnsureLive("take a disk snapshot of");
-        var device = await _driver.Monitor.SnapshotDiskAsync(spec, ct).ConfigureAwait(false);
+        var device = await _driver.Monitor.Disks.SnapshotDiskAsync(spec, ct).ConfigureAwait(false);
         return device with { VmName = Name };
     }
 
@@ -377,7 +377,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(spec);
         Require(VmCapability.BlockJobs);
         EnsureLive("start a block job on");
-        var job = await _driver.Monitor.StartBlockJobAsync(spec, ct).ConfigureAwait(false);
+        var job = await _driver.Monitor.Disks.StartBlockJobAsync(spec, ct).ConfigureAwait(false);
         return job with { VmName = Name };
     }
 
@@ -385,7 +385,7 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         Require(VmCapability.BlockJobs);
         EnsureLive("list the block jobs of");
-        var jobs = await _driver.Monitor.GetBlockJobsAsync(ct).ConfigureAwait(false);
+        var jobs = await _driver.Monitor.Disks.GetBlockJobsAsync(ct).ConfigureAwait(false);
         return jobs.Select(j => j with { VmName = Name }).ToList();
     }
 
@@ -394,7 +394,7 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         Require(VmCapability.BlockJobs);
         EnsureLive("wait for a block job of");
-        var job = await _driver.Monitor.WaitForBlockJobAsync(jobId, untilReady, Named(progress), timeout, ct).ConfigureAwait(false);
+        var job = await _driver.Monitor.Disks.WaitForBlockJobAsync(jobId, untilReady, Named(progress), timeout, ct).ConfigureAwait(false);
         return job with { VmName = Name };
     }
 
@@ -402,14 +402,14 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         Require(VmCapability.BlockJobs);
         EnsureLive("complete a block job of");
-        return _driver.Monitor.CompleteBlockJobAsync(jobId, timeout, ct);
+        return _driver.Monitor.Disks.CompleteBlockJobAsync(jobId, timeout, ct);
     }
 
     public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct = default)
     {
         Require(VmCapability.BlockJobs);
         EnsureLive("cancel a block job of");
-        return _driver.Monitor.CancelBlockJobAsync(jobId, timeout, ct);
+        return _driver.Monitor.Disks.CancelBlockJobAsync(jobId, timeout, ct);
     }
 
     /// <summary>

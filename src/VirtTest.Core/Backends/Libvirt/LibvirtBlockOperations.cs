@@ -16,7 +16,7 @@ namespace VirtTest.Core.Backends.Libvirt;
 /// pivot or cancelled with <c>virDomainBlockJobAbort</c>. libvirt runs one job per disk, so a
 /// job's id is the disk's target (vdb, sda).
 /// </summary>
-internal sealed class LibvirtBlockOperations
+internal sealed class LibvirtBlockOperations : IVmDisks
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);

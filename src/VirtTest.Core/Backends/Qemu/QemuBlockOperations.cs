@@ -15,7 +15,7 @@ namespace VirtTest.Core.Backends.Qemu;
 /// <c>drive-mirror</c>, followed through <c>query-block-jobs</c> and the
 /// <c>BLOCK_JOB_*</c> events (an error in <c>BLOCK_JOB_COMPLETED</c> is a typed failure).
 /// </summary>
-internal sealed class QemuBlockOperations
+internal sealed class QemuBlockOperations : IVmDisks
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);

@@ -26,24 +26,7 @@ internal sealed class QemuMonitor : IVmMonitor
 
     public QmpClient Client => _qmp;
 
-    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
-
-    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
-
-    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
-
-    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => _block.SnapshotDiskAsync(spec, ct);
-
-    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => _block.StartBlockJobAsync(spec, ct);
-
-    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => _block.GetBlockJobsAsync(ct);
-
-    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) =>
-        _block.WaitForBlockJobAsync(jobId, untilReady, progress, timeout, ct);
-
-    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CompleteBlockJobAsync(jobId, timeout, ct);
-
-    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => _block.CancelBlockJobAsync(jobId, timeout, ct);
+    public IVmDisks Disks => _block;
 
     public Task<IReadOnlyList<CdromDrive>> GetCdromsAsync(CancellationToken ct) => _cdroms.GetCdromsAsync(ct);
 

@@ -14,7 +14,7 @@ namespace VirtTest.Core.Backends.Xen;
 /// xl-disk-configuration(5), <c>target=</c> last) and <c>xl block-detach</c>. A disk's id is
 /// its virtual device name. xl has no live snapshots or block jobs.
 /// </summary>
-internal sealed partial class XenBlockOperations
+internal sealed partial class XenBlockOperations : IVmDisks
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private readonly XlToolstack _xl;
@@ -111,6 +111,16 @@ internal sealed partial class XenBlockOperations
             await Task.Delay(PollInterval, ct).ConfigureAwait(false);
         }
     }
+
+    // xl has no live snapshots or block jobs.
+    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => throw NoJobs(VmCapability.LiveSnapshot);
+    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => throw NoJobs(VmCapability.BlockJobs);
+    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => throw NoJobs(VmCapability.BlockJobs);
+    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) => throw NoJobs(VmCapability.BlockJobs);
+    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NoJobs(VmCapability.BlockJobs);
+    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NoJobs(VmCapability.BlockJobs);
+
+    private static NotSupportedByBackendException NoJobs(VmCapability capability) => new(XenBackend.BackendName, capability, "xl has no live snapshots or block jobs");
 
     public async Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct)
     {

@@ -155,16 +155,7 @@ internal sealed class XenMonitor : IVmMonitor
         throw NotSupported(VmCapability.RawMonitor, "the xen backend has no raw monitor");
 
     // ---- disks (xl block-attach/-detach, xl list -l); xl has no live snapshots or block jobs
-
-    public Task<IReadOnlyList<BlockDevice>> GetBlockDevicesAsync(CancellationToken ct) => _block.GetBlockDevicesAsync(ct);
-    public Task<BlockDevice> AddDiskAsync(DiskSpec spec, TimeSpan timeout, CancellationToken ct) => _block.AddDiskAsync(spec, timeout, ct);
-    public Task RemoveDiskAsync(string id, TimeSpan timeout, CancellationToken ct) => _block.RemoveDiskAsync(id, timeout, ct);
-    public Task<BlockDevice> SnapshotDiskAsync(DiskSnapshotSpec spec, CancellationToken ct) => throw NotSupported(VmCapability.LiveSnapshot, "xl has no live snapshots or block jobs");
-    public Task<BlockJob> StartBlockJobAsync(BlockJobSpec spec, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
-    public Task<IReadOnlyList<BlockJob>> GetBlockJobsAsync(CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
-    public Task<BlockJob> WaitForBlockJobAsync(string jobId, bool untilReady, IProgress<BlockJob>? progress, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
-    public Task CompleteBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
-    public Task CancelBlockJobAsync(string jobId, TimeSpan timeout, CancellationToken ct) => throw NotSupported(VmCapability.BlockJobs, "xl has no live snapshots or block jobs");
+    public IVmDisks Disks => _block;
 
     // ---- CD-ROM media: xl has cd-insert/cd-eject for HVM domains, not verified here, so not offered
 

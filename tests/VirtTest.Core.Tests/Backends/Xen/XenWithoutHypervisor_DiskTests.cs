@@ -55,12 +55,12 @@ public sealed class XenWithoutHypervisor_DiskTests : IDisposable
             : RecordingXlRunner.Ok());
         var d = Driver();
         await d.StartAsync(false, default);
-        var disk = await d.Monitor.AddDiskAsync(new DiskSpec(file), TimeSpan.FromSeconds(5), default);
+        var disk = await d.Monitor.Disks.AddDiskAsync(new DiskSpec(file), TimeSpan.FromSeconds(5), default);
         Assert.Contains($"block-attach {d.DomainName} format=qcow2,vdev=xvdb,access=rw,target={file}", _xl.Commands);
         Assert.Equal(("xvdb", file, 8L << 20), (disk.Id, disk.File, disk.Size));
-        await d.Monitor.RemoveDiskAsync("xvdb", TimeSpan.FromSeconds(5), default);
+        await d.Monitor.Disks.RemoveDiskAsync("xvdb", TimeSpan.FromSeconds(5), default);
         Assert.Contains($"block-detach {d.DomainName} xvdb", _xl.Commands);
-        Assert.Single(await d.Monitor.GetBlockDevicesAsync(default));
+        Assert.Single(await d.Monitor.Disks.GetBlockDevicesAsync(default));
         await d.KillAsync();
     }
 
@@ -73,11 +73,11 @@ public sealed class XenWithoutHypervisor_DiskTests : IDisposable
         var d = Driver();
         await d.StartAsync(false, default);
         var before = _xl.Commands.Count(c => c.StartsWith("block", StringComparison.Ordinal));
-        await Assert.ThrowsAsync<NotSupportedByBackendException>(() => d.Monitor.AddDiskAsync(new DiskSpec(file) { Bus = DiskBus.Scsi }, TimeSpan.FromSeconds(1), default));
-        await Assert.ThrowsAsync<ArgumentException>(() => d.Monitor.AddDiskAsync(new DiskSpec(file) { Id = "disk2" }, TimeSpan.FromSeconds(1), default));
-        await Assert.ThrowsAsync<ImageNotFoundException>(() => d.Monitor.AddDiskAsync(new DiskSpec(_dir.File("none.qcow2")), TimeSpan.FromSeconds(1), default));
-        await Assert.ThrowsAsync<BlockDeviceNotFoundException>(() => d.Monitor.RemoveDiskAsync("xvdq", TimeSpan.FromSeconds(1), default));
-        await Assert.ThrowsAsync<NotSupportedByBackendException>(() => d.Monitor.StartBlockJobAsync(new BlockJobSpec(BlockJobType.Stream, "xvda"), default));
+        await Assert.ThrowsAsync<NotSupportedByBackendException>(() => d.Monitor.Disks.AddDiskAsync(new DiskSpec(file) { Bus = DiskBus.Scsi }, TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<ArgumentException>(() => d.Monitor.Disks.AddDiskAsync(new DiskSpec(file) { Id = "disk2" }, TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<ImageNotFoundException>(() => d.Monitor.Disks.AddDiskAsync(new DiskSpec(_dir.File("none.qcow2")), TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<BlockDeviceNotFoundException>(() => d.Monitor.Disks.RemoveDiskAsync("xvdq", TimeSpan.FromSeconds(1), default));
+        await Assert.ThrowsAsync<NotSupportedByBackendException>(() => d.Monitor.Disks.StartBlockJobAsync(new BlockJobSpec(BlockJobType.Stream, "xvda"), default));
         Assert.Equal(before, _xl.Commands.Count(c => c.StartsWith("block", StringComparison.Ordinal)));
         var caps = XenBackend.ForGuestType(XenGuestType.Pv);
         Assert.True(caps.HasFlag(VmCapability.DiskHotplug) && caps.HasFlag(VmCapability.BlockInfo));
