@@ -227,7 +227,10 @@ Describe 'Ctrl+C during a boot wait' -Tag 'Guest' {
             $ask.Runspace = $runspace
             $state = $ask.AddCommand('Get-VirtVm').AddParameter('Name', 'cc').Invoke() | ForEach-Object State
             $ask.Dispose()
-            $state | Should -Be 'Stopped'
+            # Stopped when Ctrl+C came during the boot wait; Created when it came while QEMU was
+            # still starting (a start that did not finish leaves the VM as never started). Which
+            # one depends on how far the start got when QEMU's process was seen: never Running.
+            $state | Should -BeIn 'Stopped', 'Created'
             Get-VirtVm -Name cc -ErrorAction SilentlyContinue | Should -BeNullOrEmpty -Because "this runspace has VMs of its own"
         }
         finally {
