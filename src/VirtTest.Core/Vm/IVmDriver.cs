@@ -37,6 +37,16 @@ public interface IVmDriver : IAsyncDisposable
     /// <summary>A file that receives everything the guest prints on its serial console, from boot on.</summary>
     string? ConsoleLogPath { get; }
 
+    /// <summary>What the console did besides delivering output (e.g. attached again after a reboot, or ended), for messages about a quiet guest; null when nothing happened.</summary>
+    string? ConsoleStatus { get; }
+
+    /// <summary>
+    /// How often a wait for guest output asks the hypervisor whether the VM still lives, or null
+    /// when the backend hears of the VM's end by itself (QEMU: its process exits). Without it a
+    /// domain that crashed (and was destroyed) would only show as a wait that times out.
+    /// </summary>
+    TimeSpan? LivenessPollInterval { get; }
+
     /// <summary>
     /// How the host reaches guest TCP ports while the VM runs: guest port → (host, port).
     /// For QEMU user-mode networking these are the <c>redirs</c> forwarded to 127.0.0.1.

@@ -157,6 +157,9 @@ public sealed class VirtualMachine : IAsyncDisposable
         WaitForConsoleAfterAsync(pattern, 0, timeout, ct);
 
     /// <summary>The console log's length now: output from here on is what the guest prints next (see <see cref="WaitForConsoleAfterAsync"/>).</summary>
+    /// <summary>What the console did besides delivering output (e.g. Xen: attached again after a reboot), or null.</summary>
+    public string? ConsoleStatus => _driver.ConsoleStatus;
+
     public long ConsoleLogLength => ConsoleLogPath is { } log && File.Exists(log) ? new FileInfo(log).Length : 0;
 
     /// <summary>
@@ -169,9 +172,18 @@ public sealed class VirtualMachine : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         var text = new StringBuilder();
         long offset = fromOffset;
+        var livenessPoll = _driver.LivenessPollInterval;
+        var nextLivenessCheck = DateTime.UtcNow + (livenessPoll ?? TimeSpan.Zero);
         while (true)
         {
             ct.ThrowIfCancellationRequested();
+            if (livenessPoll is { } interval && DateTime.UtcNow >= nextLivenessCheck && State is VmState.Running or VmState.Paused)
+            {
+                // A probe that fails (a slow host) is no verdict on the guest: the wait goes on.
+                try { await RefreshStateAsync(ct).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is not OperationCanceledException) { }
+                nextLivenessCheck = DateTime.UtcNow + interval;
+            }
             if (File.Exists(log))
             {
                 await using var fs = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -193,8 +205,9 @@ public sealed class VirtualMachine : IAsyncDisposable
             }
             if (DateTime.UtcNow >= deadline)
             {
+                var status = _driver.ConsoleStatus is { } console ? $"; {console}" : "";
                 throw new VmException(Name, string.Create(CultureInfo.InvariantCulture,
-                    $"VM '{Name}': '{pattern}' did not appear on the serial console within {timeout.TotalSeconds:0.#} s; last console output: {Tail(text.ToString())}"));
+                    $"VM '{Name}': '{pattern}' did not appear on the serial console within {timeout.TotalSeconds:0.#} s (the VM is {State}{status}); last console output: {Tail(text.ToString())}"));
             }
             await Task.Delay(50, ct).ConfigureAwait(false);
         }

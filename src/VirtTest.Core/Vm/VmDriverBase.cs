@@ -55,6 +55,8 @@ public abstract class VmDriverBase : IVmDriver
 
     public virtual string? SerialConsolePath => null;
     public virtual string? ConsoleLogPath => null;
+    public virtual string? ConsoleStatus => null;
+    public virtual TimeSpan? LivenessPollInterval => null;
     public virtual IReadOnlyDictionary<int, (string Host, int Port)> GuestPortEndpoints { get; } = new Dictionary<int, (string, int)>();
     public virtual int? ProcessId => null;
 

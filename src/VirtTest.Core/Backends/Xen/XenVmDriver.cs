@@ -65,6 +65,8 @@ internal sealed class XenVmDriver : VmDriverBase
     /// <summary>Everything the guest printed on its console since the domain was created (in the runtime directory).</summary>
     public override string? ConsoleLogPath => _consoleLogPath;
     protected override string BackendName => "xen";
+    /// <summary>xl has no event for a domain that crashed or powered off: waits ask <c>xl list</c> now and then.</summary>
+    public override TimeSpan? LivenessPollInterval => TimeSpan.FromSeconds(5);
 
     protected override bool HasInstance => _ownsDomain;
 
@@ -84,6 +86,25 @@ internal sealed class XenVmDriver : VmDriverBase
     /// <summary>HVM: the emulated serial port (serial = [ "pty" ]); PV and PVH: the PV console.</summary>
     private string[] ConsoleCommand() => new[] { "console", "-t", _type == XenGuestType.Hvm ? "serial" : "pv", DomainName };
 
+    /// <summary>The domain's console into <paramref name="logPath"/>, attached again whenever it ends while the domain exists (a reboot gives the domain a new id).</summary>
+    private async Task<ConsoleTee> AttachConsoleAsync(string logPath, CancellationToken ct) =>
+        ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), logPath,
+            attach: c => _xl.Runner.OpenTerminalAsync(ConsoleCommand(), c),
+            domainExists: async c => (await _xl.RunOnDomainAsync(new[] { "list", DomainName }, c).ConfigureAwait(false)).Exists,
+            reattachWindow: ConsoleReattachWindow);
+
+    /// <summary>How long the console keeps trying to attach again after it ended (tests shorten it).</summary>
+    internal TimeSpan ConsoleReattachWindow { get; set; } = ConsoleTee.DefaultReattachWindow;
+
+    /// <summary>What the console did besides delivering output (attached again after reboots, or ended), for messages about a quiet guest.</summary>
+    public override string? ConsoleStatus => _console switch
+    {
+        null => null,
+        { EndReason: { } reason } => $"xl console: {reason}" + (_console.Reattachments > 0 ? $" (after {_console.Reattachments} reattachment(s))" : ""),
+        { Reattachments: > 0 } c => $"xl console was attached again {c.Reattachments} time(s): the domain rebooted (on_reboot=restart) or its console ended",
+        _ => null,
+    };
+
     protected override async Task StartCoreAsync(bool paused, CancellationToken ct)
     {
         _runtime = RuntimeDirectory.Create(VmName);
@@ -101,7 +122,7 @@ internal sealed class XenVmDriver : VmDriverBase
         CurrentMonitor = new XenMonitor(_xl, DomainName, _type, _hostPciSysfs);
         // One xl console for the domain's life, attached before the guest runs: the log misses nothing.
         _consoleLogPath = _runtime.File("console.log");
-        _console = ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), _consoleLogPath);
+        _console = await AttachConsoleAsync(_consoleLogPath, ct).ConfigureAwait(false);
         if (!paused) await _xl.RunAsync(new[] { "unpause", DomainName }, ct).ConfigureAwait(false);
     }
 
@@ -147,7 +168,7 @@ internal sealed class XenVmDriver : VmDriverBase
         var flags = exists ? XlOutput.StateFlags(output, DomainName) : null;
         if (flags is null)
         {
-            await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain no longer exists (it was destroyed or shut down outside the framework)").ConfigureAwait(false);
+            await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain no longer exists (it crashed or powered off and xl destroyed it (on_crash, on_poweroff), or it was destroyed outside the framework; see xl dmesg on the host)").ConfigureAwait(false);
             return State;
         }
         if (XlOutput.EndedBecause(flags) is { } reason)
@@ -166,18 +187,26 @@ internal sealed class XenVmDriver : VmDriverBase
         var wasPaused = State == VmState.Paused;
         progress?.Report(new MigrationProgress("active", 0, 0, 0));
         // Same-host migration: xl renames the source while the copy arrives, then destroys it.
+        _console?.StopFollowing();
         var args = new List<string> { "migrate" };
         if (wasPaused) args.Add("-p");
         args.Add(DomainName);
         args.Add("localhost");
-        await _xl.RunAsync(args, ct, options.Timeout).ConfigureAwait(false);
+        try
+        {
+            await _xl.RunAsync(args, ct, options.Timeout).ConfigureAwait(false);
+        }
+        catch
+        {
+            _console?.Follow();
+            throw;
+        }
         progress?.Report(new MigrationProgress("completed", 0, 0, 0));
         // The source domain (and its console) are gone; the destination attaches a new console to the same log.
         var console = _console;
         _console = null;
         if (console is not null) await console.DisposeAsync().ConfigureAwait(false);
-        var newConsole = _consoleLogPath is null ? null
-            : ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), _consoleLogPath);
+        var newConsole = _consoleLogPath is null ? null : await AttachConsoleAsync(_consoleLogPath, ct).ConfigureAwait(false);
         var destination = new XenVmDriver(this, wasPaused ? VmState.Paused : VmState.Running, newConsole);
         // The domain, its files, the runtime directory and the host connection now belong to the destination.
         _ownsDomain = false;

@@ -92,11 +92,25 @@ public sealed class XenLabTests
             await vm.ResumeAsync();
             Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
             Assert.Equal("after resume", (await console.CmdAsync("echo after resume", TimeSpan.FromSeconds(60))).Trim());
+
+            // A reboot (on_reboot=restart) gives the domain a new id, which ends xl console: the
+            // console follows, so the log and this session see the second boot.
+            var beforeReboot = vm.ConsoleLogLength;
+            await console.SendLineAsync("reboot -f");
+            await vm.WaitForConsoleAfterAsync(new Regex(Regex.Escape(guest.ReadyLine)), beforeReboot, Boot);
+            Assert.Contains("attached again", vm.ConsoleStatus);
+            await console.WaitForPromptAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal("after reboot", (await console.CmdAsync("echo after reboot", TimeSpan.FromSeconds(60))).Trim());
         }
 
         // Destroyed outside the framework: the next state query finds it gone.
         var destroyed = await runner.RunAsync(new[] { "destroy", domain }, TimeSpan.FromSeconds(60), default);
         Assert.Equal(0, destroyed.ExitCode);
+        // A wait for output from a domain that is gone ends at the next liveness check (xl list), not at its timeout.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var waitError = await Assert.ThrowsAsync<VmStateException>(() => vm.WaitForConsoleAsync(new Regex("never printed"), Boot));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the wait took {clock.Elapsed}");
+        Assert.Contains("no longer exists", waitError.Message);
         Assert.Equal(VmState.Dead, await vm.RefreshStateAsync());
         Assert.Contains(domain, vm.DeathReason);
         Assert.Contains("no longer exists", vm.DeathReason);

@@ -230,6 +230,57 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         }
     }
 
+    /// <summary>Polls until <paramref name="condition"/> holds (the console tee works on its own task).</summary>
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= deadline) throw new Xunit.Sdk.XunitException("timed out waiting until " + what);
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task ConsoleFollowsADomainThatRebootsAndStopsWithADomainThatIsGone()
+    {
+        var domainExists = true;
+        _xl.On("list", a => domainExists ? RecordingXlRunner.Ok($"Name ID Mem VCPUs State Time(s)\n{a[1]} 7 128 1 -b---- 1.0\n")
+            : RecordingXlRunner.Fail(1, $"{a[1]} is an invalid domain identifier (rc=-6)"));
+        var d = Driver();
+        d.ConsoleReattachWindow = TimeSpan.FromSeconds(2);
+        await d.StartAsync(false, default);
+        var console = await d.OpenSerialConsoleAsync(TimeSpan.FromSeconds(5), default);
+        _xl.Streams[0].Feed("first boot\n");
+        // A reboot: the domain gets a new id, so xl console ends; the domain (by name) is away for a moment.
+        domainExists = false;
+        _xl.Streams[0].End();
+        await Eventually(() => _xl.Commands.Count(c => c.StartsWith("list", StringComparison.Ordinal)) >= 1, "the tee asks for the domain");
+        domainExists = true;
+        await Eventually(() => _xl.Streams.Count == 2, "the console is attached again");
+        Assert.Equal(_xl.OpenedCommands[0], _xl.OpenedCommands[1]);
+        _xl.Streams[1].Feed("second boot\n");
+        await Eventually(() => File.ReadAllText(d.ConsoleLogPath!).Contains("second boot"), "the log has the second boot");
+        Assert.Equal("first boot\nsecond boot\n", File.ReadAllText(d.ConsoleLogPath!));
+        // A session opened before the reboot goes on reading, and writes reach the new console.
+        var buffer = new byte[64];
+        var read = new System.Text.StringBuilder();
+        while (!read.ToString().Contains("second boot")) read.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, await console.ReadAsync(buffer)));
+        await console.WriteAsync("ls\n"u8.ToArray());
+        await Eventually(() => _xl.Streams[1].Written == "ls\n", "the write reaches the new console");
+        Assert.Contains("attached again 1 time", d.ConsoleStatus);
+
+        // The domain is gone: the console ends for good, and says why.
+        domainExists = false;
+        _xl.Streams[1].End();
+        await Eventually(() => d.ConsoleStatus?.Contains("ended with the domain") == true, "the console reports its end");
+        Assert.Equal(2, _xl.Streams.Count);
+        Assert.Equal(0, await console.ReadAsync(buffer));
+        await console.DisposeAsync();
+        await d.KillAsync();
+        Assert.All(_xl.Streams, s => Assert.True(s.IsDisposed));
+    }
+
     [Fact]
     public async Task ResetAndPowerdownAreXlTriggerAndShutdown()
     {
