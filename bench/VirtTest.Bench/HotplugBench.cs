@@ -62,7 +62,161 @@ internal static class HotplugBench
         {
             Directory.Delete(dir, recursive: true);
         }
+        await GuestSeesItAsync(Math.Max(3, cycles / 3));
         return 0;
+    }
+
+    /// <summary>
+    /// The guest's view: one booted test guest (busybox, virtio-scsi), one QEMU with two QMP
+    /// monitors, the framework's and a raw client's, plugging the same image in turn. Before
+    /// each plug (or unplug) a loop in the guest shell waits for /sys/block/sdb to appear (or to
+    /// go) and prints a marker on the serial console; the time runs from the plug call to the
+    /// marker (for an unplug: to the marker and the call's return, whichever is later). Both
+    /// sides share the guest, its console and the detection, so the ratio is the framework's
+    /// share; the absolute figure is mostly the guest's (SCSI rescan under TCG).
+    /// </summary>
+    private static async Task GuestSeesItAsync(int cycles)
+    {
+        var guest = TestGuest.Locate();
+        Console.WriteLine($"Disk hot-plug as the guest sees it (booted test guest, {cycles} cycles each, alternating, medians)");
+        var dir = Path.Combine(Path.GetTempPath(), "virttest-hpguest-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var tool = new QemuImg();
+            var boot = Path.Combine(dir, "boot.qcow2");
+            var hot = Path.Combine(dir, "hot.qcow2");
+            await tool.CreateAsync(boot, new ImageCreateOptions { Size = "1M" });
+            await tool.CreateAsync(hot, new ImageCreateOptions { Size = "16M" });
+            var rawQmp = Path.Combine(dir, "raw-qmp.sock");
+            var p = guest.CreateParams("hpguest", memoryMB: 256);
+            p["nics"] = "";
+            p["kernel_params"] = guest.KernelParams + " virttest.nonet=1";
+            p["images"] = "boot";
+            p["image_filename_boot"] = boot;
+            p["drive_format_boot"] = "scsi";
+            // The raw client's own monitor on the same QEMU (QMP serves several).
+            p["extra_params"] = $"-qmp unix:{rawQmp},server=on,wait=off";
+            await using var vm = VirtualMachine.FromParams(p, "hpguest");
+            await vm.StartAsync(new VmStartOptions { Wait = ReadyWait.Required, Timeout = TimeSpan.FromSeconds(120) });
+            await using var console = await VirtTest.Core.Session.SerialSession.ConnectAsync(vm, new System.Text.RegularExpressions.Regex(guest.ShellPrompt), TimeSpan.FromSeconds(30));
+            await console.WaitForPromptAsync(TimeSpan.FromSeconds(30));
+            using var raw = await RawQmpClient.ConnectAsync(rawQmp);
+            var spec = new DiskSpec(hot) { Bus = DiskBus.Scsi, Id = "hot", Format = "qcow2" };
+
+            var marker = 0;
+            async Task<(double Seen, double Gone)> CycleAsync(Func<Task> plug, Func<Task> unplug)
+            {
+                var seen = await TimeUntilGuestAsync(console, "[ ! -e /sys/block/sdb ]", ++marker, plug);
+                var gone = await TimeUntilGuestAsync(console, "[ -e /sys/block/sdb ]", ++marker, unplug);
+                return (seen, gone);
+            }
+            Func<Task> frameworkPlug = () => vm.AddDiskAsync(spec, TimeSpan.FromSeconds(30));
+            Func<Task> frameworkUnplug = () => vm.RemoveDiskAsync("hot", TimeSpan.FromSeconds(30));
+            Func<Task> rawPlug = () => raw.PlugAsync(hot);
+            Func<Task> rawUnplug = () => raw.UnplugAsync();
+
+            var fSeen = new List<double>(); var fGone = new List<double>();
+            var rSeen = new List<double>(); var rGone = new List<double>();
+            await CycleAsync(frameworkPlug, frameworkUnplug);   // unmeasured: JIT, first-use paths
+            await CycleAsync(rawPlug, rawUnplug);
+            for (var i = 0; i < cycles; i++)
+            {
+                var (fs, fg) = await CycleAsync(frameworkPlug, frameworkUnplug);
+                var (rs, rg) = await CycleAsync(rawPlug, rawUnplug);
+                fSeen.Add(fs); fGone.Add(fg); rSeen.Add(rs); rGone.Add(rg);
+            }
+            Console.WriteLine($"  plug until the guest sees sdb:   VirtTest {Median(fSeen):F1} ms, raw QMP client {Median(rSeen):F1} ms, ratio {Median(fSeen) / Median(rSeen):F2}");
+            Console.WriteLine($"  unplug until the guest lost it:  VirtTest {Median(fGone):F1} ms, raw QMP client {Median(rGone):F1} ms, ratio {Median(fGone) / Median(rGone):F2}");
+            await vm.StopAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Starts a guest loop that prints a marker once <paramref name="whileCondition"/> stops holding,
+    /// waits until the shell runs it (its echo), then times <paramref name="action"/> until the marker
+    /// came and the action returned.
+    /// </summary>
+    private static async Task<double> TimeUntilGuestAsync(VirtTest.Core.Session.SerialSession console, string whileCondition, int marker, Func<Task> action)
+    {
+        // The echoed command line shows 'MARK""-n', the output 'MARK-n': only the output matches.
+        await console.SendLineAsync($"while {whileCondition}; do usleep 2000; done; echo MARK\"\"-{marker}");
+        await console.ReadUntilAsync(new System.Text.RegularExpressions.Regex($"MARK\"\"-{marker}"), TimeSpan.FromSeconds(30));
+        var sw = Stopwatch.StartNew();
+        var acted = action();
+        await console.ReadUntilAsync(new System.Text.RegularExpressions.Regex($"MARK-{marker}\\b"), TimeSpan.FromSeconds(60));
+        await acted;
+        var elapsed = sw.Elapsed.TotalMilliseconds;
+        await console.ReadUntilPromptAsync(TimeSpan.FromSeconds(30));
+        return elapsed;
+    }
+
+    /// <summary>A line-by-line QMP client on a QEMU's second monitor: plug and unplug of one SCSI disk, nothing else.</summary>
+    private sealed class RawQmpClient : IDisposable
+    {
+        private readonly Socket _socket;
+        private readonly NetworkStream _stream;
+        private readonly StreamReader _reader;
+
+        private RawQmpClient(Socket socket)
+        {
+            _socket = socket;
+            _stream = new NetworkStream(socket);
+            _reader = new StreamReader(_stream, Encoding.UTF8);
+        }
+
+        public static async Task<RawQmpClient> ConnectAsync(string path)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            var client = new RawQmpClient(socket);
+            await client._reader.ReadLineAsync();                            // greeting
+            await client.CommandAsync("{\"execute\":\"qmp_capabilities\"}");
+            return client;
+        }
+
+        private async Task<string> CommandAsync(string json)
+        {
+            await _stream.WriteAsync(Encoding.UTF8.GetBytes(json + "\n"));
+            while (true)
+            {
+                var line = await _reader.ReadLineAsync() ?? throw new InvalidOperationException("QMP closed");
+                if (line.StartsWith("{\"return\"", StringComparison.Ordinal)) return line;
+                if (line.StartsWith("{\"error\"", StringComparison.Ordinal)) throw new InvalidOperationException(line);
+            }
+        }
+
+        public async Task PlugAsync(string file)
+        {
+            await CommandAsync("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\",\"node-name\":\"n-rawhot\",\"file\":{\"driver\":\"file\",\"filename\":\"" + file + "\"}}}");
+            await CommandAsync("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"scsi-hd\",\"id\":\"rawhot\",\"drive\":\"n-rawhot\"}}");
+        }
+
+        public async Task UnplugAsync()
+        {
+            await _stream.WriteAsync(Encoding.UTF8.GetBytes("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"rawhot\"}}\n"));
+            var deleted = false;
+            var returned = false;
+            while (!(deleted && returned))
+            {
+                var line = await _reader.ReadLineAsync() ?? throw new InvalidOperationException("QMP closed");
+                if (line.StartsWith("{\"return\"", StringComparison.Ordinal)) returned = true;
+                else if (line.Contains("DEVICE_DELETED", StringComparison.Ordinal) && line.Contains("\"rawhot\"", StringComparison.Ordinal)) deleted = true;
+                else if (line.StartsWith("{\"error\"", StringComparison.Ordinal)) throw new InvalidOperationException(line);
+            }
+            await CommandAsync("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"n-rawhot\"}}");
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _stream.Dispose();
+            _socket.Dispose();
+        }
     }
 
     private static async Task<(double Add, double Cycle)> FrameworkCycleAsync(VirtualMachine vm, DiskSpec spec)

@@ -12,7 +12,7 @@ namespace VirtTest.Bench;
 /// The Debian guest (examples/guests/debian12.cfg) booted from its disk through VirtTest beside a
 /// bare qemu-system-x86_64 with the same devices read on its stdio serial, alternating, in one
 /// run: start to the serial login prompt, and a reboot cycle (<c>reboot</c> typed at a root shell
-/// to the next login prompt). Medians of the rounds.
+/// to the next login prompt). Medians of the rounds; which side goes first alternates.
 /// </summary>
 internal static class RealGuestBench
 {
@@ -28,8 +28,18 @@ internal static class RealGuestBench
         var rebootB = new List<double>();
         for (var r = 0; r < rounds; r++)
         {
-            var (fb, fr) = await FrameworkAsync(r);
-            var (bb, br) = await BareAsync();
+            // Which side goes first alternates, so neither always gets the machine right after the other's guest.
+            double fb, fr, bb, br;
+            if (r % 2 == 0)
+            {
+                (fb, fr) = await FrameworkAsync(r);
+                (bb, br) = await BareAsync();
+            }
+            else
+            {
+                (bb, br) = await BareAsync();
+                (fb, fr) = await FrameworkAsync(r);
+            }
             Console.WriteLine($"  round {r + 1}: boot VirtTest {fb:F0} ms, bare {bb:F0} ms; reboot VirtTest {fr:F0} ms, bare {br:F0} ms");
             bootF.Add(fb); bootB.Add(bb); rebootF.Add(fr); rebootB.Add(br);
         }
