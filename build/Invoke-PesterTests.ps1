@@ -25,8 +25,11 @@ $ErrorActionPreference = 'Stop'
 Import-Module -Name $PesterPath -Force
 
 $config = New-PesterConfiguration
-# pwsh -File passes 'a,b' as one string: split it here.
-$config.Run.Path = @($TestPath | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
+# pwsh -File passes 'a,b' as one string: split it here. The files are listed one by one so that
+# the leftover checks (zz-*.Tests.ps1) run after every other spec, the examples' included.
+$testFiles = @($TestPath | ForEach-Object { $_ -split ',' } | Where-Object { $_ } |
+        ForEach-Object { Get-ChildItem -LiteralPath $_ -Recurse -File -Filter '*.Tests.ps1' } | Sort-Object FullName)
+$config.Run.Path = @(@($testFiles | Where-Object Name -NotLike 'zz-*') + @($testFiles | Where-Object Name -Like 'zz-*') | ForEach-Object FullName)
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Detailed'
