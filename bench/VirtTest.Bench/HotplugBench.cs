@@ -26,11 +26,7 @@ internal static class HotplugBench
         Directory.CreateDirectory(dir);
         try
         {
-            var tool = new QemuImg();
-            var boot = Path.Combine(dir, "boot.qcow2");
-            var hot = Path.Combine(dir, "hot.qcow2");
-            await tool.CreateAsync(boot, new ImageCreateOptions { Size = "1M" });
-            await tool.CreateAsync(hot, new ImageCreateOptions { Size = "16M" });
+            var (boot, hot) = await CreateImagesAsync(dir);
 
             var p = new VirtParams
             {
@@ -83,11 +79,7 @@ internal static class HotplugBench
         Directory.CreateDirectory(dir);
         try
         {
-            var tool = new QemuImg();
-            var boot = Path.Combine(dir, "boot.qcow2");
-            var hot = Path.Combine(dir, "hot.qcow2");
-            await tool.CreateAsync(boot, new ImageCreateOptions { Size = "1M" });
-            await tool.CreateAsync(hot, new ImageCreateOptions { Size = "16M" });
+            var (boot, hot) = await CreateImagesAsync(dir);
             var rawQmp = Path.Combine(dir, "raw-qmp.sock");
             var p = guest.CreateParams("hpguest", memoryMB: 256);
             p["nics"] = "";
@@ -113,8 +105,8 @@ internal static class HotplugBench
             }
             Func<Task> frameworkPlug = () => vm.AddDiskAsync(spec, TimeSpan.FromSeconds(30));
             Func<Task> frameworkUnplug = () => vm.RemoveDiskAsync("hot", TimeSpan.FromSeconds(30));
-            Func<Task> rawPlug = () => raw.PlugAsync(hot);
-            Func<Task> rawUnplug = () => raw.UnplugAsync();
+            Func<Task> rawPlug = () => raw.PlugAsync(hot, "rawhot", untilListed: false);
+            Func<Task> rawUnplug = () => raw.UnplugAsync("rawhot");
 
             var fSeen = new List<double>(); var fGone = new List<double>();
             var rSeen = new List<double>(); var rGone = new List<double>();
@@ -155,7 +147,36 @@ internal static class HotplugBench
         return elapsed;
     }
 
-    /// <summary>A line-by-line QMP client on a QEMU's second monitor: plug and unplug of one SCSI disk, nothing else.</summary>
+    private static async Task<(double Add, double Cycle)> FrameworkCycleAsync(VirtualMachine vm, DiskSpec spec)
+    {
+        var sw = Stopwatch.StartNew();
+        await vm.AddDiskAsync(spec, TimeSpan.FromSeconds(30));
+        var add = sw.Elapsed.TotalMilliseconds;
+        await vm.RemoveDiskAsync(spec.Id!, TimeSpan.FromSeconds(30));
+        return (add, sw.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>A 1-MB boot disk and the 16-MB disk to plug, both qcow2, in <paramref name="dir"/>.</summary>
+    private static async Task<(string Boot, string Hot)> CreateImagesAsync(string dir)
+    {
+        var tool = new QemuImg();
+        var boot = Path.Combine(dir, "boot.qcow2");
+        var hot = Path.Combine(dir, "hot.qcow2");
+        await tool.CreateAsync(boot, new ImageCreateOptions { Size = "1M" });
+        await tool.CreateAsync(hot, new ImageCreateOptions { Size = "16M" });
+        return (boot, hot);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>
+    /// A line-by-line QMP client: the least a test could do. Plugs and unplugs one SCSI disk
+    /// (blockdev-add + device_add; device_del, DEVICE_DELETED, blockdev-del), nothing else.
+    /// </summary>
     private sealed class RawQmpClient : IDisposable
     {
         private readonly Socket _socket;
@@ -169,105 +190,19 @@ internal static class HotplugBench
             _reader = new StreamReader(_stream, Encoding.UTF8);
         }
 
+        /// <summary>Connects (retrying while QEMU creates the socket) and leaves capabilities negotiation.</summary>
         public static async Task<RawQmpClient> ConnectAsync(string path)
         {
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            for (var attempt = 0; ; attempt++)
+            {
+                try { await socket.ConnectAsync(new UnixDomainSocketEndPoint(path)); break; }
+                catch (SocketException) when (attempt < 250) { await Task.Delay(20); }
+            }
             var client = new RawQmpClient(socket);
             await client._reader.ReadLineAsync();                            // greeting
             await client.CommandAsync("{\"execute\":\"qmp_capabilities\"}");
             return client;
-        }
-
-        private async Task<string> CommandAsync(string json)
-        {
-            await _stream.WriteAsync(Encoding.UTF8.GetBytes(json + "\n"));
-            while (true)
-            {
-                var line = await _reader.ReadLineAsync() ?? throw new InvalidOperationException("QMP closed");
-                if (line.StartsWith("{\"return\"", StringComparison.Ordinal)) return line;
-                if (line.StartsWith("{\"error\"", StringComparison.Ordinal)) throw new InvalidOperationException(line);
-            }
-        }
-
-        public async Task PlugAsync(string file)
-        {
-            await CommandAsync("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\",\"node-name\":\"n-rawhot\",\"file\":{\"driver\":\"file\",\"filename\":\"" + file + "\"}}}");
-            await CommandAsync("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"scsi-hd\",\"id\":\"rawhot\",\"drive\":\"n-rawhot\"}}");
-        }
-
-        public async Task UnplugAsync()
-        {
-            await _stream.WriteAsync(Encoding.UTF8.GetBytes("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"rawhot\"}}\n"));
-            var deleted = false;
-            var returned = false;
-            while (!(deleted && returned))
-            {
-                var line = await _reader.ReadLineAsync() ?? throw new InvalidOperationException("QMP closed");
-                if (line.StartsWith("{\"return\"", StringComparison.Ordinal)) returned = true;
-                else if (line.Contains("DEVICE_DELETED", StringComparison.Ordinal) && line.Contains("\"rawhot\"", StringComparison.Ordinal)) deleted = true;
-                else if (line.StartsWith("{\"error\"", StringComparison.Ordinal)) throw new InvalidOperationException(line);
-            }
-            await CommandAsync("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"n-rawhot\"}}");
-        }
-
-        public void Dispose()
-        {
-            _reader.Dispose();
-            _stream.Dispose();
-            _socket.Dispose();
-        }
-    }
-
-    private static async Task<(double Add, double Cycle)> FrameworkCycleAsync(VirtualMachine vm, DiskSpec spec)
-    {
-        var sw = Stopwatch.StartNew();
-        await vm.AddDiskAsync(spec, TimeSpan.FromSeconds(30));
-        var add = sw.Elapsed.TotalMilliseconds;
-        await vm.RemoveDiskAsync(spec.Id!, TimeSpan.FromSeconds(30));
-        return (add, sw.Elapsed.TotalMilliseconds);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    /// <summary>A bare QEMU with the same devices and a line-by-line QMP client: the least a test could do.</summary>
-    private sealed class RawQemu : IDisposable
-    {
-        private readonly Process _qemu;
-        private readonly Socket _socket;
-        private readonly NetworkStream _stream;
-        private readonly StreamReader _reader;
-
-        private RawQemu(Process qemu, Socket socket)
-        {
-            _qemu = qemu;
-            _socket = socket;
-            _stream = new NetworkStream(socket);
-            _reader = new StreamReader(_stream, Encoding.UTF8);
-        }
-
-        public static async Task<RawQemu> StartAsync(string dir)
-        {
-            var qmp = Path.Combine(dir, "raw-qmp.sock");
-            var psi = new ProcessStartInfo(QemuBinary.Get(QemuBackend.DefaultBinary).Path) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in new[] { "-machine", "pc", "-accel", "tcg", "-nodefaults", "-display", "none", "-vga", "none", "-S", "-m", "64",
-                         "-device", "virtio-scsi-pci,id=scsi0", "-qmp", $"unix:{qmp},server=on,wait=off" })
-                psi.ArgumentList.Add(a);
-            var qemu = Process.Start(psi)!;
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            for (var attempt = 0; ; attempt++)
-            {
-                try { await socket.ConnectAsync(new UnixDomainSocketEndPoint(qmp)); break; }
-                catch (SocketException) when (attempt < 250) { await Task.Delay(20); }
-            }
-            var raw = new RawQemu(qemu, socket);
-            await raw._reader.ReadLineAsync();                            // greeting
-            await raw.CommandAsync("{\"execute\":\"qmp_capabilities\"}");
-            return raw;
         }
 
         /// <summary>Sends one command and returns its reply line (events read on the way are dropped).</summary>
@@ -282,29 +217,32 @@ internal static class HotplugBench
             }
         }
 
-        public async Task<(double Add, double Cycle)> CycleAsync(string file)
+        /// <summary>Plugs <paramref name="file"/> as SCSI disk <paramref name="id"/>; with <paramref name="untilListed"/> asks query-block until it lists the disk.</summary>
+        public async Task PlugAsync(string file, string id, bool untilListed)
         {
-            var sw = Stopwatch.StartNew();
-            await CommandAsync("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\",\"node-name\":\"n-hot\",\"file\":{\"driver\":\"file\",\"filename\":\"" + file + "\"}}}");
-            await CommandAsync("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"scsi-hd\",\"id\":\"hot\",\"drive\":\"n-hot\",\"bus\":\"scsi0.0\"}}");
-            while (true)
+            await CommandAsync("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\",\"node-name\":\"n-" + id + "\",\"file\":{\"driver\":\"file\",\"filename\":\"" + file + "\"}}}");
+            await CommandAsync("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"scsi-hd\",\"id\":\"" + id + "\",\"drive\":\"n-" + id + "\"}}");
+            while (untilListed)
             {
                 var blocks = await CommandAsync("{\"execute\":\"query-block\"}");
-                if (blocks.Contains("\"qdev\": \"hot\"", StringComparison.Ordinal) || blocks.Contains("\"qdev\":\"hot\"", StringComparison.Ordinal)) break;
+                if (blocks.Contains("\"qdev\": \"" + id + "\"", StringComparison.Ordinal) || blocks.Contains("\"qdev\":\"" + id + "\"", StringComparison.Ordinal)) break;
             }
-            var add = sw.Elapsed.TotalMilliseconds;
-            await _stream.WriteAsync(Encoding.UTF8.GetBytes("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"hot\"}}\n"));
+        }
+
+        /// <summary>Unplugs disk <paramref name="id"/>: device_del, its DEVICE_DELETED event, blockdev-del.</summary>
+        public async Task UnplugAsync(string id)
+        {
+            await _stream.WriteAsync(Encoding.UTF8.GetBytes("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"" + id + "\"}}\n"));
             var deleted = false;
             var returned = false;
             while (!(deleted && returned))
             {
                 var line = await _reader.ReadLineAsync() ?? throw new InvalidOperationException("QMP closed");
                 if (line.StartsWith("{\"return\"", StringComparison.Ordinal)) returned = true;
-                else if (line.Contains("DEVICE_DELETED", StringComparison.Ordinal) && line.Contains("\"hot\"", StringComparison.Ordinal)) deleted = true;
+                else if (line.Contains("DEVICE_DELETED", StringComparison.Ordinal) && line.Contains("\"" + id + "\"", StringComparison.Ordinal)) deleted = true;
                 else if (line.StartsWith("{\"error\"", StringComparison.Ordinal)) throw new InvalidOperationException(line);
             }
-            await CommandAsync("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"n-hot\"}}");
-            return (add, sw.Elapsed.TotalMilliseconds);
+            await CommandAsync("{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"n-" + id + "\"}}");
         }
 
         public void Dispose()
@@ -312,6 +250,53 @@ internal static class HotplugBench
             _reader.Dispose();
             _stream.Dispose();
             _socket.Dispose();
+        }
+    }
+
+    /// <summary>A bare QEMU with the same devices, driven by <see cref="RawQmpClient"/>.</summary>
+    private sealed class RawQemu : IDisposable
+    {
+        private readonly Process _qemu;
+        private readonly RawQmpClient _qmp;
+
+        private RawQemu(Process qemu, RawQmpClient qmp)
+        {
+            _qemu = qemu;
+            _qmp = qmp;
+        }
+
+        public static async Task<RawQemu> StartAsync(string dir)
+        {
+            var qmp = Path.Combine(dir, "raw-qmp.sock");
+            var psi = new ProcessStartInfo(QemuBinary.Get(QemuBackend.DefaultBinary).Path) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in new[] { "-machine", "pc", "-accel", "tcg", "-nodefaults", "-display", "none", "-vga", "none", "-S", "-m", "64",
+                         "-device", "virtio-scsi-pci,id=scsi0", "-qmp", $"unix:{qmp},server=on,wait=off" })
+                psi.ArgumentList.Add(a);
+            var qemu = Process.Start(psi)!;
+            try
+            {
+                return new RawQemu(qemu, await RawQmpClient.ConnectAsync(qmp));
+            }
+            catch
+            {
+                qemu.Kill(true);
+                qemu.Dispose();
+                throw;
+            }
+        }
+
+        public async Task<(double Add, double Cycle)> CycleAsync(string file)
+        {
+            var sw = Stopwatch.StartNew();
+            await _qmp.PlugAsync(file, "hot", untilListed: true);
+            var add = sw.Elapsed.TotalMilliseconds;
+            await _qmp.UnplugAsync("hot");
+            return (add, sw.Elapsed.TotalMilliseconds);
+        }
+
+        public void Dispose()
+        {
+            _qmp.Dispose();
             try { _qemu.Kill(true); } catch (InvalidOperationException) { }
             _qemu.WaitForExit();
             _qemu.Dispose();
