@@ -100,7 +100,7 @@ internal sealed class XenVmDriver : VmDriverBase
     public override string? ConsoleStatus => _console switch
     {
         null => null,
-        { EndReason: { } reason } => $"xl console: {reason}" + (_console.Reattachments > 0 ? $" (after {_console.Reattachments} reattachment(s))" : ""),
+        { EndReason: { } reason } c => $"xl console: {reason}" + (c.Reattachments > 0 ? $" (after {c.Reattachments} reattachment(s))" : ""),
         { Reattachments: > 0 } c => $"xl console was attached again {c.Reattachments} time(s): the domain rebooted (on_reboot=restart) or its console ended",
         _ => null,
     };
