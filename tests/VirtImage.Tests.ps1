@@ -271,18 +271,17 @@ Describe 'Images held by a running QEMU' -Tag 'Qemu' {
         $psi = [System.Diagnostics.ProcessStartInfo]::new('qemu-system-x86_64')
         foreach ($a in '-machine', 'pc', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S', '-m', '64',
             '-blockdev', "driver=file,node-name=f0,filename=$($held.Replace(',', ',,'))",
-            '-blockdev', 'driver=qcow2,node-name=d0,file=f0', '-device', 'virtio-blk-pci,drive=d0') { $psi.ArgumentList.Add($a) }
+            '-blockdev', 'driver=qcow2,node-name=d0,file=f0', '-device', 'virtio-blk-pci,drive=d0',
+            # The QMP greeting comes once QEMU has set up every device (and taken the image's locks).
+            '-qmp', 'stdio') { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardInput = $true
         $psi.RedirectStandardError = $true
         $psi.RedirectStandardOutput = $true
         $script:qemu = [System.Diagnostics.Process]::Start($psi)
-        # QEMU locks the image while it opens the drive: wait until qemu-img sees the lock.
-        $deadline = [DateTime]::UtcNow.AddSeconds(30)
-        do {
-            $qemu.HasExited | Should -BeFalse
-            $null = Get-VirtImage $held -ErrorAction SilentlyContinue -ErrorVariable probe
-            if ($probe.Count) { break }
-            Start-Sleep -Milliseconds 100
-        } while ([DateTime]::UtcNow -lt $deadline)
+        # No qemu-img before the greeting: its shared lock would make QEMU's own locking fail.
+        $greeting = $qemu.StandardOutput.ReadLineAsync()
+        $greeting.Wait([TimeSpan]::FromSeconds(60)) | Should -BeTrue -Because 'QEMU greets on QMP once it holds the image'
+        if ($greeting.Result -notmatch '"QMP"') { throw "QEMU did not greet on QMP (it exited: $($qemu.HasExited)): $($qemu.StandardError.ReadToEnd())" }
     }
     AfterAll {
         if ($qemu) {

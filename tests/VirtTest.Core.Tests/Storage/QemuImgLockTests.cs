@@ -28,29 +28,22 @@ public sealed class QemuImgLockTests : IAsyncLifetime
                      "-blockdev", $"driver=file,node-name=f0,filename={Top.Replace(",", ",,", StringComparison.Ordinal)}",
                      "-blockdev", "driver=qcow2,node-name=d0,file=f0",
                      "-device", "virtio-blk-pci,drive=d0",
+                     // The QMP greeting comes once QEMU has set up every device (and taken the image's locks).
+                     "-qmp", "stdio",
                  })
             psi.ArgumentList.Add(a);
+        var greeted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stderr = new System.Text.StringBuilder();
         _qemu = Process.Start(psi)!;
-        _qemu.OutputDataReceived += (_, _) => { };
-        _qemu.ErrorDataReceived += (_, _) => { };
+        _qemu.OutputDataReceived += (_, e) => { if (e.Data?.Contains("\"QMP\"", StringComparison.Ordinal) == true) greeted.TrySetResult(); };
+        _qemu.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
         _qemu.BeginOutputReadLine();
         _qemu.BeginErrorReadLine();
-        // QEMU takes the locks while it opens the drive, before it waits at -S: wait until qemu-img sees them.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            Assert.False(_qemu.HasExited, "QEMU exited before it held the image");
-            try
-            {
-                await _tool.GetInfoAsync(Top);
-            }
-            catch (ImageLockedException)
-            {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "QEMU did not lock the image within 30 s");
-            await Task.Delay(100);
-        }
+        // No qemu-img before the greeting: its shared lock would make QEMU's own locking fail.
+        var exited = _qemu.WaitForExitAsync();
+        var first = await Task.WhenAny(greeted.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.True(first == greeted.Task, first == exited ? "QEMU exited before it held the image: " + stderr : "QEMU did not greet on QMP within 60 s");
+        await Assert.ThrowsAsync<ImageLockedException>(() => _tool.GetInfoAsync(Top));
     }
 
     public async Task DisposeAsync()
