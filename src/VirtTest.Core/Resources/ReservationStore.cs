@@ -113,6 +113,21 @@ internal sealed class ReservationStore
         }
     }
 
+    /// <summary>The start time (UTC ticks) of process <paramref name="pid"/>, as reservations record it; null when it does not run or cannot be read.</summary>
+    internal static long? StartTicksOf(int pid)
+    {
+        if (pid == Environment.ProcessId) return OwnStartTicks.Value;
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return p.HasExited ? null : StartTicks(p);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     private static long? StartTicks(Process p)
     {
         try
