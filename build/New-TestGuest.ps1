@@ -97,6 +97,8 @@ $KernelParams = 'console=ttyS0 panic=-1 quiet'
 # without it the first SSH connection waits ~1 s (TCG) for the kernel's own entropy.
 # virtio_blk, virtio_scsi and sd_mod: disks (virtio-blk, scsi-hd on virtio-scsi), also
 # hot-plugged ones; devtmpfs makes their /dev nodes. The cloud kernel has no USB storage.
+# xen_blkfront: paravirtual disks (xvdX) on Xen, also hot-plugged ones (xl block-attach);
+# /init loads xen-* modules only under Xen (they refuse to load elsewhere).
 $WantedModules = [ordered]@{
     virtio                = $false
     virtio_ring           = $false
@@ -113,6 +115,7 @@ $WantedModules = [ordered]@{
     virtio_blk            = $true
     sd_mod                = $true
     virtio_scsi           = $true
+    xen_blkfront          = $true
 }
 # Name of the ACPI power button's input device (/sys/class/input/eventN/device/name).
 $PowerButtonName = 'Power Button'
@@ -522,10 +525,12 @@ for opt in `$(cat /proc/cmdline); do
 done
 
 # Dependencies first (computed from the modules' .modinfo at build time).
+hypervisor=`$(cat /sys/hypervisor/type 2>/dev/null)
 cd /lib/modules/$($Kernel.Version)
 for m in \
 $moduleList
 do
+    case "`$m" in */xen-*) [ "`$hypervisor" = xen ] || continue ;; esac
     insmod "`$m" || echo "virttest: insmod `$m failed"
 done
 cd /

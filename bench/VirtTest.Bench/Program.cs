@@ -22,7 +22,8 @@ using VirtTest.Core.Config;
 //   hotplug [--cycles N]               disk hot-plug latency beside a raw QMP client (build.ps1 runs it with 'storage')
 //   xen --lab FOLDER [--calls N] [--rounds N]
 //                                      the Xen lab's boot time and 'xl list' over SSH beside 'ssh host xl list'
-//   realguest [--rounds N]             the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
+//   realguest [--rounds N] [--timeline DIR]  the Debian guest: boot to login prompt and a reboot cycle, beside bare QEMU
+//                                      (--timeline: each side's reboot console lines with their times)
 //   rss [--rounds N] [--mib N] [--files N]
 //                                      RSS file transfer: a big file and a tree of small files, up and
 //                                      down, beside a minimal client writing the same bytes
@@ -71,7 +72,7 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
     case "hotplug":
         return await VirtTest.Bench.HotplugBench.RunAsync(int.Parse(Opt("--cycles", "30")));
     case "realguest":
-        return await VirtTest.Bench.RealGuestBench.RunAsync(int.Parse(Opt("--rounds", "3")));
+        return await VirtTest.Bench.RealGuestBench.RunAsync(int.Parse(Opt("--rounds", "3")), argList.Contains("--timeline") ? Opt("--timeline", "") : null);
     case "session":
         return await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")), !argList.Contains("--no-ssh"));
     case "xen":

@@ -19,8 +19,14 @@ internal static class RealGuestBench
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(300);
     private const string LoginPrompt = "debian12 login: ";
 
-    public static async Task<int> RunAsync(int rounds)
+    // --timeline DIR: each side's reboot console, a line per row with the milliseconds since "reboot"
+    // was typed, to see in which phase (shutdown, firmware, kernel, systemd) a difference lies.
+    private static string? timelineDir;
+
+    public static async Task<int> RunAsync(int rounds, string? timeline = null)
     {
+        timelineDir = timeline;
+        if (timelineDir is not null) Directory.CreateDirectory(timelineDir);
         Console.WriteLine($"Real guest (Debian 12 from its disk image, TCG): {rounds} rounds, VirtTest and bare QEMU alternating");
         var bootF = new List<double>();
         var bootB = new List<double>();
@@ -33,11 +39,11 @@ internal static class RealGuestBench
             if (r % 2 == 0)
             {
                 (fb, fr) = await FrameworkAsync(r);
-                (bb, br) = await BareAsync();
+                (bb, br) = await BareAsync(r);
             }
             else
             {
-                (bb, br) = await BareAsync();
+                (bb, br) = await BareAsync(r);
                 (fb, fr) = await FrameworkAsync(r);
             }
             Console.WriteLine($"  round {r + 1}: boot VirtTest {fb:F0} ms, bare {bb:F0} ms; reboot VirtTest {fr:F0} ms, bare {br:F0} ms");
@@ -80,28 +86,50 @@ internal static class RealGuestBench
             var offset = new FileInfo(vm.ConsoleLogPath!).Length;
             sw.Restart();
             await s.SendLineAsync("reboot");
-            await WaitForLogAsync(vm.ConsoleLogPath!, offset, LoginPrompt);
+            await WaitForLogAsync(vm.ConsoleLogPath!, offset, LoginPrompt, sw, timelineDir is null ? null : Path.Combine(timelineDir, $"virttest-{round}.txt"));
             reboot = sw.Elapsed.TotalMilliseconds;
         }
         return (boot, reboot);
     }
 
-    private static async Task WaitForLogAsync(string log, long offset, string text)
+    private static async Task WaitForLogAsync(string log, long offset, string text, Stopwatch sw, string? timeline)
     {
         var deadline = DateTime.UtcNow + Boot;
+        var stamps = new TimelineWriter(timeline, sw);
         while (true)
         {
             using (var fs = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
                 fs.Seek(offset, SeekOrigin.Begin);
-                if ((await new StreamReader(fs).ReadToEndAsync()).Contains(text, StringComparison.Ordinal)) return;
+                var all = await new StreamReader(fs).ReadToEndAsync();
+                stamps.Seen(all);
+                if (all.Contains(text, StringComparison.Ordinal)) { stamps.Dispose(); return; }
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"'{text}' did not appear in {log}");
-            await Task.Delay(50);
+            await Task.Delay(20);
         }
     }
 
-    private static async Task<(double Boot, double Reboot)> BareAsync()
+    /// <summary>Writes each console line once, with the time it was first seen.</summary>
+    private sealed class TimelineWriter(string? path, Stopwatch sw) : IDisposable
+    {
+        private readonly StreamWriter? writer = path is null ? null : new StreamWriter(path);
+        private int written;
+
+        public void Seen(string all)
+        {
+            if (writer is null) return;
+            var end = all.LastIndexOf('\n');
+            if (end < written) return;
+            foreach (var line in all[written..end].Split('\n'))
+                writer.WriteLine($"{sw.ElapsedMilliseconds}\t{Regex.Replace(line, @"\e\[[0-9;?]*[A-Za-z]|\r", "")}");
+            written = end + 1;
+        }
+
+        public void Dispose() => writer?.Dispose();
+    }
+
+    private static async Task<(double Boot, double Reboot)> BareAsync(int round)
     {
         var binary = QemuBinary.Get(QemuBackend.DefaultBinary);
         var p = Params("bare");
@@ -128,6 +156,7 @@ internal static class RealGuestBench
             var seen = new StringBuilder();
             var buffer = new char[4096];
             var from = 0;
+            TimelineWriter? stamps = null;
             async Task WaitForAsync(string text)
             {
                 while (seen.ToString().IndexOf(text, from, StringComparison.Ordinal) is var at && at < 0)
@@ -135,6 +164,7 @@ internal static class RealGuestBench
                     var n = await qemu.StandardOutput.ReadAsync(buffer);
                     if (n == 0) throw new InvalidOperationException("QEMU ended: " + seen);
                     seen.Append(buffer, 0, n);
+                    stamps?.Seen(seen.ToString(from, seen.Length - from));
                 }
                 from = seen.ToString().IndexOf(text, from, StringComparison.Ordinal) + text.Length;
             }
@@ -153,9 +183,12 @@ internal static class RealGuestBench
             await TypeAsync("systemctl is-system-running --wait; echo bench-$((6*7))");
             await WaitForAsync("bench-42");
             sw.Restart();
+            stamps = new TimelineWriter(timelineDir is null ? null : Path.Combine(timelineDir, $"bare-{round}.txt"), sw);
             await TypeAsync("reboot");
             await WaitForAsync(LoginPrompt);
-            return (boot, sw.Elapsed.TotalMilliseconds);
+            var reboot = sw.Elapsed.TotalMilliseconds;
+            stamps.Dispose();
+            return (boot, reboot);
         }
         finally
         {

@@ -83,6 +83,19 @@ public sealed class ImageNotFoundException : StorageException
         MissingFile = missing ?? image;
     }
 
+    private ImageNotFoundException(string image, string message, string host)
+        : base(image, message)
+    {
+        MissingFile = image;
+        Host = host;
+    }
+
+    /// <summary>An image that does not exist on another host (a Xen host reached over SSH).</summary>
+    public static ImageNotFoundException OnHost(string image, string host) => new(image, $"Image '{image}' does not exist on {host}.", host);
+
+    /// <summary>The host the image was looked for on; null for this machine.</summary>
+    public string? Host { get; }
+
     /// <summary>The file that is missing: the image itself or a file of its backing chain.</summary>
     public string MissingFile { get; }
 }

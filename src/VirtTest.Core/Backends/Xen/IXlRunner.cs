@@ -36,7 +36,17 @@ public interface IXlRunner
     /// machine (the folder itself when xl runs here).
     /// </summary>
     Task<IXenHostFolder> CreateFolderAsync(string domainName, string local, CancellationToken ct);
+
+    /// <summary>
+    /// A file as xl on the Xen host would open it (a disk image given to <c>xl block-attach</c>):
+    /// its length and up to <paramref name="headLength"/> first bytes; null when no regular
+    /// file has that path there.
+    /// </summary>
+    Task<XenHostFile?> ProbeFileAsync(string path, int headLength, CancellationToken ct);
 }
+
+/// <summary>A regular file on the Xen host: its length and first bytes (see <see cref="IXlRunner.ProbeFileAsync"/>).</summary>
+public sealed record XenHostFile(long Length, byte[] Head);
 
 /// <summary>One domain's folder on the Xen host (see <see cref="IXlRunner.CreateFolderAsync"/>).</summary>
 public interface IXenHostFolder : IAsyncDisposable

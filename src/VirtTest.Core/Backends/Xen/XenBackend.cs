@@ -62,11 +62,9 @@ public sealed class XenBackend : IVmBackend, IVmBackendVariants
 
     public VmCapability GetCapabilities(VirtParams vmParams)
     {
-        var caps = ForGuestType(XenGuestTypes.From(vmParams));
-        // xl block-attach takes a path on the Xen host: a disk image of this machine can be
-        // hot-plugged only where xl runs here (dom0), not on a host reached over SSH.
-        if (vmParams.Get(XenHostTarget.HostParam) is { Length: > 0 }) caps &= ~VmCapability.DiskHotplug;
-        return caps;
+        // On a host reached over SSH, xl block-attach opens the host's file: Add-VirtDisk's path
+        // is then a path on that host (as with libvirt's remote URIs).
+        return ForGuestType(XenGuestTypes.From(vmParams));
     }
 
     /// <summary>

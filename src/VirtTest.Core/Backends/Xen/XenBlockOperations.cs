@@ -37,16 +37,27 @@ internal sealed partial class XenBlockOperations : IVmDisks
         var result = new List<BlockDevice>();
         foreach (var d in disks)
         {
+            // xl does not say the size: the image does (read beside the running domain).
             long size = 0;
-            if (d.File is { } file && File.Exists(file))
-            {
-                // xl does not say the size: the image does (read beside the running domain).
-                try { size = (await _qemuImg.GetInfoAsync(file, d.Format, forceShare: true, ct).ConfigureAwait(false)).VirtualSize; }
-                catch (StorageException) { }
-            }
+            if (d.File is { } file) size = await SizeOfAsync(file, d.Format, ct).ConfigureAwait(false);
             result.Add(d with { Size = size });
         }
         return result;
+    }
+
+    private bool Remote => _xl.Runner.RemoteHost is not null;
+
+    private async Task<long> SizeOfAsync(string file, string? format, CancellationToken ct)
+    {
+        if (!Remote)
+        {
+            if (!File.Exists(file)) return 0;
+            try { return (await _qemuImg.GetInfoAsync(file, format, forceShare: true, ct).ConfigureAwait(false)).VirtualSize; }
+            catch (StorageException) { return 0; }
+        }
+        // No qemu-img on a Xen host to rely on: the header says it for the formats read here.
+        var probe = await _xl.Runner.ProbeFileAsync(file, HostImageHeader.Length, ct).ConfigureAwait(false);
+        return probe is null ? 0 : HostImageHeader.VirtualSize(probe, format) ?? 0;
     }
 
     /// <summary>The disks of <c>xl list -l</c>'s JSON (an array of domains, each with config.disks).</summary>
@@ -82,9 +93,24 @@ internal sealed partial class XenBlockOperations : IVmDisks
         if (spec.Bus != DiskBus.Virtio)
             throw new NotSupportedByBackendException(XenBackend.BackendName, VmCapability.DiskHotplug, $"only paravirtual disks (xvdX) hot-plug on Xen, not {spec.Bus}: use the Virtio bus");
         var deadline = DateTime.UtcNow + timeout;
-        var path = Path.GetFullPath(spec.Path);
-        if (!File.Exists(path)) throw new ImageNotFoundException(path);
-        var format = spec.Format ?? (await _qemuImg.GetInfoAsync(path, null, forceShare: true, ct).ConfigureAwait(false)).Format;
+        string path, format;
+        if (!Remote)
+        {
+            path = Path.GetFullPath(spec.Path);
+            if (!File.Exists(path)) throw new ImageNotFoundException(path);
+            format = spec.Format ?? (await _qemuImg.GetInfoAsync(path, null, forceShare: true, ct).ConfigureAwait(false)).Format;
+        }
+        else
+        {
+            // xl block-attach opens the path on the Xen host, as libvirt does with a remote URI:
+            // the image is the host's file, not a copy of one of this machine.
+            path = spec.Path;
+            if (!path.StartsWith('/'))
+                throw new ArgumentException($"On the Xen host {_xl.Host} a disk's path is a path on that host and must be absolute, not '{path}'.", nameof(spec));
+            var probe = await _xl.Runner.ProbeFileAsync(path, HostImageHeader.Length, ct).ConfigureAwait(false)
+                ?? throw ImageNotFoundException.OnHost(path, _xl.Host!);
+            format = spec.Format ?? HostImageHeader.Format(probe);
+        }
         if (!XenDomainConfig.DiskFormats.Contains(format)) throw new UnsupportedImageFormatException(path, format, "disks on Xen");
         var existing = await GetBlockDevicesAsync(ct).ConfigureAwait(false);
         string vdev;

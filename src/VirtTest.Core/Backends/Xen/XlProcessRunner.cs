@@ -128,6 +128,16 @@ public sealed class XlProcessRunner : IXlRunner
         Task.FromResult<IXenHostFolder>(new LocalFolder(local));
 
     /// <summary>xl runs here: the VM's runtime directory is the folder, and files are used where they are.</summary>
+    public async Task<XenHostFile?> ProbeFileAsync(string path, int headLength, CancellationToken ct)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) return null;
+        var head = new byte[Math.Min(headLength, info.Length)];
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, useAsync: true);
+        await stream.ReadExactlyAsync(head, ct).ConfigureAwait(false);
+        return new XenHostFile(info.Length, head);
+    }
+
     private sealed class LocalFolder : IXenHostFolder
     {
         public LocalFolder(string path) => Path = path;

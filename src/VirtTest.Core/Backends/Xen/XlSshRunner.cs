@@ -188,6 +188,29 @@ public sealed class XlSshRunner : IXlRunner, IAsyncDisposable
         return new RemoteFolder(this, path);
     }
 
+    public async Task<XenHostFile?> ProbeFileAsync(string path, int headLength, CancellationToken ct)
+    {
+        var sftp = await SftpAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!await sftp.ExistsAsync(path, ct).ConfigureAwait(false)) return null;
+            var attributes = await sftp.GetAttributesAsync(path, ct).ConfigureAwait(false);
+            if (!attributes.IsRegularFile) return null;
+            var head = new byte[Math.Min(headLength, attributes.Size)];
+            await using var stream = await sftp.OpenAsync(path, FileMode.Open, FileAccess.Read, ct).ConfigureAwait(false);
+            await stream.ReadExactlyAsync(head, ct).ConfigureAwait(false);
+            return new XenHostFile(attributes.Size, head);
+        }
+        catch (Renci.SshNet.Common.SftpPathNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is SshException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            throw new XenHostException(HostName, $"could not read {path} over SFTP ({ex.Message})", ex);
+        }
+    }
+
     /// <summary>The host's copy of a local file (by content), copied over SFTP on first use on this connection.</summary>
     private Task<string> HostCopyAsync(string localPath, CancellationToken ct)
     {

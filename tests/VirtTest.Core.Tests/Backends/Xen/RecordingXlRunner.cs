@@ -71,6 +71,21 @@ internal sealed class RecordingXlRunner : IXlRunner
         lock (_gate) _folders.Add(folder);
         return Task.FromResult<IXenHostFolder>(folder);
     }
+
+    /// <summary>Files "on the Xen host" by path (their content), for disk images that <see cref="ProbeFileAsync"/> looks at.</summary>
+    public Dictionary<string, byte[]> HostFiles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The paths probed, in order.</summary>
+    public List<string> Probed { get; } = new();
+
+    public Task<XenHostFile?> ProbeFileAsync(string path, int headLength, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            Probed.Add(path);
+            return Task.FromResult(HostFiles.TryGetValue(path, out var content) ? new XenHostFile(content.Length, content.Take(headLength).ToArray()) : null);
+        }
+    }
 }
 
 /// <summary>A host folder that is the VM's runtime directory, as on a dom0: files are written there, "copies" are the files themselves.</summary>

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using VirtTest.Core.Backends.Xen;
 using VirtTest.Core.Config;
+using VirtTest.Core.Monitor;
 using VirtTest.Core.Session;
 using VirtTest.Core.Tests.Config;
 using VirtTest.Core.Vm;
@@ -119,26 +120,61 @@ public sealed class XenLabTests
     }
 
     [Fact]
-    public async Task PvhGuestBootsAndAnswersOnItsConsole()
+    public async Task PvhGuestBootsAnswersOnItsConsoleAndHotPlugsADiskThatIsTheHostsFile()
     {
         var p = PvGuest("xenpvh", ("xen_guest_type", "pvh"));
         await using var vm = VirtualMachine.FromParams(p, "xenpvh");
         var guest = TestGuest.Locate();
-        await vm.StartAsync();
-        await vm.WaitForConsoleAsync(new Regex(Regex.Escape(guest.ReadyLine)), Boot);
-        await using (var console = await SerialSession.ConnectAsync(vm, new Regex(guest.ShellPrompt), TimeSpan.FromSeconds(30)))
+        // The disk is a file on the Xen host (xl block-attach opens the host's path).
+        var hostImage = $"/var/tmp/virttest-disk-{Guid.NewGuid():N}.img";
+        await using var ssh = await SshSession.ConnectAsync(_lab.Target().ToConnectionOptions(), TimeSpan.FromSeconds(30));
+        try
         {
-            await console.WaitForPromptAsync(TimeSpan.FromSeconds(60));
-            Assert.Equal("PVH", (await console.CmdAsync("cat /sys/hypervisor/guest_type", TimeSpan.FromSeconds(60))).Trim());
+            Assert.Equal(0, (await ssh.ExecAsync("truncate -s 32M " + VirtTest.Core.Transfer.ShellQuote.Single(hostImage), TimeSpan.FromSeconds(30))).ExitStatus);
+            await vm.StartAsync();
+            await vm.WaitForConsoleAsync(new Regex(Regex.Escape(guest.ReadyLine)), Boot);
+            await using (var console = await SerialSession.ConnectAsync(vm, new Regex(guest.ShellPrompt), TimeSpan.FromSeconds(30)))
+            {
+                await console.WaitForPromptAsync(TimeSpan.FromSeconds(60));
+                Assert.Equal("PVH", (await console.CmdAsync("cat /sys/hypervisor/guest_type", TimeSpan.FromSeconds(60))).Trim());
+
+                Assert.True(vm.Capabilities.HasFlag(VmCapability.DiskHotplug));
+                var disk = await vm.AddDiskAsync(new DiskSpec(hostImage), TimeSpan.FromSeconds(120));
+                Assert.Equal((hostImage, "raw", 32L << 20), (disk.File, disk.Format, disk.Size));
+                var dev = disk.Id;
+                Assert.Matches("^xvd[a-z]$", dev);
+                // The guest's blkfront sees it (xenbus handshake), 65536 sectors of 512 bytes; data
+                // written there lands in the host's file.
+                Assert.Equal("65536", (await console.CmdAsync(
+                    $"i=0; while [ ! -e /sys/block/{dev} ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; cat /sys/block/{dev}/size",
+                    TimeSpan.FromSeconds(90))).Trim());
+                await console.CmdAsync($"echo vt-xen-disk-data > /tmp/d; dd if=/tmp/d of=/dev/{dev} bs=512 count=1 conv=sync,fsync 2>/dev/null; echo written", TimeSpan.FromSeconds(60));
+                Assert.Equal("vt-xen-disk-data", (await console.CmdAsync($"dd if=/dev/{dev} bs=512 count=1 2>/dev/null | head -n 1", TimeSpan.FromSeconds(60))).Trim());
+                Assert.Contains(await vm.GetBlockDevicesAsync(), d => d.Id == dev);
+
+                await vm.RemoveDiskAsync(dev, TimeSpan.FromSeconds(120));
+                Assert.DoesNotContain(await vm.GetBlockDevicesAsync(), d => d.Id == dev);
+                Assert.Equal("gone", (await console.CmdAsync($"[ -e /sys/block/{dev} ] && echo present || echo gone", TimeSpan.FromSeconds(60))).Trim());
+                var onHost = await ssh.ExecAsync("head -n 1 " + VirtTest.Core.Transfer.ShellQuote.Single(hostImage), TimeSpan.FromSeconds(30));
+                Assert.StartsWith("vt-xen-disk-data", onHost.Stdout);
+
+                // A path that is no file on the host: a typed error naming it and the host, nothing attached.
+                var missing = await Assert.ThrowsAsync<VirtTest.Core.Storage.ImageNotFoundException>(() => vm.AddDiskAsync(new DiskSpec(hostImage + ".none"), TimeSpan.FromSeconds(30)));
+                Assert.Contains(_lab.Target().ToString(), missing.Message);
+                Assert.DoesNotContain(await vm.GetBlockDevicesAsync(), d => d.File == hostImage + ".none");
+            }
+            Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
+            await vm.StopAsync(TimeSpan.Zero);
+            Assert.Equal(VmState.Stopped, vm.State);
+            await using var runner = new XlSshRunner(_lab.Target());
+            Assert.DoesNotContain("vt-xenpvh-", await XlListAsync(runner));
         }
-        Assert.Equal(VmState.Running, await vm.RefreshStateAsync());
-        await vm.StopAsync(TimeSpan.Zero);
-        Assert.Equal(VmState.Stopped, vm.State);
-        await using var runner = new XlSshRunner(_lab.Target());
-        Assert.DoesNotContain("vt-xenpvh-", await XlListAsync(runner));
+        finally
+        {
+            await ssh.ExecAsync("rm -f -- " + VirtTest.Core.Transfer.ShellQuote.Single(hostImage), TimeSpan.FromSeconds(30));
+        }
     }
 
-    /// <summary>Whether the domain's folder is still on the Xen host (checked with the test's own SSH session).</summary>
     private async Task<bool> RemoteFolderExistsAsync(string domainName)
     {
         await using var ssh = await SshSession.ConnectAsync(_lab.Target().ToConnectionOptions(), TimeSpan.FromSeconds(30));
