@@ -41,6 +41,48 @@ public sealed class SerialSessionGuestTests
     }
 
     [Fact]
+    public async Task TwoSerialSessionsAtOnceShareTheConsoleAndEitherClosesWithoutEndingTheOther()
+    {
+        // QEMU's serial socket serves one client: the sessions share one connection.
+        await using var g = await GuestVm.BootAsync("ser-two");
+        var prompt = new Regex(g.Guest.ShellPrompt);
+        var first = await SerialSession.ConnectAsync(g.Vm, prompt, Short);
+        await first.WaitForPromptAsync(Short);
+        Assert.Equal("one", (await first.CmdAsync("echo one", Short)).Trim());
+        var clock = Stopwatch.StartNew();
+        await using (var second = await SerialSession.ConnectAsync(g.Vm, prompt, Short))
+        {
+            await second.WaitForPromptAsync(Short);
+            Assert.Equal("two", (await second.CmdAsync("echo two", Short)).Trim());
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "the second session took " + clock.Elapsed);
+            Assert.Equal("one again", (await first.CmdAsync("echo one again", Short)).Trim());
+            await first.DisposeAsync();
+            Assert.Equal("two alone", (await second.CmdAsync("echo two alone", Short)).Trim());
+        }
+        // All closed: the next session makes a new connection.
+        await using var third = await SerialSession.ConnectAsync(g.Vm, prompt, Short);
+        await third.WaitForPromptAsync(Short);
+        Assert.Equal("three", (await third.CmdAsync("echo three", Short)).Trim());
+    }
+
+    [Fact]
+    public async Task ARestartWithoutSessionsLogsInOnTheSerialConsoleBesideAnOpenSession()
+    {
+        // Restart-VirtVm without -Session makes its own serial login for the reboot command; an
+        // open session of the test must not keep it from the console (it used to wait for the
+        // whole login timeout and fail with no output).
+        await using var g = await GuestVm.BootAsync("ser-restart", p => p["reboot_command"] = "reboot -f");
+        await using var open = await SerialSession.ConnectAsync(g.Vm, new Regex(g.Guest.ShellPrompt), Short);
+        await open.WaitForPromptAsync(Short);
+        var bootId = (await open.CmdAsync("cat /proc/sys/kernel/random/boot_id", Short)).Trim();
+        var took = await GuestRestart.RestartAsync(g.Vm, RestartMethod.Guest, Array.Empty<GuestSession>(), TimeSpan.FromSeconds(120));
+        Assert.True(took < TimeSpan.FromSeconds(60), "the restart took " + took);
+        // The open session reads the console still, now of the new boot.
+        await open.WaitForPromptAsync(Short);
+        Assert.NotEqual(bootId, (await open.CmdAsync("cat /proc/sys/kernel/random/boot_id", Short)).Trim());
+    }
+
+    [Fact]
     public async Task TheCursorQueryIsAnsweredSoCommandsDoNotWaitAndTheAnswerNeverReachesACommand()
     {
         await using var g = await GuestVm.BootAsync("ser-cpr");

@@ -60,12 +60,17 @@ internal sealed class LibvirtVmDriver : VmDriverBase, Network.IGuestAddressProvi
 
     protected override bool HasInstance => _dom is not null;
 
+    // libvirt refuses a second console stream while one is open: sessions share one.
+    private readonly SharedConsole _serial = new();
+
     public override async Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct)
     {
         RequireLive("open the serial console of");
         try
         {
-            return await Task.Run(() => (Stream)LibvirtConsoleStream.Open(Uri, DomainName), ct).WaitAsync(timeout, ct).ConfigureAwait(false);
+            // One run of the domain: its runtime directory is new at each start.
+            return await _serial.OpenAsync(DomainName + "\n" + _runtime?.Path,
+                c => Task.Run(() => (Stream)LibvirtConsoleStream.Open(Uri, DomainName), c).WaitAsync(timeout, c), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is LibvirtException or TimeoutException)
         {

@@ -55,9 +55,12 @@ internal sealed class QemuVmDriver : VmDriverBase
 
     protected override bool HasInstance => _process is not null;
 
+    // QEMU's socket chardev serves one client at a time: sessions share one connection.
+    private readonly SharedConsole _serial = new();
+
     public override Task<Stream> OpenSerialConsoleAsync(TimeSpan timeout, CancellationToken ct) =>
         SerialConsolePath is { } path
-            ? UnixSocketConsole.ConnectAsync(path, timeout, ct)
+            ? _serial.OpenAsync(path, c => UnixSocketConsole.ConnectAsync(path, timeout, c), ct)
             : throw new VmStateException(VmName, State, "open the serial console of");
 
     protected override Task StartCoreAsync(bool paused, CancellationToken ct) => LaunchAsync(runGuest: !paused, incoming: null, ct);

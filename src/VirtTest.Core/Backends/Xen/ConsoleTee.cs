@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using VirtTest.Core.Vm;
 
 namespace VirtTest.Core.Backends.Xen;
@@ -23,12 +22,11 @@ internal sealed class ConsoleTee : IAsyncDisposable
     private readonly Func<CancellationToken, Task<bool>>? _domainExists;
     private readonly FileStream _log;
     private readonly object _gate = new();
-    private readonly List<Channel<byte[]>> _readers = new();
+    private readonly ConsoleFanout _sessions;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
     private volatile Stream _source;
-    private bool _ended;
     private volatile bool _following = true;
     private int _reattachments;
     private string? _endReason;
@@ -40,6 +38,7 @@ internal sealed class ConsoleTee : IAsyncDisposable
         _attach = attach;
         _domainExists = domainExists;
         _log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        _sessions = new ConsoleFanout(WriteAsync);
         _pump = Task.Run(PumpAsync);
     }
 
@@ -92,12 +91,8 @@ internal sealed class ConsoleTee : IAsyncDisposable
         catch (OperationCanceledException) { /* closed by DisposeAsync */ }
         finally
         {
-            lock (_gate)
-            {
-                _ended = true;
-                _endReason = _stop.IsCancellationRequested ? null : endReason ?? "the console ended";
-                foreach (var r in _readers) r.Writer.TryComplete();
-            }
+            lock (_gate) _endReason = _stop.IsCancellationRequested ? null : endReason ?? "the console ended";
+            _sessions.Complete();
         }
     }
 
@@ -112,11 +107,7 @@ internal sealed class ConsoleTee : IAsyncDisposable
                 if (n == 0) return;
                 await _log.WriteAsync(buffer.AsMemory(0, n), _stop.Token).ConfigureAwait(false);
                 await _log.FlushAsync(_stop.Token).ConfigureAwait(false);
-                var copy = buffer.AsSpan(0, n).ToArray();
-                lock (_gate)
-                {
-                    foreach (var r in _readers) r.Writer.TryWrite(copy);
-                }
+                _sessions.Publish(buffer.AsSpan(0, n));
             }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException) { /* the xl console process went away */ }
@@ -151,22 +142,7 @@ internal sealed class ConsoleTee : IAsyncDisposable
     }
 
     /// <summary>A session stream: reads what the console prints from now on, writes to the console. Disposing it leaves the console open.</summary>
-    public Stream Subscribe()
-    {
-        var channel = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-        lock (_gate)
-        {
-            if (_ended) channel.Writer.TryComplete();
-            else _readers.Add(channel);
-        }
-        return new Session(this, channel);
-    }
-
-    private void Unsubscribe(Channel<byte[]> channel)
-    {
-        lock (_gate) _readers.Remove(channel);
-        channel.Writer.TryComplete();
-    }
+    public Stream Subscribe() => _sessions.Subscribe();
 
     private async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
@@ -193,43 +169,5 @@ internal sealed class ConsoleTee : IAsyncDisposable
         try { await _source.DisposeAsync().ConfigureAwait(false); } catch (IOException) { }
         await _log.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
-    }
-
-    private sealed class Session : DuplexConsoleStream
-    {
-        private readonly ConsoleTee _tee;
-        private readonly Channel<byte[]> _channel;
-        private byte[] _pending = Array.Empty<byte>();
-        private int _offset;
-
-        public Session(ConsoleTee tee, Channel<byte[]> channel)
-        {
-            _tee = tee;
-            _channel = channel;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_offset >= _pending.Length)
-            {
-                if (!await _channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) return 0;
-                if (!_channel.Reader.TryRead(out var next)) return 0;
-                _pending = next;
-                _offset = 0;
-            }
-            var n = Math.Min(buffer.Length, _pending.Length - _offset);
-            _pending.AsMemory(_offset, n).CopyTo(buffer);
-            _offset += n;
-            return n;
-        }
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _tee.WriteAsync(buffer, cancellationToken);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) _tee.Unsubscribe(_channel);
-            base.Dispose(disposing);
-        }
     }
 }
