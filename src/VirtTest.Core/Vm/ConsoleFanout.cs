@@ -89,30 +89,18 @@ internal sealed class ConsoleFanout
     {
         private readonly ConsoleFanout _fanout;
         private readonly Channel<byte[]> _channel;
-        private byte[] _pending = Array.Empty<byte>();
-        private int _offset;
+        private readonly ChunkReader _reader;
         private int _disposed;
 
         public Session(ConsoleFanout fanout, Channel<byte[]> channel)
         {
             _fanout = fanout;
             _channel = channel;
+            _reader = new ChunkReader(channel.Reader);
         }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_offset >= _pending.Length)
-            {
-                if (!await _channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) return 0;
-                if (!_channel.Reader.TryRead(out var next)) return 0;
-                _pending = next;
-                _offset = 0;
-            }
-            var n = Math.Min(buffer.Length, _pending.Length - _offset);
-            _pending.AsMemory(_offset, n).CopyTo(buffer);
-            _offset += n;
-            return n;
-        }
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _reader.ReadAsync(buffer, cancellationToken);
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {

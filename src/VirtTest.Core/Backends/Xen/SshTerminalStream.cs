@@ -19,13 +19,13 @@ internal sealed class SshTerminalStream : DuplexConsoleStream
     private readonly ShellStream _shell;
     private readonly Channel<byte[]> _received = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private byte[] _pending = Array.Empty<byte>();
-    private int _offset;
+    private readonly ChunkReader _reader;
     private int _disposed;
 
     private SshTerminalStream(ShellStream shell)
     {
         _shell = shell;
+        _reader = new ChunkReader(_received.Reader);
         var reader = new Thread(Pump) { IsBackground = true, Name = "xl terminal reader" };
         reader.Start();
     }
@@ -71,8 +71,7 @@ internal sealed class SshTerminalStream : DuplexConsoleStream
                 if (at < 0) continue;
                 var end = Array.IndexOf(all, (byte)'\n', at + marker.Length);
                 if (end < 0) continue;
-                _pending = all[(end + 1)..];
-                _offset = 0;
+                _reader.Unread(all[(end + 1)..]);
                 return;
             }
         }
@@ -110,19 +109,8 @@ internal sealed class SshTerminalStream : DuplexConsoleStream
         }
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_offset >= _pending.Length)
-        {
-            if (!await _received.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false) || !_received.Reader.TryRead(out var next)) return 0;
-            _pending = next;
-            _offset = 0;
-        }
-        var n = Math.Min(buffer.Length, _pending.Length - _offset);
-        _pending.AsMemory(_offset, n).CopyTo(buffer);
-        _offset += n;
-        return n;
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _reader.ReadAsync(buffer, cancellationToken);
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
