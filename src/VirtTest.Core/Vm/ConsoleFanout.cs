@@ -13,6 +13,7 @@ internal sealed class ConsoleFanout
     private readonly List<Channel<byte[]>> _readers = new();
     private readonly Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> _write;
     private readonly Action? _lastLeft;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private bool _ended;
 
     /// <param name="write">Writes to the console (called one at a time).</param>
@@ -22,8 +23,6 @@ internal sealed class ConsoleFanout
         _write = write;
         _lastLeft = lastLeft;
     }
-
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     /// <summary>A new session stream; null once the fan-out has ended.</summary>
     public Stream? TrySubscribe()

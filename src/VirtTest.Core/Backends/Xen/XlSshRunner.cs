@@ -201,7 +201,7 @@ public sealed class XlSshRunner : IXlRunner, IAsyncDisposable
             await stream.ReadExactlyAsync(head, ct).ConfigureAwait(false);
             return new XenHostFile(attributes.Size, head);
         }
-        catch (Renci.SshNet.Common.SftpPathNotFoundException)
+        catch (SftpPathNotFoundException)
         {
             return null;
         }
