@@ -97,7 +97,7 @@ internal sealed class ConfigParser
         var allowed = BlockAllowed;
         var varIndent = 0;
         var varName = "";
-        Dictionary<string, List<List<Token>?>>? meta = null; // a null entry: [flag] without value
+        Dictionary<string, List<TokenBuffer?>>? meta = null; // a null entry: [flag] without value
         WorkingDict? batch = null;   // made when the block has a plain assignment
         ContentItem? suffix = null;
         lexer.Fast = true;
@@ -130,9 +130,7 @@ internal sealed class ConfigParser
                     var last = rest[^1];
                     if (last.IsOperator)
                     {
-                        var name = rest.Count == 1
-                            ? token.Text
-                            : token.Text + string.Concat(rest.Take(rest.Count - 1).Select(t => t.SourceText));
+                        var name = rest.Count == 1 ? token.Text : token.Text + rest.SourceText(rest.Count - 1);
                         var value = lexer.Expect(Tok.String).Text;
                         if (value.Length > 0 && ((value[0] == '"' && value[^1] == '"') || (value[0] == '\'' && value[^1] == '\'')))
                             value = value.Length >= 2 ? value.Substring(1, value.Length - 2) : "";
@@ -161,8 +159,8 @@ internal sealed class ConfigParser
                     }
                     else if (last.Kind == Tok.Colon)
                     {
-                        var filterTokens = new List<Token> { token };
-                        filterTokens.AddRange(rest.Take(rest.Count - 1));
+                        var filterTokens = new TokenBuffer(token);
+                        filterTokens.AddRange(rest, rest.Count - 1);
                         var words = FilterParser.Parse(lexer, filterTokens);
                         ParseConditionBody(lexer, node, FilterKind.Condition, words, indent, Flush);
                     }
@@ -209,7 +207,7 @@ internal sealed class ConfigParser
                             {
                                 var valueTokens = lexer.Until(BracketEnd, dropWhite: true);
                                 if (valueTokens[^1].Kind != Tok.RBracket) throw lexer.ParseError("unclosed '['", "']'");
-                                valueTokens.RemoveAt(valueTokens.Count - 1);
+                                valueTokens.RemoveLast();
                                 entries.Add(valueTokens);
                             }
                         }
@@ -291,7 +289,7 @@ internal sealed class ConfigParser
                 case Tok.NotCond:
                 {
                     var filterTokens = lexer.Until(ColonOrEnd, dropWhite: true);
-                    filterTokens.RemoveAt(filterTokens.Count - 1);
+                    filterTokens.RemoveLast();
                     var words = FilterParser.Parse(lexer, filterTokens);
                     ParseConditionBody(lexer, node, FilterKind.NegativeCondition, words, indent, Flush);
                     lexer.PrevIndent = prevIndent;
@@ -330,7 +328,7 @@ internal sealed class ConfigParser
     /// <remarks>Every variant's body is read relative to the first variant line's indentation
     /// (<paramref name="bodyIndent"/>), as the reference does.</remarks>
     private Node ParseVariants(Lexer lexer, Node previous, string varName, int varIndent, int bodyIndent,
-        Dictionary<string, List<List<Token>?>> meta)
+        Dictionary<string, List<TokenBuffer?>> meta)
     {
         var alreadyDefault = false;
         meta.TryGetValue("default", out var wantedDefaults);
@@ -356,29 +354,24 @@ internal sealed class ConfigParser
                 }
             }
             bool isDefault;
-            List<Token> nameTokens;
+            TokenBuffer nameTokens;
             if (token.Kind == Tok.Default)
             {
                 isDefault = true;
-                nameTokens = lexer.UntilChecked(NameParts, ColonOnly);
+                nameTokens = lexer.UntilChecked(new TokenBuffer(), NameParts, ColonOnly);
             }
             else
             {
                 isDefault = false;
-                nameTokens = new List<Token> { token };
-                nameTokens.AddRange(lexer.UntilChecked(NameParts, ColonOnly));
+                nameTokens = lexer.UntilChecked(new TokenBuffer(token), NameParts, ColonOnly);
             }
-            List<Token> rawName;
-            List<string> names;
-            if (nameTokens.Count == 2)
+            // The name without its colon; 'names' are its identifiers (a lone token counts whatever it is).
+            var rawName = nameTokens.Head(nameTokens.Count - 1);
+            var names = new List<string>(rawName.Count);
+            for (var i = 0; i < rawName.Count; i++)
             {
-                rawName = new List<Token> { nameTokens[0] };
-                names = new List<string> { nameTokens[0].SourceText };
-            }
-            else
-            {
-                rawName = nameTokens.Take(nameTokens.Count - 1).ToList();
-                names = rawName.Where(t => t.Kind == Tok.Identifier).Select(t => t.Text).ToList();
+                if (rawName.Count == 1) names.Add(rawName[i].SourceText);
+                else if (rawName[i].Kind == Tok.Identifier) names.Add(rawName[i].Text);
             }
             var lineNumber = lexer.LineNumber;
 
@@ -387,7 +380,7 @@ internal sealed class ConfigParser
             var deps = Array.Empty<Label[][]>();
             if (next.Kind != Tok.EndL)
             {
-                var depTokens = new List<Token> { next };
+                var depTokens = new TokenBuffer(next);
                 depTokens.AddRange(lexer.Until(EndOfLine));
                 deps = FilterParser.Parse(lexer, depTokens);
             }
@@ -435,13 +428,13 @@ internal sealed class ConfigParser
         }
         if (wantedDefaults is { Count: > 0 })
             throw lexer.ParseError("a default variant named in [default=...] does not exist in the block: " +
-                                   string.Join(", ", wantedDefaults.Select(w => string.Concat(w!.Select(t => t.SourceText)))));
+                                   string.Join(", ", wantedDefaults.Select(w => w!.SourceText())));
         container.Labels = LabelSet.Union(previous.Labels, container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
         return container;
     }
 
     /// <summary>Compares a [default=...] value with a variant's name token by token, over the shorter of the two.</summary>
-    private static bool TokensMatch(List<Token> wanted, List<Token> name)
+    private static bool TokensMatch(TokenBuffer wanted, TokenBuffer name)
     {
         var n = Math.Min(wanted.Count, name.Count);
         for (var i = 0; i < n; i++)

@@ -10,6 +10,15 @@ public sealed record ConfigSource(string Path, string Hash)
     /// <summary>The text of a file's bytes, decoded as File.ReadAllText does (UTF-8 unless a byte order mark says otherwise).</summary>
     public static string Decode(byte[] bytes)
     {
+        // Without a byte order mark, or with UTF-8's, one call (a StreamReader would copy the text
+        // twice more); UTF-16 and UTF-32 marks (FE FF, FF FE, 00 00 FE FF) go through the reader.
+        var other = bytes.Length >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE) ||
+                                          (bytes.Length >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0xFE && bytes[3] == 0xFF));
+        if (!other)
+        {
+            var start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            return Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
+        }
         using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return reader.ReadToEnd();
     }

@@ -21,7 +21,29 @@ internal static class ContentHash
     public static string Of(ReadOnlySpan<byte> data)
     {
         var (a, b) = Compute(data);
-        return a.ToString("x16") + b.ToString("x16");
+        // By hand: ulong.ToString("x16")'s vectorized helper is not precompiled and would be
+        // compiled at run time on the first hash of a session.
+        Span<char> hex = stackalloc char[32];
+        for (var i = 0; i < 16; i++)
+        {
+            hex[15 - i] = HexDigits[(int)((a >> (4 * i)) & 0xF)];
+            hex[31 - i] = HexDigits[(int)((b >> (4 * i)) & 0xF)];
+        }
+        return new string(hex);
+    }
+
+    private const string HexDigits = "0123456789abcdef";
+
+    /// <summary>Bytes as lower-case hex digits (by hand, for the reason above).</summary>
+    public static string Hex(ReadOnlySpan<byte> bytes)
+    {
+        var hex = new char[bytes.Length * 2];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            hex[2 * i] = HexDigits[bytes[i] >> 4];
+            hex[2 * i + 1] = HexDigits[bytes[i] & 0xF];
+        }
+        return new string(hex);
     }
 
     public static (ulong, ulong) Compute(ReadOnlySpan<byte> data)

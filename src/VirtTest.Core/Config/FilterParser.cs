@@ -13,7 +13,7 @@ internal static class FilterParser
     private static readonly Tok[] AfterSeparator = { Tok.Identifier, Tok.Comma, Tok.Dot, Tok.LParen, Tok.EndL };
     private static readonly Tok[] AfterName = { Tok.Identifier, Tok.Comma, Tok.Dot, Tok.LParen, Tok.EndL, Tok.White };
 
-    public static Label[][][] Parse(Lexer lexer, List<Token> tokens)
+    public static Label[][][] Parse(Lexer lexer, TokenBuffer tokens)
     {
         var orFilters = new List<Label[][]>();
         var andFilter = new List<Label[]>();

@@ -48,8 +48,11 @@ internal sealed class KeyPattern
     /// <summary>The pattern as a <see cref="KeyPattern"/>, or null when it uses more of the regex language.</summary>
     public static KeyPattern? TryCreate(string pattern)
     {
-        var chars = new List<char>(pattern.Length);
-        var repeats = new List<Repeat>(pattern.Length);
+        // Arrays, not lists: a List over this file's enum would be compiled at run time. An atom
+        // per character at most, plus one per '+'.
+        var chars = new char[pattern.Length * 2];
+        var repeats = new Repeat[pattern.Length * 2];
+        var count = 0;
         foreach (var c in pattern)
         {
             switch (c)
@@ -59,24 +62,28 @@ internal sealed class KeyPattern
                 case '*' or '+' or '?':
                     // A quantifier needs one plain atom before it
                     // ('a**', 'a+?', 'a+*' and '*a' are not ours: a+ is kept as 'a' then 'a*', so its last atom repeats).
-                    if (repeats.Count == 0 || repeats[^1] != Repeat.Once) return null;
-                    if (c == '*') repeats[^1] = Repeat.Any;
-                    else if (c == '?') repeats[^1] = Repeat.Optional;
+                    if (count == 0 || repeats[count - 1] != Repeat.Once) return null;
+                    if (c == '*') repeats[count - 1] = Repeat.Any;
+                    else if (c == '?') repeats[count - 1] = Repeat.Optional;
                     else
                     {
                         // a+ is a then a*.
-                        chars.Add(chars[^1]);
-                        repeats.Add(Repeat.Any);
+                        chars[count] = chars[count - 1];
+                        repeats[count++] = Repeat.Any;
                     }
                     break;
                 default:
-                    chars.Add(c == '.' ? AnyChar : c);
-                    repeats.Add(Repeat.Once);
+                    chars[count] = c == '.' ? AnyChar : c;
+                    repeats[count++] = Repeat.Once;
                     break;
             }
-            if (chars.Count > MaxAtoms) return null;
+            if (count > MaxAtoms) return null;
         }
-        return new KeyPattern(chars.ToArray(), repeats.ToArray());
+        var atoms = new char[count];
+        var atomRepeats = new Repeat[count];
+        Array.Copy(chars, atoms, count);
+        Array.Copy(repeats, atomRepeats, count);
+        return new KeyPattern(atoms, atomRepeats);
     }
 
     /// <summary>Whether the whole key matches.</summary>

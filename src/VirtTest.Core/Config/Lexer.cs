@@ -10,13 +10,19 @@ namespace VirtTest.Core.Config;
 internal sealed class Lexer
 {
     private static readonly Tok[] EndOfLine = { Tok.EndL };
-    private readonly IEnumerator<Token> _tokens;
     private bool _restAsString;
+
+    // The current line's tokens still to hand out: a plain assignment's four (read whole), or
+    // the full scan's, produced one at a time because the parser's mode switches act on them.
+    private readonly Token[] _assignment = new Token[4];
+    private int _assignmentNext = 4;
+    private IEnumerator<Token>? _scan;
+    // The line's indentation token went out; how to read the rest is decided at the next token.
+    private bool _lineOpen;
 
     public Lexer(LineReader reader)
     {
         Reader = reader;
-        _tokens = Generate().GetEnumerator();
     }
 
     public LineReader Reader { get; }
@@ -28,44 +34,50 @@ internal sealed class Lexer
     public bool Fast { get; set; }
     public int PrevIndent { get; set; }
 
+    /// <summary>
+    /// The next token. A line starts with its indentation (or the end of the block, by
+    /// <see cref="PrevIndent"/> at that moment); the rest of it is read as the modes stand when its
+    /// second token is asked for. Hand-written rather than an iterator: this runs once per token.
+    /// </summary>
     public Token Next()
     {
-        _tokens.MoveNext();
-        return _tokens.Current;
-    }
-
-    private IEnumerable<Token> Generate()
-    {
-        while (true)
+        if (_assignmentNext < _assignment.Length) return _assignment[_assignmentNext++];
+        if (_scan is not null)
         {
-            var (text, indent, number) = Reader.Next(PrevIndent);
-            Line = text;
-            LineNumber = number;
-            if (text is null)
-            {
-                yield return new Token(Tok.EndBlock, Indent: indent);
-                continue;
-            }
-            yield return new Token(Tok.Indent, Indent: indent);
-            if (Fast && !_restAsString && !StartsWithKeyword(text) && FindOperator(text) is { } o)
+            if (_scan.MoveNext()) return _scan.Current;
+            _scan = null;
+        }
+        if (_lineOpen)
+        {
+            _lineOpen = false;
+            var line = Line!;
+            if (Fast && !_restAsString && !StartsWithKeyword(line) && FindOperator(line) is { } o)
             {
                 // Most lines are plain assignments: name, operator, value, without the full scan.
-                var colon = text.IndexOf(':');
+                var colon = line.IndexOf(':');
                 if (colon < 0 || colon > o.End)
                 {
                     var nameEnd = o.Start;
-                    while (nameEnd > 0 && PyText.IsSpace(text[nameEnd - 1])) nameEnd--;
+                    while (nameEnd > 0 && PyText.IsSpace(line[nameEnd - 1])) nameEnd--;
                     var valueStart = o.End;
-                    while (valueStart < text.Length && PyText.IsSpace(text[valueStart])) valueStart++;
-                    yield return new Token(Tok.Identifier, text.Substring(0, nameEnd));
-                    yield return new Token(o.Kind);
-                    yield return new Token(Tok.String, text.Substring(valueStart));
-                    yield return new Token(Tok.EndL);
-                    continue;
+                    while (valueStart < line.Length && PyText.IsSpace(line[valueStart])) valueStart++;
+                    _assignment[1] = new Token(o.Kind);
+                    _assignment[2] = new Token(Tok.String, line.Substring(valueStart));
+                    _assignment[3] = new Token(Tok.EndL);
+                    _assignmentNext = 1;
+                    return new Token(Tok.Identifier, line.Substring(0, nameEnd));
                 }
             }
-            foreach (var t in MatchLine(text)) yield return t;
+            _scan = MatchLine(line).GetEnumerator();
+            _scan.MoveNext();   // a line always gives at least its end
+            return _scan.Current;
         }
+        var (text, indent, number) = Reader.Next(PrevIndent);
+        Line = text;
+        LineNumber = number;
+        if (text is null) return new Token(Tok.EndBlock, Indent: indent);
+        _lineOpen = true;
+        return new Token(Tok.Indent, Indent: indent);
     }
 
     private static bool KeywordAt(string line, string keyword) => line.StartsWith(keyword, StringComparison.Ordinal);
@@ -319,21 +331,9 @@ internal sealed class Lexer
         new(ConfigErrorKind.Parser, problem, FileName, LineNumber, Line, expected: expected);
 
     /// <summary>Tokens up to and including the first whose kind is in <paramref name="end"/>.</summary>
-    public List<Token> Until(Tok[] end, bool dropWhite = false) => UntilInto(new List<Token>(), end, dropWhite);
+    public TokenBuffer Until(Tok[] end, bool dropWhite = false) => UntilInto(new TokenBuffer(), end, dropWhite);
 
     /// <summary><see cref="Until"/> into a list the caller reuses (cleared first).</summary>
-    public List<Token> UntilInto(List<Token> list, Tok[] end, bool dropWhite = false)
-    {
-        list.Clear();
-        while (true)
-        {
-            var t = Next();
-            if (!(dropWhite && t.Kind == Tok.White)) list.Add(t);
-            if (IsIn(end, t.Kind)) return list;
-        }
-    }
-
-    /// <summary><see cref="UntilInto(List{Token}, Tok[], bool)"/> into a <see cref="TokenBuffer"/> (the parser's per-line scratch).</summary>
     public TokenBuffer UntilInto(TokenBuffer list, Tok[] end, bool dropWhite = false)
     {
         list.Clear();
@@ -355,9 +355,9 @@ internal sealed class Lexer
         return false;
     }
 
-    public List<Token> UntilChecked(Tok[] allowed, Tok[] end)
+    /// <summary>Appends to <paramref name="list"/> the tokens up to and including the first in <paramref name="end"/>, each one allowed or an end.</summary>
+    public TokenBuffer UntilChecked(TokenBuffer list, Tok[] allowed, Tok[] end)
     {
-        var list = new List<Token>();
         while (true)
         {
             var t = Next();
@@ -369,10 +369,10 @@ internal sealed class Lexer
     }
 
     /// <summary>The rest of the current line's tokens, without the end of line.</summary>
-    public List<Token> RestOfLine()
+    public TokenBuffer RestOfLine()
     {
         var list = Until(EndOfLine);
-        list.RemoveAt(list.Count - 1);
+        list.RemoveLast();
         return list;
     }
 

@@ -45,6 +45,7 @@ internal sealed class LineReader
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
+            if (c - 0x20u < 0x65u) continue;   // ' ' to '\x84': most characters, none of them a break
             if (c > '\x1e' ? c is '\x85' or '\u2028' or '\u2029' : c is '\n' or '\r' or '\x0b' or '\x0c' or '\x1c' or '\x1d' or '\x1e') return i;
         }
         return -1;
@@ -52,7 +53,13 @@ internal sealed class LineReader
 
     private void Add(SourceLine line)
     {
-        if (_count == _lines.Length) Array.Resize(ref _lines, _lines.Length * 2);
+        if (_count == _lines.Length)
+        {
+            // Array.Copy, not Array.Resize: generic framework code over this assembly's struct is compiled at run time.
+            var bigger = new SourceLine[_lines.Length * 2];
+            Array.Copy(_lines, bigger, _count);
+            _lines = bigger;
+        }
         _lines[_count++] = line;
     }
 

@@ -327,7 +327,10 @@ internal sealed class SuffixOp : ParamOp
 
     // The suffixed name of each key met before, with its hash: the same keys reach the statement
     // in every leaf, and one string instance per suffixed key keeps later lookups by reference.
-    private readonly KeyTable<(string Key, int Hash)> _renamed = new();
+    private readonly KeyTable<Renamed> _renamed = new();
+
+    /// <summary>A suffixed name and its hash (a struct of this assembly: a tuple's generic code is compiled at run time, this is precompiled).</summary>
+    private readonly record struct Renamed(string Key, int Hash);
 
     public override void Apply(WorkingDict d, ContentItem where)
     {
@@ -342,7 +345,7 @@ internal sealed class SuffixOp : ParamOp
                 if (!_renamed.TryGet(key, hashes[i], out var renamed))
                 {
                     var name = key + WorkingDict.TupleSeparator + Suffix;
-                    renamed = (name, OrderedStore.Hash(name));
+                    renamed = new Renamed(name, OrderedStore.Hash(name));
                     _renamed.Add(key, hashes[i], renamed);
                 }
                 d.Set(renamed.Key, renamed.Hash, value);

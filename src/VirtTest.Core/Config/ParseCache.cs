@@ -23,7 +23,7 @@ public sealed class ParseCache
     {
         var asm = typeof(ParseCache).Assembly;
         // The module version id changes with every build, so a changed engine never reads old entries.
-        return asm.GetName().Version + "/" + asm.ManifestModule.ModuleVersionId.ToString("N");
+        return asm.GetName().Version + "/" + ContentHash.Hex(asm.ManifestModule.ModuleVersionId.ToByteArray());
     });
 
     public ParseCache(string? directory = null) => Directory = directory ?? DefaultDirectory();

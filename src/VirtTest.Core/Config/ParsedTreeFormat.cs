@@ -91,14 +91,14 @@ internal static class ParsedTreeFormat
         // Content lists nest through conditional blocks: written with an explicit stack of lists.
         void Items(List<ContentItem> top)
         {
-            var pending = new Stack<(List<ContentItem> List, int Index)>();
-            pending.Push((top, 0));
+            var pending = new PendingLists();
+            pending.Push(top, 0);
             w.Write7BitEncodedInt(top.Count);
             while (pending.Count > 0)
             {
-                var (list, index) = pending.Pop();
+                var list = pending.Pop(out var index);
                 if (index >= list.Count) continue;
-                pending.Push((list, index + 1));
+                pending.Push(list, index + 1);
                 var item = list[index];
                 Str(item.File);
                 w.Write7BitEncodedInt(item.Line);
@@ -141,7 +141,7 @@ internal static class ParsedTreeFormat
                         if (f.Content is { } inner)
                         {
                             w.Write7BitEncodedInt(inner.Count);
-                            pending.Push((inner, 0));
+                            pending.Push(inner, 0);
                         }
                         break;
                     default:
@@ -224,13 +224,13 @@ internal static class ParsedTreeFormat
         }
         void Items(List<ContentItem> top)
         {
-            var pending = new Stack<(List<ContentItem> List, int Left)>();
-            pending.Push((top, Count()));
+            var pending = new PendingLists();
+            pending.Push(top, Count());
             while (pending.Count > 0)
             {
-                var (list, left) = pending.Pop();
+                var list = pending.Pop(out var left);
                 if (left == 0) continue;
-                pending.Push((list, left - 1));
+                pending.Push(list, left - 1);
                 var file = Req();
                 var line = r.ReadInt32Varint();
                 switch (r.ReadByte())
@@ -270,7 +270,7 @@ internal static class ParsedTreeFormat
                         if (kind > FilterKind.Join) throw new InvalidDataException("bad filter kind");
                         var f = new FilterStatement(kind, Words(), Req());
                         list.Add(new ContentItem(file, line, f));
-                        if (f.Content is { } inner) pending.Push((inner, Count()));
+                        if (f.Content is { } inner) pending.Push(inner, Count());
                         break;
                     }
                     default:
@@ -319,4 +319,39 @@ internal static class ParsedTreeFormat
     }
 
     private static int ReadInt32Varint(this CacheReader r) => r.Read7BitEncodedInt();
+
+    /// <summary>
+    /// The content lists still being walked, each with a number (an index or a count left). Not
+    /// a Stack of tuples: the framework's generic code over a tuple of a list and an int is
+    /// compiled at run time, on every first cache read of a session.
+    /// </summary>
+    private sealed class PendingLists
+    {
+        private List<ContentItem>[] _lists = new List<ContentItem>[8];
+        private int[] _numbers = new int[8];
+
+        public int Count { get; private set; }
+
+        public void Push(List<ContentItem> list, int number)
+        {
+            if (Count == _lists.Length)
+            {
+                var lists = new List<ContentItem>[Count * 2];
+                Array.Copy(_lists, lists, Count);
+                _lists = lists;
+                var numbers = new int[Count * 2];
+                Array.Copy(_numbers, numbers, Count);
+                _numbers = numbers;
+            }
+            _lists[Count] = list;
+            _numbers[Count++] = number;
+        }
+
+        public List<ContentItem> Pop(out int number)
+        {
+            Count--;
+            number = _numbers[Count];
+            return _lists[Count];
+        }
+    }
 }

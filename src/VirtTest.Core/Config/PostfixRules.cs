@@ -61,7 +61,15 @@ internal static class PostfixRules
         }
     }
 
-    private static bool HasUnit(string s) => s.IndexOfAny("BbKkMmGgTt".ToCharArray()) >= 0;
+    private static bool HasUnit(string s)
+    {
+        // A loop, not IndexOfAny: that one's vectorized searcher is compiled at run time on first use.
+        foreach (var c in s)
+        {
+            if (c is 'B' or 'b' or 'K' or 'k' or 'M' or 'm' or 'G' or 'g' or 'T' or 't') return true;
+        }
+        return false;
+    }
 
     private static BigInteger ToBytes(string size)
     {

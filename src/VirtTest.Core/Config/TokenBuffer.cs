@@ -1,13 +1,21 @@
+using System.Text;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>
-/// A reusable list of tokens for the parser's line-by-line work. The framework's
-/// <c>List&lt;Token&gt;</c> over this assembly's struct cannot be precompiled (ReadyToRun) and is
-/// compiled at run time, slowly at first; this one is compiled with the rest of the assembly.
+/// A list of tokens: the lexer's and parser's only token collection. The framework's
+/// <c>List&lt;Token&gt;</c> (and LINQ over it) is generic code over this assembly's struct that
+/// ReadyToRun cannot precompile, so every first parse of a session compiled some 60 such methods
+/// at run time; this one is precompiled with the rest of the assembly.
 /// </summary>
-internal sealed class TokenBuffer : IReadOnlyList<Token>
+internal sealed class TokenBuffer
 {
-    private Token[] _items = new Token[16];
+    private Token[] _items;
+
+    public TokenBuffer(int capacity = 8) => _items = new Token[Math.Max(capacity, 1)];
+
+    /// <summary>A list holding one token.</summary>
+    public TokenBuffer(Token first) : this() => Add(first);
 
     public int Count { get; private set; }
 
@@ -17,14 +25,44 @@ internal sealed class TokenBuffer : IReadOnlyList<Token>
 
     public void Add(Token token)
     {
-        if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+        if (Count == _items.Length)
+        {
+            var bigger = new Token[_items.Length * 2];
+            Array.Copy(_items, bigger, Count);   // not the generic Array.Resize: see above
+            _items = bigger;
+        }
         _items[Count++] = token;
     }
 
-    public IEnumerator<Token> GetEnumerator()
+    /// <summary>Appends the first <paramref name="count"/> tokens of <paramref name="other"/> (all when negative).</summary>
+    public void AddRange(TokenBuffer other, int count = -1)
     {
-        for (var i = 0; i < Count; i++) yield return _items[i];
+        if (count < 0) count = other.Count;
+        for (var i = 0; i < count; i++) Add(other._items[i]);
     }
 
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    /// <summary>Drops the last token.</summary>
+    public void RemoveLast()
+    {
+        if (Count == 0) throw new InvalidOperationException("no token to remove");
+        Count--;
+    }
+
+    /// <summary>A new list with the first <paramref name="count"/> tokens.</summary>
+    public TokenBuffer Head(int count)
+    {
+        var head = new TokenBuffer(count);
+        head.AddRange(this, count);
+        return head;
+    }
+
+    /// <summary>The first <paramref name="count"/> tokens (all when negative) as they stand in the source, joined.</summary>
+    public string SourceText(int count = -1)
+    {
+        if (count < 0) count = Count;
+        if (count == 1) return _items[0].SourceText;
+        var text = new StringBuilder();
+        for (var i = 0; i < count; i++) text.Append(_items[i].SourceText);
+        return text.ToString();
+    }
 }

@@ -301,7 +301,7 @@ internal sealed class WorkingDict
         if (_tupleKeys == 0) return this;
         var names = TupleNames ??= new KeyTable<TupleName>();
         if (names.Count > MaxTupleNames) names.Clear();
-        var groups = Groups ??= new KeyTable<(string First, bool Mixed)>();
+        var groups = Groups ??= new KeyTable<ValueGroup>();
         groups.Clear();
         var slots = _store.SlotCount;
         // Per base name: is there more than one distinct value among its keys?
@@ -311,7 +311,7 @@ internal sealed class WorkingDict
             var value = key == DepKey ? DepRepr() : _store.ValueAt(slot)!;
             var (b, bh) = IsTuple(key) ? NameOf(names, key, _store.HashAt(slot)) is var t ? (t.Base, t.BaseHash) : default : (key, _store.HashAt(slot));
             ref var g = ref groups.FindOrAdd(b, bh, out var added);
-            if (added) g = (value, false);
+            if (added) g = new ValueGroup(value, false);
             else if (!g.Mixed && g.First != value) g.Mixed = true;
         }
         var flat = new WorkingDict(_store.Clone(_tupleKeys + 8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
@@ -340,7 +340,10 @@ internal sealed class WorkingDict
     private const int MaxTupleNames = 1 << 16;
     // Reused by every fold on a thread: the same suffixed keys come back in every leaf.
     [ThreadStatic] private static KeyTable<TupleName>? TupleNames;
-    [ThreadStatic] private static KeyTable<(string First, bool Mixed)>? Groups;
+    [ThreadStatic] private static KeyTable<ValueGroup>? Groups;
+
+    /// <summary>Per base name: the first value met, and whether another value differs from it (a struct of this assembly, precompiled unlike a tuple's code).</summary>
+    private record struct ValueGroup(string First, bool Mixed);
 
     private static TupleName NameOf(KeyTable<TupleName> names, string key, int hash)
     {

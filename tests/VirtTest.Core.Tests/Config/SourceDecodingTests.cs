@@ -1,0 +1,47 @@
+using System.Text;
+using VirtTest.Core.Config;
+
+namespace VirtTest.Core.Tests.Config;
+
+/// <summary>
+/// Config files are decoded as File.ReadAllText decodes them (UTF-8 unless a byte order mark says
+/// otherwise, invalid bytes as U+FFFD), whichever path the parser takes for the bytes.
+/// </summary>
+public class SourceDecodingTests
+{
+    public static TheoryData<string, byte[]> Files() => new()
+    {
+        { "plain ASCII", Encoding.ASCII.GetBytes("a = 1\nb = two\n") },
+        { "UTF-8 without a mark", Encoding.UTF8.GetBytes("name = caf\u00e9 \u2603\n") },
+        { "UTF-8 with its mark", new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("k = v\u00e9\n")).ToArray() },
+        { "UTF-16 LE with its mark", Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("k = \u00e9\n")).ToArray() },
+        { "UTF-16 BE with its mark", Encoding.BigEndianUnicode.GetPreamble().Concat(Encoding.BigEndianUnicode.GetBytes("k = x\n")).ToArray() },
+        { "UTF-32 LE with its mark", Encoding.UTF32.GetPreamble().Concat(Encoding.UTF32.GetBytes("k = x\n")).ToArray() },
+        { "UTF-32 BE with its mark", new byte[] { 0, 0, 0xFE, 0xFF }.Concat(new UTF32Encoding(true, false).GetBytes("k = x\n")).ToArray() },
+        { "invalid UTF-8 bytes", new byte[] { (byte)'k', (byte)'=', 0xC3, 0x28, 0xFF, 0xE2, 0x82, (byte)'\n', 0xF0, 0x9F } },
+        { "a lone FE, not a mark", new byte[] { 0xFE, (byte)'a', (byte)'=', (byte)'1' } },
+        { "an incomplete UTF-8 mark", new byte[] { 0xEF, 0xBB, (byte)'x' } },
+        { "empty", Array.Empty<byte>() },
+    };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Decodes_like_ReadAllText(string what, byte[] bytes)
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "f.cfg");
+        File.WriteAllBytes(path, bytes);
+        Assert.True(File.ReadAllText(path) == ConfigSource.Decode(bytes), what);
+    }
+
+    [Fact]
+    public void A_file_with_a_UTF8_mark_parses_its_first_key_without_the_mark()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "bom.cfg");
+        File.WriteAllBytes(path, new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes("first = 1\n")).ToArray());
+        var cfg = new CartesianConfig();
+        cfg.ParseFile(path);
+        Assert.Equal("1", cfg.Expand().Single()["first"]);
+    }
+}
