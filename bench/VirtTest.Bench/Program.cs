@@ -8,10 +8,12 @@ using VirtTest.Core.Config;
 //   config-dump [--defaults] [--keep-duplicates] [--filter LINE]... FILE...
 //                                      every dict of each FILE as a JSON line, keys in order
 //                                      (for side-by-side checks against the reference)
-//   config [--tests N] [--rounds N] [--reference PATH/TO/cartesian_config.py]
+//   config [--tests N] [--rounds N] [--samples N] [--reference PATH/TO/cartesian_config.py]
 //                                      the Cartesian config benchmark (--rounds: of the real-tree part)
-//   config-realtree [--rounds N] [--reference PATH/TO/cartesian_config.py]
-//                                      only its real-tree part, N rounds (default 3), median ratios
+//   config-realtree [--rounds N] [--samples N] [--reference PATH/TO/cartesian_config.py]
+//                                      only its real-tree part, N rounds (default 3), median ratios;
+//                                      per round, each short measurement is the median of --samples
+//                                      runs (default 5), VirtTest and the reference interleaved
 //   qemu [--calls N] [--rounds N] [--no-boot]
 //                                      QMP round trips and boot-to-command, each beside a bare baseline
 //   session [--calls N] [--rounds N] [--no-ssh]
@@ -82,7 +84,7 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
     case "all":
     case null:
         var configResult = ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""),
-            int.Parse(Opt("--rounds", "1")), realTreeOnly: false);
+            int.Parse(Opt("--rounds", "1")), realTreeOnly: false, int.Parse(Opt("--samples", "5")));
         Console.WriteLine();
         if (configResult != 0) return configResult;
         var qemuResult = await VirtTest.Bench.QemuBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "5")));
@@ -90,10 +92,10 @@ switch (argList.FirstOrDefault() is { } first && !first.StartsWith("--", StringC
         return qemuResult != 0 ? qemuResult : await VirtTest.Bench.SessionBench.RunAsync(int.Parse(Opt("--calls", "1000")), int.Parse(Opt("--rounds", "3")));
     case "config":
         return ConfigBench(int.Parse(Opt("--tests", "45")), Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""),
-            int.Parse(Opt("--rounds", "1")), realTreeOnly: false);
+            int.Parse(Opt("--rounds", "1")), realTreeOnly: false, int.Parse(Opt("--samples", "5")));
     case "config-realtree":
         return ConfigBench(0, Opt("--reference", Environment.GetEnvironmentVariable("VIRTTEST_REFERENCE_PARSER") ?? ""),
-            int.Parse(Opt("--rounds", "3")), realTreeOnly: true);
+            int.Parse(Opt("--rounds", "3")), realTreeOnly: true, int.Parse(Opt("--samples", "5")));
     default:
         Console.Error.WriteLine("unknown benchmark: " + argList[0]);
         return 2;
@@ -161,7 +163,7 @@ static Dictionary<string, string> RunChild(string fileName, IEnumerable<string> 
     return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
 }
 
-static int ConfigBench(int tests, string reference, int rounds, bool realTreeOnly)
+static int ConfigBench(int tests, string reference, int rounds, bool realTreeOnly, int samples)
 {
     var self = Environment.ProcessPath!;
     var selfArgs = new List<string>();
@@ -173,7 +175,7 @@ static int ConfigBench(int tests, string reference, int rounds, bool realTreeOnl
     {
         if (realTreeOnly)
         {
-            RealTreeBench(self, selfArgs, dir, reference, rounds);
+            RealTreeBench(self, selfArgs, dir, reference, rounds, samples);
             return 0;
         }
         var small = Path.Combine(dir, "tree.cfg");
@@ -209,13 +211,19 @@ static int ConfigBench(int tests, string reference, int rounds, bool realTreeOnl
             Console.WriteLine("  (no reference parser given: pass -ReferenceParser PATH/cartesian_config.py to build.ps1 to measure the ratio)");
         }
         Console.WriteLine();
-        RealTreeBench(self, selfArgs, dir, reference, rounds);
+        RealTreeBench(self, selfArgs, dir, reference, rounds, samples);
         return 0;
     }
     finally
     {
         Directory.Delete(dir, recursive: true);
     }
+}
+
+static double MedianOf(IEnumerable<double> values)
+{
+    var v = values.OrderBy(x => x).ToArray();
+    return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
 }
 
 static double D(Dictionary<string, string> r, string k) => double.Parse(r[k], System.Globalization.CultureInfo.InvariantCulture);
@@ -225,7 +233,7 @@ static double D(Dictionary<string, string> r, string k) => double.Parse(r[k], Sy
 /// cache), the default run (every dict) and 'only boot' with a warm cache, each in its own
 /// process, timed inside the process (start-up excluded), beside the reference when given.
 /// </summary>
-static void RealTreeBench(string self, List<string> selfArgs, string dir, string reference, int rounds)
+static void RealTreeBench(string self, List<string> selfArgs, string dir, string reference, int rounds, int samples)
 {
     var tests = VirtTest.Core.Tests.Config.RealTreeGenerator.Write(Path.Combine(dir, "realtree"), new VirtTest.Core.Tests.Config.RealTreeGenerator.Shape());
     var lines = Directory.GetFiles(Path.Combine(dir, "realtree"), "*.cfg", SearchOption.AllDirectories).Sum(f => File.ReadLines(f).Count());
@@ -235,41 +243,48 @@ static void RealTreeBench(string self, List<string> selfArgs, string dir, string
     var driver = Path.Combine(dir, "ref_run.py");
     File.WriteAllText(driver, ReferenceDriver);
     // Per round, reference time / VirtTest time (wall, CPU) of: parse cold, parse warm, 'only boot' warm, default run.
+    // The short measurements (a VirtTest parse takes tens of milliseconds) are taken 'samples' times
+    // per round, VirtTest and the reference interleaved, and each side's median is used: a single
+    // sample swings by a third on a shared machine. The default run (seconds on the reference) is one each.
     var ratios = new List<double[]>();
     for (var round = 1; round <= rounds; round++)
     {
         if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
-        var cold = Ours("--filter", "only boot");
         Ours("--cache", cache, "--filter", "only boot");   // fills the cache
-        var warmBoot = Ours("--cache", cache, "--filter", "only boot");
+        var colds = new List<Dictionary<string, string>>();
+        var warms = new List<Dictionary<string, string>>();
+        var refBoots = new List<Dictionary<string, string>>();
+        for (var sample = 0; sample < samples; sample++)
+        {
+            colds.Add(Ours("--filter", "only boot"));
+            warms.Add(Ours("--cache", cache, "--filter", "only boot"));
+            if (!string.IsNullOrEmpty(reference)) refBoots.Add(RunChild("python3", new[] { driver, reference, tests, "only boot" }));
+        }
         var all = Ours("--cache", cache);
-        Console.WriteLine($"  round {round}:");
-        Console.WriteLine($"    VirtTest parse cold (no cache, JIT included): {D(cold, "parse_s") * 1000:F0} ms (CPU {D(cold, "parse_cpu_s") * 1000:F0} ms)");
-        Console.WriteLine($"    VirtTest parse warm (from the parse cache):    {D(warmBoot, "parse_s") * 1000:F0} ms (CPU {D(warmBoot, "parse_cpu_s") * 1000:F0} ms)");
-        Console.WriteLine($"    VirtTest 'only boot', warm cache: {warmBoot["dicts"]} dicts in {D(warmBoot, "total_s") * 1000:F0} ms (CPU {D(warmBoot, "total_cpu_s") * 1000:F0} ms)");
+        double M(List<Dictionary<string, string>> runs, string key) => MedianOf(runs.Select(x => D(x, key)));
+        Console.WriteLine($"  round {round} (medians of {samples} samples; default run: one):");
+        Console.WriteLine($"    VirtTest parse cold (no cache, JIT included): {M(colds, "parse_s") * 1000:F0} ms (CPU {M(colds, "parse_cpu_s") * 1000:F0} ms)");
+        Console.WriteLine($"    VirtTest parse warm (from the parse cache):    {M(warms, "parse_s") * 1000:F0} ms (CPU {M(warms, "parse_cpu_s") * 1000:F0} ms)");
+        Console.WriteLine($"    VirtTest 'only boot', warm cache: {warms[0]["dicts"]} dicts in {M(warms, "total_s") * 1000:F0} ms (CPU {M(warms, "total_cpu_s") * 1000:F0} ms)");
         Console.WriteLine($"    VirtTest default run: {all["dicts"]} dicts in {D(all, "total_s"):F2} s = {long.Parse(all["dicts"]) / D(all, "total_s"):N0} dicts/s, peak RSS {all["peak_rss_mb"]} MB, CPU {D(all, "total_cpu_s"):F2} s");
         if (string.IsNullOrEmpty(reference)) continue;
-        var refBoot = RunChild("python3", new[] { driver, reference, tests, "only boot" });
         var refAll = RunChild("python3", new[] { driver, reference, tests });
         if (refAll["dicts"] != all["dicts"]) Console.WriteLine($"    WARNING: the reference made {refAll["dicts"]} dicts, VirtTest {all["dicts"]}");
-        if (refBoot["dicts"] != warmBoot["dicts"]) Console.WriteLine($"    WARNING: the reference made {refBoot["dicts"]} dicts for 'only boot', VirtTest {warmBoot["dicts"]}");
-        Console.WriteLine($"    reference parse: {D(refAll, "parse_s") * 1000:F0} ms (CPU {D(refAll, "parse_cpu_s") * 1000:F0} ms); 'only boot': {D(refBoot, "total_s") * 1000:F0} ms (CPU {D(refBoot, "total_cpu_s") * 1000:F0} ms); default run: {refAll["dicts"]} dicts in {D(refAll, "total_s"):F2} s (CPU {D(refAll, "total_cpu_s"):F2} s), peak RSS {refAll["peak_rss_mb"]} MB");
+        if (refBoots[0]["dicts"] != warms[0]["dicts"]) Console.WriteLine($"    WARNING: the reference made {refBoots[0]["dicts"]} dicts for 'only boot', VirtTest {warms[0]["dicts"]}");
+        // The reference's parse time: its 'only boot' runs parse the same files (the filter line is one more statement).
+        Console.WriteLine($"    reference parse: {M(refBoots, "parse_s") * 1000:F0} ms (CPU {M(refBoots, "parse_cpu_s") * 1000:F0} ms); 'only boot': {M(refBoots, "total_s") * 1000:F0} ms (CPU {M(refBoots, "total_cpu_s") * 1000:F0} ms); default run: {refAll["dicts"]} dicts in {D(refAll, "total_s"):F2} s (CPU {D(refAll, "total_cpu_s"):F2} s), peak RSS {refAll["peak_rss_mb"]} MB");
         var r = new[]
         {
-            D(refAll, "parse_s") / D(cold, "parse_s"), D(refAll, "parse_cpu_s") / D(cold, "parse_cpu_s"),
-            D(refAll, "parse_s") / D(warmBoot, "parse_s"), D(refAll, "parse_cpu_s") / D(warmBoot, "parse_cpu_s"),
-            D(refBoot, "total_s") / D(warmBoot, "total_s"), D(refBoot, "total_cpu_s") / D(warmBoot, "total_cpu_s"),
+            M(refBoots, "parse_s") / M(colds, "parse_s"), M(refBoots, "parse_cpu_s") / M(colds, "parse_cpu_s"),
+            M(refBoots, "parse_s") / M(warms, "parse_s"), M(refBoots, "parse_cpu_s") / M(warms, "parse_cpu_s"),
+            M(refBoots, "total_s") / M(warms, "total_s"), M(refBoots, "total_cpu_s") / M(warms, "total_cpu_s"),
             D(refAll, "total_s") / D(all, "total_s"), D(refAll, "total_cpu_s") / D(all, "total_cpu_s"),
         };
         ratios.Add(r);
         Console.WriteLine($"    ratios (wall / CPU): parse cold {r[0]:F1}x / {r[1]:F1}x; parse warm {r[2]:F1}x / {r[3]:F1}x; 'only boot' warm {r[4]:F1}x / {r[5]:F1}x; default run {r[6]:F1}x / {r[7]:F1}x");
     }
     if (ratios.Count == 0) return;
-    double Median(int i)
-    {
-        var v = ratios.Select(r => r[i]).OrderBy(x => x).ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
+    double Median(int i) => MedianOf(ratios.Select(r => r[i]));
     Console.WriteLine($"  ratios, reference time / VirtTest time, both timed inside their own process (start-up excluded),");
     Console.WriteLine($"  median of {ratios.Count} round(s); wall clock, then CPU time (steadier on a busy machine):");
     Console.WriteLine($"    parse cold {Median(0):F1}x / {Median(1):F1}x (target >= 20x); parse warm {Median(2):F1}x / {Median(3):F1}x");
