@@ -53,13 +53,7 @@ internal sealed class LineReader
 
     private void Add(SourceLine line)
     {
-        if (_count == _lines.Length)
-        {
-            // Array.Copy, not Array.Resize: generic framework code over this assembly's struct is compiled at run time.
-            var bigger = new SourceLine[_lines.Length * 2];
-            Array.Copy(_lines, bigger, _count);
-            _lines = bigger;
-        }
+        if (_count == _lines.Length) _lines = ArrayGrowth.Doubled(_lines, _count);
         _lines[_count++] = line;
     }
 

@@ -25,12 +25,7 @@ internal sealed class TokenBuffer
 
     public void Add(Token token)
     {
-        if (Count == _items.Length)
-        {
-            var bigger = new Token[_items.Length * 2];
-            Array.Copy(_items, bigger, Count);   // not the generic Array.Resize: see above
-            _items = bigger;
-        }
+        if (Count == _items.Length) _items = ArrayGrowth.Doubled(_items, Count);
         _items[Count++] = token;
     }
 
