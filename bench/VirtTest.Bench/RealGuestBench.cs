@@ -96,13 +96,15 @@ internal static class RealGuestBench
     {
         var deadline = DateTime.UtcNow + Boot;
         var stamps = new TimelineWriter(timeline, sw);
+        var seen = 0;
         while (true)
         {
             using (var fs = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
                 fs.Seek(offset, SeekOrigin.Begin);
                 var all = await new StreamReader(fs).ReadToEndAsync();
-                stamps.Seen(all);
+                stamps.Append(all[seen..]);
+                seen = all.Length;
                 if (all.Contains(text, StringComparison.Ordinal)) { stamps.Dispose(); return; }
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"'{text}' did not appear in {log}");
@@ -110,20 +112,24 @@ internal static class RealGuestBench
         }
     }
 
-    /// <summary>Writes each console line once, with the time it was first seen.</summary>
+    /// <summary>Writes each console line once, with the time its end was first seen; fed the console's text as it comes.</summary>
     private sealed class TimelineWriter(string? path, Stopwatch sw) : IDisposable
     {
         private readonly StreamWriter? writer = path is null ? null : new StreamWriter(path);
-        private int written;
+        private readonly StringBuilder partial = new();
 
-        public void Seen(string all)
+        public void Append(string chunk)
         {
             if (writer is null) return;
-            var end = all.LastIndexOf('\n');
-            if (end < written) return;
-            foreach (var line in all[written..end].Split('\n'))
-                writer.WriteLine($"{sw.ElapsedMilliseconds}\t{Regex.Replace(line, @"\e\[[0-9;?]*[A-Za-z]|\r", "")}");
-            written = end + 1;
+            var start = 0;
+            for (var nl = chunk.IndexOf('\n'); nl >= 0; nl = chunk.IndexOf('\n', start))
+            {
+                partial.Append(chunk, start, nl - start);
+                writer.WriteLine($"{sw.ElapsedMilliseconds}\t{Regex.Replace(partial.ToString(), @"\e\[[0-9;?]*[A-Za-z]|\r", "")}");
+                partial.Clear();
+                start = nl + 1;
+            }
+            partial.Append(chunk, start, chunk.Length - start);
         }
 
         public void Dispose() => writer?.Dispose();
@@ -153,20 +159,32 @@ internal static class RealGuestBench
         using var qemu = Process.Start(psi)!;
         try
         {
-            var seen = new StringBuilder();
+            // The console text not yet matched; each read searches only its new end (plus the
+            // pattern's length of overlap), so reading costs the same per character however much
+            // the guest printed: the baseline must not pay for a harness the framework side lacks.
+            var unmatched = new StringBuilder();
             var buffer = new char[4096];
-            var from = 0;
             TimelineWriter? stamps = null;
             async Task WaitForAsync(string text)
             {
-                while (seen.ToString().IndexOf(text, from, StringComparison.Ordinal) is var at && at < 0)
+                var searchFrom = 0;
+                while (true)
                 {
+                    if (unmatched.Length - searchFrom >= text.Length)
+                    {
+                        var at = unmatched.ToString(searchFrom, unmatched.Length - searchFrom).IndexOf(text, StringComparison.Ordinal);
+                        if (at >= 0)
+                        {
+                            unmatched.Remove(0, searchFrom + at + text.Length);
+                            return;
+                        }
+                        searchFrom = unmatched.Length - text.Length + 1;
+                    }
                     var n = await qemu.StandardOutput.ReadAsync(buffer);
-                    if (n == 0) throw new InvalidOperationException("QEMU ended: " + seen);
-                    seen.Append(buffer, 0, n);
-                    stamps?.Seen(seen.ToString(from, seen.Length - from));
+                    if (n == 0) throw new InvalidOperationException("QEMU ended: " + unmatched);
+                    unmatched.Append(buffer, 0, n);
+                    stamps?.Append(new string(buffer, 0, n));
                 }
-                from = seen.ToString().IndexOf(text, from, StringComparison.Ordinal) + text.Length;
             }
             async Task TypeAsync(string line)
             {
