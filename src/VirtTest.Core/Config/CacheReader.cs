@@ -12,19 +12,37 @@ namespace VirtTest.Core.Config;
 internal sealed class CacheReader
 {
     private readonly byte[] _bytes;
+    private readonly int _end;
     private int _pos;
 
-    public CacheReader(byte[] bytes) => _bytes = bytes;
+    public CacheReader(byte[] bytes) : this(bytes, 0, bytes.Length)
+    {
+    }
 
-    public byte ReadByte() => _pos < _bytes.Length ? _bytes[_pos++] : throw new EndOfStreamException();
+    /// <summary>A reader of <paramref name="length"/> bytes from <paramref name="offset"/> on.</summary>
+    public CacheReader(byte[] bytes, int offset, int length)
+    {
+        if (offset < 0 || length < 0 || length > bytes.Length - offset) throw new ArgumentOutOfRangeException(nameof(length));
+        _bytes = bytes;
+        _pos = offset;
+        _end = offset + length;
+    }
+
+    /// <summary>Where the next read starts, as an index into the whole byte array.</summary>
+    public int Position => _pos;
+
+    public byte ReadByte() => _pos < _end ? _bytes[_pos++] : throw new EndOfStreamException();
 
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
-        if (count < 0 || count > _bytes.Length - _pos) throw new EndOfStreamException();
+        if (count < 0 || count > _end - _pos) throw new EndOfStreamException();
         var span = _bytes.AsSpan(_pos, count);
         _pos += count;
         return span;
     }
+
+    /// <summary>Moves past <paramref name="count"/> bytes.</summary>
+    public void Skip(int count) => ReadBytes(count);
 
     public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4));
 

@@ -46,6 +46,9 @@ public sealed class CartesianConfig
         return false;
     }
 
+    /// <summary>The variant tree parsed so far (for tests and diagnostics).</summary>
+    internal Node Root => _parser.Root;
+
     /// <summary>Every file parsed so far (includes too), with the hash of its content.</summary>
     public IReadOnlyList<ConfigSource> FilesRead => _parser.FilesRead;
 

@@ -27,7 +27,33 @@ internal sealed class Node : IContentHolder
     public string? VarName { get; set; }
     /// <summary>Dependencies as written after the variant's colon.</summary>
     public Label[][][] Dep { get; set; } = Array.Empty<Label[][]>();
-    public List<ContentItem> Content { get; } = new();
+    /// <summary>
+    /// The node's statements. A node restored from the parse cache reads them from the cache's
+    /// bytes on first use (<see cref="SetStoredContent"/>); every caller, on any thread, gets
+    /// the same list.
+    /// </summary>
+    public List<ContentItem> Content => _content ?? LoadStoredContent();
+
+    private List<ContentItem>? _content = new();
+    private ParsedTreeFormat.StoredContent? _stored;
+
+    /// <summary>Whether <see cref="Content"/> is in memory (false for a cached node's statements not yet needed).</summary>
+    internal bool StatementsRead => _content is not null;
+
+    /// <summary>Makes <see cref="Content"/> come from a statement block of the parse cache, read when first needed.</summary>
+    internal void SetStoredContent(ParsedTreeFormat.StoredContent stored)
+    {
+        _stored = stored;
+        _content = null;
+    }
+
+    private List<ContentItem> LoadStoredContent()
+    {
+        // Two threads may both read the block; one list is kept, so statement identity holds.
+        var loaded = _stored!.Read();
+        Interlocked.CompareExchange(ref _content, loaded, null);
+        return _content!;
+    }
     public List<Node> Children { get; } = new();
     /// <summary>Every label found below this node.</summary>
     public LabelSet Labels { get; set; } = LabelSet.Empty;

@@ -18,7 +18,7 @@ namespace VirtTest.Core.Config;
 /// </remarks>
 public sealed class ParseCache
 {
-    private static readonly byte[] Magic = "VTCFGC\u0002\u0000"u8.ToArray();
+    private static readonly byte[] Magic = "VTCFGC\u0003\u0000"u8.ToArray();
     private static readonly Lazy<string> EngineId = new(() =>
     {
         var asm = typeof(ParseCache).Assembly;
@@ -105,6 +105,10 @@ public sealed class ParseCache
             var r = new CacheReader(bytes);
             if (!r.ReadBytes(Magic.Length).SequenceEqual(Magic)) return false;
             if (r.ReadString() != EngineId.Value || r.ReadString() != key) return false;
+            // The hash of everything after it: node statements are read later, on first use,
+            // so damage anywhere must be found now (and the entry ignored), not mid-expansion.
+            var payloadHash = r.ReadString();
+            if (ContentHash.Of(bytes.AsSpan(r.Position)) != payloadHash) return false;
             for (var n = r.ReadInt32(); n > 0; n--) sources.Add(new ConfigSource(r.ReadString(), r.ReadString()));
             // Every file the parse read (includes too) must still be as it was.
             foreach (var s in sources)
@@ -112,7 +116,7 @@ public sealed class ParseCache
                 if (!s.IsUnchanged()) return false;
             }
             for (var n = r.ReadInt32(); n > 0; n--) variantNames.Add(r.ReadString());
-            root = ParsedTreeFormat.Read(r);
+            root = ParsedTreeFormat.Read(r, bytes);
             return r.ReadString() == "end";
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or FormatException
@@ -128,12 +132,9 @@ public sealed class ParseCache
         try
         {
             System.IO.Directory.CreateDirectory(Directory);
-            using var ms = new MemoryStream();
-            using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+            using var payload = new MemoryStream();
+            using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
             {
-                w.Write(Magic);
-                w.Write(EngineId.Value);
-                w.Write(key);
                 w.Write(parser.FilesRead.Count);
                 foreach (var s in parser.FilesRead)
                 {
@@ -144,6 +145,15 @@ public sealed class ParseCache
                 foreach (var n in parser.VariantNames) w.Write(n);
                 ParsedTreeFormat.Write(w, parser.Root);
                 w.Write("end");
+            }
+            using var ms = new MemoryStream();
+            using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(Magic);
+                w.Write(EngineId.Value);
+                w.Write(key);
+                w.Write(ContentHash.Of(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
+                w.Write(payload.GetBuffer(), 0, (int)payload.Length);
             }
             temp = Path.Combine(Directory, key + "." + Environment.ProcessId + "." + Guid.NewGuid().ToString("N") + ".tmp");
             File.WriteAllBytes(temp, ms.ToArray());

@@ -8,9 +8,10 @@ namespace VirtTest.Core.Config;
 /// the node below it), so nodes, labels and label sets are written once and referred to by number.
 /// </summary>
 /// <remarks>
-/// Strings are written on first use and referred to by number afterwards. Nothing is recursive:
-/// a tree of any depth is written and read with a flat loop. Any inconsistency found while
-/// reading throws <see cref="InvalidDataException"/>.
+/// Strings are written on first use and referred to by number afterwards, numbered apart in the
+/// tree's own part and in each node's statement block (so that a block can be read alone, later).
+/// Nothing is recursive: a tree of any depth is written and read with a flat loop. Any
+/// inconsistency found while reading throws <see cref="InvalidDataException"/>.
 /// </remarks>
 internal static class ParsedTreeFormat
 {
@@ -18,23 +19,7 @@ internal static class ParsedTreeFormat
 
     public static void Write(BinaryWriter w, Node root)
     {
-        var strings = new Dictionary<string, int>(StringComparer.Ordinal);
-        void Str(string? s)
-        {
-            if (s is null)
-            {
-                w.Write7BitEncodedInt(0);
-                return;
-            }
-            if (strings.TryGetValue(s, out var i))
-            {
-                w.Write7BitEncodedInt(i + 2);
-                return;
-            }
-            strings[s] = strings.Count;
-            w.Write7BitEncodedInt(1);
-            w.Write(s);
-        }
+        var main = new BlockWriter(w);
 
         // Nodes, in discovery order (iteratively), and the label sets they use, below-first.
         var nodes = new List<Node>();
@@ -62,20 +47,144 @@ internal static class ParsedTreeFormat
                 sets.Add(s);
             }
         }
-        var labels = new Dictionary<Label, int>(ReferenceEqualityComparer.Instance);
-        void Lbl(Label l)
+
+        w.Write7BitEncodedInt(sets.Count);
+        foreach (var s in sets)
         {
-            if (labels.TryGetValue(l, out var i))
+            w.Write7BitEncodedInt(s.Below is null ? 0 : setIds[s.Below] + 1);
+            w.Write7BitEncodedInt(s.OwnNames.Count);
+            foreach (var n in s.OwnNames) main.Str(n);
+            w.Write7BitEncodedInt(s.OwnLongNames.Count);
+            foreach (var n in s.OwnLongNames) main.Str(n);
+        }
+        w.Write7BitEncodedInt(nodes.Count);
+        using var block = new MemoryStream();
+        foreach (var n in nodes)
+        {
+            w.Write7BitEncodedInt(n.Name.Length);
+            foreach (var l in n.Name) main.Lbl(l);
+            main.Str(n.VarName);
+            main.Words(n.Dep);
+            w.Write7BitEncodedInt(setIds[n.Labels]);
+            w.Write((byte)((n.AppendToShortname ? 1 : 0) | (n.DefaultCandidate ? 2 : 0)));
+            main.Str(n.BlockVarName);
+            w.Write7BitEncodedInt(n.Children.Count);
+            foreach (var c in n.Children) w.Write7BitEncodedInt(nodeIds[c]);
+            // The statements as a block of their own (own string and label numbering, length
+            // first), so that a reader can leave a node's statements unread until they are needed.
+            if (n.Content.Count == 0)
+            {
+                w.Write7BitEncodedInt(0);
+                continue;
+            }
+            block.SetLength(0);
+            using (var bw = new BinaryWriter(block, Encoding.UTF8, leaveOpen: true)) new BlockWriter(bw).Items(n.Content);
+            w.Write7BitEncodedInt((int)block.Length);
+            w.Write(block.GetBuffer(), 0, (int)block.Length);
+        }
+    }
+
+    /// <summary>
+    /// Reads a tree written by <see cref="Write"/>. Nodes, labels and label sets are read at once;
+    /// each node's statements only when first asked for (<see cref="Node.Content"/>): a filtered
+    /// expansion such as 'only boot' visits a few of the hundreds of variants. The caller has
+    /// checked the bytes against their hash, so a statement block read later is the one written.
+    /// </summary>
+    public static Node Read(CacheReader r, byte[] bytes)
+    {
+        var main = new BlockReader(r);
+        var sets = new LabelSet[main.Count()];
+        for (var i = 0; i < sets.Length; i++)
+        {
+            var below = r.ReadInt32Varint();
+            if (below < 0 || below > i) throw new InvalidDataException("bad label set reference");
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (var n = main.Count(); n > 0; n--) names.Add(main.Req());
+            var longNames = new HashSet<string>(StringComparer.Ordinal);
+            for (var n = main.Count(); n > 0; n--) longNames.Add(main.Req());
+            sets[i] = LabelSet.Restore(below == 0 ? null : sets[below - 1], names, longNames);
+        }
+        var nodeCount = main.Count();
+        if (nodeCount == 0) throw new InvalidDataException("no root");
+        var nodes = new Node[nodeCount];
+        for (var i = 0; i < nodes.Length; i++) nodes[i] = new Node();
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var n = nodes[i];
+            var name = new Label[main.Count()];
+            for (var j = 0; j < name.Length; j++) name[j] = main.Lbl();
+            n.Name = name;
+            n.VarName = main.Str();
+            n.Dep = main.Words();
+            var set = r.ReadInt32Varint();
+            n.Labels = (uint)set < (uint)sets.Length ? sets[set] : throw new InvalidDataException("bad label set reference");
+            var flags = r.ReadByte();
+            n.AppendToShortname = (flags & 1) != 0;
+            n.DefaultCandidate = (flags & 2) != 0;
+            n.BlockVarName = main.Req();
+            for (var c = main.Count(); c > 0; c--)
+            {
+                var id = r.ReadInt32Varint();
+                n.Children.Add((uint)id < (uint)nodes.Length ? nodes[id] : throw new InvalidDataException("bad node reference"));
+            }
+            var length = main.Count();
+            var offset = r.Position;
+            r.Skip(length);
+            if (length > 0) n.SetStoredContent(new StoredContent(bytes, offset, length));
+        }
+        return nodes[0];
+    }
+
+    /// <summary>A node's statements as stored, read on first use.</summary>
+    internal sealed class StoredContent(byte[] bytes, int offset, int length)
+    {
+        public List<ContentItem> Read()
+        {
+            var list = new List<ContentItem>();
+            var r = new CacheReader(bytes, offset, length);
+            new BlockReader(r).Items(list);
+            if (r.Position != offset + length) throw new InvalidDataException("statement block not read to its end");
+            return list;
+        }
+    }
+
+    /// <summary>Strings and labels written on first use and numbered afterwards, within one block.</summary>
+    private sealed class BlockWriter(BinaryWriter w)
+    {
+        private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<Label, int> _labels = new(ReferenceEqualityComparer.Instance);
+
+        public void Str(string? s)
+        {
+            if (s is null)
+            {
+                w.Write7BitEncodedInt(0);
+                return;
+            }
+            if (_strings.TryGetValue(s, out var i))
+            {
+                w.Write7BitEncodedInt(i + 2);
+                return;
+            }
+            _strings[s] = _strings.Count;
+            w.Write7BitEncodedInt(1);
+            w.Write(s);
+        }
+
+        public void Lbl(Label l)
+        {
+            if (_labels.TryGetValue(l, out var i))
             {
                 w.Write7BitEncodedInt(i + 1);
                 return;
             }
-            labels[l] = labels.Count;
+            _labels[l] = _labels.Count;
             w.Write7BitEncodedInt(0);
             Str(l.Name);
             Str(l.VarName);
         }
-        void Words(Label[][][] words)
+
+        public void Words(Label[][][] words)
         {
             w.Write7BitEncodedInt(words.Length);
             foreach (var word in words)
@@ -88,8 +197,9 @@ internal static class ParsedTreeFormat
                 }
             }
         }
-        // Content lists nest through conditional blocks: written with an explicit stack of lists.
-        void Items(List<ContentItem> top)
+
+        /// <summary>Content lists nest through conditional blocks: written with an explicit stack of lists.</summary>
+        public void Items(List<ContentItem> top)
         {
             var pending = new PendingLists();
             pending.Push(top, 0);
@@ -149,61 +259,42 @@ internal static class ParsedTreeFormat
                 }
             }
         }
-
-        w.Write7BitEncodedInt(sets.Count);
-        foreach (var s in sets)
-        {
-            w.Write7BitEncodedInt(s.Below is null ? 0 : setIds[s.Below] + 1);
-            w.Write7BitEncodedInt(s.OwnNames.Count);
-            foreach (var n in s.OwnNames) Str(n);
-            w.Write7BitEncodedInt(s.OwnLongNames.Count);
-            foreach (var n in s.OwnLongNames) Str(n);
-        }
-        w.Write7BitEncodedInt(nodes.Count);
-        foreach (var n in nodes)
-        {
-            w.Write7BitEncodedInt(n.Name.Length);
-            foreach (var l in n.Name) Lbl(l);
-            Str(n.VarName);
-            Words(n.Dep);
-            w.Write7BitEncodedInt(setIds[n.Labels]);
-            w.Write((byte)((n.AppendToShortname ? 1 : 0) | (n.DefaultCandidate ? 2 : 0)));
-            Str(n.BlockVarName);
-            w.Write7BitEncodedInt(n.Children.Count);
-            foreach (var c in n.Children) w.Write7BitEncodedInt(nodeIds[c]);
-            Items(n.Content);
-        }
     }
 
-    public static Node Read(CacheReader r)
+    /// <summary>The reading side of <see cref="BlockWriter"/>; any inconsistency throws <see cref="InvalidDataException"/>.</summary>
+    private sealed class BlockReader(CacheReader r)
     {
-        var strings = new List<string>();
-        string? Str()
+        private readonly List<string> _strings = new();
+        private readonly List<Label> _labels = new();
+
+        public string? Str()
         {
             var i = r.ReadInt32Varint();
             if (i == 0) return null;
             if (i == 1)
             {
                 var s = r.ReadString();
-                strings.Add(s);
+                _strings.Add(s);
                 return s;
             }
-            return (uint)(i - 2) < (uint)strings.Count ? strings[i - 2] : throw new InvalidDataException("bad string reference");
+            return (uint)(i - 2) < (uint)_strings.Count ? _strings[i - 2] : throw new InvalidDataException("bad string reference");
         }
-        string Req() => Str() ?? throw new InvalidDataException("missing string");
-        var labels = new List<Label>();
-        Label Lbl()
+
+        public string Req() => Str() ?? throw new InvalidDataException("missing string");
+
+        public Label Lbl()
         {
             var i = r.ReadInt32Varint();
             if (i == 0)
             {
                 var l = new Label(Req(), Str());
-                labels.Add(l);
+                _labels.Add(l);
                 return l;
             }
-            return (uint)(i - 1) < (uint)labels.Count ? labels[i - 1] : throw new InvalidDataException("bad label reference");
+            return (uint)(i - 1) < (uint)_labels.Count ? _labels[i - 1] : throw new InvalidDataException("bad label reference");
         }
-        Label[][][] Words()
+
+        public Label[][][] Words()
         {
             var words = new Label[Count()][][];
             for (var i = 0; i < words.Length; i++)
@@ -217,12 +308,14 @@ internal static class ParsedTreeFormat
             }
             return words;
         }
-        int Count()
+
+        public int Count()
         {
             var n = r.ReadInt32Varint();
             return n is >= 0 and <= 50_000_000 ? n : throw new InvalidDataException("bad count");
         }
-        void Items(List<ContentItem> top)
+
+        public void Items(List<ContentItem> top)
         {
             var pending = new PendingLists();
             pending.Push(top, Count());
@@ -278,44 +371,6 @@ internal static class ParsedTreeFormat
                 }
             }
         }
-
-        var sets = new LabelSet[Count()];
-        for (var i = 0; i < sets.Length; i++)
-        {
-            var below = r.ReadInt32Varint();
-            if (below < 0 || below > i) throw new InvalidDataException("bad label set reference");
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            for (var n = Count(); n > 0; n--) names.Add(Req());
-            var longNames = new HashSet<string>(StringComparer.Ordinal);
-            for (var n = Count(); n > 0; n--) longNames.Add(Req());
-            sets[i] = LabelSet.Restore(below == 0 ? null : sets[below - 1], names, longNames);
-        }
-        var nodeCount = Count();
-        if (nodeCount == 0) throw new InvalidDataException("no root");
-        var nodes = new Node[nodeCount];
-        for (var i = 0; i < nodes.Length; i++) nodes[i] = new Node();
-        for (var i = 0; i < nodes.Length; i++)
-        {
-            var n = nodes[i];
-            var name = new Label[Count()];
-            for (var j = 0; j < name.Length; j++) name[j] = Lbl();
-            n.Name = name;
-            n.VarName = Str();
-            n.Dep = Words();
-            var set = r.ReadInt32Varint();
-            n.Labels = (uint)set < (uint)sets.Length ? sets[set] : throw new InvalidDataException("bad label set");
-            var flags = r.ReadByte();
-            n.AppendToShortname = (flags & 1) != 0;
-            n.DefaultCandidate = (flags & 2) != 0;
-            n.BlockVarName = Req();
-            for (var c = Count(); c > 0; c--)
-            {
-                var id = r.ReadInt32Varint();
-                n.Children.Add((uint)id < (uint)nodes.Length ? nodes[id] : throw new InvalidDataException("bad node reference"));
-            }
-            Items(n.Content);
-        }
-        return nodes[0];
     }
 
     private static int ReadInt32Varint(this CacheReader r) => r.Read7BitEncodedInt();
@@ -336,12 +391,8 @@ internal static class ParsedTreeFormat
         {
             if (Count == _lists.Length)
             {
-                var lists = new List<ContentItem>[Count * 2];
-                Array.Copy(_lists, lists, Count);
-                _lists = lists;
-                var numbers = new int[Count * 2];
-                Array.Copy(_numbers, numbers, Count);
-                _numbers = numbers;
+                _lists = ArrayGrowth.Doubled(_lists, Count);
+                _numbers = ArrayGrowth.Doubled(_numbers, Count);
             }
             _lists[Count] = list;
             _numbers[Count++] = number;

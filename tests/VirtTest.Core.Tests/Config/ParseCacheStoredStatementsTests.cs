@@ -1,0 +1,93 @@
+using VirtTest.Core.Config;
+
+namespace VirtTest.Core.Tests.Config;
+
+/// <summary>
+/// A tree from the parse cache reads each node's statements only when the expansion first needs
+/// them (a filtered run such as 'only boot' skips most variants), checks the whole entry against
+/// its hash when it is opened (damage is found then, never mid-expansion), and gives every
+/// thread the same statements.
+/// </summary>
+public class ParseCacheStoredStatementsTests
+{
+    private static LoadedConfig Load(string cacheDir, string file, bool useCache = true, params string[] filters) =>
+        ConfigLoader.Load(new ConfigLoadOptions { Files = new[] { file }, Filters = filters, CacheDirectory = cacheDir, UseCache = useCache });
+
+    private static List<string> Dump(IEnumerable<VirtParams> dicts) =>
+        dicts.Select(p => string.Join("\u0001", p.Select(kv => kv.Key + "=" + kv.Value))).ToList();
+
+    private static List<Node> Nodes(Node root)
+    {
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Node>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            if (!seen.Add(n)) continue;
+            foreach (var c in n.Children) stack.Push(c);
+        }
+        return seen.ToList();
+    }
+
+    private static (TempDir Dir, string Tests, string Cache) RealTree()
+    {
+        var dir = new TempDir();
+        var tests = RealTreeGenerator.Write(Path.Combine(dir.Path, "tree"), new RealTreeGenerator.Shape(Tests: 60, BaseKeys: 40, LinuxFamilies: 2, WindowsVersions: 2));
+        return (dir, tests, Path.Combine(dir.Path, "cache"));
+    }
+
+    [Fact]
+    public void A_filtered_expansion_reads_the_statements_of_few_nodes()
+    {
+        var (dir, tests, cache) = RealTree();
+        using var _ = dir;
+        var expected = Dump(Load(cache, tests, useCache: false, "only boot").Expand());
+        Load(cache, tests);   // writes the entry
+        var cached = Load(cache, tests, true, "only boot");
+        Assert.True(cached.FromCache);
+        var nodes = Nodes(cached.Config.Root);
+        var readBefore = nodes.Count(n => n.StatementsRead);
+        Assert.Equal(expected, Dump(cached.Expand()));
+        Assert.NotEmpty(expected);
+        var read = nodes.Count(n => n.StatementsRead);
+        Assert.True(read > readBefore, "expanding read no statements");
+        Assert.True(read * 2 < nodes.Count, $"{read} of {nodes.Count} nodes had their statements read for 'only boot'");
+        // The unfiltered expansion of the same cached tree reads the rest and matches a parse.
+        var all = Load(cache, tests);
+        Assert.True(all.FromCache);
+        Assert.Equal(Dump(Load(cache, tests, useCache: false).Expand()), Dump(all.Expand()));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(40)]
+    public void Damage_in_a_late_statement_block_is_found_when_the_entry_is_opened(int fromEnd)
+    {
+        var (dir, tests, cache) = RealTree();
+        using var _ = dir;
+        var expected = Dump(Load(cache, tests).Expand());
+        var entry = Directory.GetFiles(cache, "*.tree").Single();
+        var bytes = File.ReadAllBytes(entry);
+        bytes[^fromEnd] ^= 0x5a;
+        File.WriteAllBytes(entry, bytes);
+        var reloaded = Load(cache, tests);
+        Assert.False(reloaded.FromCache);
+        Assert.Equal(expected, Dump(reloaded.Expand()));
+        Assert.True(Load(cache, tests).FromCache);
+    }
+
+    [Fact]
+    public void Threads_expanding_one_cached_tree_see_the_same_statements()
+    {
+        var (dir, tests, cache) = RealTree();
+        using var _ = dir;
+        var expected = Dump(Load(cache, tests).Expand());
+        var cached = Load(cache, tests);
+        Assert.True(cached.FromCache);
+        var results = new List<string>[8];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => results[i] = Dump(cached.Expand()));
+        Assert.All(results, r => Assert.Equal(expected, r));
+        Assert.All(Nodes(cached.Config.Root), n => Assert.Same(n.Content, n.Content));
+    }
+}
