@@ -63,6 +63,6 @@ internal sealed class CacheReader
     {
         var length = Read7BitEncodedInt();
         if (length < 0) throw new InvalidDataException("bad string length");
-        return length == 0 ? "" : Encoding.UTF8.GetString(ReadBytes(length));
+        return length == 0 ? "" : AsciiFastText.FromUtf8(ReadBytes(length));
     }
 }

@@ -17,7 +17,7 @@ public sealed record ConfigSource(string Path, string Hash)
         if (!other)
         {
             var start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
-            return Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
+            return AsciiFastText.FromUtf8(bytes.AsSpan(start));
         }
         using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return reader.ReadToEnd();

@@ -46,16 +46,22 @@ internal static class ContentHash
         return new string(hex);
     }
 
-    public static (ulong, ulong) Compute(ReadOnlySpan<byte> data)
+    public static unsafe (ulong, ulong) Compute(ReadOnlySpan<byte> data)
     {
         var h1 = P1 ^ (ulong)data.Length;
         var h2 = P2 + (ulong)data.Length;
         var i = 0;
-        for (; i + 8 <= data.Length; i += 8)
+        // Words read through a pointer: in the precompiled code a call per word (the framework's
+        // readers are not inlined across assemblies there) made this several times slower.
+        fixed (byte* p = data)
         {
-            var v = BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i, 8));
-            h1 = BitOperations.RotateLeft(h1 ^ (v * P2), 31) * P1;
-            h2 = BitOperations.RotateLeft(h2 + (v * P3), 27) * P4 + h1;
+            for (; i + 8 <= data.Length; i += 8)
+            {
+                var v = *(ulong*)(p + i);
+                if (!BitConverter.IsLittleEndian) v = BinaryPrimitives.ReverseEndianness(v);
+                h1 = BitOperations.RotateLeft(h1 ^ (v * P2), 31) * P1;
+                h2 = BitOperations.RotateLeft(h2 + (v * P3), 27) * P4 + h1;
+            }
         }
         ulong tail = 0;
         for (var shift = 0; i < data.Length; i++, shift += 8) tail |= (ulong)data[i] << shift;

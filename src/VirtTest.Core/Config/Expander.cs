@@ -130,7 +130,20 @@ internal sealed partial class Expander
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsDefault(Node n) => n.DefaultCandidate && !_expandDefaults.Contains(n.BlockVarName);
 
-    private bool HasJoins(Node node) => Scan(node, ContentOf(node)).HasJoins;
+    private bool HasJoins(Node node) => FilterScan(node).HasJoins;
+
+    /// <summary>
+    /// The filters of a node's statements as they stand (and whether it joins), without reading
+    /// statements the parse cache still holds: the part of a node that decides whether its subtree is out.
+    /// </summary>
+    private Node.ContentScan FilterScan(Node node)
+    {
+        if (_contentOverride.Count > 0 && _contentOverride.TryGetValue(node.Id, out var c)) return Scan(node, c);
+        return node.UnreadFilters ?? Scan(node, node.Content);
+    }
+
+    /// <summary>Whether the expander replaced a node's statements (while expanding its joins).</summary>
+    private bool HasOverride(Node node) => _contentOverride.Count > 0 && _contentOverride.ContainsKey(node.Id);
 
     /// <summary>What <paramref name="content"/> (the node's content) holds; remembered on the node.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -295,14 +308,16 @@ internal sealed partial class Expander
     /// becomes true when a filter is kept in <paramref name="newContent"/>. Statements between
     /// filters are copied in runs.
     /// </summary>
+    /// <remarks>With a null <paramref name="newContent"/> it only decides: pass or fail, and the same
+    /// failed lists (those depend on the filters alone).</remarks>
     private static bool ProcessContent(List<ContentItem> content, bool hasFilters, ref List<ContentItem>? failed,
-        List<ContentItem> newContent, ref List<ContentItem>? newInternal, ReadOnlySpan<Label> ctx, LabelSet labels,
+        List<ContentItem>? newContent, ref List<ContentItem>? newInternal, ReadOnlySpan<Label> ctx, LabelSet labels,
         ref bool keptFilters)
     {
         var items = CollectionsMarshal.AsSpan(content);
         if (!hasFilters)
         {
-            newContent.AddRange(items);
+            newContent?.AddRange(items);
             return true;
         }
         var run = 0;
@@ -310,7 +325,7 @@ internal sealed partial class Expander
         {
             var t = items[i];
             if (t.Filter is not { } f) continue;
-            if (i > run) newContent.AddRange(items[run..i]);
+            if (i > run) newContent?.AddRange(items[run..i]);
             run = i + 1;
             if (f.RequiresAction(ctx, labels))
             {
@@ -327,17 +342,18 @@ internal sealed partial class Expander
             }
             else if (!f.IsIrrelevant(ctx, labels))
             {
-                newContent.Add(t);
+                newContent?.Add(t);
                 keptFilters = true;
             }
         }
-        if (items.Length > run) newContent.AddRange(items[run..]);
+        if (items.Length > run) newContent?.AddRange(items[run..]);
         return true;
     }
 
     private bool MightPass(FailedCase fc, Node node, ReadOnlySpan<Label> ctx, List<ContentItem> content, LabelSet labels)
     {
-        var nodeContent = ContentOf(node);
+        // The failed lists hold filter statements only, so the node's filters stand for its statements.
+        var nodeContent = FilterScan(node).Filters;
         foreach (var t in fc.External)
         {
             if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent, t)) return true;

@@ -40,6 +40,14 @@ internal sealed class Node : IContentHolder
     /// <summary>Whether <see cref="Content"/> is in memory (false for a cached node's statements not yet needed).</summary>
     internal bool StatementsRead => _content is not null;
 
+    /// <summary>
+    /// The node's top-level filter statements (only, no, join, conditional blocks) in order, while
+    /// its statements are still unread in the parse cache; null once they are in memory (then
+    /// <see cref="Content"/> holds these same item objects). Whether a subtree is out depends on filters
+    /// only, so the expander can skip a variant without reading its assignments.
+    /// </summary>
+    internal ContentScan? UnreadFilters => _content is null ? _stored!.Filters : null;
+
     /// <summary>Makes <see cref="Content"/> come from a statement block of the parse cache, read when first needed.</summary>
     internal void SetStoredContent(ParsedTreeFormat.StoredContent stored)
     {
@@ -75,17 +83,35 @@ internal sealed class Node : IContentHolder
         {
             List = list;
             Count = list.Count;
-            foreach (var t in list)
+            Filters = FiltersOf(list);
+            foreach (var t in Filters)
             {
-                if (t.Filter is not { } f) continue;
-                HasFilters = true;
-                if (f.Kind == FilterKind.Join) HasJoins = true;
+                if (t.Filter!.Kind == FilterKind.Join) HasJoins = true;
             }
         }
 
         public readonly List<ContentItem> List;
         public readonly int Count;
-        public readonly bool HasFilters;
+        /// <summary>The list's filter statements, in order (the same list as <see cref="ContentScan.List"/> when it holds nothing else).</summary>
+        public readonly List<ContentItem> Filters;
+        public bool HasFilters => Filters.Count > 0;
         public readonly bool HasJoins;
+
+        /// <summary>The filter statements of a content list, in order.</summary>
+        public static List<ContentItem> FiltersOf(List<ContentItem> list)
+        {
+            var count = 0;
+            foreach (var t in list)
+            {
+                if (t.Filter is not null) count++;
+            }
+            if (count == list.Count) return list;
+            var filters = new List<ContentItem>(count);
+            foreach (var t in list)
+            {
+                if (t.Filter is not null) filters.Add(t);
+            }
+            return filters;
+        }
     }
 }

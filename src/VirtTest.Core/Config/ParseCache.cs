@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace VirtTest.Core.Config;
@@ -18,12 +18,12 @@ namespace VirtTest.Core.Config;
 /// </remarks>
 public sealed class ParseCache
 {
-    private static readonly byte[] Magic = "VTCFGC\u0003\u0000"u8.ToArray();
+    private static readonly byte[] Magic = "VTCFGC\u0004\u0000"u8.ToArray();
     private static readonly Lazy<string> EngineId = new(() =>
     {
-        var asm = typeof(ParseCache).Assembly;
-        // The module version id changes with every build, so a changed engine never reads old entries.
-        return asm.GetName().Version + "/" + ContentHash.Hex(asm.ManifestModule.ModuleVersionId.ToByteArray());
+        // The module version id changes with every build, so a changed engine never reads old
+        // entries. (Not the assembly's version too: GetName() costs a millisecond or two at start.)
+        return ContentHash.Hex(typeof(ParseCache).Module.ModuleVersionId.ToByteArray());
     });
 
     public ParseCache(string? directory = null) => Directory = directory ?? DefaultDirectory();
@@ -81,7 +81,8 @@ public sealed class ParseCache
             Add(p);
             Add(ConfigSource.HashOf(File.ReadAllBytes(p)));
         }
-        return ContentHash.Of(Encoding.UTF8.GetBytes(text.ToString()));
+        // The key text's UTF-16 bytes as they are (no encoding step on the way to the hash).
+        return ContentHash.Of(MemoryMarshal.AsBytes(text.ToString().AsSpan()));
     }
 
     private bool TryLoad(string key, out Node root, out List<string> variantNames, out List<ConfigSource> sources)

@@ -15,7 +15,7 @@ namespace VirtTest.Core.Config;
 /// </remarks>
 internal static class ParsedTreeFormat
 {
-    private const byte OpAssign = 1, OpBatch = 2, OpDel = 3, OpSuffix = 4, OpFileMap = 5, ItemFilter = 6;
+    private const byte OpAssign = 1, OpBatch = 2, OpDel = 3, OpSuffix = 4, OpFileMap = 5, ItemFilter = 6, ItemFilterRef = 7;
 
     public static void Write(BinaryWriter w, Node root)
     {
@@ -70,18 +70,26 @@ internal static class ParsedTreeFormat
             main.Str(n.BlockVarName);
             w.Write7BitEncodedInt(n.Children.Count);
             foreach (var c in n.Children) w.Write7BitEncodedInt(nodeIds[c]);
-            // The statements as a block of their own (own string and label numbering, length
-            // first), so that a reader can leave a node's statements unread until they are needed.
-            if (n.Content.Count == 0)
-            {
-                w.Write7BitEncodedInt(0);
-                continue;
-            }
-            block.SetLength(0);
-            using (var bw = new BinaryWriter(block, Encoding.UTF8, leaveOpen: true)) new BlockWriter(bw).Items(n.Content);
-            w.Write7BitEncodedInt((int)block.Length);
-            w.Write(block.GetBuffer(), 0, (int)block.Length);
+            // The statements as two blocks of their own (own string and label numbering, length
+            // first): the top-level filters, then all statements (the filters by number), so that a
+            // reader can decide on a variant with its filters and leave the rest unread until needed.
+            var filters = Node.ContentScan.FiltersOf(n.Content);
+            WriteBlock(w, block, filters.Count == 0 ? null : bw => new BlockWriter(bw).Items(filters, null));
+            WriteBlock(w, block, n.Content.Count == 0 ? null : bw => new BlockWriter(bw).Items(n.Content, filters));
         }
+    }
+
+    private static void WriteBlock(BinaryWriter w, MemoryStream block, Action<BinaryWriter>? write)
+    {
+        if (write is null)
+        {
+            w.Write7BitEncodedInt(0);
+            return;
+        }
+        block.SetLength(0);
+        using (var bw = new BinaryWriter(block, Encoding.UTF8, leaveOpen: true)) write(bw);
+        w.Write7BitEncodedInt((int)block.Length);
+        w.Write(block.GetBuffer(), 0, (int)block.Length);
     }
 
     /// <summary>
@@ -127,24 +135,48 @@ internal static class ParsedTreeFormat
                 var id = r.ReadInt32Varint();
                 n.Children.Add((uint)id < (uint)nodes.Length ? nodes[id] : throw new InvalidDataException("bad node reference"));
             }
+            var filtersLength = main.Count();
+            var filtersOffset = r.Position;
+            r.Skip(filtersLength);
             var length = main.Count();
             var offset = r.Position;
             r.Skip(length);
-            if (length > 0) n.SetStoredContent(new StoredContent(bytes, offset, length));
+            if (length > 0) n.SetStoredContent(new StoredContent(bytes, filtersOffset, filtersLength, offset, length));
         }
         return nodes[0];
     }
 
-    /// <summary>A node's statements as stored, read on first use.</summary>
-    internal sealed class StoredContent(byte[] bytes, int offset, int length)
+    /// <summary>A node's statements as stored: its filters and all its statements, each read on first use.</summary>
+    internal sealed class StoredContent(byte[] bytes, int filtersOffset, int filtersLength, int offset, int length)
     {
+        private Node.ContentScan? _filters;
+
+        /// <summary>The top-level filters (the same objects <see cref="Read"/> puts in the statements).</summary>
+        public Node.ContentScan Filters
+        {
+            get
+            {
+                if (Volatile.Read(ref _filters) is { } read) return read;
+                // Two threads may both read the block; one list is kept, so statement identity holds.
+                var list = new List<ContentItem>();
+                if (filtersLength > 0) ReadBlock(filtersOffset, filtersLength, list, null);
+                Interlocked.CompareExchange(ref _filters, new Node.ContentScan(list), null);
+                return _filters!;
+            }
+        }
+
         public List<ContentItem> Read()
         {
             var list = new List<ContentItem>();
-            var r = new CacheReader(bytes, offset, length);
-            new BlockReader(r).Items(list);
-            if (r.Position != offset + length) throw new InvalidDataException("statement block not read to its end");
+            ReadBlock(offset, length, list, Filters.List);
             return list;
+        }
+
+        private void ReadBlock(int start, int count, List<ContentItem> list, List<ContentItem>? topFilters)
+        {
+            var r = new CacheReader(bytes, start, count);
+            new BlockReader(r).Items(list, topFilters);
+            if (r.Position != start + count) throw new InvalidDataException("statement block not read to its end");
         }
     }
 
@@ -198,9 +230,13 @@ internal static class ParsedTreeFormat
             }
         }
 
-        /// <summary>Content lists nest through conditional blocks: written with an explicit stack of lists.</summary>
-        public void Items(List<ContentItem> top)
+        /// <summary>
+        /// Content lists nest through conditional blocks: written with an explicit stack of lists.
+        /// Top-level filters that are in <paramref name="topFilters"/> (written before) are written by number.
+        /// </summary>
+        public void Items(List<ContentItem> top, List<ContentItem>? topFilters)
         {
+            var filterNumber = 0;
             var pending = new PendingLists();
             pending.Push(top, 0);
             w.Write7BitEncodedInt(top.Count);
@@ -212,6 +248,13 @@ internal static class ParsedTreeFormat
                 var item = list[index];
                 Str(item.File);
                 w.Write7BitEncodedInt(item.Line);
+                if (topFilters is not null && item.Filter is not null && ReferenceEquals(list, top))
+                {
+                    if (!ReferenceEquals(topFilters[filterNumber], item)) throw new InvalidOperationException("filters out of order");
+                    w.Write(ItemFilterRef);
+                    w.Write7BitEncodedInt(filterNumber++);
+                    continue;
+                }
                 switch (item.Op)
                 {
                     case AssignOp a:
@@ -315,7 +358,7 @@ internal static class ParsedTreeFormat
             return n is >= 0 and <= 50_000_000 ? n : throw new InvalidDataException("bad count");
         }
 
-        public void Items(List<ContentItem> top)
+        public void Items(List<ContentItem> top, List<ContentItem>? topFilters)
         {
             var pending = new PendingLists();
             pending.Push(top, Count());
@@ -357,6 +400,14 @@ internal static class ParsedTreeFormat
                     case OpFileMap:
                         list.Add(new ContentItem(file, line, new FileMapOp(Req(), Req(), Req())));
                         break;
+                    case ItemFilterRef:
+                    {
+                        var number = Count();
+                        if (topFilters is null || !ReferenceEquals(list, top) || number >= topFilters.Count)
+                            throw new InvalidDataException("bad filter reference");
+                        list.Add(topFilters[number]);
+                        break;
+                    }
                     case ItemFilter:
                     {
                         var kind = (FilterKind)r.ReadByte();

@@ -217,20 +217,31 @@ internal sealed partial class Expander
                 }
             }
 
+            List<ContentItem>? newExternal = null;
+            List<ContentItem>? newInternal = null;
+            var keptFilters = false;
+            if (node.UnreadFilters is { } unread && !x.HasOverride(node))
+            {
+                // Statements still in the parse cache: decide with the filters first (pass or fail
+                // and the failed lists depend on them alone), and read the rest only for a pass.
+                if (!ProcessContent(unread.Filters, unread.HasFilters, ref newInternal, null, ref newInternal, ctx, labels, ref keptFilters) ||
+                    !ProcessContent(content, f.ContentHasFilters, ref newExternal, null, ref newInternal, ctx, labels, ref keptFilters))
+                {
+                    AddFailedCase(node, ref failedCases, ctx, newExternal, newInternal);
+                    return false;
+                }
+                keptFilters = false;
+            }
+
             var nodeContent = x.ContentOf(node);
             var newContent = f.NewContent;
             newContent.Clear();
             newContent.EnsureCapacity(nodeContent.Count + content.Count);
-            List<ContentItem>? newExternal = null;
-            List<ContentItem>? newInternal = null;
-            var keptFilters = false;
             if (!ProcessContent(nodeContent, Scan(node, nodeContent).HasFilters, ref newInternal, newContent, ref newInternal, ctx, labels,
                     ref keptFilters) ||
                 !ProcessContent(content, f.ContentHasFilters, ref newExternal, newContent, ref newInternal, ctx, labels, ref keptFilters))
             {
-                if (failedCases is null) x._failed[node.Id] = failedCases = new List<FailedCase>();
-                failedCases.Insert(0, new FailedCase(ctx.ToArray(), newExternal ?? NoItems, newInternal ?? NoItems));
-                if (failedCases.Count > FailedCasesKept) failedCases.RemoveAt(failedCases.Count - 1);
+                AddFailedCase(node, ref failedCases, ctx, newExternal, newInternal);
                 return false;
             }
 
@@ -243,6 +254,14 @@ internal sealed partial class Expander
                 f.ShortLength = s + name.Length;
             }
             return true;
+        }
+
+        private void AddFailedCase(Node node, ref List<FailedCase>? failedCases, ReadOnlySpan<Label> ctx,
+            List<ContentItem>? newExternal, List<ContentItem>? newInternal)
+        {
+            if (failedCases is null) _x._failed[node.Id] = failedCases = new List<FailedCase>();
+            failedCases.Insert(0, new FailedCase(ctx.ToArray(), newExternal ?? NoItems, newInternal ?? NoItems));
+            if (failedCases.Count > FailedCasesKept) failedCases.RemoveAt(failedCases.Count - 1);
         }
 
         /// <summary>The names (or long names) of the first <paramref name="count"/> labels, joined with dots.</summary>

@@ -59,6 +59,77 @@ public class ParseCacheStoredStatementsTests
         Assert.Equal(Dump(Load(cache, tests, useCache: false).Expand()), Dump(all.Expand()));
     }
 
+    [Fact]
+    public void A_variant_that_a_filter_rules_out_is_decided_without_reading_its_assignments()
+    {
+        var (dir, tests, cache) = RealTree();
+        using var _ = dir;
+        Load(cache, tests);   // writes the entry
+        var parsed = Load(cache, tests, useCache: false, "only boot");
+        var expected = Dump(parsed.Expand());
+        var cached = Load(cache, tests, true, "only boot");
+        Assert.True(cached.FromCache);
+        Assert.Equal(expected, Dump(cached.Expand()));
+        // The 60 tests are siblings under one variants block (the node with the most children),
+        // each with its statements; 'only boot' keeps one, and the others are ruled out on their
+        // filters (and the inherited 'only boot') without their assignments being read. A test
+        // with a join is the exception: its statements are split into joins and the rest first.
+        var subtests = Nodes(cached.Config.Root).MaxBy(n => n.Children.Count)!;
+        Assert.True(subtests.Children.Count >= 60, subtests.Children.Count + " children");
+        var read = subtests.Children.Where(c => c.StatementsRead).Select(c => c.Name.Single().Name).ToList();
+        var joining = subtests.Children.Where(c => c.Content.Any(t => t.Filter?.Kind == FilterKind.Join)).Select(c => c.Name.Single().Name).ToList();
+        Assert.Contains("boot", read);
+        Assert.NotEmpty(joining);
+        Assert.Empty(read.Except(joining).Except(new[] { "boot" }));
+    }
+
+    [Fact]
+    public void A_node_read_after_its_filters_holds_the_same_filter_objects()
+    {
+        var (dir, tests, cache) = RealTree();
+        using var _ = dir;
+        Load(cache, tests);
+        var cached = Load(cache, tests);
+        Assert.True(cached.FromCache);
+        var checkedNodes = 0;
+        foreach (var n in Nodes(cached.Config.Root))
+        {
+            if (n.UnreadFilters is not { } unread || unread.Filters.Count == 0) continue;
+            var filters = unread.Filters.ToList();
+            var content = n.Content;
+            Assert.Null(n.UnreadFilters);
+            Assert.Equal(filters, content.Where(c => c.Filter is not null), ReferenceEqualityComparer.Instance);
+            checkedNodes++;
+        }
+        Assert.True(checkedNodes > 10, $"only {checkedNodes} nodes with filters");
+    }
+
+    /// <summary>
+    /// Filter sets that rule out subtrees in different ways (top-level only/no, conditional blocks,
+    /// dependencies, joins): a cached tree, where variants are decided on their filters first, gives
+    /// the parse's dicts, and so does a second expansion of the same cached tree.
+    /// </summary>
+    [Theory]
+    [InlineData("only boot")]
+    [InlineData("no boot")]
+    [InlineData("only Linux", "no reboot")]
+    [InlineData("only Windows", "only boot, shutdown")]
+    [InlineData("only q35")]
+    [InlineData("no qcow2", "no x86_64")]
+    [InlineData("only qemu_kvm_rhel_full")]
+    [InlineData("only qemu_kvm_windows_quick")]
+    public void Expanding_from_the_cache_gives_the_parse_dicts_for_any_filters(params string[] filters)
+    {
+        var (dir, tests, cache) = RealTree();
+        using var _ = dir;
+        Load(cache, tests);
+        var expected = Dump(Load(cache, tests, useCache: false, filters).Expand());
+        var cached = Load(cache, tests, true, filters);
+        Assert.True(cached.FromCache);
+        Assert.Equal(expected, Dump(cached.Expand()));
+        Assert.Equal(expected, Dump(cached.Expand()));
+    }
+
     [Theory]
     [InlineData(3)]
     [InlineData(40)]

@@ -38,6 +38,21 @@ public class ParseCacheTests
     }
 
     [Fact]
+    public void Text_beyond_ASCII_comes_back_from_the_cache_as_written()
+    {
+        using var dir = new TempDir();
+        var main = dir.Write("caf\u00e9.cfg", "name_\u00e9 = caf\u00e9 \u2603 \U0001F600\nplain = ascii only, past eight bytes\nvariants:\n    - gr\u00fc\u00df:\n        k = \u00fc\n");
+        var cache = Path.Combine(dir.Path, "cache");
+        var parsed = Dump(Load(cache, main));
+        var cached = Load(cache, main);
+        Assert.True(cached.FromCache);
+        Assert.Equal(parsed, Dump(cached));
+        var d = cached.Expand().Single();
+        Assert.Equal("caf\u00e9 \u2603 \U0001F600", d["name_\u00e9"]);
+        Assert.Equal("gr\u00fc\u00df", d.Name);
+    }
+
+    [Fact]
     public void A_changed_include_invalidates_the_entry()
     {
         var (dir, main, cache) = Tree();

@@ -22,6 +22,9 @@ public class SourceDecodingTests
         { "a lone FE, not a mark", new byte[] { 0xFE, (byte)'a', (byte)'=', (byte)'1' } },
         { "an incomplete UTF-8 mark", new byte[] { 0xEF, 0xBB, (byte)'x' } },
         { "empty", Array.Empty<byte>() },
+        { "ASCII past a word boundary, odd tail", Encoding.ASCII.GetBytes("key_number_one = value two three\n") },
+        { "one non-ASCII character after 17 ASCII bytes", Encoding.UTF8.GetBytes("seventeen_bytes__\u00e9 = x\n") },
+        { "a high byte in the tail only", Encoding.ASCII.GetBytes("12345678").Concat(new byte[] { (byte)'a', 0xE9 }).ToArray() },
     };
 
     [Theory]
