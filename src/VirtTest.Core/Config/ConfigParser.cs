@@ -26,7 +26,7 @@ internal sealed class ConfigParser
     private readonly Stack<string> _includeStack = new();
     private readonly TokenBuffer _scratch = new();
     // One string per key name: dict lookups then mostly compare a string with itself.
-    private readonly Dictionary<string, string> _keyNames = new(StringComparer.Ordinal);
+    private readonly KeyNamePool _keyNames = new();
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
 
     public Node Root { get; private set; } = new();
@@ -85,12 +85,13 @@ internal sealed class ConfigParser
 
     private string? _stringBase;
 
-    private string Pooled(string key)
-    {
-        if (_keyNames.TryGetValue(key, out var pooled)) return pooled;
-        _keyNames.Add(key, key);
-        return key;
-    }
+    private string Pooled(string key) => _keyNames.Get(key).Name;
+
+    // Batches of plain sets are copied into their statement when flushed; the dicts that gathered
+    // them are kept for the next block (one per block open at once, not one per block).
+    private readonly Stack<WorkingDict> _freeBatches = new();
+
+    private WorkingDict RentBatch() => _freeBatches.Count > 0 ? _freeBatches.Pop() : new WorkingDict(16);
 
     private IContentHolder Parse(Lexer lexer, IContentHolder node, int prevIndent)
     {
@@ -107,6 +108,8 @@ internal sealed class ConfigParser
             // The reference flushes (possibly empty) batches at these points; an empty one changes nothing.
             if (batch is not { Count: > 0 }) return;
             node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new BatchOp(batch)));
+            batch.Clear();
+            _freeBatches.Push(batch);
             batch = null;
         }
 
@@ -121,6 +124,26 @@ internal sealed class ConfigParser
                 return node;
             }
             var indent = head.Indent;
+            if (ReferenceEquals(allowed, BlockAllowed) && lexer.TryTakeAssignment(out var nameText, out var opKind, out var valueText))
+            {
+                // The common line, read without tokens: what the Identifier case below does with one.
+                var key = _keyNames.Get(nameText);
+                if (valueText.Length > 0 && ((valueText[0] == '"' && valueText[^1] == '"') || (valueText[0] == '\'' && valueText[^1] == '\'')))
+                    valueText = valueText.Length >= 2 ? valueText.Slice(1, valueText.Length - 2) : default;
+                if (opKind == Tok.Set && valueText.IndexOf('$') < 0)
+                {
+                    // A plain set goes into the block's batch as AssignOp.Apply would put it there.
+                    var b = batch ??= RentBatch();
+                    if (!key.Reserved)
+                    {
+                        if (key.Plain) b.SetPlain(key.Name, key.Hash, valueText.ToString(), key.Postfix);
+                        else b.Set(key.Name, key.Hash, valueText.ToString());
+                    }
+                    continue;
+                }
+                AddAssignment(lexer, node, new AssignOp(new Token(opKind).AssignKind, key.Name, valueText.ToString()), ref batch, Flush);
+                continue;
+            }
             var token = lexer.Expect(allowed);
             switch (token.Kind)
             {
@@ -134,27 +157,7 @@ internal sealed class ConfigParser
                         var value = lexer.Expect(Tok.String).Text;
                         if (value.Length > 0 && ((value[0] == '"' && value[^1] == '"') || (value[0] == '\'' && value[^1] == '\'')))
                             value = value.Length >= 2 ? value.Substring(1, value.Length - 2) : "";
-                        var op = new AssignOp(last.AssignKind, Pooled(name), value);
-                        var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
-                        if (op.Kind == AssignKind.Set && !op.HasSubstitution)
-                        {
-                            op.ApplyToBatch(batch ??= new WorkingDict(8), item);
-                        }
-                        else
-                        {
-                            if (batch is { Count: > 0 })
-                            {
-                                if (batch.ContainsKey(op.Name) && !op.HasSubstitution)
-                                {
-                                    // Safe to fold into the batch: the key is set in this same block.
-                                    op.ApplyToBatch(batch, item);
-                                    lexer.Expect(Tok.EndL);
-                                    continue;
-                                }
-                                Flush();
-                            }
-                            node.Content.Add(item);
-                        }
+                        AddAssignment(lexer, node, new AssignOp(last.AssignKind, Pooled(name), value), ref batch, Flush);
                         lexer.Expect(Tok.EndL);
                     }
                     else if (last.Kind == Tok.Colon)
@@ -299,6 +302,28 @@ internal sealed class ConfigParser
                     throw lexer.ParseError("unexpected " + token.Describe());
             }
         }
+    }
+
+    /// <summary>An assignment into the block's batch of plain sets, or as a statement of its own after the batch.</summary>
+    private void AddAssignment(Lexer lexer, IContentHolder node, AssignOp op, ref WorkingDict? batch, Action flush)
+    {
+        var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
+        if (op.Kind == AssignKind.Set && !op.HasSubstitution)
+        {
+            op.ApplyToBatch(batch ??= RentBatch(), item);
+            return;
+        }
+        if (batch is { Count: > 0 })
+        {
+            if (batch.ContainsKey(op.Name) && !op.HasSubstitution)
+            {
+                // Safe to fold into the batch: the key is set in this same block.
+                op.ApplyToBatch(batch, item);
+                return;
+            }
+            flush();
+        }
+        node.Content.Add(item);
     }
 
     private void ParseConditionBody(Lexer lexer, IContentHolder node, FilterKind kind, Label[][][] words, int indent, Action flush)

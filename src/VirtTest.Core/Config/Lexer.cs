@@ -23,12 +23,19 @@ internal sealed class Lexer
     public Lexer(LineReader reader)
     {
         Reader = reader;
+        _text = reader.Text;
     }
 
     public LineReader Reader { get; }
     public string FileName => Reader.FileName;
-    /// <summary>The line being tokenized (null between blocks).</summary>
-    public string? Line { get; private set; }
+
+    private readonly string _text;
+    private SourceLine _line = SourceLine.EndOfBlock(-1, -1);
+    private string? _lineString;
+
+    /// <summary>The line being tokenized (null between blocks); made a string of its own only when asked for.</summary>
+    public string? Line => _line.IsEndOfBlock ? null : _lineString ??= _line.ToString(_text);
+
     public int LineNumber { get; private set; }
     /// <summary>Lines without a leading keyword whose first operator comes before any colon are assignments, read whole.</summary>
     public bool Fast { get; set; }
@@ -50,40 +57,83 @@ internal sealed class Lexer
         if (_lineOpen)
         {
             _lineOpen = false;
-            var line = Line!;
-            if (Fast && !_restAsString && !StartsWithKeyword(line) && FindOperator(line) is { } o)
+            if (PlainAssignment(_line.In(_text)) is { } a)
             {
                 // Most lines are plain assignments: name, operator, value, without the full scan.
-                var colon = line.IndexOf(':');
-                if (colon < 0 || colon > o.End)
-                {
-                    var nameEnd = o.Start;
-                    while (nameEnd > 0 && PyText.IsSpace(line[nameEnd - 1])) nameEnd--;
-                    var valueStart = o.End;
-                    while (valueStart < line.Length && PyText.IsSpace(line[valueStart])) valueStart++;
-                    _assignment[1] = new Token(o.Kind);
-                    _assignment[2] = new Token(Tok.String, line.Substring(valueStart));
-                    _assignment[3] = new Token(Tok.EndL);
-                    _assignmentNext = 1;
-                    return new Token(Tok.Identifier, line.Substring(0, nameEnd));
-                }
+                var line = _line.In(_text);
+                _assignment[1] = new Token(a.Kind);
+                _assignment[2] = new Token(Tok.String, line.Slice(a.ValueStart).ToString());
+                _assignment[3] = new Token(Tok.EndL);
+                _assignmentNext = 1;
+                return new Token(Tok.Identifier, line.Slice(0, a.NameEnd).ToString());
             }
-            _scan = MatchLine(line).GetEnumerator();
+            _scan = MatchLine(Line!).GetEnumerator();
             _scan.MoveNext();   // a line always gives at least its end
             return _scan.Current;
         }
-        var (text, indent, number) = Reader.Next(PrevIndent);
-        Line = text;
-        LineNumber = number;
-        if (text is null) return new Token(Tok.EndBlock, Indent: indent);
+        _line = Reader.Next(PrevIndent);
+        _lineString = null;
+        LineNumber = _line.Number;
+        if (_line.IsEndOfBlock) return new Token(Tok.EndBlock, Indent: _line.Indent);
         _lineOpen = true;
-        return new Token(Tok.Indent, Indent: indent);
+        return new Token(Tok.Indent, Indent: _line.Indent);
+    }
+
+    /// <summary>Where a plain assignment's parts stand in its line: the name's end, the operator, the value's start.</summary>
+    private readonly record struct AssignmentAt(int NameEnd, Tok Kind, int ValueStart);
+
+    /// <summary>
+    /// The line as a plain assignment when the fast mode reads it so: no leading keyword, and its
+    /// first operator before any colon.
+    /// </summary>
+    private AssignmentAt? PlainAssignment(ReadOnlySpan<char> line)
+    {
+        if (!Fast || _restAsString || StartsWithKeyword(line) || FindOperator(line) is not { } o) return null;
+        var colon = line.IndexOf(':');
+        if (colon >= 0 && colon <= o.End) return null;
+        var nameEnd = o.Start;
+        while (nameEnd > 0 && PyText.IsSpace(line[nameEnd - 1])) nameEnd--;
+        var valueStart = o.End;
+        while (valueStart < line.Length && PyText.IsSpace(line[valueStart])) valueStart++;
+        return new AssignmentAt(nameEnd, o.Kind, valueStart);
+    }
+
+    /// <summary>
+    /// Right after a line's indentation token: when the line is a plain assignment (as
+    /// <see cref="Next"/> would read it), takes the whole line and gives its name, operator and
+    /// value as places in the line, so that the parser need not cut tokens out of it; otherwise
+    /// false and nothing is taken.
+    /// </summary>
+    public bool TryTakeAssignment(out ReadOnlySpan<char> name, out Tok kind, out ReadOnlySpan<char> value)
+    {
+        if (_lineOpen && _assignmentNext >= _assignment.Length && _scan is null && PlainAssignment(_line.In(_text)) is { } a)
+        {
+            _lineOpen = false;
+            var line = _line.In(_text);
+            name = line.Slice(0, a.NameEnd);
+            kind = a.Kind;
+            value = line.Slice(a.ValueStart);
+            return true;
+        }
+        name = value = default;
+        kind = default;
+        return false;
     }
 
     private static bool KeywordAt(string line, string keyword) => line.StartsWith(keyword, StringComparison.Ordinal);
 
+    private static bool KeywordAt(ReadOnlySpan<char> line, string keyword)
+    {
+        if (line.Length < keyword.Length) return false;
+        for (var i = 0; i < keyword.Length; i++)
+        {
+            if (line[i] != keyword[i]) return false;
+        }
+        return true;
+    }
+
     /// <summary>Whether <see cref="MatchLine"/> would read a leading keyword (or a variant's '-').</summary>
-    private static bool StartsWithKeyword(string line) => line[0] switch
+    private static bool StartsWithKeyword(ReadOnlySpan<char> line) => line[0] switch
     {
         'v' => KeywordAt(line, "variants:") || KeywordAt(line, "variants "),
         '-' => true,
@@ -304,11 +354,13 @@ internal sealed class Lexer
     /// <summary>Where an operator stands in a line (a type of this assembly: precompiled, unlike a tuple's generic code).</summary>
     private readonly record struct OperatorAt(int Start, int End, Tok Kind);
 
-    private static OperatorAt? FindOperator(string line)
+    private static OperatorAt? FindOperator(ReadOnlySpan<char> line)
     {
         for (var p = 0; p < line.Length; p++)
         {
             var c = line[p];
+            // Most characters start no operator: only then look at the next two.
+            if (c != '=' && c is not ('+' or '<' or '~' or '?')) continue;
             var n1 = p + 1 < line.Length ? line[p + 1] : '\0';
             var n2 = p + 2 < line.Length ? line[p + 2] : '\0';
             switch (c)

@@ -6,24 +6,28 @@ namespace VirtTest.Core.Config;
 /// is indented deeper than the block's opener.
 /// </summary>
 /// <remarks>
-/// Lines are kept in an array of <see cref="SourceLine"/>, a struct of this assembly, rather than
-/// a list of tuples: the framework's generic code over tuples is not precompiled (ReadyToRun)
-/// and would be compiled at run time on every first parse of a session.
+/// A line is a place in <see cref="Text"/> (start and length of its text past the indentation),
+/// not a string of its own: most lines are assignments whose name and value are all the parser
+/// keeps, so copying each line first would only make garbage. Lines are kept in an array of
+/// <see cref="SourceLine"/>, a struct of this assembly: the framework's generic code over tuples
+/// is not precompiled (ReadyToRun) and would be compiled at run time on every first parse.
 /// </remarks>
 internal sealed class LineReader
 {
     private SourceLine[] _lines;
     private int _count;
     private int _next;
-    private SourceLine? _stored;
+    private SourceLine _stored;
+    private bool _hasStored;
 
     public LineReader(string text, string fileName, bool isFile)
     {
+        Text = text;
         FileName = fileName;
         IsFile = isFile;
-        // Lines as str.splitlines() cuts them; one string per significant line, none for
-        // blank and comment lines.
-        _lines = new SourceLine[text.Length / 48 + 16];
+        // Lines as str.splitlines() cuts them; none for blank and comment lines.
+        // Config lines average some 40 characters, indentation included: room for most files at once.
+        _lines = new SourceLine[text.Length / 32 + 16];
         var number = 0;
         var start = 0;
         var span = text.AsSpan();
@@ -38,6 +42,12 @@ internal sealed class LineReader
             if (text[end] == '\r' && start < text.Length && text[start] == '\n') start++;
         }
     }
+
+    /// <summary>The whole text the lines are places in.</summary>
+    public string Text { get; }
+    public string FileName { get; }
+    /// <summary>Whether relative includes resolve against the file's folder.</summary>
+    public bool IsFile { get; }
 
     /// <summary>The first of the characters str.splitlines() cuts at, or -1.</summary>
     private static int IndexOfLineBreak(ReadOnlySpan<char> text)
@@ -65,32 +75,30 @@ internal sealed class LineReader
         if (first == end) return;
         var c = text[first];
         if (c == '#' || (c == '/' && first + 1 < end && text[first + 1] == '/')) return;
-        if (text.AsSpan(start, end - start).IndexOf('\t') >= 0)
+        for (var i = start; i < end; i++)
         {
-            // Tabs count to the next multiple of 8 columns, as the reference expands them.
+            if (text[i] != '\t') continue;
+            // Tabs count to the next multiple of 8 columns, as the reference expands them: such a
+            // line gets a string of its own.
             var line = PyText.ExpandTabs(text.Substring(start, end - start));
             var stripped = PyText.LStrip(line);
-            Add(new SourceLine(stripped, line.Length - stripped.Length, number));
+            Add(new SourceLine(0, stripped.Length, line.Length - stripped.Length, number, stripped));
             return;
         }
-        Add(new SourceLine(text.Substring(first, end - first), first - start, number));
+        Add(new SourceLine(first, end - first, first - start, number, null));
     }
 
-    public string FileName { get; }
-    /// <summary>Whether relative includes resolve against the file's folder.</summary>
-    public bool IsFile { get; }
-
-    /// <summary>The next line if it is indented deeper than <paramref name="prevIndent"/>; otherwise null and the line stays.</summary>
+    /// <summary>The next line if it is indented deeper than <paramref name="prevIndent"/>; otherwise the end of the block (and the line stays).</summary>
     public SourceLine Next(int prevIndent)
     {
-        if (_stored is { } s)
+        if (_hasStored)
         {
-            _stored = null;
-            return s;
+            _hasStored = false;
+            return _stored;
         }
-        if (_next >= _count) return new SourceLine(null, -1, -1);
+        if (_next >= _count) return SourceLine.EndOfBlock(-1, -1);
         var l = _lines[_next];
-        if (l.Indent <= prevIndent) return new SourceLine(null, l.Indent, l.Number);
+        if (l.Indent <= prevIndent) return SourceLine.EndOfBlock(l.Indent, l.Number);
         _next++;
         return l;
     }
@@ -99,9 +107,25 @@ internal sealed class LineReader
     public void PushBack(string text, int indent, int number)
     {
         text = PyText.Strip(text);
-        if (text.Length > 0) _stored = new SourceLine(text, indent, number);
+        if (text.Length == 0) return;
+        _stored = new SourceLine(0, text.Length, indent, number, text);
+        _hasStored = true;
     }
 }
 
-/// <summary>A significant line: its text (null past the end of a block), indentation and line number.</summary>
-internal readonly record struct SourceLine(string? Text, int Indent, int Number);
+/// <summary>
+/// A significant line: where its text (past the indentation) stands in the reader's text, or
+/// its own string (<see cref="Own"/>) when it had tabs or was put back; its indentation and line
+/// number. A negative <see cref="Length"/> marks the end of a block.
+/// </summary>
+internal readonly record struct SourceLine(int Start, int Length, int Indent, int Number, string? Own)
+{
+    public bool IsEndOfBlock => Length < 0;
+
+    public static SourceLine EndOfBlock(int indent, int number) => new(0, -1, indent, number, null);
+
+    /// <summary>The line's text in <paramref name="text"/> (the reader's).</summary>
+    public ReadOnlySpan<char> In(string text) => Own is not null ? Own.AsSpan() : text.AsSpan(Start, Length);
+
+    public string ToString(string text) => Own ?? text.Substring(Start, Length);
+}

@@ -109,7 +109,9 @@ internal struct OrderedStore
     }
 
     /// <summary>The hash every key is indexed by (the same in every store).</summary>
-    public static int Hash(string key)
+    public static int Hash(string key) => Hash(key.AsSpan());
+
+    public static int Hash(ReadOnlySpan<char> key)
     {
         var h = 2166136261u;
         foreach (var c in key) h = (h ^ c) * 16777619u;
@@ -150,6 +152,17 @@ internal struct OrderedStore
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// <summary>Empties a store of its own (no shared part), keeping its arrays for reuse.</summary>
+    public void Clear()
+    {
+        if (_base is not null) throw new InvalidOperationException("a store over a shared one is not cleared");
+        Array.Clear(_keys, 0, _count);
+        Array.Clear(_values, 0, _count);
+        Array.Clear(_buckets);
+        _count = 0;
+        _ownLive = 0;
     }
 
     /// <summary>Adds a key that is not there; returns its slot.</summary>

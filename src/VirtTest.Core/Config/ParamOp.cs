@@ -236,17 +236,8 @@ internal sealed class BatchOp : ParamOp
     private bool[]? _postfix;
 
     /// <summary>The batch as the parser built it (plain keys, each once, in order).</summary>
-    public BatchOp(WorkingDict values) : base(values.Count, readsReservedKeys: false)
-    {
-        _keys = new string[values.Count];
-        _values = new string[values.Count];
-        var i = 0;
-        foreach (var (k, v) in values.Entries())
-        {
-            _keys[i] = k;
-            _values[i++] = v;
-        }
-    }
+    public BatchOp(WorkingDict values) : base(values.Count, readsReservedKeys: false) =>
+        values.CopyEntries(out _keys, out _values);
 
     /// <summary>A batch read back from the parse cache: distinct plain keys and their values, in order.</summary>
     public BatchOp(string[] keys, string[] values) : base(keys.Length, readsReservedKeys: false)

@@ -6,9 +6,17 @@ namespace VirtTest.Core.Config;
 /// </summary>
 internal static class PyText
 {
-    public static bool IsSpace(char c) => char.IsWhiteSpace(c) || (c >= '\x1c' && c <= '\x1f');
+    // ASCII answered here: these run for every character of a config, and the framework's
+    // classifiers are calls that precompiled code does not inline.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool IsSpace(char c) => c < '\x80'
+        ? c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\x1c' && c <= '\x1f')
+        : char.IsWhiteSpace(c);
 
-    public static bool IsAlnum(char c) => char.IsLetterOrDigit(c) || char.IsNumber(c);
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool IsAlnum(char c) => c < '\x80'
+        ? (uint)((c | 0x20) - 'a') <= 'z' - 'a' || (uint)(c - '0') <= 9
+        : char.IsLetterOrDigit(c) || char.IsNumber(c);
 
     public static bool IsLineBreak(char c) =>
         c is '\n' or '\r' or '\x0b' or '\x0c' or '\x1c' or '\x1d' or '\x1e' or '\x85' or '\u2028' or '\u2029';

@@ -248,6 +248,31 @@ internal sealed class WorkingDict
         }
     }
 
+    /// <summary>The live keys and values in order into two new arrays (what a block's batch of plain sets keeps).</summary>
+    public void CopyEntries(out string[] keys, out string[] values)
+    {
+        keys = new string[Count];
+        values = new string[Count];
+        var n = 0;
+        for (var i = 0; i < _store.SlotCount; i++)
+        {
+            if (_store.KeyAt(i) is not { } k) continue;
+            keys[n] = k;
+            values[n++] = k == DepKey ? DepRepr() : _store.ValueAt(i)!;
+        }
+    }
+
+    /// <summary>Empties the dict for reuse (the parser's batches: one per open block, not one per block).</summary>
+    public void Clear()
+    {
+        _store.Clear();
+        _tupleKeys = 0;
+        _maybePostfix = false;
+        Dep = Array.Empty<string>();
+        FileMaps = null;
+        KeepDuplicates = false;
+    }
+
     public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
     /// <summary>A copy that never changes, to keep: copies made from it with <see cref="CopyWithReserved"/> share its storage.</summary>
