@@ -14,7 +14,7 @@ internal static class AsciiFastText
         IsAscii(bytes) ? Encoding.Latin1.GetString(bytes) : Encoding.UTF8.GetString(bytes);
 
     /// <summary>Whether every byte is below 0x80, eight at a time.</summary>
-    private static unsafe bool IsAscii(ReadOnlySpan<byte> bytes)
+    public static unsafe bool IsAscii(ReadOnlySpan<byte> bytes)
     {
         fixed (byte* p = bytes)
         {

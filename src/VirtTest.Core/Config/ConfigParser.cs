@@ -24,7 +24,11 @@ internal sealed class ConfigParser
     private static readonly Tok[] VariantNameOrEnd = { Tok.Identifier, Tok.Default, Tok.Indent, Tok.EndBlock };
 
     private readonly Stack<string> _includeStack = new();
+    // Token lists that are read at once and not kept (a statement's rest, a filter, a variant's
+    // name): reused line after line rather than made per line.
     private readonly TokenBuffer _scratch = new();
+    private readonly TokenBuffer _lineScratch = new();
+    private readonly TokenBuffer _nameScratch = new();
     // One string per key name: dict lookups then mostly compare a string with itself.
     private readonly KeyNamePool _keyNames = new();
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
@@ -40,7 +44,7 @@ internal sealed class ConfigParser
     public void ParseFile(string path)
     {
         var full = Path.GetFullPath(path);
-        string text;
+        SourceText text;
         try
         {
             text = ReadSource(full);
@@ -58,15 +62,16 @@ internal sealed class ConfigParser
         finally
         {
             _includeStack.Pop();
+            text.Dispose();
         }
     }
 
-    /// <summary>Reads a config file (text as File.ReadAllText decodes it) and records it.</summary>
-    private string ReadSource(string fullPath)
+    /// <summary>Reads a config file (text as File.ReadAllText decodes it) and records it; the caller disposes of the text after parsing it.</summary>
+    private SourceText ReadSource(string fullPath)
     {
-        var bytes = File.ReadAllBytes(fullPath);
-        FilesRead.Add(new ConfigSource(fullPath, ConfigSource.HashOf(bytes)));
-        return ConfigSource.Decode(bytes);
+        var text = SourceText.ReadFile(fullPath, out var hash);
+        FilesRead.Add(new ConfigSource(fullPath, hash));
+        return text;
     }
 
     /// <summary>Continues from a tree parsed before (restored from the parse cache).</summary>
@@ -80,7 +85,7 @@ internal sealed class ConfigParser
     public void ParseString(string text, string name, string? baseDirectory)
     {
         _stringBase = baseDirectory;
-        Root = (Node)Parse(new Lexer(new LineReader(text, name, isFile: false)), Root, -1);
+        Root = (Node)Parse(new Lexer(new LineReader(SourceText.FromString(text), name, isFile: false)), Root, -1);
     }
 
     private string? _stringBase;
@@ -103,23 +108,13 @@ internal sealed class ConfigParser
         ContentItem? suffix = null;
         lexer.Fast = true;
 
-        void Flush()
-        {
-            // The reference flushes (possibly empty) batches at these points; an empty one changes nothing.
-            if (batch is not { Count: > 0 }) return;
-            node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new BatchOp(batch)));
-            batch.Clear();
-            _freeBatches.Push(batch);
-            batch = null;
-        }
-
         while (true)
         {
             lexer.PrevIndent = prevIndent;
             var head = lexer.Expect(IndentKinds);
             if (head.Kind == Tok.EndBlock)
             {
-                Flush();
+                Flush(lexer, node, ref batch);
                 if (suffix is not null) node.Content.Add(suffix);
                 return node;
             }
@@ -141,7 +136,7 @@ internal sealed class ConfigParser
                     }
                     continue;
                 }
-                AddAssignment(lexer, node, new AssignOp(new Token(opKind).AssignKind, key.Name, valueText.ToString()), ref batch, Flush);
+                AddAssignment(lexer, node, new AssignOp(new Token(opKind).AssignKind, key.Name, valueText.ToString()), ref batch);
                 continue;
             }
             var token = lexer.Expect(allowed);
@@ -157,15 +152,17 @@ internal sealed class ConfigParser
                         var value = lexer.Expect(Tok.String).Text;
                         if (value.Length > 0 && ((value[0] == '"' && value[^1] == '"') || (value[0] == '\'' && value[^1] == '\'')))
                             value = value.Length >= 2 ? value.Substring(1, value.Length - 2) : "";
-                        AddAssignment(lexer, node, new AssignOp(last.AssignKind, Pooled(name), value), ref batch, Flush);
+                        AddAssignment(lexer, node, new AssignOp(last.AssignKind, Pooled(name), value), ref batch);
                         lexer.Expect(Tok.EndL);
                     }
                     else if (last.Kind == Tok.Colon)
                     {
-                        var filterTokens = new TokenBuffer(token);
+                        var filterTokens = _lineScratch;
+                        filterTokens.Clear();
+                        filterTokens.Add(token);
                         filterTokens.AddRange(rest, rest.Count - 1);
                         var words = FilterParser.Parse(lexer, filterTokens);
-                        ParseConditionBody(lexer, node, FilterKind.Condition, words, indent, Flush);
+                        ParseConditionBody(lexer, node, FilterKind.Condition, words, indent, ref batch);
                     }
                     else
                     {
@@ -175,7 +172,7 @@ internal sealed class ConfigParser
                 }
                 case Tok.Variant:
                 {
-                    Flush();
+                    Flush(lexer, node, ref batch);
                     node = ParseVariants(lexer, (Node)node, varName, varIndent, indent, meta ??= new(StringComparer.Ordinal));
                     allowed = BlockAllowed;
                     break;
@@ -229,15 +226,15 @@ internal sealed class ConfigParser
                 {
                     if (token.Kind == Tok.Join && node is ConditionHolder)
                         throw lexer.ParseError("'join' is not allowed inside a conditional block");
-                    var words = FilterParser.Parse(lexer, lexer.RestOfLine());
-                    Flush();
+                    var words = FilterParser.Parse(lexer, lexer.RestOfLineInto(_lineScratch));
+                    Flush(lexer, node, ref batch);
                     var kind = token.Kind switch { Tok.Only => FilterKind.Only, Tok.No => FilterKind.No, _ => FilterKind.Join };
                     node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new FilterStatement(kind, words, lexer.Line ?? "")));
                     break;
                 }
                 case Tok.Suffix:
                 {
-                    Flush();
+                    Flush(lexer, node, ref batch);
                     var value = lexer.Expect(Tok.Identifier).Text;
                     lexer.Expect(Tok.EndL);
                     suffix = new ContentItem(lexer.FileName, lexer.LineNumber, new SuffixOp(value));
@@ -258,8 +255,8 @@ internal sealed class ConfigParser
                         throw new ConfigError(ConfigErrorKind.IncludeCycle,
                             "include cycle: " + string.Join(" -> ", _includeStack.Reverse().Append(full)),
                             lexer.FileName, includeLineNumber, includeLine, expected: "includes that do not loop");
-                    Flush();
-                    string text;
+                    Flush(lexer, node, ref batch);
+                    SourceText text;
                     try
                     {
                         text = ReadSource(full);
@@ -277,6 +274,7 @@ internal sealed class ConfigParser
                     finally
                     {
                         _includeStack.Pop();
+                        text.Dispose();
                     }
                     lexer.PrevIndent = prevIndent;
                     break;
@@ -285,16 +283,16 @@ internal sealed class ConfigParser
                 {
                     var name = lexer.ExpectSkippingWhite(Tok.Identifier).Text;
                     lexer.ExpectSkippingWhite(Tok.EndL);
-                    Flush();
+                    Flush(lexer, node, ref batch);
                     node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new DelOp(name)));
                     break;
                 }
                 case Tok.NotCond:
                 {
-                    var filterTokens = lexer.Until(ColonOrEnd, dropWhite: true);
+                    var filterTokens = lexer.UntilInto(_lineScratch, ColonOrEnd, dropWhite: true);
                     filterTokens.RemoveLast();
                     var words = FilterParser.Parse(lexer, filterTokens);
-                    ParseConditionBody(lexer, node, FilterKind.NegativeCondition, words, indent, Flush);
+                    ParseConditionBody(lexer, node, FilterKind.NegativeCondition, words, indent, ref batch);
                     lexer.PrevIndent = prevIndent;
                     break;
                 }
@@ -305,7 +303,7 @@ internal sealed class ConfigParser
     }
 
     /// <summary>An assignment into the block's batch of plain sets, or as a statement of its own after the batch.</summary>
-    private void AddAssignment(Lexer lexer, IContentHolder node, AssignOp op, ref WorkingDict? batch, Action flush)
+    private void AddAssignment(Lexer lexer, IContentHolder node, AssignOp op, ref WorkingDict? batch)
     {
         var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
         if (op.Kind == AssignKind.Set && !op.HasSubstitution)
@@ -321,12 +319,23 @@ internal sealed class ConfigParser
                 op.ApplyToBatch(batch, item);
                 return;
             }
-            flush();
+            Flush(lexer, node, ref batch);
         }
         node.Content.Add(item);
     }
 
-    private void ParseConditionBody(Lexer lexer, IContentHolder node, FilterKind kind, Label[][][] words, int indent, Action flush)
+    /// <summary>The block's batch of plain sets as one statement, at the points where the reference flushes it.</summary>
+    private void Flush(Lexer lexer, IContentHolder node, ref WorkingDict? batch)
+    {
+        // The reference flushes (possibly empty) batches at these points; an empty one changes nothing.
+        if (batch is not { Count: > 0 }) return;
+        node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new BatchOp(batch)));
+        batch.Clear();
+        _freeBatches.Push(batch);
+        batch = null;
+    }
+
+    private void ParseConditionBody(Lexer lexer, IContentHolder node, FilterKind kind, Label[][][] words, int indent, ref WorkingDict? batch)
     {
         var rest = lexer.RestAsText();
         if (rest.Kind != Tok.String)
@@ -334,7 +343,7 @@ internal sealed class ConfigParser
         if (rest.Text.Length > 0) lexer.Reader.PushBack(rest.Text, indent + 1, lexer.LineNumber);
         var cond = new FilterStatement(kind, words, lexer.Line ?? "");
         Parse(lexer, new ConditionHolder(cond), indent);
-        flush();
+        Flush(lexer, node, ref batch);
         node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, cond));
     }
 
@@ -378,27 +387,33 @@ internal sealed class ConfigParser
                     token = lexer.ExpectSkippingWhite(VariantName);
                 }
             }
-            bool isDefault;
-            TokenBuffer nameTokens;
-            if (token.Kind == Tok.Default)
-            {
-                isDefault = true;
-                nameTokens = lexer.UntilChecked(new TokenBuffer(), NameParts, ColonOnly);
-            }
-            else
-            {
-                isDefault = false;
-                nameTokens = lexer.UntilChecked(new TokenBuffer(token), NameParts, ColonOnly);
-            }
+            var isDefault = token.Kind == Tok.Default;
+            var nameTokens = _nameScratch;
+            nameTokens.Clear();
+            if (!isDefault) nameTokens.Add(token);
+            lexer.UntilChecked(nameTokens, NameParts, ColonOnly);
             // The name without its colon; 'names' are its identifiers (a lone token counts whatever it is).
-            var rawName = nameTokens.Head(nameTokens.Count - 1);
-            var names = new List<string>(rawName.Count);
-            for (var i = 0; i < rawName.Count; i++)
+            var nameCount = nameTokens.Count - 1;
+            var names = new List<string>(nameCount);
+            for (var i = 0; i < nameCount; i++)
             {
-                if (rawName.Count == 1) names.Add(rawName[i].SourceText);
-                else if (rawName[i].Kind == Tok.Identifier) names.Add(rawName[i].Text);
+                if (nameCount == 1) names.Add(nameTokens[i].SourceText);
+                else if (nameTokens[i].Kind == Tok.Identifier) names.Add(nameTokens[i].Text);
             }
             var lineNumber = lexer.LineNumber;
+            if (wantedDefaults is not null)
+            {
+                // Removing while walking skips the next entry, as the reference's loop does. (Before
+                // the body is parsed: the name tokens are reused by the variants inside it.)
+                for (var i = 0; i < wantedDefaults.Count; i++)
+                {
+                    if (TokensMatch(wantedDefaults[i]!, nameTokens, nameCount))
+                    {
+                        isDefault = true;
+                        wantedDefaults.RemoveAt(i);
+                    }
+                }
+            }
 
             var next = lexer.Next();
             while (next.Kind == Tok.White) next = lexer.Next();
@@ -430,18 +445,6 @@ internal sealed class ConfigParser
             variant.Content.Add(new ContentItem(lexer.FileName, lineNumber, new FileMapOp(mapFile,
                 string.Join(".", variant.Name.Select(l => l.LongName)), string.Join(".", variant.Name.Select(l => l.Name)))));
             variant.Dep = deps;
-            if (wantedDefaults is not null)
-            {
-                // Removing while walking skips the next entry, as the reference's loop does.
-                for (var i = 0; i < wantedDefaults.Count; i++)
-                {
-                    if (TokensMatch(wantedDefaults[i]!, rawName))
-                    {
-                        isDefault = true;
-                        wantedDefaults.RemoveAt(i);
-                    }
-                }
-            }
             if (isDefault && !alreadyDefault)
             {
                 variant.DefaultCandidate = true;
@@ -458,10 +461,10 @@ internal sealed class ConfigParser
         return container;
     }
 
-    /// <summary>Compares a [default=...] value with a variant's name token by token, over the shorter of the two.</summary>
-    private static bool TokensMatch(TokenBuffer wanted, TokenBuffer name)
+    /// <summary>Compares a [default=...] value with a variant's name (its first <paramref name="nameCount"/> tokens) token by token, over the shorter of the two.</summary>
+    private static bool TokensMatch(TokenBuffer wanted, TokenBuffer name, int nameCount)
     {
-        var n = Math.Min(wanted.Count, name.Count);
+        var n = Math.Min(wanted.Count, nameCount);
         for (var i = 0; i < n; i++)
         {
             var a = wanted[i];

@@ -17,7 +17,7 @@ namespace VirtTest.Core.Config;
 public static class FileMap
 {
     /// <summary>The value a map key holds until its text is made (compared by reference).</summary>
-    internal static readonly string Pending = new('\u0002', 1);
+    internal static readonly string Pending = new(new[] { '\u0002' });   // not new('\u0002', 1): its fill helper is compiled at run time
 
     /// <summary>The text of one map from the statements met, newest first.</summary>
     internal static string Render(FileMapLog log, bool shortNames)

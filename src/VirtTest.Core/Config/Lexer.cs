@@ -29,7 +29,7 @@ internal sealed class Lexer
     public LineReader Reader { get; }
     public string FileName => Reader.FileName;
 
-    private readonly string _text;
+    private readonly SourceText _text;
     private SourceLine _line = SourceLine.EndOfBlock(-1, -1);
     private string? _lineString;
 
@@ -420,10 +420,10 @@ internal sealed class Lexer
         }
     }
 
-    /// <summary>The rest of the current line's tokens, without the end of line.</summary>
-    public TokenBuffer RestOfLine()
+    /// <summary>The rest of the current line's tokens, without the end of line, into a list the caller reuses.</summary>
+    public TokenBuffer RestOfLineInto(TokenBuffer list)
     {
-        var list = Until(EndOfLine);
+        UntilInto(list, EndOfLine);
         list.RemoveLast();
         return list;
     }

@@ -8,43 +8,28 @@ namespace VirtTest.Core.Config;
 /// <remarks>
 /// A line is a place in <see cref="Text"/> (start and length of its text past the indentation),
 /// not a string of its own: most lines are assignments whose name and value are all the parser
-/// keeps, so copying each line first would only make garbage. Lines are kept in an array of
-/// <see cref="SourceLine"/>, a struct of this assembly: the framework's generic code over tuples
-/// is not precompiled (ReadyToRun) and would be compiled at run time on every first parse.
+/// keeps, so copying each line first would only make garbage. Lines are found as the parser asks
+/// for them (one line looked at ahead), not split all at once into an array.
 /// </remarks>
 internal sealed class LineReader
 {
-    private SourceLine[] _lines;
-    private int _count;
-    private int _next;
+    private readonly SourceText _text;
+    private int _pos;           // where the next line not yet looked at starts
+    private int _number;        // the number of the last line looked at
+    private SourceLine _ahead;  // the next significant line, once looked at
+    private bool _hasAhead;
     private SourceLine _stored;
     private bool _hasStored;
 
-    public LineReader(string text, string fileName, bool isFile)
+    public LineReader(SourceText text, string fileName, bool isFile)
     {
-        Text = text;
+        _text = text;
         FileName = fileName;
         IsFile = isFile;
-        // Lines as str.splitlines() cuts them; none for blank and comment lines.
-        // Config lines average some 40 characters, indentation included: room for most files at once.
-        _lines = new SourceLine[text.Length / 32 + 16];
-        var number = 0;
-        var start = 0;
-        var span = text.AsSpan();
-        while (start < text.Length)
-        {
-            var len = IndexOfLineBreak(span.Slice(start));
-            var end = len < 0 ? text.Length : start + len;
-            number++;
-            AddLine(text, start, end, number);
-            if (len < 0) break;
-            start = end + 1;
-            if (text[end] == '\r' && start < text.Length && text[start] == '\n') start++;
-        }
     }
 
     /// <summary>The whole text the lines are places in.</summary>
-    public string Text { get; }
+    public SourceText Text => _text;
     public string FileName { get; }
     /// <summary>Whether relative includes resolve against the file's folder.</summary>
     public bool IsFile { get; }
@@ -61,31 +46,57 @@ internal sealed class LineReader
         return -1;
     }
 
-    private void Add(SourceLine line)
+    /// <summary>
+    /// Looks at lines (as str.splitlines() cuts them) from the current place on until a
+    /// significant one; false at the end of the text. One pass, as the parser asks: the lines
+    /// are never all held at once.
+    /// </summary>
+    private bool LookAhead(out SourceLine line)
     {
-        if (_count == _lines.Length) _lines = ArrayGrowth.Doubled(_lines, _count);
-        _lines[_count++] = line;
+        var text = _text.Span;
+        while (_pos < text.Length)
+        {
+            var start = _pos;
+            var len = IndexOfLineBreak(text.Slice(start));
+            var end = len < 0 ? text.Length : start + len;
+            _number++;
+            if (len < 0)
+            {
+                _pos = text.Length;
+            }
+            else
+            {
+                _pos = end + 1;
+                if (text[end] == '\r' && _pos < text.Length && text[_pos] == '\n') _pos++;
+            }
+            if (Significant(start, end, _number, out line)) return true;
+        }
+        line = default;
+        return false;
     }
 
-    private void AddLine(string text, int start, int end, int number)
+    private bool Significant(int start, int end, int number, out SourceLine line)
     {
+        var text = _text.Span;
         while (end > start && PyText.IsSpace(text[end - 1])) end--;
         var first = start;
         while (first < end && PyText.IsSpace(text[first])) first++;
-        if (first == end) return;
+        line = default;
+        if (first == end) return false;
         var c = text[first];
-        if (c == '#' || (c == '/' && first + 1 < end && text[first + 1] == '/')) return;
+        if (c == '#' || (c == '/' && first + 1 < end && text[first + 1] == '/')) return false;
         for (var i = start; i < end; i++)
         {
             if (text[i] != '\t') continue;
             // Tabs count to the next multiple of 8 columns, as the reference expands them: such a
             // line gets a string of its own.
-            var line = PyText.ExpandTabs(text.Substring(start, end - start));
-            var stripped = PyText.LStrip(line);
-            Add(new SourceLine(0, stripped.Length, line.Length - stripped.Length, number, stripped));
-            return;
+            var expanded = PyText.ExpandTabs(text.Slice(start, end - start).ToString());
+            var stripped = PyText.LStrip(expanded);
+            line = new SourceLine(0, stripped.Length, expanded.Length - stripped.Length, number, stripped);
+            return true;
         }
-        Add(new SourceLine(first, end - first, first - start, number, null));
+        line = new SourceLine(first, end - first, first - start, number, null);
+        return true;
     }
 
     /// <summary>The next line if it is indented deeper than <paramref name="prevIndent"/>; otherwise the end of the block (and the line stays).</summary>
@@ -96,11 +107,14 @@ internal sealed class LineReader
             _hasStored = false;
             return _stored;
         }
-        if (_next >= _count) return SourceLine.EndOfBlock(-1, -1);
-        var l = _lines[_next];
-        if (l.Indent <= prevIndent) return SourceLine.EndOfBlock(l.Indent, l.Number);
-        _next++;
-        return l;
+        if (!_hasAhead)
+        {
+            if (!LookAhead(out _ahead)) return SourceLine.EndOfBlock(-1, -1);
+            _hasAhead = true;
+        }
+        if (_ahead.Indent <= prevIndent) return SourceLine.EndOfBlock(_ahead.Indent, _ahead.Number);
+        _hasAhead = false;
+        return _ahead;
     }
 
     /// <summary>Puts back the rest of an inline block opener (<c>filter: key = value</c>) as the block's first line.</summary>
@@ -125,7 +139,7 @@ internal readonly record struct SourceLine(int Start, int Length, int Indent, in
     public static SourceLine EndOfBlock(int indent, int number) => new(0, -1, indent, number, null);
 
     /// <summary>The line's text in <paramref name="text"/> (the reader's).</summary>
-    public ReadOnlySpan<char> In(string text) => Own is not null ? Own.AsSpan() : text.AsSpan(Start, Length);
+    public ReadOnlySpan<char> In(SourceText text) => Own is not null ? Own.AsSpan() : text.Span.Slice(Start, Length);
 
-    public string ToString(string text) => Own ?? text.Substring(Start, Length);
+    public string ToString(SourceText text) => Own ?? text.Span.Slice(Start, Length).ToString();
 }

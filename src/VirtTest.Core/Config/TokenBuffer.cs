@@ -43,14 +43,6 @@ internal sealed class TokenBuffer
         Count--;
     }
 
-    /// <summary>A new list with the first <paramref name="count"/> tokens.</summary>
-    public TokenBuffer Head(int count)
-    {
-        var head = new TokenBuffer(count);
-        head.AddRange(this, count);
-        return head;
-    }
-
     /// <summary>The first <paramref name="count"/> tokens (all when negative) as they stand in the source, joined.</summary>
     public string SourceText(int count = -1)
     {

@@ -37,6 +37,31 @@ public class SourceDecodingTests
         Assert.True(File.ReadAllText(path) == ConfigSource.Decode(bytes), what);
     }
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void The_parser_s_file_reader_decodes_like_ReadAllText_and_hashes_the_bytes(string what, byte[] bytes)
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "f.cfg");
+        File.WriteAllBytes(path, bytes);
+        using var text = SourceText.ReadFile(path, out var hash);
+        Assert.True(File.ReadAllText(path) == text.Span.ToString(), what);
+        Assert.Equal(ConfigSource.HashOf(bytes), hash);
+    }
+
+    [Fact]
+    public void A_file_s_text_is_not_readable_once_disposed()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "f.cfg");
+        File.WriteAllText(path, "a = 1\n");
+        var text = SourceText.ReadFile(path, out _);
+        Assert.Equal(6, text.Length);
+        text.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => text.Span.Length);
+        text.Dispose();   // twice is harmless
+    }
+
     [Fact]
     public void A_file_with_a_UTF8_mark_parses_its_first_key_without_the_mark()
     {
