@@ -130,7 +130,7 @@ static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList
     var total = sw.Elapsed.TotalSeconds;
     me.Refresh();
     var mainCpu = ThreadCpuSeconds();
-    Console.WriteLine($"dicts={count} keys={keys} main_thread_cpu_s={mainCpu:F3} parse_s={parse:F3} parse_cpu_s={parseCpu:F3} total_s={total:F3} total_cpu_s={(me.TotalProcessorTime - cpu0).TotalSeconds:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={(GC.GetTotalAllocatedBytes() - alloc0) / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} cached={loaded.FromCache} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount() - jit0} jit_ms={(System.Runtime.JitInfo.GetCompilationTime() - jitTime0).TotalMilliseconds:F0}");
+    Console.WriteLine($"dicts={count} keys={keys} main_thread_cpu_s={mainCpu:F3} parse_s={parse:F3} parse_cpu_s={parseCpu:F3} total_s={total:F3} total_cpu_s={(me.TotalProcessorTime - cpu0).TotalSeconds:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={(GC.GetTotalAllocatedBytes() - alloc0) / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc_pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} cached={loaded.FromCache} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount() - jit0} jit_ms={(System.Runtime.JitInfo.GetCompilationTime() - jitTime0).TotalMilliseconds:F0}");
     return 0;
 }
 

@@ -33,10 +33,10 @@ internal abstract class ParamOp
     protected static KeyMatcher KeyRegex(string pattern, ContentItem where)
     {
         // Python's re.match(pattern + "$"): anchored at the start, '$' bound to the last branch.
-        if (KeyPattern.TryCreate(pattern) is { } simple) return new KeyMatcher(simple.IsMatch, remember: !simple.IsCheap);
+        if (KeyPattern.TryCreate(pattern) is { } simple) return new KeyMatcher(simple);
         try
         {
-            return new KeyMatcher(new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant).IsMatch);
+            return new KeyMatcher(new Regex(@"\A(?:" + pattern + "$)", RegexOptions.CultureInvariant));
         }
         catch (ArgumentException e)
         {
@@ -58,7 +58,11 @@ internal abstract class ParamOp
 internal sealed class KeyMatcher
 {
     private const int MaxRemembered = 1 << 16;
-    private readonly Func<string, bool> _match;
+    // The pattern or the regex, called directly: a delegate here made the runtime's profiling
+    // tier call a helper on every match while the method waited to be optimized (measured: a
+    // sixth of a default run's time).
+    private readonly KeyPattern? _pattern;
+    private readonly Regex? _regex;
     private readonly KeyTable<bool> _answers = new();
     private const int MaxSharedRemembered = 256;
     private Dictionary<FrozenStore, int[]>? _sharedMatches;
@@ -67,13 +71,21 @@ internal sealed class KeyMatcher
 
     private readonly bool _remember;
 
-    /// <param name="match">Whether a whole key (suffixed keys as their parts joined) matches.</param>
-    /// <param name="remember">Keep the answers (false for a match cheaper than a lookup).</param>
-    public KeyMatcher(Func<string, bool> match, bool remember = true)
+    /// <summary>A matcher of whole keys (suffixed keys as their parts joined) by a simple pattern; answers kept unless it is cheaper than a lookup.</summary>
+    public KeyMatcher(KeyPattern pattern)
     {
-        _match = match;
-        _remember = remember;
+        _pattern = pattern;
+        _remember = !pattern.IsCheap;
     }
+
+    /// <summary>A matcher of whole keys by a regex (answers kept).</summary>
+    public KeyMatcher(Regex regex)
+    {
+        _regex = regex;
+        _remember = true;
+    }
+
+    private bool Match(string flatKey) => _pattern is not null ? _pattern.IsMatch(flatKey) : _regex!.IsMatch(flatKey);
 
     /// <summary>
     /// Whether the key (a suffixed key as its parts joined) matches; <paramref name="hash"/> is
@@ -81,9 +93,9 @@ internal sealed class KeyMatcher
     /// </summary>
     public bool IsMatch(string key, int hash)
     {
-        if (!_remember) return _match(WorkingDict.Flatten(key));
+        if (!_remember) return Match(WorkingDict.Flatten(key));
         if (_answers.TryGet(key, hash, out var yes)) return yes;
-        yes = _match(WorkingDict.Flatten(key));
+        yes = Match(WorkingDict.Flatten(key));
         if (_answers.Count >= MaxRemembered) _answers.Clear();
         _answers.Add(key, hash, yes);
         return yes;
