@@ -20,7 +20,7 @@ internal sealed class Label
     public string Name { get; }
     public string? VarName { get; }
     public string LongName { get; }
-    /// <summary>Hashes of the names (<see cref="OrderedStore.Hash"/>), to tell most names apart at once.</summary>
+    /// <summary>Hashes of the names (<see cref="OrderedStore.Hash(string)"/>), to tell most names apart at once.</summary>
     public readonly int NameHash;
     public readonly int LongNameHash;
 

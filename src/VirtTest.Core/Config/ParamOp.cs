@@ -89,7 +89,7 @@ internal sealed class KeyMatcher
 
     /// <summary>
     /// Whether the key (a suffixed key as its parts joined) matches; <paramref name="hash"/> is
-    /// <see cref="OrderedStore.Hash"/> of the key. Call inside <c>lock (matcher)</c>.
+    /// <see cref="OrderedStore.Hash(string)"/> of the key. Call inside <c>lock (matcher)</c>.
     /// </summary>
     public bool IsMatch(string key, int hash)
     {

@@ -196,7 +196,7 @@ internal sealed class WorkingDict
     /// <summary>The key in a slot (null for a dead slot); slots run from 0 to <see cref="RawCount"/>.</summary>
     public string? KeyAt(int slot) => _store.KeyAt(slot);
     public string ValueAt(int slot) => _store.ValueAt(slot)!;
-    /// <summary>The hash of the key in a slot (<see cref="OrderedStore.Hash"/>).</summary>
+    /// <summary>The hash of the key in a slot (<see cref="OrderedStore.Hash(string)"/>).</summary>
     public int HashAt(int slot) => _store.HashAt(slot);
     public void SetValueAt(int slot, string value) => _store.SetValueAt(slot, value);
 
