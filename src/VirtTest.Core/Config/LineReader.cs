@@ -34,69 +34,62 @@ internal sealed class LineReader
     /// <summary>Whether relative includes resolve against the file's folder.</summary>
     public bool IsFile { get; }
 
-    /// <summary>The first of the characters str.splitlines() cuts at, or -1.</summary>
-    private static int IndexOfLineBreak(ReadOnlySpan<char> text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c - 0x20u < 0x65u) continue;   // ' ' to '\x84': most characters, none of them a break
-            if (c > '\x1e' ? c is '\x85' or '\u2028' or '\u2029' : c is '\n' or '\r' or '\x0b' or '\x0c' or '\x1c' or '\x1d' or '\x1e') return i;
-        }
-        return -1;
-    }
-
     /// <summary>
     /// Looks at lines (as str.splitlines() cuts them) from the current place on until a
-    /// significant one; false at the end of the text. One pass, as the parser asks: the lines
-    /// are never all held at once.
+    /// significant one (not blank, not a comment); false at the end of the text. One pass over
+    /// each line finds its end, its first and last characters that are not white space and
+    /// whether it has a tab; the lines are never all held at once.
     /// </summary>
     private bool LookAhead(out SourceLine line)
     {
         var text = _text.Span;
-        while (_pos < text.Length)
+        var pos = _pos;
+        while (pos < text.Length)
         {
-            var start = _pos;
-            var len = IndexOfLineBreak(text.Slice(start));
-            var end = len < 0 ? text.Length : start + len;
+            var start = pos;
             _number++;
-            if (len < 0)
+            var first = -1;
+            var last = -1;
+            var firstTab = -1;
+            var i = start;
+            for (; i < text.Length; i++)
             {
-                _pos = text.Length;
+                var c = text[i];
+                if (c > ' ' && c < '\x7f')
+                {
+                    // Printable ASCII, most of any config.
+                    if (first < 0) first = i;
+                    last = i;
+                    continue;
+                }
+                if (c == ' ') continue;
+                if (PyText.IsLineBreak(c)) break;
+                if (c == '\t' && firstTab < 0) firstTab = i;
+                if (PyText.IsSpace(c)) continue;
+                if (first < 0) first = i;
+                last = i;
             }
-            else
+            pos = i < text.Length ? i + 1 : i;
+            if (i < text.Length && text[i] == '\r' && pos < text.Length && text[pos] == '\n') pos++;
+            if (first < 0) continue;   // blank
+            var c0 = text[first];
+            if (c0 == '#' || (c0 == '/' && first < last && text[first + 1] == '/')) continue;
+            _pos = pos;
+            if (firstTab >= 0 && firstTab < last)
             {
-                _pos = end + 1;
-                if (text[end] == '\r' && _pos < text.Length && text[_pos] == '\n') _pos++;
+                // Tabs (before the trailing white space) count to the next multiple of 8 columns,
+                // as the reference expands them: such a line gets a string of its own.
+                var expanded = PyText.ExpandTabs(text.Slice(start, last + 1 - start).ToString());
+                var stripped = PyText.LStrip(expanded);
+                line = new SourceLine(0, stripped.Length, expanded.Length - stripped.Length, _number, stripped);
+                return true;
             }
-            if (Significant(start, end, _number, out line)) return true;
-        }
-        line = default;
-        return false;
-    }
-
-    private bool Significant(int start, int end, int number, out SourceLine line)
-    {
-        var text = _text.Span;
-        while (end > start && PyText.IsSpace(text[end - 1])) end--;
-        var first = start;
-        while (first < end && PyText.IsSpace(text[first])) first++;
-        line = default;
-        if (first == end) return false;
-        var c = text[first];
-        if (c == '#' || (c == '/' && first + 1 < end && text[first + 1] == '/')) return false;
-        for (var i = start; i < end; i++)
-        {
-            if (text[i] != '\t') continue;
-            // Tabs count to the next multiple of 8 columns, as the reference expands them: such a
-            // line gets a string of its own.
-            var expanded = PyText.ExpandTabs(text.Slice(start, end - start).ToString());
-            var stripped = PyText.LStrip(expanded);
-            line = new SourceLine(0, stripped.Length, expanded.Length - stripped.Length, number, stripped);
+            line = new SourceLine(first, last + 1 - first, first - start, _number, null);
             return true;
         }
-        line = new SourceLine(first, end - first, first - start, number, null);
-        return true;
+        _pos = pos;
+        line = default;
+        return false;
     }
 
     /// <summary>The next line if it is indented deeper than <paramref name="prevIndent"/>; otherwise the end of the block (and the line stays).</summary>
