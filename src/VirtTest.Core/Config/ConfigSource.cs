@@ -31,7 +31,9 @@ public sealed record ConfigSource(string Path, string Hash)
     {
         try
         {
-            return File.Exists(Path) && HashOf(File.ReadAllBytes(Path)) == Hash;
+            if (!File.Exists(Path)) return false;
+            using var bytes = FileBytes.Read(Path);
+            return ContentHash.Of(bytes.Span) == Hash;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

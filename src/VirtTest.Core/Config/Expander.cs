@@ -216,7 +216,7 @@ internal sealed partial class Expander
             SetContent(node, original);
             foreach (var d2 in MultiplyJoin(remains, node, ctx, content, shortname, dep))
             {
-                var d = d1.Copy();
+                var d = d1.Copy(extra: d2.Count);
                 d.Update(d2);
                 d[WorkingDict.NameKey] = JoinedName(d1[WorkingDict.NameKey], d2[WorkingDict.NameKey], node);
                 d[WorkingDict.ShortNameKey] = JoinedName(d1[WorkingDict.ShortNameKey], d2[WorkingDict.ShortNameKey], node);

@@ -23,7 +23,11 @@ public static class FileMap
     internal static string Render(FileMapLog log, bool shortNames)
     {
         var ops = new List<FileMapOp>();
-        for (var n = log; n is not null; n = n.Older) ops.Add(n.Op);
+        for (var n = log; n is not null; n = n.Older)
+        {
+            var run = n.Ops;
+            for (var i = run.Length - 1; i >= 0; i--) ops.Add(run[i]);
+        }
         // Files in the order the dict first met them (oldest first); names newest first, which is
         // the outer variant first, as in the dict's name.
         var files = new List<string>();
@@ -113,15 +117,25 @@ internal sealed class FileMapOp : ParamOp
     public override void Apply(WorkingDict d, ContentItem where) => d.AddFileMap(this);
 }
 
-/// <summary>The map statements a dict met, newest first; immutable, shared between copies.</summary>
+/// <summary>
+/// The map statements a dict met: a run of them in the order met, after the older runs;
+/// immutable, shared between copies. (A run per dict, not a node per statement: a leaf meets
+/// a score of them, and the default run of a real tree makes thousands of leaves.)
+/// </summary>
 internal sealed class FileMapLog
 {
-    public FileMapLog(FileMapOp op, FileMapLog? older)
+    private readonly FileMapOp[] _ops;
+
+    /// <summary>The first <paramref name="count"/> statements of <paramref name="ops"/> (which must not change afterwards) after <paramref name="older"/>.</summary>
+    public FileMapLog(FileMapOp[] ops, int count, FileMapLog? older)
     {
-        Op = op;
+        _ops = ops;
+        Count = count;
         Older = older;
     }
 
-    public FileMapOp Op { get; }
+    /// <summary>The statements of this run, oldest first.</summary>
+    public ReadOnlySpan<FileMapOp> Ops => _ops.AsSpan(0, Count);
+    public int Count { get; }
     public FileMapLog? Older { get; }
 }

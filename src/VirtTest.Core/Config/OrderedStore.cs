@@ -15,9 +15,16 @@ namespace VirtTest.Core.Config;
 /// leaves start from the same few hundred keys (the base settings and the blocks before them),
 /// so instead of a copy of them each leaf's store keeps only what differs. Slots are numbered
 /// through both parts: the shared part's slots first, then the store's own. Keys and their order
-/// in the shared part never change; a changed or removed value there goes into a private copy of
-/// the shared part's values (made on the first such change); new keys, and keys removed and
-/// added again, go into the store's own part, after the shared ones, as in a flat dict.
+/// in the shared part never change; a changed or removed value there is kept as a change by slot
+/// (a leaf changes a few of the hundreds it shares: 7 of 594 on average on the real-tree-shaped
+/// default run), and only past <see cref="MaxSparseChanges"/> of them in a private copy of the
+/// shared part's values; new keys, and keys removed and added again, go into the store's own
+/// part, after the shared ones, as in a flat dict.
+/// </para>
+/// <para>
+/// A frozen store is flat, or a difference over a flat one (see <see cref="Freeze"/>): a store
+/// made over a difference sits on the same flat store, with a copy of the difference to start
+/// from. So a store never has more than one shared part below it.
 /// </para>
 /// <para>A mutable struct: keep it in a field and call its methods on the field.</para>
 /// </remarks>
@@ -34,8 +41,21 @@ internal struct OrderedStore
     // The shared part below (null when the store is flat).
     private FrozenStore? _base;
     private int _baseCount;
-    private string?[]? _baseValues;   // this store's values for the shared slots once one changed; null = removed here
+    private string?[]? _baseValues;   // this store's values for all shared slots, past MaxSparseChanges changes; null = removed here
+    // Fewer changes to shared slots: which slots (a bit each) and their values (null = removed here).
+    private ulong[]? _changedBits;
+    private int[]? _changedSlots;
+    private string?[]? _changedValues;
+    private int _changedCount;
+
+    private const int MaxSparseChanges = 16;
+    // A frozen store may be a difference over a flat one when its own part has at most this
+    // many slots (or a quarter of the flat one's).
+    private const int MaxDeltaOwnSlots = 64;
     private int _baseLive;
+
+    // Set when this store is a read-only view of a frozen store (see ViewOf).
+    private FrozenStore? _view;
 
     public static OrderedStore Create(int capacity)
     {
@@ -52,6 +72,24 @@ internal struct OrderedStore
     /// <summary>A store with the keys and values of <paramref name="shared"/>, and room for <paramref name="extra"/> keys of its own.</summary>
     public static OrderedStore Over(FrozenStore shared, int extra)
     {
+        if (shared.Store._base is { } flat)
+        {
+            // A frozen difference: the new store sits on the same flat store and starts with a
+            // copy of the difference (its own part and its changes to the flat one).
+            ref readonly var delta = ref shared.Store;
+            var copy = Create(delta._count + Math.Max(0, extra));
+            Array.Copy(delta._keys, copy._keys, delta._count);
+            Array.Copy(delta._values, copy._values, delta._count);
+            Array.Copy(delta._hashes, copy._hashes, delta._count);
+            copy._count = delta._count;
+            copy._ownLive = delta._ownLive;
+            copy.Reindex();
+            copy._base = flat;
+            copy._baseCount = delta._baseCount;
+            copy._baseLive = delta._baseLive;
+            copy.CopyChangesFrom(delta);
+            return copy;
+        }
         var store = Create(extra);
         store._base = shared;
         store._baseCount = shared.Store._count;
@@ -59,10 +97,34 @@ internal struct OrderedStore
         return store;
     }
 
+    /// <summary>The frozen store as a store to read (never to change): its arrays, not a copy.</summary>
+    public static OrderedStore ViewOf(FrozenStore frozen)
+    {
+        var view = frozen.Store;
+        view._view = frozen;
+        return view;
+    }
+
+    /// <summary>The frozen store this store is a view of, or null.</summary>
+    public readonly FrozenStore? FrozenSource => _view;
+
+    private void CopyChangesFrom(in OrderedStore other)
+    {
+        if (other._baseValues is { } all) _baseValues = (string?[])all.Clone();
+        if (other._changedCount == 0) return;
+        _changedBits = (ulong[])other._changedBits!.Clone();
+        _changedSlots = (int[])other._changedSlots!.Clone();
+        _changedValues = (string?[])other._changedValues!.Clone();
+        _changedCount = other._changedCount;
+    }
+
     private static int BucketsFor(int capacity) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, capacity * 2));
 
     /// <summary>Slots in use, dead ones included: slot numbers run from 0 to this.</summary>
     public readonly int SlotCount => _baseCount + _count;
+
+    /// <summary>The slots this store holds itself (its own part and its changes to a shared part).</summary>
+    public readonly int HeldSlots => _count + _changedCount + (_baseValues?.Length ?? 0);
 
     /// <summary>Live keys.</summary>
     public readonly int Live => _baseLive + _ownLive;
@@ -70,22 +132,82 @@ internal struct OrderedStore
     /// <summary>The shared part below this store (its slots come first), or null.</summary>
     public readonly FrozenStore? Shared => _base;
 
-    /// <summary>The shared part when nothing was changed or added on top of it (then the store is just a view of it).</summary>
-    public readonly FrozenStore? UnchangedBase => _base is not null && _baseValues is null && _count == 0 ? _base : null;
-
     /// <summary>The key in a slot, null for a dead slot.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly string? KeyAt(int slot)
     {
         if (slot >= _baseCount) return _keys[slot - _baseCount];
-        if (_baseValues is { } values && values[slot] is null) return null;
+        if (BaseRemoved(slot)) return null;
         return _base!.Store._keys[slot];
     }
 
     /// <summary>The value in a live slot.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly string? ValueAt(int slot) =>
-        slot >= _baseCount ? _values[slot - _baseCount] : (_baseValues ?? _base!.Store._values)[slot];
+    public readonly string? ValueAt(int slot) => slot >= _baseCount ? _values[slot - _baseCount] : BaseValueAt(slot);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly string? BaseValueAt(int slot)
+    {
+        if (_baseValues is { } all) return all[slot];
+        if (_changedBits is { } bits && (bits[slot >> 6] & (1UL << slot)) != 0) return ChangedValue(slot);
+        return _base!.Store._values[slot];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly bool BaseRemoved(int slot)
+    {
+        if (_baseValues is { } all) return all[slot] is null;
+        return _changedBits is { } bits && (bits[slot >> 6] & (1UL << slot)) != 0 && ChangedValue(slot) is null;
+    }
+
+    private readonly string? ChangedValue(int slot)
+    {
+        var slots = _changedSlots!;
+        for (var i = 0; i < _changedCount; i++)
+        {
+            if (slots[i] == slot) return _changedValues![i];
+        }
+        throw new InvalidOperationException("changed slot " + slot + " not recorded");
+    }
+
+    /// <summary>Sets (null: removes) the value of a shared slot for this store only.</summary>
+    private void SetBaseValue(int slot, string? value)
+    {
+        if (_baseValues is { } all)
+        {
+            all[slot] = value;
+            return;
+        }
+        if (_changedBits is { } bits && (bits[slot >> 6] & (1UL << slot)) != 0)
+        {
+            for (var i = 0; i < _changedCount; i++)
+            {
+                if (_changedSlots![i] != slot) continue;
+                _changedValues![i] = value;
+                return;
+            }
+        }
+        if (_changedCount == MaxSparseChanges)
+        {
+            // Many changes: one private copy of the shared values from now on.
+            all = new string?[_baseCount];
+            Array.Copy(_base!.Store._values, all, _baseCount);
+            for (var i = 0; i < _changedCount; i++) all[_changedSlots![i]] = _changedValues![i];
+            all[slot] = value;
+            _baseValues = all;
+            _changedBits = null;
+            _changedSlots = null;
+            _changedValues = null;
+            _changedCount = 0;
+            return;
+        }
+        _changedBits ??= new ulong[(_baseCount + 63) >> 6];
+        _changedSlots ??= new int[MaxSparseChanges];
+        _changedValues ??= new string?[MaxSparseChanges];
+        _changedBits[slot >> 6] |= 1UL << slot;
+        _changedSlots[_changedCount] = slot;
+        _changedValues[_changedCount++] = value;
+    }
 
     /// <summary>The hash of the key in a slot.</summary>
     public readonly int HashAt(int slot) => slot >= _baseCount ? _hashes[slot - _baseCount] : _base!.Store._hashes[slot];
@@ -94,18 +216,7 @@ internal struct OrderedStore
     public void SetValueAt(int slot, string value)
     {
         if (slot >= _baseCount) _values[slot - _baseCount] = value;
-        else BaseValues()[slot] = value;
-    }
-
-    private string?[] BaseValues()
-    {
-        if (_baseValues is null)
-        {
-            var shared = _base!.Store._values;
-            _baseValues = new string?[_baseCount];
-            Array.Copy(shared, _baseValues, _baseCount);
-        }
-        return _baseValues;
+        else SetBaseValue(slot, value);
     }
 
     /// <summary>The hash every key is indexed by (the same in every store).</summary>
@@ -128,7 +239,7 @@ internal struct OrderedStore
         if (own >= 0) return _baseCount + own;
         if (_base is null) return -1;
         var slot = _base.Store.FindOwn(key, hash);
-        if (slot < 0 || (_baseValues is { } values && values[slot] is null)) return -1;
+        if (slot < 0 || BaseRemoved(slot)) return -1;
         return slot;
     }
 
@@ -193,7 +304,7 @@ internal struct OrderedStore
         }
         else
         {
-            BaseValues()[slot] = null;
+            SetBaseValue(slot, null);
             _baseLive--;
         }
     }
@@ -253,21 +364,85 @@ internal struct OrderedStore
             }
             return copy;
         }
+        // Over a shared part: its keys in bulk when none was removed here, then the own live slots.
         var flat = Create(Live + Math.Max(0, extra));
-        var slots = SlotCount;
-        for (var slot = 0; slot < slots; slot++)
+        var shared = _base.Store;
+        var n = 0;
+        if (_baseLive == _baseCount)
         {
-            if (KeyAt(slot) is { } key) flat.Add(key, HashAt(slot), ValueAt(slot)!);
+            Array.Copy(shared._keys, flat._keys, _baseCount);
+            Array.Copy(shared._hashes, flat._hashes, _baseCount);
+            Array.Copy(_baseValues ?? shared._values, flat._values, _baseCount);
+            for (var i = 0; i < _changedCount; i++) flat._values[_changedSlots![i]] = _changedValues![i];
+            n = _baseCount;
         }
+        else
+        {
+            for (var slot = 0; slot < _baseCount; slot++)
+            {
+                if (KeyAt(slot) is not { } key) continue;
+                flat._keys[n] = key;
+                flat._hashes[n] = shared._hashes[slot];
+                flat._values[n++] = BaseValueAt(slot);
+            }
+        }
+        for (var i = 0; i < _count; i++)
+        {
+            if (_keys[i] is not { } key) continue;
+            flat._keys[n] = key;
+            flat._hashes[n] = _hashes[i];
+            flat._values[n++] = _values[i];
+        }
+        flat._count = n;
+        flat._ownLive = n;
+        flat.Reindex();
         return flat;
     }
 
-    /// <summary>A compacted copy that never changes, for stores to sit on.</summary>
+    /// <summary>
+    /// A copy that never changes, for stores to sit on: compacted and flat, or, for a store
+    /// over a flat one that differs from it in a small own part and a few changes, just that
+    /// difference (kept dicts are mostly their base plus a test's few keys: a full copy of each
+    /// cost more to make and to keep than the difference costs each dict made from it).
+    /// </summary>
     public readonly FrozenStore Freeze()
+    {
+        if (_base is not null && _baseValues is null && _count <= Math.Max(MaxDeltaOwnSlots, _baseCount / 4))
+        {
+            var delta = Create(_count);
+            Array.Copy(_keys, delta._keys, _count);
+            Array.Copy(_values, delta._values, _count);
+            Array.Copy(_hashes, delta._hashes, _count);
+            delta._count = _count;
+            delta._ownLive = _ownLive;
+            delta.Reindex();
+            delta._base = _base;
+            delta._baseCount = _baseCount;
+            delta._baseLive = _baseLive;
+            delta.CopyChangesFrom(this);
+            return new FrozenStore(delta);
+        }
+        return FreezeFlat();
+    }
+
+    /// <summary>A compacted flat copy that never changes, for stores to sit on.</summary>
+    public readonly FrozenStore FreezeFlat()
     {
         var flat = Clone(0);
         if (flat._ownLive != flat._count) flat.Compact();
         return new FrozenStore(flat);
+    }
+
+    /// <summary>Grows the own part once so that <paramref name="extra"/> more keys fit.</summary>
+    public void EnsureRoom(int extra)
+    {
+        if (_count + extra <= _keys.Length) return;
+        var size = _count + extra;
+        Array.Resize(ref _keys, size);
+        Array.Resize(ref _values, size);
+        Array.Resize(ref _hashes, size);
+        _buckets = new int[BucketsFor(size)];
+        Reindex();
     }
 
     private void Grow()
@@ -304,13 +479,22 @@ internal struct OrderedStore
     }
 }
 
-/// <summary>A flat <see cref="OrderedStore"/> that never changes again, shared as the bottom part of many stores.</summary>
+/// <summary>
+/// An <see cref="OrderedStore"/> that never changes again: flat and compacted (shared as the
+/// bottom part of many stores), or a difference over such a flat one (copied into the stores made from it).
+/// </summary>
 internal sealed class FrozenStore
 {
     public FrozenStore(OrderedStore store) => Store = store;
 
     public readonly OrderedStore Store;
 
-    /// <summary>Its slots, all live (a frozen store is compacted).</summary>
+    /// <summary>Its slots (all live when it is flat).</summary>
     public int SlotCount => Store.SlotCount;
+
+    /// <summary>Whether it is a difference over a flat store (not flat itself).</summary>
+    public bool IsDifference => Store.Shared is not null;
+
+    /// <summary>The slots it holds itself: all of a flat one, the own part and the changes of a difference.</summary>
+    public int HeldSlots => Store.HeldSlots;
 }

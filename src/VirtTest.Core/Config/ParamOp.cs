@@ -93,7 +93,9 @@ internal sealed class KeyMatcher
     /// </summary>
     public bool IsMatch(string key, int hash)
     {
-        if (!_remember) return Match(WorkingDict.Flatten(key));
+        // Suffixed keys are remembered even for cheap patterns: matching one needs its parts
+        // joined into a new string, and the same suffixed keys come back in every leaf.
+        if (!_remember && !WorkingDict.IsTuple(key)) return Match(key);
         if (_answers.TryGet(key, hash, out var yes)) return yes;
         yes = Match(WorkingDict.Flatten(key));
         if (_answers.Count >= MaxRemembered) _answers.Clear();
@@ -136,6 +138,7 @@ internal sealed class AssignOp : ParamOp
     private readonly bool _reserved;
     private readonly int _hash;
     private readonly bool _hasSubstitution;
+    private Substitution? _substitution;   // made on the first application (the parse need not find the references)
     private readonly bool _plainName;      // not a tuple key
     private readonly bool _postfixName;
 
@@ -190,7 +193,7 @@ internal sealed class AssignOp : ParamOp
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private string Substituted(WorkingDict d) => _hasSubstitution ? Substitution.Apply(Value, d) : Value;
+    private string Substituted(WorkingDict d) => _hasSubstitution ? (_substitution ??= new Substitution(Value)).Apply(d) : Value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Store(WorkingDict d, string value)
@@ -202,7 +205,7 @@ internal sealed class AssignOp : ParamOp
     private void ApplyRegex(WorkingDict d, ContentItem where)
     {
         var matcher = _regex ??= KeyRegex(Name, where);
-        var value = Substitution.Apply(Value, d);
+        var value = Substituted(d);
         // Only values change: the slots stay where they are while we walk them.
         lock (matcher)
         {
@@ -337,19 +340,23 @@ internal sealed class SuffixOp : ParamOp
 
     public override void Apply(WorkingDict d, ContentItem where)
     {
-        var (keys, hashes) = d.KeySnapshotWithHashes();
+        // Every key but the reserved ones comes back renamed at the end: room for them at once, so
+        // that no slot moves while the ones there at the start are walked (renamed keys come after them).
+        var slots = d.RawCount;
+        d.EnsureRoom(d.Count);
         lock (_renamed)
         {
-            for (var i = 0; i < keys.Length; i++)
+            for (var slot = 0; slot < slots; slot++)
             {
-                var key = keys[i];
-                if (WorkingDict.IsReserved(key)) continue;
-                if (!d.Remove(key, hashes[i], out var value)) continue;
-                if (!_renamed.TryGet(key, hashes[i], out var renamed))
+                if (d.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key)) continue;
+                var hash = d.HashAt(slot);
+                var value = d.ValueAt(slot);
+                d.RemoveSlot(slot);
+                if (!_renamed.TryGet(key, hash, out var renamed))
                 {
                     var name = key + WorkingDict.TupleSeparator + Suffix;
                     renamed = new Renamed(name, OrderedStore.Hash(name));
-                    _renamed.Add(key, hashes[i], renamed);
+                    _renamed.Add(key, hash, renamed);
                 }
                 d.Set(renamed.Key, renamed.Hash, value);
             }

@@ -79,7 +79,8 @@ public sealed class ParseCache
         foreach (var p in fullPaths)
         {
             Add(p);
-            Add(ConfigSource.HashOf(File.ReadAllBytes(p)));
+            using var bytes = FileBytes.Read(p);
+            Add(ContentHash.Of(bytes.Span));
         }
         // The key text's UTF-16 bytes as they are (no encoding step on the way to the hash).
         return ContentHash.Of(MemoryMarshal.AsBytes(text.ToString().AsSpan()));

@@ -23,6 +23,8 @@ internal sealed class PrefixCache
     /// <summary>How many statements past the known ones the trie may grow by at once.</summary>
     private const int Lookahead = 4;
     private const int MaxNodes = 1 << 16;
+    /// <summary>A kept dict held as a difference (see <see cref="OrderedStore.Freeze"/>) is made flat once this many dicts came from it.</summary>
+    private const int FlattenAfterUses = 8;
     private const long MaxKeptSlots = 1 << 19;
 
     private readonly bool _keepDuplicates;
@@ -41,6 +43,8 @@ internal sealed class PrefixCache
         public WorkingDict? State;
         /// <summary>The slots the last dict built from <see cref="State"/> ended with: the next one starts with room for as many.</summary>
         public int FinalSlots;
+        /// <summary>How many dicts were made from <see cref="State"/>.</summary>
+        public int Uses;
         private TrieNode? _first;
         private TrieNode? _next;
         private Dictionary<ContentItem, TrieNode>? _map;
@@ -118,7 +122,14 @@ internal sealed class PrefixCache
         }
         else
         {
-            d = kept.State!.CopyWithReserved(name, dep, shortName, Math.Max(4, kept.FinalSlots - kept.State!.RawCount));
+            if (++kept.Uses == FlattenAfterUses && kept.State!.IsFrozenDifference)
+            {
+                // Much used: a flat copy once instead of copying the difference every time.
+                var flat = kept.State.FrozenFlat();
+                _keptSlots += flat.HeldSlots - kept.State.HeldSlots;
+                kept.State = flat;
+            }
+            d = kept.State!.CopyWithReserved(name, dep, shortName, Math.Max(4, kept.FinalSlots - kept.State!.RawCount) * 5 / 4 + 4);
         }
 
         // Replay the known statements after the kept dict; keep the result if it saves enough.
@@ -132,16 +143,17 @@ internal sealed class PrefixCache
         }
         if (node != _root && node != kept && writes >= MinSavedWrites)
         {
-            if (_keptSlots + d.RawCount > MaxKeptSlots)
+            var frozen = d.Frozen();
+            if (_keptSlots + frozen.HeldSlots > MaxKeptSlots)
             {
                 Reset();
                 blocked = true;
             }
             else
             {
-                node.State = d.Frozen();
+                node.State = frozen;
                 node.FinalSlots = d.RawCount;
-                _keptSlots += d.RawCount;
+                _keptSlots += frozen.HeldSlots;
                 writes = 0;
             }
         }

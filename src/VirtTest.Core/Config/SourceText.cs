@@ -44,34 +44,9 @@ internal sealed unsafe class SourceText : IDisposable
     /// </summary>
     public static SourceText ReadFile(string path, out string hash)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var length = RandomAccess.GetLength(handle);
-        if (length <= 0 || length > int.MaxValue / 2)
-        {
-            // Unknown length (a pipe, a /proc file) or too big for one buffer: the managed way.
-            var all = File.ReadAllBytes(path);
-            hash = ConfigSource.HashOf(all);
-            return new SourceText(ConfigSource.Decode(all));
-        }
-        var bytes = (byte*)NativeMemory.Alloc((nuint)length);
-        try
-        {
-            var buffer = new Span<byte>(bytes, (int)length);
-            var read = 0;
-            while (read < buffer.Length)
-            {
-                var n = RandomAccess.Read(handle, buffer.Slice(read), read);
-                if (n == 0) break;   // shorter than it said: what is there
-                read += n;
-            }
-            var data = new ReadOnlySpan<byte>(bytes, read);
-            hash = ContentHash.Of(data);
-            return Decode(data);
-        }
-        finally
-        {
-            NativeMemory.Free(bytes);
-        }
+        using var bytes = FileBytes.Read(path);
+        hash = ContentHash.Of(bytes.Span);
+        return Decode(bytes.Span);
     }
 
     private static SourceText Decode(ReadOnlySpan<byte> data)

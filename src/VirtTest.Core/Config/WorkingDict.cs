@@ -88,6 +88,8 @@ internal sealed class WorkingDict
     /// <summary>The storage, for <see cref="VirtParams"/> to take over.</summary>
     internal ref readonly OrderedStore Store => ref _store;
     internal int RawCount => _store.SlotCount;
+    /// <summary>The slots this dict's storage holds itself (not those it shares).</summary>
+    internal int HeldSlots => _store.HeldSlots;
 
     public bool ContainsKey(string key) => _store.Find(key) >= 0;
     public bool ContainsKey(string key, int hash) => _store.Find(key, hash) >= 0;
@@ -167,7 +169,7 @@ internal sealed class WorkingDict
     public WorkingDict CopyWithReserved(string name, IReadOnlyList<string> dep, string shortName, int extra)
     {
         // On a kept dict (frozen), the copy shares its keys and values and holds only what changes.
-        var store = _store.UnchangedBase is { } shared ? OrderedStore.Over(shared, extra) : _store.Clone(extra);
+        var store = _store.FrozenSource is { } frozen ? OrderedStore.Over(frozen, extra) : _store.Clone(extra);
         var copy = new WorkingDict(store, _tupleKeys, _maybePostfix, dep, KeepDuplicates, FileMaps);
         copy._store.SetValueAt(copy._store.Find(NameKey, NameHash), name);
         copy._store.SetValueAt(copy._store.Find(ShortNameKey, ShortNameHash), shortName);
@@ -210,35 +212,6 @@ internal sealed class WorkingDict
     /// <summary>Sets the value of a key that exists, in place (used while iterating).</summary>
     public void SetAt(string key, string value) => _store.SetValueAt(_store.Find(key), value);
 
-    /// <summary>The live keys in order, as a snapshot that later changes do not disturb.</summary>
-    public string[] KeySnapshot()
-    {
-        var list = new string[_store.Live];
-        var j = 0;
-        var slots = _store.SlotCount;
-        for (var i = 0; i < slots; i++)
-        {
-            if (_store.KeyAt(i) is { } k) list[j++] = k;
-        }
-        return list;
-    }
-
-    /// <summary>The live keys in order with their hashes, as a snapshot that later changes do not disturb.</summary>
-    public (string[] Keys, int[] Hashes) KeySnapshotWithHashes()
-    {
-        var keys = new string[_store.Live];
-        var hashes = new int[keys.Length];
-        var j = 0;
-        var slots = _store.SlotCount;
-        for (var i = 0; i < slots; i++)
-        {
-            if (_store.KeyAt(i) is not { } k) continue;
-            keys[j] = k;
-            hashes[j++] = _store.HashAt(i);
-        }
-        return (keys, hashes);
-    }
-
     /// <summary>Live entries in order (values of <c>dep</c> are rendered as the reference prints its list).</summary>
     public IEnumerable<KeyValuePair<string, string>> Entries()
     {
@@ -273,10 +246,20 @@ internal sealed class WorkingDict
         KeepDuplicates = false;
     }
 
-    public WorkingDict Copy() => new(_store.Clone(8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+    /// <summary>A copy with room for <paramref name="extra"/> more keys.</summary>
+    public WorkingDict Copy(int extra = 8) => new(_store.Clone(extra), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+
+    /// <summary>Makes room for <paramref name="extra"/> more keys at once (instead of growing step by step while they come).</summary>
+    public void EnsureRoom(int extra) => _store.EnsureRoom(extra);
 
     /// <summary>A copy that never changes, to keep: copies made from it with <see cref="CopyWithReserved"/> share its storage.</summary>
-    public WorkingDict Frozen() => new(OrderedStore.Over(_store.Freeze(), 0), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+    public WorkingDict Frozen() => new(OrderedStore.ViewOf(_store.Freeze()), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+
+    /// <summary>Whether this kept dict (see <see cref="Frozen"/>) holds only its difference from a flat one, copied into each dict made from it.</summary>
+    public bool IsFrozenDifference => _store.FrozenSource is { IsDifference: true };
+
+    /// <summary>A kept dict with the same entries, flat: dicts made from it copy nothing of it.</summary>
+    public WorkingDict FrozenFlat() => new(OrderedStore.ViewOf(_store.FreezeFlat()), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
     /// <summary>Python's <c>dict.update</c>: existing keys keep their place, new ones go to the end.</summary>
     public void Update(WorkingDict other)
@@ -305,16 +288,47 @@ internal sealed class WorkingDict
     private static readonly int NameMapHash = OrderedStore.Hash(NameMapKey);
     private static readonly int ShortNameMapHash = OrderedStore.Hash(ShortNameMapKey);
 
-    /// <summary>The name-map statements met so far, newest first (the map keys hold <see cref="FileMap.Pending"/>).</summary>
-    public FileMapLog? FileMaps { get; private set; }
+    // The name-map statements met: older runs (shared), then this dict's own run so far.
+    private FileMapLog? _olderMaps;
+    private FileMapOp[]? _newMaps;
+    private int _newMapCount;
 
-    /// <summary>Records a variant's names in the per-file maps; the first one adds both keys.</summary>
+    /// <summary>The name-map statements met so far, as an immutable log (the map keys hold <see cref="FileMap.Pending"/>).</summary>
+    public FileMapLog? FileMaps
+    {
+        get
+        {
+            if (_newMapCount > 0)
+            {
+                // The run so far becomes immutable, handed over without a copy; a later statement starts a new one.
+                _olderMaps = new FileMapLog(_newMaps!, _newMapCount, _olderMaps);
+                _newMaps = null;
+                _newMapCount = 0;
+            }
+            return _olderMaps;
+        }
+        private set
+        {
+            _olderMaps = value;
+            _newMaps = null;
+            _newMapCount = 0;
+        }
+    }
+
+    /// <summary>Records a variant's names in the per-file maps; the first one adds both keys (reserved: no statement removes them).</summary>
     public void AddFileMap(FileMapOp op)
     {
-        if (_store.Find(NameMapKey, NameMapHash) < 0) _store.Add(NameMapKey, NameMapHash, FileMap.Pending);
-        if (_store.Find(ShortNameMapKey, ShortNameMapHash) < 0) _store.Add(ShortNameMapKey, ShortNameMapHash, FileMap.Pending);
-        FileMaps = new FileMapLog(op, FileMaps);
+        if (_olderMaps is null && _newMapCount == 0)
+        {
+            if (_store.Find(NameMapKey, NameMapHash) < 0) _store.Add(NameMapKey, NameMapHash, FileMap.Pending);
+            if (_store.Find(ShortNameMapKey, ShortNameMapHash) < 0) _store.Add(ShortNameMapKey, ShortNameMapHash, FileMap.Pending);
+        }
+        var run = _newMaps ??= new FileMapOp[MapRunCapacity];
+        if (_newMapCount == run.Length) Array.Resize(ref _newMaps, run.Length * 2);
+        _newMaps![_newMapCount++] = op;
     }
+
+    private const int MapRunCapacity = 32;
 
     /// <summary>
     /// The dict with suffixed keys folded back into plain ones: a suffixed key whose value
@@ -339,22 +353,22 @@ internal sealed class WorkingDict
             if (added) g = new ValueGroup(value, false);
             else if (!g.Mixed && g.First != value) g.Mixed = true;
         }
-        var flat = new WorkingDict(_store.Clone(_tupleKeys + 8), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+        // The plain keys in their order, then each suffixed key folded (dropped, or set under its
+        // folded name: in place when that key is there, else at the end), in the order they come.
+        var flat = new WorkingDict(OrderedStore.Create(Count), 0, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+        for (var slot = 0; slot < slots; slot++)
+        {
+            if (_store.KeyAt(slot) is { } key && !IsTuple(key)) flat._store.Add(key, _store.HashAt(slot), _store.ValueAt(slot)!);
+        }
         for (var slot = 0; slot < slots; slot++)
         {
             if (_store.KeyAt(slot) is not { } key || !IsTuple(key)) continue;
             var value = _store.ValueAt(slot)!;
-            var hash = _store.HashAt(slot);
-            var t = NameOf(names, key, hash);
-            if (!KeepDuplicates && TryGetValue(t.Base, t.BaseHash, out var genValue) && genValue == value)
-            {
-                flat.Remove(key, hash, out _);
-                continue;
-            }
+            var t = NameOf(names, key, _store.HashAt(slot));
+            if (!KeepDuplicates && TryGetValue(t.Base, t.BaseHash, out var genValue) && genValue == value) continue;
             groups.TryGet(t.Base, t.BaseHash, out var group);
             var plain = !KeepDuplicates && !group.Mixed;
-            flat.Remove(key, hash, out var moved);
-            flat.Set(plain ? t.Base : t.Reversed, plain ? t.BaseHash : t.ReversedHash, moved);
+            flat.Set(plain ? t.Base : t.Reversed, plain ? t.BaseHash : t.ReversedHash, value);
         }
         return flat;
     }

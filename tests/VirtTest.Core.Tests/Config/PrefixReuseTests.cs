@@ -161,4 +161,33 @@ public class PrefixReuseTests
         Assert.Equal(256, first.Count);
         Assert.Equal(first, second);
     }
+
+    /// <summary>
+    /// Differential check on real-tree-shaped trees: the same tree with a first statement that
+    /// reads <c>name</c> (which stops all reuse, so every dict is built from scratch) gives the
+    /// same dicts, that key aside. The plain run builds its dicts from kept dicts, flat and held
+    /// as differences, with changes to shared slots kept sparse or copied.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void Dicts_made_from_kept_dicts_equal_dicts_built_from_scratch(int seed)
+    {
+        using var dir = new TempDir();
+        var shape = new RealTreeGenerator.Shape(Tests: 40, BaseKeys: 150, LinuxFamilies: 2, WindowsVersions: 2, Seed: seed);
+        var tests = RealTreeGenerator.Write(Path.Combine(dir.Path, "reused"), shape);
+        var scratch = RealTreeGenerator.Write(Path.Combine(dir.Path, "scratch"), shape);
+        File.WriteAllText(scratch, "zz_from_scratch = ${name}\n" + File.ReadAllText(scratch));
+
+        static List<List<KeyValuePair<string, string>>> Expand(string file) =>
+            ConfigLoader.Load(new ConfigLoadOptions { Files = new[] { file }, UseCache = false }).Expand().Select(p => p.ToList()).ToList();
+        var reused = Expand(tests);
+        var fromScratch = Expand(scratch);
+        Assert.True(reused.Count > 100, "enough leaves for kept dicts to be used: " + reused.Count);
+        Assert.Equal(reused.Count, fromScratch.Count);
+        Assert.Equal(fromScratch[0][0].Value, fromScratch[0].Single(kv => kv.Key == "zz_from_scratch").Value);
+        // (Suffixed tests carry it as zz_from_scratch_vm1 and _vm2.)
+        for (var i = 0; i < reused.Count; i++)
+            Assert.Equal(reused[i], fromScratch[i].Where(kv => !kv.Key.StartsWith("zz_from_scratch", StringComparison.Ordinal)).ToList());
+    }
 }

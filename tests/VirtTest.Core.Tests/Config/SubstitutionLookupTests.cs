@@ -59,4 +59,39 @@ public class SubstitutionLookupTests
     {
         Assert.Equal("${True} ${1}", Cfg.Expand("x = ${True} ${1}").Single()["x"]);
     }
+
+    /// <summary>
+    /// A statement keeps its last result and the values it was made from: each leaf must still get
+    /// its own values (x alternates between leaves, so a kept result would be wrong every other
+    /// time), and leaves with the same values get the same string, not a new one.
+    /// </summary>
+    [Fact]
+    public void Each_leaf_gets_its_own_values_and_equal_values_give_the_same_string()
+    {
+        var dicts = Cfg.Expand("""
+            variants:
+                - p:
+                - q:
+            variants:
+                - a:
+                    x = one
+                - b:
+                    x = two
+                - c:
+                    x = one
+            y = ${x}-${z}-${x}
+            z = late
+            w = ${x}/${z}
+            """);
+        Assert.Equal(6, dicts.Count);
+        Assert.Equal(new[] { "one", "one", "two", "two", "one", "one" }, dicts.Select(d => d["x"]));
+        foreach (var d in dicts)
+        {
+            Assert.Equal(d["x"] + "-${z}-${x}", d["y"]);
+            Assert.Equal(d["x"] + "/late", d["w"]);
+        }
+        // Leaves in a row with the very same value of x (one statement set it): one string.
+        for (var i = 0; i < dicts.Count; i += 2) Assert.Same(dicts[i]["w"], dicts[i + 1]["w"]);
+        Assert.NotSame(dicts[0]["w"], dicts[4]["w"]);   // equal text, set by another statement: made anew
+    }
 }
