@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace VirtTest.Core.Config;
@@ -31,11 +32,19 @@ internal sealed class CacheReader
     /// <summary>Where the next read starts, as an index into the whole byte array.</summary>
     public int Position => _pos;
 
-    public byte ReadByte() => _pos < _end ? _bytes[_pos++] : throw new EndOfStreamException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte ReadByte()
+    {
+        if (_pos >= _end) ThrowEnd();
+        return _bytes[_pos++];
+    }
 
+    private static void ThrowEnd() => throw new EndOfStreamException();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
-        if (count < 0 || count > _end - _pos) throw new EndOfStreamException();
+        if (count < 0 || count > _end - _pos) ThrowEnd();
         var span = _bytes.AsSpan(_pos, count);
         _pos += count;
         return span;

@@ -111,6 +111,7 @@ internal sealed class FilterStatement
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool InContext(Label label, ReadOnlySpan<Label> ctx)
     {
         foreach (var c in ctx)

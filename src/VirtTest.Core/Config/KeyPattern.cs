@@ -87,6 +87,7 @@ internal sealed class KeyPattern
     }
 
     /// <summary>Whether the whole key matches.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool IsMatch(string key)
     {
         // '.' never matches a line break: keys with one (never seen in practice) take the general way.

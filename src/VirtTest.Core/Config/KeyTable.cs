@@ -14,6 +14,7 @@ internal sealed class KeyTable<T>
 
     public int Count => _count;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool TryGet(string key, int hash, out T value)
     {
         var keys = _keys;

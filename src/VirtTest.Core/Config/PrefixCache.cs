@@ -50,6 +50,7 @@ internal sealed class PrefixCache
         private Dictionary<ContentItem, TrieNode>? _map;
         private int _children;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public TrieNode? Find(ContentItem item)
         {
             if (_map is not null) return _map.TryGetValue(item, out var n) ? n : null;
@@ -88,11 +89,14 @@ internal sealed class PrefixCache
         TrieNode? kept = null;
         var keptEnd = 0;
         var end = 0;
-        var n = content.Count;
+        // A span over the list: the statements do not change while the dict is built, and the
+        // list's indexer is a call per statement into the framework from precompiled code.
+        var items = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(content);
+        var n = items.Length;
         var blocked = false;
         while (end < n)
         {
-            var item = content[end];
+            var item = items[end];
             if (item.Op is not { } op)
             {
                 end++;
@@ -136,7 +140,7 @@ internal sealed class PrefixCache
         var writes = 0;
         for (var i = keptEnd; i < end; i++)
         {
-            var item = content[i];
+            var item = items[i];
             if (item.Op is not { } op) continue;
             writes += op.Writes(d);
             op.Apply(d, item);
@@ -166,7 +170,7 @@ internal sealed class PrefixCache
             var last = -1;
             for (var i = end; i < n && ahead < Lookahead; i++)
             {
-                var item = content[i];
+                var item = items[i];
                 if (item.Op is not { } op) continue;
                 if (op.ReadsReservedKeys) break;
                 ahead++;
@@ -187,7 +191,7 @@ internal sealed class PrefixCache
                 {
                     for (var i = end; i <= last; i++)
                     {
-                        var item = content[i];
+                        var item = items[i];
                         if (item.Op is null) continue;
                         node = node.Add(item);
                         _nodes++;
@@ -197,7 +201,7 @@ internal sealed class PrefixCache
         }
         for (var i = end; i < n; i++)
         {
-            var item = content[i];
+            var item = items[i];
             item.Op?.Apply(d, item);
         }
         if (d.RawCount > _capacity) _capacity = d.RawCount;

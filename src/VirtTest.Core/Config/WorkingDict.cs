@@ -51,7 +51,17 @@ internal sealed class WorkingDict
     public bool MaybeHasPostfixKeys => _maybePostfix;
 
     /// <summary>Keys no statement assigns, deletes, renames or matches: the dict's identity and bookkeeping.</summary>
-    public static bool IsReserved(string key) => key is NameKey or ShortNameKey or DepKey or NameMapKey or ShortNameMapKey;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsReserved(string key) => key.Length switch
+    {
+        // By length and first character before comparing: this runs for every key of many statements.
+        3 => key[0] == 'd' && key == DepKey,
+        4 => key[0] == 'n' && key == NameKey,
+        9 => key[0] == 's' && key == ShortNameKey,
+        14 => key[0] == '_' && key == NameMapKey,
+        20 => key[0] == '_' && key == ShortNameMapKey,
+        _ => false,
+    };
 
     /// <summary>
     /// Keep suffixed keys apart when folding them (the reference's <c>skipdups=False</c>): a key
@@ -96,6 +106,7 @@ internal sealed class WorkingDict
 
     public bool TryGetValue(string key, out string value) => TryGetValue(key, OrderedStore.Hash(key), out value);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(string key, int hash, out string value)
     {
         var i = _store.Find(key, hash);
@@ -129,6 +140,7 @@ internal sealed class WorkingDict
     }
 
     /// <summary><see cref="Set"/> for a key known to be neither a tuple nor reserved; <paramref name="postfix"/> as <see cref="IsPostfixKey"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void SetPlain(string key, int hash, string value, bool postfix)
     {
         var i = _store.Find(key, hash);
