@@ -33,10 +33,19 @@ internal sealed unsafe class SourceText : IDisposable
 
     public int Length => _length;
 
-    public ReadOnlySpan<char> Span =>
-        _string is not null ? _string.AsSpan()
-        : _chars is not null ? new ReadOnlySpan<char>(_chars, _length)
-        : throw new ObjectDisposedException(nameof(SourceText));
+    /// <summary>The text (read for every line: inlined, its rare failure out of line).</summary>
+    public ReadOnlySpan<char> Span
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (_string is not null) return _string.AsSpan();
+            if (_chars is null) ThrowDisposed();
+            return new ReadOnlySpan<char>(_chars, _length);
+        }
+    }
+
+    private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(SourceText));
 
     /// <summary>
     /// Reads a file, decoded as File.ReadAllText decodes it (<see cref="ConfigSource.Decode"/>),
