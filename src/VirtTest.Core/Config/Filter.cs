@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>The statements that carry a filter expression.</summary>
@@ -111,7 +113,7 @@ internal sealed class FilterStatement
         return true;
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool InContext(Label label, ReadOnlySpan<Label> ctx)
     {
         foreach (var c in ctx)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>
@@ -87,7 +89,7 @@ internal sealed class KeyPattern
     }
 
     /// <summary>Whether the whole key matches.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsMatch(string key)
     {
         // '.' never matches a line break: keys with one (never seen in practice) take the general way.

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal sealed class KeyTable<T>
 
     public int Count => _count;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet(string key, int hash, out T value)
     {
         var keys = _keys;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VirtTest.Core.Config;
 
 /// <summary>
@@ -132,7 +134,7 @@ internal readonly record struct SourceLine(int Start, int Length, int Indent, in
     public static SourceLine EndOfBlock(int indent, int number) => new(0, -1, indent, number, null);
 
     /// <summary>The line's text in <paramref name="text"/> (the reader's).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<char> In(SourceText text) => Own is not null ? Own.AsSpan() : text.Span.Slice(Start, Length);
 
     public string ToString(SourceText text) => Own ?? text.Span.Slice(Start, Length).ToString();

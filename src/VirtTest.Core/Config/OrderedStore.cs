@@ -214,7 +214,7 @@ internal struct OrderedStore
     public readonly int HashAt(int slot) => slot >= _baseCount ? _hashes[slot - _baseCount] : _base!.Store._hashes[slot];
 
     /// <summary>Sets the value of a live slot.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetValueAt(int slot, string value)
     {
         if (slot >= _baseCount) _values[slot - _baseCount] = value;
@@ -235,7 +235,7 @@ internal struct OrderedStore
     }
 
     /// <summary>The slot of a live key, or -1.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int Find(string key, int hash)
     {
         var own = FindOwn(key, hash);

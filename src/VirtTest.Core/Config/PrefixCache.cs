@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 
 namespace VirtTest.Core.Config;
 
@@ -50,7 +51,7 @@ internal sealed class PrefixCache
         private Dictionary<ContentItem, TrieNode>? _map;
         private int _children;
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TrieNode? Find(ContentItem item)
         {
             if (_map is not null) return _map.TryGetValue(item, out var n) ? n : null;
@@ -133,6 +134,8 @@ internal sealed class PrefixCache
                 _keptSlots += flat.HeldSlots - kept.State.HeldSlots;
                 kept.State = flat;
             }
+            // Room for as many own keys as the last dict made from it ended with, and a quarter more:
+            // the next leaf may be a test with more keys, and growing on the way copies them all.
             d = kept.State!.CopyWithReserved(name, dep, shortName, Math.Max(4, kept.FinalSlots - kept.State!.RawCount) * 5 / 4 + 4);
         }
 

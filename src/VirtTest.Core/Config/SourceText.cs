@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -36,7 +37,7 @@ internal sealed unsafe class SourceText : IDisposable
     /// <summary>The text (read for every line: inlined, its rare failure out of line).</summary>
     public ReadOnlySpan<char> Span
     {
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             if (_string is not null) return _string.AsSpan();

@@ -106,7 +106,7 @@ internal sealed class WorkingDict
 
     public bool TryGetValue(string key, out string value) => TryGetValue(key, OrderedStore.Hash(key), out value);
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(string key, int hash, out string value)
     {
         var i = _store.Find(key, hash);
@@ -140,7 +140,7 @@ internal sealed class WorkingDict
     }
 
     /// <summary><see cref="Set"/> for a key known to be neither a tuple nor reserved; <paramref name="postfix"/> as <see cref="IsPostfixKey"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetPlain(string key, int hash, string value, bool postfix)
     {
         var i = _store.Find(key, hash);
@@ -264,7 +264,10 @@ internal sealed class WorkingDict
     /// <summary>Makes room for <paramref name="extra"/> more keys at once (instead of growing step by step while they come).</summary>
     public void EnsureRoom(int extra) => _store.EnsureRoom(extra);
 
-    /// <summary>A copy that never changes, to keep: copies made from it with <see cref="CopyWithReserved"/> share its storage.</summary>
+    /// <summary>
+    /// A copy that never changes, to keep: copies made from it with <see cref="CopyWithReserved"/>
+    /// share its storage (a small difference from a flat store is copied into them; see <see cref="OrderedStore.Freeze"/>).
+    /// </summary>
     public WorkingDict Frozen() => new(OrderedStore.ViewOf(_store.Freeze()), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
     /// <summary>Whether this kept dict (see <see cref="Frozen"/>) holds only its difference from a flat one, copied into each dict made from it.</summary>
