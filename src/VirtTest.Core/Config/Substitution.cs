@@ -31,17 +31,21 @@ internal sealed class Substitution
     public Substitution(string value)
     {
         _value = value;
-        var references = new List<Reference>();
+        // Not a List: over this file's struct it would be compiled at run time (see ArrayGrowth).
+        var references = new Reference[2];
+        var count = 0;
         var open = value.IndexOf("${", StringComparison.Ordinal);
         while (open >= 0 && open + 3 <= value.Length)
         {
             var close = value.IndexOf('}', open + 3);
             if (close < 0) break;
             var key = value.Substring(open + 2, close - open - 2);
-            references.Add(new Reference(open, close, key, OrderedStore.Hash(key)));
+            if (count == references.Length) references = ArrayGrowth.Doubled(references, count);
+            references[count++] = new Reference(open, close, key, OrderedStore.Hash(key));
             open = value.IndexOf("${", close + 1, StringComparison.Ordinal);
         }
-        _references = references.ToArray();
+        _references = new Reference[count];
+        Array.Copy(references, _references, count);
     }
 
     [ThreadStatic] private static string[]? Scratch;
