@@ -72,23 +72,11 @@ internal struct OrderedStore
     /// <summary>A store with the keys and values of <paramref name="shared"/>, and room for <paramref name="extra"/> keys of its own.</summary>
     public static OrderedStore Over(FrozenStore shared, int extra)
     {
-        if (shared.Store._base is { } flat)
+        if (shared.Store._base is not null)
         {
             // A frozen difference: the new store sits on the same flat store and starts with a
             // copy of the difference (its own part and its changes to the flat one).
-            ref readonly var delta = ref shared.Store;
-            var copy = Create(delta._count + Math.Max(0, extra));
-            Array.Copy(delta._keys, copy._keys, delta._count);
-            Array.Copy(delta._values, copy._values, delta._count);
-            Array.Copy(delta._hashes, copy._hashes, delta._count);
-            copy._count = delta._count;
-            copy._ownLive = delta._ownLive;
-            copy.Reindex();
-            copy._base = flat;
-            copy._baseCount = delta._baseCount;
-            copy._baseLive = delta._baseLive;
-            copy.CopyChangesFrom(delta);
-            return copy;
+            return shared.Store.DifferenceCopy(Math.Max(0, extra));
         }
         var store = Create(extra);
         store._base = shared;
@@ -108,14 +96,26 @@ internal struct OrderedStore
     /// <summary>The frozen store this store is a view of, or null.</summary>
     public readonly FrozenStore? FrozenSource => _view;
 
-    private void CopyChangesFrom(in OrderedStore other)
+    /// <summary>A copy of a store over a shared one: the same shared part below, a copy of its own part (with room for <paramref name="extra"/> more) and of its changes.</summary>
+    private readonly OrderedStore DifferenceCopy(int extra)
     {
-        if (other._baseValues is { } all) _baseValues = (string?[])all.Clone();
-        if (other._changedCount == 0) return;
-        _changedBits = (ulong[])other._changedBits!.Clone();
-        _changedSlots = (int[])other._changedSlots!.Clone();
-        _changedValues = (string?[])other._changedValues!.Clone();
-        _changedCount = other._changedCount;
+        var copy = Create(_count + extra);
+        Array.Copy(_keys, copy._keys, _count);
+        Array.Copy(_values, copy._values, _count);
+        Array.Copy(_hashes, copy._hashes, _count);
+        copy._count = _count;
+        copy._ownLive = _ownLive;
+        copy.Reindex();
+        copy._base = _base;
+        copy._baseCount = _baseCount;
+        copy._baseLive = _baseLive;
+        if (_baseValues is { } all) copy._baseValues = (string?[])all.Clone();
+        if (_changedCount == 0) return copy;
+        copy._changedBits = (ulong[])_changedBits!.Clone();
+        copy._changedSlots = (int[])_changedSlots!.Clone();
+        copy._changedValues = (string?[])_changedValues!.Clone();
+        copy._changedCount = _changedCount;
+        return copy;
     }
 
     private static int BucketsFor(int capacity) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, capacity * 2));
@@ -411,20 +411,7 @@ internal struct OrderedStore
     public readonly FrozenStore Freeze()
     {
         if (_base is not null && _baseValues is null && _count <= Math.Max(MaxDeltaOwnSlots, _baseCount / 4))
-        {
-            var delta = Create(_count);
-            Array.Copy(_keys, delta._keys, _count);
-            Array.Copy(_values, delta._values, _count);
-            Array.Copy(_hashes, delta._hashes, _count);
-            delta._count = _count;
-            delta._ownLive = _ownLive;
-            delta.Reindex();
-            delta._base = _base;
-            delta._baseCount = _baseCount;
-            delta._baseLive = _baseLive;
-            delta.CopyChangesFrom(this);
-            return new FrozenStore(delta);
-        }
+            return new FrozenStore(DifferenceCopy(0));
         return FreezeFlat();
     }
 

@@ -24,8 +24,8 @@ internal sealed class Substitution
 
     private readonly record struct Reference(int Open, int Close, string Key, int Hash);
 
-    /// <summary>A result and the values it was made from (the first <c>Values.Length</c> references resolved).</summary>
-    private sealed record Result(string[] Values, bool Stopped, string Text);
+    /// <summary>A result and the values it was made from (the first <c>Values.Length</c> references resolved, the rest left as written).</summary>
+    private sealed record Result(string[] Values, string Text);
 
     /// <summary>The substitution of <paramref name="value"/> (its references found now).</summary>
     public Substitution(string value)
@@ -60,8 +60,7 @@ internal sealed class Substitution
         while (resolved < references.Length && flat.TryGetValue(references[resolved].Key, references[resolved].Hash, out var v))
             values[resolved++] = v;
         if (resolved == 0) return _value;
-        var stopped = resolved < references.Length;
-        if (Volatile.Read(ref _last) is { } last && last.Values.Length == resolved && last.Stopped == stopped)
+        if (Volatile.Read(ref _last) is { } last && last.Values.Length == resolved)
         {
             var same = true;
             for (var i = 0; i < resolved && same; i++) same = ReferenceEquals(last.Values[i], values[i]);
@@ -78,7 +77,7 @@ internal sealed class Substitution
         sb.Append(_value, start, _value.Length - start);
         var text = sb.ToString();
         if (sb.Capacity > 4096) Builder = null;
-        Volatile.Write(ref _last, new Result(values.AsSpan(0, resolved).ToArray(), stopped, text));
+        Volatile.Write(ref _last, new Result(values.AsSpan(0, resolved).ToArray(), text));
         Array.Clear(values, 0, resolved);
         return text;
     }
