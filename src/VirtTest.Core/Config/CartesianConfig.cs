@@ -49,6 +49,13 @@ public sealed class CartesianConfig
     /// <summary>The variant tree parsed so far (for tests and diagnostics).</summary>
     internal Node Root => _parser.Root;
 
+    /// <summary>Whether filter lines seen before are taken from memory (<see cref="FilterLineMemo"/>); off only to test that it changes nothing.</summary>
+    internal bool RememberFilterLines
+    {
+        get => _parser.RememberFilterLines;
+        set => _parser.RememberFilterLines = value;
+    }
+
     /// <summary>Every file parsed so far (includes too), with the hash of its content.</summary>
     public IReadOnlyList<ConfigSource> FilesRead => _parser.FilesRead;
 

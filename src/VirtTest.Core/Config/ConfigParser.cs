@@ -32,6 +32,10 @@ internal sealed class ConfigParser
     // One string per key name: dict lookups then mostly compare a string with itself.
     private readonly KeyNamePool _keyNames = new();
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
+    private readonly FilterLineMemo _filterLines = new();
+
+    /// <summary>Whether filter lines seen before are taken from <see cref="FilterLineMemo"/> (off only in tests).</summary>
+    internal bool RememberFilterLines { get; set; } = true;
 
     public Node Root { get; private set; } = new();
 
@@ -47,7 +51,7 @@ internal sealed class ConfigParser
         SourceText text;
         try
         {
-            text = ReadSource(full);
+            text = SourceText.OpenFile(full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -57,7 +61,7 @@ internal sealed class ConfigParser
         _includeStack.Push(full);
         try
         {
-            Root = (Node)Parse(new Lexer(new LineReader(text, path, isFile: true)), Root, -1);
+            Root = (Node)ParseSource(text, full, path, Root);
         }
         finally
         {
@@ -66,12 +70,17 @@ internal sealed class ConfigParser
         }
     }
 
-    /// <summary>Reads a config file (text as File.ReadAllText decodes it) and records it; the caller disposes of the text after parsing it.</summary>
-    private SourceText ReadSource(string fullPath)
+    /// <summary>
+    /// Parses an opened file and records it in <see cref="FilesRead"/>: in reading order (before
+    /// the files it includes), with the hash of its bytes, known once the file is read.
+    /// </summary>
+    private IContentHolder ParseSource(SourceText text, string fullPath, string name, IContentHolder node)
     {
-        var text = SourceText.ReadFile(fullPath, out var hash);
-        FilesRead.Add(new ConfigSource(fullPath, hash));
-        return text;
+        var index = FilesRead.Count;
+        FilesRead.Add(new ConfigSource(fullPath, ""));
+        node = Parse(new Lexer(new LineReader(text, name, isFile: true)), node, -1);
+        FilesRead[index] = new ConfigSource(fullPath, text.FinishHash()!);
+        return node;
     }
 
     /// <summary>Continues from a tree parsed before (restored from the parse cache).</summary>
@@ -137,6 +146,21 @@ internal sealed class ConfigParser
                     continue;
                 }
                 AddAssignment(lexer, node, new AssignOp(new Token(opKind).AssignKind, key.Name, valueText.ToString()), ref batch);
+                continue;
+            }
+            if (RememberFilterLines && ReferenceEquals(allowed, BlockAllowed) && lexer.Fast && lexer.TryPeekLine(out var lineText) && _filterLines.TryGet(lineText, out var known))
+            {
+                // A filter line read before: what the Only/No and conditional cases below made of it.
+                lexer.TakeLine();
+                if (known.Kind is FilterKind.Condition or FilterKind.NegativeCondition)
+                {
+                    ParseConditionBody(lexer, node, new FilterStatement(known.Kind, known.Words, known.Line), indent, ref batch);
+                }
+                else
+                {
+                    Flush(lexer, node, ref batch);
+                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new FilterStatement(known.Kind, known.Words, known.Line)));
+                }
                 continue;
             }
             var token = lexer.Expect(allowed);
@@ -229,7 +253,9 @@ internal sealed class ConfigParser
                     var words = FilterParser.Parse(lexer, lexer.RestOfLineInto(_lineScratch));
                     Flush(lexer, node, ref batch);
                     var kind = token.Kind switch { Tok.Only => FilterKind.Only, Tok.No => FilterKind.No, _ => FilterKind.Join };
-                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new FilterStatement(kind, words, lexer.Line ?? "")));
+                    var line = lexer.Line ?? "";
+                    if (kind != FilterKind.Join && lexer.Fast) _filterLines.Add(line, kind, words);
+                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new FilterStatement(kind, words, line)));
                     break;
                 }
                 case Tok.Suffix:
@@ -259,7 +285,7 @@ internal sealed class ConfigParser
                     SourceText text;
                     try
                     {
-                        text = ReadSource(full);
+                        text = SourceText.OpenFile(full);
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
@@ -269,7 +295,7 @@ internal sealed class ConfigParser
                     _includeStack.Push(full);
                     try
                     {
-                        node = Parse(new Lexer(new LineReader(text, resolved, isFile: true)), node, -1);
+                        node = ParseSource(text, full, resolved, node);
                     }
                     finally
                     {
@@ -340,8 +366,14 @@ internal sealed class ConfigParser
         var rest = lexer.RestAsText();
         if (rest.Kind != Tok.String)
             throw lexer.ParseError("a conditional block needs ':' after its filter", "':'");
+        var line = lexer.Line ?? "";
         if (rest.Text.Length > 0) lexer.Reader.PushBack(rest.Text, indent + 1, lexer.LineNumber);
-        var cond = new FilterStatement(kind, words, lexer.Line ?? "");
+        else if (lexer.Fast) _filterLines.Add(line, kind, words);   // only the filter and its ':'
+        ParseConditionBody(lexer, node, new FilterStatement(kind, words, line), indent, ref batch);
+    }
+
+    private void ParseConditionBody(Lexer lexer, IContentHolder node, FilterStatement cond, int indent, ref WorkingDict? batch)
+    {
         Parse(lexer, new ConditionHolder(cond), indent);
         Flush(lexer, node, ref batch);
         node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, cond));

@@ -18,9 +18,12 @@ internal static class ContentHash
     private const ulong P4 = 0x85EBCA77C2B2AE63UL;
 
     /// <summary>The hash of <paramref name="data"/> as 32 lower-case hex digits.</summary>
-    public static string Of(ReadOnlySpan<byte> data)
+    public static string Of(ReadOnlySpan<byte> data) => ToHex(Compute(data));
+
+    /// <summary>A hash as 32 lower-case hex digits.</summary>
+    public static string ToHex((ulong, ulong) hash)
     {
-        var (a, b) = Compute(data);
+        var (a, b) = hash;
         // By hand: ulong.ToString("x16")'s vectorized helper is not precompiled and would be
         // compiled at run time on the first hash of a session.
         Span<char> hex = stackalloc char[32];
@@ -46,28 +49,79 @@ internal static class ContentHash
         return new string(hex);
     }
 
-    public static unsafe (ulong, ulong) Compute(ReadOnlySpan<byte> data)
+    public static (ulong, ulong) Compute(ReadOnlySpan<byte> data)
     {
-        var h1 = P1 ^ (ulong)data.Length;
-        var h2 = P2 + (ulong)data.Length;
-        var i = 0;
-        // Words read through a pointer: in the precompiled code a call per word (the framework's
-        // readers are not inlined across assemblies there) made this several times slower.
-        fixed (byte* p = data)
+        var hasher = new Hasher(data.Length);
+        hasher.Append(data);
+        return hasher.Finish();
+    }
+
+    /// <summary>
+    /// The same hash over bytes that arrive in pieces (a file read a chunk at a time). The
+    /// length goes in first, as the one-piece hash mixes it in before the words; whether the
+    /// pieces added up to it is <see cref="Length"/>'s to tell.
+    /// </summary>
+    public struct Hasher
+    {
+        private ulong _h1;
+        private ulong _h2;
+        private ulong _pending;      // bytes of a word not complete yet, lowest first
+        private int _pendingCount;
+
+        public Hasher(long length)
         {
-            for (; i + 8 <= data.Length; i += 8)
-            {
-                var v = *(ulong*)(p + i);
-                if (!BitConverter.IsLittleEndian) v = BinaryPrimitives.ReverseEndianness(v);
-                h1 = BitOperations.RotateLeft(h1 ^ (v * P2), 31) * P1;
-                h2 = BitOperations.RotateLeft(h2 + (v * P3), 27) * P4 + h1;
-            }
+            _h1 = P1 ^ (ulong)length;
+            _h2 = P2 + (ulong)length;
         }
-        ulong tail = 0;
-        for (var shift = 0; i < data.Length; i++, shift += 8) tail |= (ulong)data[i] << shift;
-        h1 = BitOperations.RotateLeft(h1 ^ (tail * P2), 31) * P1;
-        h2 = BitOperations.RotateLeft(h2 + (tail * P3), 27) * P4 + h1;
-        return (Avalanche(h1 ^ (h2 >> 17)), Avalanche(h2 ^ (h1 << 13)));
+
+        /// <summary>The number of bytes appended so far.</summary>
+        public long Length { get; private set; }
+
+        public unsafe void Append(ReadOnlySpan<byte> data)
+        {
+            Length += data.Length;
+            var i = 0;
+            while (_pendingCount > 0 && i < data.Length)
+            {
+                _pending |= (ulong)data[i++] << (8 * _pendingCount);
+                if (++_pendingCount == 8)
+                {
+                    Mix(_pending);
+                    _pending = 0;
+                    _pendingCount = 0;
+                }
+            }
+            // Words read through a pointer: in the precompiled code a call per word (the framework's
+            // readers are not inlined across assemblies there) made this several times slower.
+            var h1 = _h1;
+            var h2 = _h2;
+            fixed (byte* p = data)
+            {
+                for (; i + 8 <= data.Length; i += 8)
+                {
+                    var v = *(ulong*)(p + i);
+                    if (!BitConverter.IsLittleEndian) v = BinaryPrimitives.ReverseEndianness(v);
+                    h1 = BitOperations.RotateLeft(h1 ^ (v * P2), 31) * P1;
+                    h2 = BitOperations.RotateLeft(h2 + (v * P3), 27) * P4 + h1;
+                }
+            }
+            _h1 = h1;
+            _h2 = h2;
+            for (; i < data.Length; i++) _pending |= (ulong)data[i] << (8 * _pendingCount++);
+        }
+
+        private void Mix(ulong v)
+        {
+            _h1 = BitOperations.RotateLeft(_h1 ^ (v * P2), 31) * P1;
+            _h2 = BitOperations.RotateLeft(_h2 + (v * P3), 27) * P4 + _h1;
+        }
+
+        /// <summary>The hash; the bytes short of a word (none at all included) are the last word.</summary>
+        public (ulong, ulong) Finish()
+        {
+            Mix(_pending);
+            return (Avalanche(_h1 ^ (_h2 >> 17)), Avalanche(_h2 ^ (_h1 << 13)));
+        }
     }
 
     private static ulong Avalanche(ulong h)

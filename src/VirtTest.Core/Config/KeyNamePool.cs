@@ -33,7 +33,7 @@ internal sealed class KeyNamePool
         }
     }
 
-    private static bool SameText(string a, ReadOnlySpan<char> b)
+    internal static bool SameText(string a, ReadOnlySpan<char> b)
     {
         if (a.Length != b.Length) return false;
         for (var i = 0; i < b.Length; i++)

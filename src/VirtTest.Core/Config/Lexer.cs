@@ -120,6 +120,24 @@ internal sealed class Lexer
         return false;
     }
 
+    /// <summary>
+    /// Right after a line's indentation token: the line's text (no token of it read yet), for
+    /// the parser to recognise before tokenizing it; <see cref="TakeLine"/> then takes it whole.
+    /// </summary>
+    public bool TryPeekLine(out ReadOnlySpan<char> line)
+    {
+        if (_lineOpen && _assignmentNext >= _assignment.Length && _scan is null)
+        {
+            line = _line.In(_text);
+            return true;
+        }
+        line = default;
+        return false;
+    }
+
+    /// <summary>Takes the line <see cref="TryPeekLine"/> gave as read.</summary>
+    public void TakeLine() => _lineOpen = false;
+
     private static bool KeywordAt(string line, string keyword) => line.StartsWith(keyword, StringComparison.Ordinal);
 
     private static bool KeywordAt(ReadOnlySpan<char> line, string keyword)

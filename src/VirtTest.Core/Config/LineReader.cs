@@ -40,16 +40,29 @@ internal sealed class LineReader
     /// Looks at lines (as str.splitlines() cuts them) from the current place on until a
     /// significant one (not blank, not a comment); false at the end of the text. One pass over
     /// each line finds its end, its first and last characters that are not white space and
-    /// whether it has a tab; the lines are never all held at once.
+    /// whether it has a tab; the lines are never all held at once. A line found here stays
+    /// readable in the text's window until the next look ahead, which may move the window: by
+    /// then the parser is done with it (it keeps strings, not places).
     /// </summary>
     private bool LookAhead(out SourceLine line)
     {
         var text = _text.Span;
         var pos = _pos;
-        while (pos < text.Length)
+        while (true)
         {
+            if (pos >= text.Length)
+            {
+                if (!_text.ReadMore(pos))
+                {
+                    _pos = _text.Length;   // the end (a file's window is empty by now)
+                    line = default;
+                    return false;
+                }
+                pos = 0;
+                text = _text.Span;
+                continue;
+            }
             var start = pos;
-            _number++;
             var first = -1;
             var last = -1;
             var firstTab = -1;
@@ -71,6 +84,16 @@ internal sealed class LineReader
                 if (first < 0) first = i;
                 last = i;
             }
+            if (!_text.AtEnd && (i == text.Length || (text[i] == '\r' && i + 1 == text.Length)))
+            {
+                // The line (or its \r\n) may go on past the window: the window moves to the
+                // line's start, takes in more of the file, and the line is read again.
+                _text.ReadMore(start);
+                pos = 0;
+                text = _text.Span;
+                continue;
+            }
+            _number++;
             pos = i < text.Length ? i + 1 : i;
             if (i < text.Length && text[i] == '\r' && pos < text.Length && text[pos] == '\n') pos++;
             if (first < 0) continue;   // blank
@@ -89,9 +112,6 @@ internal sealed class LineReader
             line = new SourceLine(first, last + 1 - first, first - start, _number, null);
             return true;
         }
-        _pos = pos;
-        line = default;
-        return false;
     }
 
     /// <summary>The next line if it is indented deeper than <paramref name="prevIndent"/>; otherwise the end of the block (and the line stays).</summary>

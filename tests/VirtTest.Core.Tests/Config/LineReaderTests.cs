@@ -82,4 +82,53 @@ public class LineReaderTests
             Assert.True(Expected(text).SequenceEqual(Read(text)), "text: " + string.Join(" ", text.Select(c => ((int)c).ToString("x"))));
         }
     }
+
+    /// <summary>
+    /// A file is read through a window a chunk at a time (<see cref="SourceText.OpenFile"/>):
+    /// lines cut by a chunk's end, a \r\n split between two chunks, a UTF-8 character split
+    /// between two chunks and lines longer than the window read as the whole text does; the
+    /// hash is of all the bytes.
+    /// </summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(16)]
+    [InlineData(24)]
+    public void Reads_a_file_through_a_small_window_as_the_whole_text(int chunkBytes)
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "f.cfg");
+        var rng = new Random(chunkBytes);
+        var alphabet = Alphabet.Concat(new[] { '\u2603', '\u00e9', 'x', 'y' }).ToArray();
+        for (var round = 0; round < 400; round++)
+        {
+            var chars = new char[rng.Next(0, round % 10 == 0 ? 300 : 80)];
+            for (var i = 0; i < chars.Length; i++) chars[i] = alphabet[rng.Next(alphabet.Length)];
+            var bytes = System.Text.Encoding.UTF8.GetBytes(chars);
+            if (round % 7 == 0) bytes = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(bytes).ToArray();
+            if (round % 11 == 0 && bytes.Length > 3) bytes[rng.Next(bytes.Length)] = 0xE2;   // a broken sequence
+            File.WriteAllBytes(path, bytes);
+            var text = File.ReadAllText(path);
+            using var source = SourceText.OpenFile(path, chunkBytes);
+            var reader = new LineReader(source, "<t>", isFile: true);
+            var lines = new List<(string, int, int)>();
+            for (var l = reader.Next(-1); !l.IsEndOfBlock; l = reader.Next(-1)) lines.Add((l.ToString(source), l.Indent, l.Number));
+            var what = "bytes: " + Convert.ToHexString(bytes);
+            Assert.True(Expected(text).SequenceEqual(lines), what);
+            Assert.True(ConfigSource.HashOf(bytes) == source.FinishHash(), what);
+        }
+    }
+
+    /// <summary>The hash covers the bytes the parse did not read (a file hashed before its end was read).</summary>
+    [Fact]
+    public void A_file_s_hash_covers_what_was_not_read()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "f.cfg");
+        var bytes = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => "key_" + i + " = " + i + "\n")));
+        File.WriteAllBytes(path, bytes);
+        using var source = SourceText.OpenFile(path, 64);
+        var reader = new LineReader(source, "<t>", isFile: true);
+        Assert.Equal("key_0 = 0", reader.Next(-1).ToString(source));
+        Assert.Equal(ConfigSource.HashOf(bytes), source.FinishHash());
+    }
 }

@@ -37,9 +37,13 @@ public class SourceDecodingTests
         File.WriteAllBytes(path, bytes);
         var expected = File.ReadAllText(path);
         Assert.True(expected == ConfigSource.Decode(bytes), what);
-        using var text = SourceText.ReadFile(path, out var hash);
-        Assert.True(expected == text.Span.ToString(), what + " (file reader)");
-        Assert.Equal(ConfigSource.HashOf(bytes), hash);
+        // The default chunk, and chunks small enough to cut the mark and UTF-8 sequences.
+        foreach (var chunk in new[] { SourceText.DefaultChunkBytes, 8, 16 })
+        {
+            using var text = SourceText.ReadFile(path, out var hash, chunk);
+            Assert.True(expected == text.Span.ToString(), what + " (file reader, chunks of " + chunk + ")");
+            Assert.Equal(ConfigSource.HashOf(bytes), hash);
+        }
     }
 
     [Fact]
