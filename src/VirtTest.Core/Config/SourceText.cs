@@ -126,7 +126,7 @@ internal sealed unsafe class SourceText : IDisposable
     {
         var text = OpenFile(path, chunkBytes);
         while (text.ReadMore(0)) { }
-        hash = text.FinishHash();
+        hash = text.FinishHash()!;
         return text;
     }
 
