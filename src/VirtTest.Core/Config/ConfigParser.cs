@@ -462,20 +462,17 @@ internal sealed class ConfigParser
             if (varName != "")
                 body.Content.Add(new ContentItem(lexer.FileName, lineNumber, new AssignOp(AssignKind.Set, Pooled(varName), string.Join(".", names))));
             var variant = (Node)Parse(lexer, body, bodyIndent);
-            if (varName != "")
+            if (varName != "") variant.VarName = varName;
+            var labels = new Label[names.Count];
+            for (var i = 0; i < labels.Length; i++)
             {
-                variant.VarName = varName;
-                variant.Name = names.Select(n => new Label(n, varName)).ToArray();
+                labels[i] = varName != "" ? new Label(names[i], varName) : new Label(names[i]);
+                _variantNames.Add(names[i]);
             }
-            else
-            {
-                variant.Name = names.Select(n => new Label(n)).ToArray();
-            }
-            foreach (var n in names) _variantNames.Add(n);
+            variant.Name = labels;
             // After the variant's own statements (and its suffix): its names in the per-file maps.
             var mapFile = lexer.Reader.IsFile ? Path.GetFileName(lexer.FileName) : lexer.FileName;
-            variant.Content.Add(new ContentItem(lexer.FileName, lineNumber, new FileMapOp(mapFile,
-                string.Join(".", variant.Name.Select(l => l.LongName)), string.Join(".", variant.Name.Select(l => l.Name)))));
+            variant.Content.Add(new ContentItem(lexer.FileName, lineNumber, new FileMapOp(mapFile, JoinNames(labels, longNames: true), JoinNames(labels, longNames: false))));
             variant.Dep = deps;
             if (isDefault && !alreadyDefault)
             {
@@ -491,6 +488,15 @@ internal sealed class ConfigParser
                                    string.Join(", ", wantedDefaults.Select(w => w!.SourceText())));
         container.Labels = LabelSet.Union(previous.Labels, container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
         return container;
+    }
+
+    /// <summary>A variant's names joined by '.' (one name, the common case, is that name's string).</summary>
+    private static string JoinNames(Label[] labels, bool longNames)
+    {
+        if (labels.Length == 1) return longNames ? labels[0].LongName : labels[0].Name;
+        var parts = new string[labels.Length];
+        for (var i = 0; i < labels.Length; i++) parts[i] = longNames ? labels[i].LongName : labels[i].Name;
+        return string.Join(".", parts);
     }
 
     /// <summary>Compares a [default=...] value with a variant's name (its first <paramref name="nameCount"/> tokens) token by token, over the shorter of the two.</summary>

@@ -32,8 +32,7 @@ public sealed record ConfigSource(string Path, string Hash)
         try
         {
             if (!File.Exists(Path)) return false;
-            using var bytes = FileBytes.Read(Path);
-            return ContentHash.Of(bytes.Span) == Hash;
+            return ContentHash.OfFile(Path) == Hash;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -20,6 +20,34 @@ internal static class ContentHash
     /// <summary>The hash of <paramref name="data"/> as 32 lower-case hex digits.</summary>
     public static string Of(ReadOnlySpan<byte> data) => ToHex(Compute(data));
 
+    /// <summary>
+    /// The hash of a file's bytes (IO errors propagate), read a chunk at a time through one
+    /// buffer on the stack: reading a large file whole first touched a page of fresh memory per
+    /// 4 KiB (see <see cref="SourceText"/>), each a page fault, to look at the bytes once.
+    /// </summary>
+    public static string OfFile(string path)
+    {
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            var length = RandomAccess.GetLength(file);
+            if (length > 0)
+            {
+                var hasher = new Hasher(length);
+                Span<byte> buffer = stackalloc byte[16 * 1024];
+                long offset = 0;
+                int n;
+                while ((n = RandomAccess.Read(file, buffer, offset)) > 0)
+                {
+                    hasher.Append(buffer.Slice(0, n));
+                    offset += n;
+                }
+                if (offset == length) return ToHex(hasher.Finish());
+            }
+        }
+        // No length (a pipe, a /proc file), or one that changed while it was read: the whole file at once.
+        return Of(File.ReadAllBytes(path));
+    }
+
     /// <summary>A hash as 32 lower-case hex digits.</summary>
     public static string ToHex((ulong, ulong) hash)
     {

@@ -243,8 +243,9 @@ internal sealed class AssignOp : ParamOp
 /// <summary>A run of plain <c>key = value</c> statements of one block, applied as one update.</summary>
 internal sealed class BatchOp : ParamOp
 {
-    private readonly string[] _keys;
-    private readonly string[] _values;
+    // Keys and values in one array, each key followed by its value: one array per batch rather
+    // than two (a parse of a real tree makes tens of thousands of mostly small batches).
+    private readonly string[] _entries;
     // Made on the first application: a run from the parse cache that expands a few dicts never
     // applies most batches, and their keys need not be hashed.
     private int[]? _hashes;
@@ -252,40 +253,36 @@ internal sealed class BatchOp : ParamOp
 
     /// <summary>The batch as the parser built it (plain keys, each once, in order).</summary>
     public BatchOp(WorkingDict values) : base(values.Count, readsReservedKeys: false) =>
-        values.CopyEntries(out _keys, out _values);
+        _entries = values.CopyEntries();
 
-    /// <summary>A batch read back from the parse cache: distinct plain keys and their values, in order.</summary>
-    public BatchOp(string[] keys, string[] values) : base(keys.Length, readsReservedKeys: false)
-    {
-        _keys = keys;
-        _values = values;
-    }
+    /// <summary>A batch read back from the parse cache: distinct plain keys, each followed by its value, in order.</summary>
+    public BatchOp(string[] entries) : base(entries.Length / 2, readsReservedKeys: false) => _entries = entries;
 
-    public int Count => _keys.Length;
-    public string KeyAt(int i) => _keys[i];
-    public string ValueAt(int i) => _values[i];
+    public int Count => _entries.Length / 2;
+    public string KeyAt(int i) => _entries[2 * i];
+    public string ValueAt(int i) => _entries[2 * i + 1];
 
     public override void Apply(WorkingDict d, ContentItem where)
     {
         // A batch only ever holds plain keys (never reserved ones, never tuples).
-        var keys = _keys;
+        var entries = _entries;
+        var count = entries.Length / 2;
         var hashes = Volatile.Read(ref _hashes);
         var postfix = Volatile.Read(ref _postfix);
         if (hashes is null || postfix is null)
         {
-            var h = new int[keys.Length];
-            var p = new bool[keys.Length];
-            for (var i = 0; i < keys.Length; i++)
+            var h = new int[count];
+            var p = new bool[count];
+            for (var i = 0; i < count; i++)
             {
-                h[i] = OrderedStore.Hash(keys[i]);
-                p[i] = WorkingDict.IsPostfixKey(keys[i]);
+                h[i] = OrderedStore.Hash(entries[2 * i]);
+                p[i] = WorkingDict.IsPostfixKey(entries[2 * i]);
             }
             // Ops are shared between threads: publish the finished arrays, postfix flags first.
             Volatile.Write(ref _postfix, postfix = p);
             Volatile.Write(ref _hashes, hashes = h);
         }
-        var values = _values;
-        for (var i = 0; i < keys.Length; i++) d.SetPlain(keys[i], hashes[i], values[i], postfix[i]);
+        for (var i = 0; i < count; i++) d.SetPlain(entries[2 * i], hashes[i], entries[2 * i + 1], postfix[i]);
     }
 }
 

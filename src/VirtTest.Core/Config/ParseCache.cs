@@ -79,8 +79,7 @@ public sealed class ParseCache
         foreach (var p in fullPaths)
         {
             Add(p);
-            using var bytes = FileBytes.Read(p);
-            Add(ContentHash.Of(bytes.Span));
+            Add(ContentHash.OfFile(p));
         }
         // The key text's UTF-16 bytes as they are (no encoding step on the way to the hash).
         return ContentHash.Of(MemoryMarshal.AsBytes(text.ToString().AsSpan()));

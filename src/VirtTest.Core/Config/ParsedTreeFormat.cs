@@ -380,15 +380,9 @@ internal static class ParsedTreeFormat
                     }
                     case OpBatch:
                     {
-                        var n = Count();
-                        var keys = new string[n];
-                        var values = new string[n];
-                        for (var i = 0; i < n; i++)
-                        {
-                            keys[i] = Req();
-                            values[i] = Req();
-                        }
-                        list.Add(new ContentItem(file, line, new BatchOp(keys, values)));
+                        var entries = new string[2 * Count()];
+                        for (var i = 0; i < entries.Length; i++) entries[i] = Req();
+                        list.Add(new ContentItem(file, line, new BatchOp(entries)));
                         break;
                     }
                     case OpDel:

@@ -205,8 +205,7 @@ internal sealed unsafe class SourceText : IDisposable
         if (_hash is not null || _path is null) return _hash;
         while (_file is not null) ReadMore(_length);
         if (_hasher.Length == _declaredLength) return _hash = ContentHash.ToHex(_hasher.Finish());
-        using var bytes = FileBytes.Read(_path);
-        return _hash = ContentHash.Of(bytes.Span);
+        return _hash = ContentHash.OfFile(_path);
     }
 
     public void Dispose()

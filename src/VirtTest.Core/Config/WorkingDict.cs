@@ -233,18 +233,18 @@ internal sealed class WorkingDict
         }
     }
 
-    /// <summary>The live keys and values in order into two new arrays (what a block's batch of plain sets keeps).</summary>
-    public void CopyEntries(out string[] keys, out string[] values)
+    /// <summary>The live keys and values in order into one new array, each key followed by its value (what a block's batch of plain sets keeps).</summary>
+    public string[] CopyEntries()
     {
-        keys = new string[Count];
-        values = new string[Count];
+        var entries = new string[2 * Count];
         var n = 0;
         for (var i = 0; i < _store.SlotCount; i++)
         {
             if (_store.KeyAt(i) is not { } k) continue;
-            keys[n] = k;
-            values[n++] = k == DepKey ? DepRepr() : _store.ValueAt(i)!;
+            entries[n++] = k;
+            entries[n++] = k == DepKey ? DepRepr() : _store.ValueAt(i)!;
         }
+        return entries;
     }
 
     /// <summary>Empties the dict for reuse (the parser's batches: one per open block, not one per block).</summary>
