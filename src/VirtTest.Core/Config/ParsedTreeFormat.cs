@@ -175,7 +175,9 @@ internal static class ParsedTreeFormat
         private void ReadBlock(int start, int count, List<ContentItem> list, List<ContentItem>? topFilters)
         {
             var r = new CacheReader(bytes, start, count);
-            new BlockReader(r).Items(list, topFilters);
+            var reader = new BlockReader(r);
+            reader.Items(list, topFilters);
+            reader.Done();
             if (r.Position != start + count) throw new InvalidDataException("statement block not read to its end");
         }
     }
@@ -307,8 +309,30 @@ internal static class ParsedTreeFormat
     /// <summary>The reading side of <see cref="BlockWriter"/>; any inconsistency throws <see cref="InvalidDataException"/>.</summary>
     private sealed class BlockReader(CacheReader r)
     {
-        private readonly List<string> _strings = new();
-        private readonly List<Label> _labels = new();
+        // The tables of strings and labels read so far are a block's alone, but a thread reads
+        // one block at a time: it reuses one pair of lists rather than growing a new pair per
+        // block (measured: the growing arrays were a third of what an 'only boot' from the cache
+        // allocated while it read the blocks of the tests it passed by).
+        [ThreadStatic] private static List<string>? t_strings;
+        [ThreadStatic] private static List<Label>? t_labels;
+        private readonly List<string> _strings = TakeOrNew(ref t_strings);
+        private readonly List<Label> _labels = TakeOrNew(ref t_labels);
+
+        private static List<T> TakeOrNew<T>(ref List<T>? kept)
+        {
+            var list = kept ?? new List<T>();
+            kept = null;
+            return list;
+        }
+
+        /// <summary>Gives the lists back to the thread for its next block (once the block is read).</summary>
+        public void Done()
+        {
+            _strings.Clear();
+            _labels.Clear();
+            t_strings = _strings;
+            t_labels = _labels;
+        }
 
         public string? Str()
         {
