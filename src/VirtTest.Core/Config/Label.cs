@@ -49,17 +49,20 @@ internal sealed class LabelSet
 {
     private const int MaxDepth = 6;
 
-    public static readonly LabelSet Empty = new(null, new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+    public static readonly LabelSet Empty = new(null, Array.Empty<string>(), Array.Empty<string>());
 
     private readonly LabelSet? _below;
     private readonly int _depth;
-    private readonly HashSet<string> _names;       // own labels only
-    private readonly HashSet<string> _longNames;
+    // Own labels only, each once. Arrays, not hash sets: a parse makes a set per variants block
+    // (thousands on a real tree) and looks them up through the tables below; the sets' own
+    // tables were a tenth of what a cold parse allocated.
+    private readonly string[] _names;
+    private readonly string[] _longNames;
     private readonly StringTable _nameTable;
     private readonly StringTable _longNameTable;
     private LabelSet? _flat;
 
-    private LabelSet(LabelSet? below, HashSet<string> names, HashSet<string> longNames)
+    private LabelSet(LabelSet? below, string[] names, string[] longNames)
     {
         _below = below;
         _depth = below is null ? 0 : below._depth + 1;
@@ -75,8 +78,8 @@ internal sealed class LabelSet
     /// </summary>
     public static LabelSet Union(LabelSet below, IEnumerable<LabelSet> variants, IEnumerable<Label> names)
     {
-        var own = new HashSet<string>(StringComparer.Ordinal);
-        var ownLong = new HashSet<string>(StringComparer.Ordinal);
+        var own = new DistinctStrings();
+        var ownLong = new DistinctStrings();
         foreach (var v in variants)
         {
             for (var s = v; !ReferenceEquals(s, below) && !ReferenceEquals(s, below._flat); s = s._below)
@@ -84,11 +87,11 @@ internal sealed class LabelSet
                 if (s is null)
                 {
                     // Not built on the block's base (cannot happen with the parser's trees): take it whole.
-                    v.AddAllTo(own, ownLong);
+                    v.AddAllTo(ref own, ref ownLong);
                     break;
                 }
-                own.UnionWith(s._names);
-                ownLong.UnionWith(s._longNames);
+                own.AddRange(s._names);
+                ownLong.AddRange(s._longNames);
             }
         }
         foreach (var l in names)
@@ -96,23 +99,24 @@ internal sealed class LabelSet
             own.Add(l.Name);
             ownLong.Add(l.LongName);
         }
-        if (ReferenceEquals(below, Empty)) return new LabelSet(null, own, ownLong);
-        return new LabelSet(below._depth + 1 >= MaxDepth ? below.Flat() : below, own, ownLong);
+        if (ReferenceEquals(below, Empty)) return new LabelSet(null, own.ToArray(), ownLong.ToArray());
+        return new LabelSet(below._depth + 1 >= MaxDepth ? below.Flat() : below, own.ToArray(), ownLong.ToArray());
     }
 
     // ---- for the parse cache ----
     internal LabelSet? Below => _below;
     internal IReadOnlyCollection<string> OwnNames => _names;
     internal IReadOnlyCollection<string> OwnLongNames => _longNames;
-    internal static LabelSet Restore(LabelSet? below, HashSet<string> names, HashSet<string> longNames) =>
-        below is null && names.Count == 0 && longNames.Count == 0 ? Empty : new LabelSet(below, names, longNames);
+    /// <summary>A set read back from the parse cache (the names were written distinct, from a set).</summary>
+    internal static LabelSet Restore(LabelSet? below, string[] names, string[] longNames) =>
+        below is null && names.Length == 0 && longNames.Length == 0 ? Empty : new LabelSet(below, names, longNames);
 
-    private void AddAllTo(HashSet<string> names, HashSet<string> longNames)
+    private void AddAllTo(ref DistinctStrings names, ref DistinctStrings longNames)
     {
         for (var s = this; s is not null; s = s._below)
         {
-            names.UnionWith(s._names);
-            longNames.UnionWith(s._longNames);
+            names.AddRange(s._names);
+            longNames.AddRange(s._longNames);
         }
     }
 
@@ -122,12 +126,58 @@ internal sealed class LabelSet
         if (_below is null) return this;
         if (_flat is null)
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            var longNames = new HashSet<string>(StringComparer.Ordinal);
-            AddAllTo(names, longNames);
-            _flat = new LabelSet(null, names, longNames);
+            var names = new DistinctStrings();
+            var longNames = new DistinctStrings();
+            AddAllTo(ref names, ref longNames);
+            _flat = new LabelSet(null, names.ToArray(), longNames.ToArray());
         }
         return _flat;
+    }
+
+    /// <summary>Strings gathered once each, in the order first added: by looking through them while few, through a hash set once many.</summary>
+    private struct DistinctStrings
+    {
+        private const int LookThroughMax = 16;
+        private string[]? _items;
+        private int _count;
+        private HashSet<string>? _seen;
+
+        public void AddRange(string[] items)
+        {
+            foreach (var item in items) Add(item);
+        }
+
+        public void Add(string item)
+        {
+            if (_seen is not null)
+            {
+                if (!_seen.Add(item)) return;
+            }
+            else
+            {
+                for (var i = 0; i < _count; i++)
+                {
+                    if (_items![i] == item) return;
+                }
+            }
+            if (_items is null) _items = new string[4];
+            else if (_count == _items.Length) _items = ArrayGrowth.Doubled(_items, _count);
+            _items[_count++] = item;
+            if (_seen is null && _count > LookThroughMax)
+            {
+                _seen = new HashSet<string>(StringComparer.Ordinal);
+                for (var i = 0; i < _count; i++) _seen.Add(_items[i]);
+            }
+        }
+
+        public readonly string[] ToArray()
+        {
+            if (_count == 0) return Array.Empty<string>();
+            if (_count == _items!.Length) return _items;
+            var exact = new string[_count];
+            Array.Copy(_items, exact, _count);
+            return exact;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -149,9 +199,9 @@ internal sealed class LabelSet
         private readonly string?[] _slots;
         private readonly int[] _hashes;
 
-        public StringTable(IReadOnlyCollection<string> items)
+        public StringTable(string[] items)
         {
-            var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, items.Count * 2));
+            var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, items.Length * 2));
             _slots = new string?[size];
             _hashes = new int[size];
             foreach (var item in items)

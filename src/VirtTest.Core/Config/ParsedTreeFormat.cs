@@ -106,10 +106,10 @@ internal static class ParsedTreeFormat
         {
             var below = r.ReadInt32Varint();
             if (below < 0 || below > i) throw new InvalidDataException("bad label set reference");
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            for (var n = main.Count(); n > 0; n--) names.Add(main.Req());
-            var longNames = new HashSet<string>(StringComparer.Ordinal);
-            for (var n = main.Count(); n > 0; n--) longNames.Add(main.Req());
+            var names = new string[main.Count()];
+            for (var n = 0; n < names.Length; n++) names[n] = main.Req();
+            var longNames = new string[main.Count()];
+            for (var n = 0; n < longNames.Length; n++) longNames[n] = main.Req();
             sets[i] = LabelSet.Restore(below == 0 ? null : sets[below - 1], names, longNames);
         }
         var nodeCount = main.Count();
