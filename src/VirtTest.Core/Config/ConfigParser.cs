@@ -78,7 +78,17 @@ internal sealed class ConfigParser
     {
         var index = FilesRead.Count;
         FilesRead.Add(new ConfigSource(fullPath, ""));
-        node = Parse(new Lexer(new LineReader(text, name, isFile: true)), node, -1);
+        try
+        {
+            node = Parse(new Lexer(new LineReader(text, name, isFile: true)), node, -1);
+        }
+        catch (ConfigError)
+        {
+            // A file that stops the parse is still listed with the hash of its bytes, as before it was read whole.
+            try { FilesRead[index] = new ConfigSource(fullPath, text.FinishHash()!); }
+            catch (ConfigError) { }
+            throw;
+        }
         FilesRead[index] = new ConfigSource(fullPath, text.FinishHash()!);
         return node;
     }
