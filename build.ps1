@@ -431,6 +431,23 @@ function Invoke-Test {
     $pester = Initialize-Pester
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
 
+    # Tests that expand configs with the parse cache on write it under $XDG_CACHE_HOME; the run
+    # gets a cache folder of its own, removed at the end, so it neither reads nor fills the user's.
+    $savedCacheHome = $env:XDG_CACHE_HOME
+    $runCacheHome = Join-Path ([System.IO.Path]::GetTempPath()) ('virttest-test-cache-' + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $runCacheHome
+    $env:XDG_CACHE_HOME = $runCacheHome
+    try {
+        return Invoke-TestRun -PesterManifest $pester
+    }
+    finally {
+        $env:XDG_CACHE_HOME = $savedCacheHome
+        Remove-Item -LiteralPath $runCacheHome -Recurse -Force -ErrorAction Ignore
+    }
+}
+
+function Invoke-TestRun([string] $PesterManifest) {
+    $pester = $PesterManifest
     $results = @()
     # Runs xunit and Pester with the given tags; a runner that throws counts as crashed.
     function Invoke-TestPass([string[]] $Include, [string[]] $Exclude, [string] $Suffix) {
