@@ -70,8 +70,15 @@ internal sealed class CacheReader
 
     public string ReadString()
     {
+        var bytes = ReadStringBytes();
+        return bytes.Length == 0 ? "" : AsciiFastText.FromUtf8(bytes);
+    }
+
+    /// <summary>The UTF-8 bytes of a length-prefixed string, not decoded.</summary>
+    public ReadOnlySpan<byte> ReadStringBytes()
+    {
         var length = Read7BitEncodedInt();
         if (length < 0) throw new InvalidDataException("bad string length");
-        return length == 0 ? "" : AsciiFastText.FromUtf8(ReadBytes(length));
+        return ReadBytes(length);
     }
 }

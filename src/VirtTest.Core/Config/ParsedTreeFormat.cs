@@ -100,7 +100,8 @@ internal static class ParsedTreeFormat
     /// </summary>
     public static Node Read(CacheReader r, byte[] bytes)
     {
-        var main = new BlockReader(r);
+        var pool = new CachedTreePool();
+        var main = new BlockReader(r, pool);
         var sets = new LabelSet[main.Count()];
         for (var i = 0; i < sets.Length; i++)
         {
@@ -141,13 +142,13 @@ internal static class ParsedTreeFormat
             var length = main.Count();
             var offset = r.Position;
             r.Skip(length);
-            if (length > 0) n.SetStoredContent(new StoredContent(bytes, filtersOffset, filtersLength, offset, length));
+            if (length > 0) n.SetStoredContent(new StoredContent(bytes, filtersOffset, filtersLength, offset, length, pool));
         }
         return nodes[0];
     }
 
     /// <summary>A node's statements as stored: its filters and all its statements, each read on first use.</summary>
-    internal sealed class StoredContent(byte[] bytes, int filtersOffset, int filtersLength, int offset, int length)
+    internal sealed class StoredContent(byte[] bytes, int filtersOffset, int filtersLength, int offset, int length, CachedTreePool pool)
     {
         private Node.ContentScan? _filters;
 
@@ -174,11 +175,14 @@ internal static class ParsedTreeFormat
 
         private void ReadBlock(int start, int count, List<ContentItem> list, List<ContentItem>? topFilters)
         {
-            var r = new CacheReader(bytes, start, count);
-            var reader = new BlockReader(r);
-            reader.Items(list, topFilters);
-            reader.Done();
-            if (r.Position != start + count) throw new InvalidDataException("statement block not read to its end");
+            lock (pool.Gate)
+            {
+                var r = new CacheReader(bytes, start, count);
+                var reader = new BlockReader(r, pool);
+                reader.Items(list, topFilters);
+                reader.Done();
+                if (r.Position != start + count) throw new InvalidDataException("statement block not read to its end");
+            }
         }
     }
 
@@ -307,7 +311,7 @@ internal static class ParsedTreeFormat
     }
 
     /// <summary>The reading side of <see cref="BlockWriter"/>; any inconsistency throws <see cref="InvalidDataException"/>.</summary>
-    private sealed class BlockReader(CacheReader r)
+    private sealed class BlockReader(CacheReader r, CachedTreePool pool)
     {
         // The tables of strings and labels read so far are a block's alone, but a thread reads
         // one block at a time: it reuses one pair of lists rather than growing a new pair per
@@ -317,6 +321,12 @@ internal static class ParsedTreeFormat
         [ThreadStatic] private static List<Label>? t_labels;
         private readonly List<string> _strings = TakeOrNew(ref t_strings);
         private readonly List<Label> _labels = TakeOrNew(ref t_labels);
+        // A filter's word shape and labels as read, before they are matched against the pool
+        // (a thread reads one block at a time, as above).
+        [ThreadStatic] private static int[]? t_shape;
+        [ThreadStatic] private static Label[]? t_flat;
+        private int[] _shape = t_shape ??= new int[32];
+        private Label[] _flat = t_flat ??= new Label[32];
 
         private static List<T> TakeOrNew<T>(ref List<T>? kept)
         {
@@ -328,6 +338,8 @@ internal static class ParsedTreeFormat
         /// <summary>Gives the lists back to the thread for its next block (once the block is read).</summary>
         public void Done()
         {
+            t_shape = _shape;
+            t_flat = _flat;
             _strings.Clear();
             _labels.Clear();
             t_strings = _strings;
@@ -340,7 +352,7 @@ internal static class ParsedTreeFormat
             if (i == 0) return null;
             if (i == 1)
             {
-                var s = r.ReadString();
+                var s = pool.String(r.ReadStringBytes());
                 _strings.Add(s);
                 return s;
             }
@@ -354,7 +366,8 @@ internal static class ParsedTreeFormat
             var i = r.ReadInt32Varint();
             if (i == 0)
             {
-                var l = new Label(Req(), Str());
+                var name = Req();
+                var l = pool.Label(name, Str());
                 _labels.Add(l);
                 return l;
             }
@@ -374,6 +387,61 @@ internal static class ParsedTreeFormat
                 }
             }
             return words;
+        }
+
+        /// <summary>
+        /// A filter statement's words and line: the words of a line read before in the tree when
+        /// they are the same labels (they are for the same line text, as the parser makes them),
+        /// so that repeated filter lines share one set of arrays, as they do after a parse.
+        /// </summary>
+        private FilterStatement FilterWords(FilterKind kind)
+        {
+            var shape = _shape;
+            var flat = _flat;
+            var shapeCount = 0;
+            var flatCount = 0;
+            void AddShape(int n)
+            {
+                if (shapeCount == shape.Length) shape = _shape = ArrayGrowth.Doubled(shape, shapeCount);
+                shape[shapeCount++] = n;
+            }
+            var wordCount = Count();
+            AddShape(wordCount);
+            for (var i = 0; i < wordCount; i++)
+            {
+                var blocks = Count();
+                AddShape(blocks);
+                for (var j = 0; j < blocks; j++)
+                {
+                    var labels = Count();
+                    AddShape(labels);
+                    for (var k = 0; k < labels; k++)
+                    {
+                        var l = Lbl();
+                        if (flatCount == flat.Length) flat = _flat = ArrayGrowth.Doubled(flat, flatCount);
+                        flat[flatCount++] = l;
+                    }
+                }
+            }
+            var lineText = Req();
+            if (!pool.TryGetWords(lineText, shape.AsSpan(0, shapeCount), flat.AsSpan(0, flatCount), out var words))
+            {
+                words = new Label[wordCount][][];
+                var s = 1;
+                var f = 0;
+                for (var i = 0; i < words.Length; i++)
+                {
+                    words[i] = new Label[shape[s++]][];
+                    for (var j = 0; j < words[i].Length; j++)
+                    {
+                        var block = words[i][j] = new Label[shape[s++]];
+                        for (var k = 0; k < block.Length; k++) block[k] = flat[f++];
+                    }
+                }
+                pool.AddWords(lineText, words);
+            }
+            Array.Clear(flat, 0, flatCount);
+            return new FilterStatement(kind, words, lineText);
         }
 
         public int Count()
@@ -430,7 +498,7 @@ internal static class ParsedTreeFormat
                     {
                         var kind = (FilterKind)r.ReadByte();
                         if (kind > FilterKind.Join) throw new InvalidDataException("bad filter kind");
-                        var f = new FilterStatement(kind, Words(), Req());
+                        var f = FilterWords(kind);
                         list.Add(new ContentItem(file, line, f));
                         if (f.Content is { } inner) pending.Push(inner, Count());
                         break;

@@ -12,7 +12,7 @@ public class FilterLineMemoTests
     private static readonly string[] Names = { "a", "b", "c", "d" };
     private static readonly string[] Filters = { "a", "b", "c, d", "a..c", "b.d", "(x=a)", "a, b..d" };
 
-    private static void Statements(StringBuilder text, Random rng, int indent, int depth)
+    internal static void Statements(StringBuilder text, Random rng, int indent, int depth)
     {
         var pad = new string(' ', indent);
         for (var n = rng.Next(1, 5); n > 0; n--)
