@@ -6,30 +6,31 @@ namespace VirtTest.Core.Config;
 
 /// <summary>
 /// Reads what a <see cref="BinaryWriter"/> wrote (bytes, little-endian ints, 7-bit encoded ints,
-/// length-prefixed UTF-8 strings) straight from a byte array: the parse cache reads tens of
-/// thousands of small items, and this costs a fraction of a <see cref="BinaryReader"/> over a stream.
+/// length-prefixed UTF-8 strings) straight from a cache entry's bytes: the parse cache reads tens
+/// of thousands of small items, and this costs a fraction of a <see cref="BinaryReader"/> over a stream.
 /// Reading past the end throws <see cref="EndOfStreamException"/>; malformed data <see cref="InvalidDataException"/>.
 /// </summary>
-internal sealed class CacheReader
+/// <remarks>The caller keeps the bytes alive (holds a reference on them) while it reads.</remarks>
+internal sealed unsafe class CacheReader
 {
-    private readonly byte[] _bytes;
+    private readonly byte* _bytes;
     private readonly int _end;
     private int _pos;
 
-    public CacheReader(byte[] bytes) : this(bytes, 0, bytes.Length)
+    public CacheReader(CacheBytes bytes) : this(bytes, 0, bytes.Length)
     {
     }
 
     /// <summary>A reader of <paramref name="length"/> bytes from <paramref name="offset"/> on.</summary>
-    public CacheReader(byte[] bytes, int offset, int length)
+    public CacheReader(CacheBytes bytes, int offset, int length)
     {
         if (offset < 0 || length < 0 || length > bytes.Length - offset) throw new ArgumentOutOfRangeException(nameof(length));
-        _bytes = bytes;
+        _bytes = bytes.Pointer;
         _pos = offset;
         _end = offset + length;
     }
 
-    /// <summary>Where the next read starts, as an index into the whole byte array.</summary>
+    /// <summary>Where the next read starts, as an index into the whole entry.</summary>
     public int Position => _pos;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -45,7 +46,7 @@ internal sealed class CacheReader
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
         if (count < 0 || count > _end - _pos) ThrowEnd();
-        var span = _bytes.AsSpan(_pos, count);
+        var span = new ReadOnlySpan<byte>(_bytes + _pos, count);
         _pos += count;
         return span;
     }

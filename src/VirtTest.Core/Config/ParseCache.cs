@@ -90,26 +90,29 @@ public sealed class ParseCache
         root = null!;
         variantNames = new List<string>();
         sources = new List<ConfigSource>();
-        byte[] bytes;
+        CacheBytes bytes;
         try
         {
             var path = EntryPath(key);
             if (!File.Exists(path)) return false;
-            bytes = File.ReadAllBytes(path);
+            bytes = CacheBytes.ReadFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
+        var loaded = false;
+        var held = false;
         try
         {
+            bytes.DangerousAddRef(ref held);
             var r = new CacheReader(bytes);
             if (!r.ReadBytes(Magic.Length).SequenceEqual(Magic)) return false;
             if (r.ReadString() != EngineId.Value || r.ReadString() != key) return false;
             // The hash of everything after it: node statements are read later, on first use,
             // so damage anywhere must be found now (and the entry ignored), not mid-expansion.
             var payloadHash = r.ReadString();
-            if (ContentHash.Of(bytes.AsSpan(r.Position)) != payloadHash) return false;
+            if (ContentHash.Of(bytes.Span.Slice(r.Position)) != payloadHash) return false;
             for (var n = r.ReadInt32(); n > 0; n--) sources.Add(new ConfigSource(r.ReadString(), r.ReadString()));
             // Every file the parse read (includes too) must still be as it was.
             foreach (var s in sources)
@@ -118,12 +121,19 @@ public sealed class ParseCache
             }
             for (var n = r.ReadInt32(); n > 0; n--) variantNames.Add(r.ReadString());
             root = ParsedTreeFormat.Read(r, bytes);
-            return r.ReadString() == "end";
+            loaded = r.ReadString() == "end";
+            return loaded;
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or FormatException
                                       or ArgumentException or OverflowException or DecoderFallbackException)
         {
             return false;
+        }
+        finally
+        {
+            if (held) bytes.DangerousRelease();
+            // No tree keeps the bytes: free them now rather than when the collector gets to them.
+            if (!loaded) bytes.Dispose();
         }
     }
 

@@ -98,7 +98,7 @@ internal static class ParsedTreeFormat
     /// expansion such as 'only boot' visits a few of the hundreds of variants. The caller has
     /// checked the bytes against their hash, so a statement block read later is the one written.
     /// </summary>
-    public static Node Read(CacheReader r, byte[] bytes)
+    public static Node Read(CacheReader r, CacheBytes bytes)
     {
         var pool = new CachedTreePool();
         var main = new BlockReader(r, pool);
@@ -148,7 +148,7 @@ internal static class ParsedTreeFormat
     }
 
     /// <summary>A node's statements as stored: its filters and all its statements, each read on first use.</summary>
-    internal sealed class StoredContent(byte[] bytes, int filtersOffset, int filtersLength, int offset, int length, CachedTreePool pool)
+    internal sealed class StoredContent(CacheBytes bytes, int filtersOffset, int filtersLength, int offset, int length, CachedTreePool pool)
     {
         private Node.ContentScan? _filters;
 
@@ -177,11 +177,20 @@ internal static class ParsedTreeFormat
         {
             lock (pool.Gate)
             {
-                var r = new CacheReader(bytes, start, count);
-                var reader = new BlockReader(r, pool);
-                reader.Items(list, topFilters);
-                reader.Done();
-                if (r.Position != start + count) throw new InvalidDataException("statement block not read to its end");
+                var held = false;
+                try
+                {
+                    bytes.DangerousAddRef(ref held);
+                    var r = new CacheReader(bytes, start, count);
+                    var reader = new BlockReader(r, pool);
+                    reader.Items(list, topFilters);
+                    reader.Done();
+                    if (r.Position != start + count) throw new InvalidDataException("statement block not read to its end");
+                }
+                finally
+                {
+                    if (held) bytes.DangerousRelease();
+                }
             }
         }
     }
