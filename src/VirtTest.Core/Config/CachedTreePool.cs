@@ -18,8 +18,9 @@ namespace VirtTest.Core.Config;
 /// </remarks>
 internal sealed class CachedTreePool
 {
+    // Open addressing, at most three quarters full; a slot's string is compared by length first,
+    // then by its characters (no hashes kept beside: they were a third of the table's memory).
     private string?[] _strings = new string?[1024];
-    private int[] _stringHashes = new int[1024];
     private int _stringCount;
 
     private Label?[] _labels = new Label?[256];
@@ -38,17 +39,15 @@ internal sealed class CachedTreePool
     {
         if (utf8.Length == 0) return "";
         if (!AsciiFastText.IsAscii(utf8)) return Encoding.UTF8.GetString(utf8);
-        var hash = Hash(utf8);
         var mask = _strings.Length - 1;
-        var i = hash & mask;
+        var i = Hash(utf8) & mask;
         for (; _strings[i] is { } s; i = (i + 1) & mask)
         {
-            if (_stringHashes[i] == hash && SameText(s, utf8)) return s;
+            if (SameText(s, utf8)) return s;
         }
         var made = Encoding.Latin1.GetString(utf8);
         _strings[i] = made;
-        _stringHashes[i] = hash;
-        if (++_stringCount * 2 > _strings.Length) GrowStrings();
+        if (++_stringCount * 4 > _strings.Length * 3) _strings = Regrown(_strings, static s => OrderedStore.Hash(s));
         return made;
     }
 
@@ -141,23 +140,6 @@ internal sealed class CachedTreePool
         h *= 0x2c1b3c6du;
         h ^= h >> 12;
         return (int)h;
-    }
-
-    private void GrowStrings()
-    {
-        var oldStrings = _strings;
-        var oldHashes = _stringHashes;
-        _strings = new string?[oldStrings.Length * 2];
-        _stringHashes = new int[oldStrings.Length * 2];
-        var mask = _strings.Length - 1;
-        for (var j = 0; j < oldStrings.Length; j++)
-        {
-            if (oldStrings[j] is not { } s) continue;
-            var i = oldHashes[j] & mask;
-            while (_strings[i] is not null) i = (i + 1) & mask;
-            _strings[i] = s;
-            _stringHashes[i] = oldHashes[j];
-        }
     }
 
     private static T?[] Regrown<T>(T?[] old, Func<T, int> hashOf) where T : class

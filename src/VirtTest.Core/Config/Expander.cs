@@ -292,13 +292,34 @@ internal sealed partial class Expander
 
     private static string[] AddDeps(Label[][][] deps, ReadOnlySpan<Label> ctx, string[] dep)
     {
-        var prefix = ctx.ToArray();
         foreach (var word in deps)
         {
             foreach (var block in word)
-                dep = Append(dep, string.Join(".", prefix.Concat(block).Select(l => l.LongName)));
+                dep = Append(dep, DottedLongNames(ctx, block));
         }
         return dep;
+    }
+
+    /// <summary>The long names of the context, then of <paramref name="block"/>, joined with dots.</summary>
+    private static string DottedLongNames(ReadOnlySpan<Label> ctx, Label[] block)
+    {
+        var count = ctx.Length + block.Length;
+        if (count == 0) return "";
+        var length = count - 1;
+        foreach (var l in ctx) length += l.LongName.Length;
+        foreach (var l in block) length += l.LongName.Length;
+        var chars = length <= 512 ? stackalloc char[length] : new char[length];
+        var pos = 0;
+        var n = 0;
+        void Add(Label l, Span<char> into, ref int at, ref int index)
+        {
+            if (index++ > 0) into[at++] = '.';
+            l.LongName.CopyTo(into[at..]);
+            at += l.LongName.Length;
+        }
+        foreach (var l in ctx) Add(l, chars, ref pos, ref n);
+        foreach (var l in block) Add(l, chars, ref pos, ref n);
+        return new string(chars);
     }
 
     /// <summary>
