@@ -33,6 +33,9 @@ internal sealed unsafe class CacheReader
     /// <summary>Where the next read starts, as an index into the whole entry.</summary>
     public int Position => _pos;
 
+    /// <summary>Bytes left to read.</summary>
+    public int Remaining => _end - _pos;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte ReadByte()
     {

@@ -131,7 +131,9 @@ internal static class ParsedTreeFormat
             n.AppendToShortname = (flags & 1) != 0;
             n.DefaultCandidate = (flags & 2) != 0;
             n.BlockVarName = main.Req();
-            for (var c = main.Count(); c > 0; c--)
+            var childCount = main.Count();
+            n.Children.Capacity = Math.Min(childCount, r.Remaining);   // a child is a byte at least
+            for (var c = childCount; c > 0; c--)
             {
                 var id = r.ReadInt32Varint();
                 n.Children.Add((uint)id < (uint)nodes.Length ? nodes[id] : throw new InvalidDataException("bad node reference"));
@@ -334,6 +336,7 @@ internal static class ParsedTreeFormat
         // (a thread reads one block at a time, as above).
         [ThreadStatic] private static int[]? t_shape;
         [ThreadStatic] private static Label[]? t_flat;
+        [ThreadStatic] private static PendingLists? t_pending;
         private int[] _shape = t_shape ??= new int[32];
         private Label[] _flat = t_flat ??= new Label[32];
 
@@ -461,8 +464,12 @@ internal static class ParsedTreeFormat
 
         public void Items(List<ContentItem> top, List<ContentItem>? topFilters)
         {
-            var pending = new PendingLists();
-            pending.Push(top, Count());
+            // One stack of pending lists per thread, as the tables above (a block is read at a time).
+            var pending = t_pending ?? new PendingLists();
+            t_pending = null;
+            var topCount = Count();
+            top.Capacity = Math.Max(top.Capacity, Math.Min(topCount, r.Remaining / 3));   // a statement is 3 bytes at least
+            pending.Push(top, topCount);
             while (pending.Count > 0)
             {
                 var list = pending.Pop(out var left);
@@ -516,6 +523,7 @@ internal static class ParsedTreeFormat
                         throw new InvalidDataException("bad statement type");
                 }
             }
+            t_pending = pending;   // empty again: every list was popped
         }
     }
 
@@ -548,7 +556,9 @@ internal static class ParsedTreeFormat
         {
             Count--;
             number = _numbers[Count];
-            return _lists[Count];
+            var list = _lists[Count];
+            _lists[Count] = null!;   // kept per thread between blocks: hold no block's lists
+            return list;
         }
     }
 }
