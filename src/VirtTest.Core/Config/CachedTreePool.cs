@@ -40,7 +40,7 @@ internal sealed class CachedTreePool
         if (utf8.Length == 0) return "";
         if (!AsciiFastText.IsAscii(utf8)) return Encoding.UTF8.GetString(utf8);
         var mask = _strings.Length - 1;
-        var i = Hash(utf8) & mask;
+        var i = OrderedStore.Hash(utf8) & mask;
         for (; _strings[i] is { } s; i = (i + 1) & mask)
         {
             if (SameText(s, utf8)) return s;
@@ -54,16 +54,15 @@ internal sealed class CachedTreePool
     /// <summary>The label with this name and block name: one per pair of (pooled) strings.</summary>
     public Label Label(string name, string? varName)
     {
-        var hash = RuntimeHelpers.GetHashCode(name) * 31 + (varName is null ? 0 : RuntimeHelpers.GetHashCode(varName));
         var mask = _labels.Length - 1;
-        var i = hash & mask;
+        var i = LabelHash(name, varName) & mask;
         for (; _labels[i] is { } l; i = (i + 1) & mask)
         {
             if (ReferenceEquals(l.Name, name) && ReferenceEquals(l.VarName, varName)) return l;
         }
         var made = new Label(name, varName);
         _labels[i] = made;
-        if (++_labelCount * 2 > _labels.Length) _labels = Regrown(_labels, l => RuntimeHelpers.GetHashCode(l.Name) * 31 + (l.VarName is null ? 0 : RuntimeHelpers.GetHashCode(l.VarName)));
+        if (++_labelCount * 2 > _labels.Length) _labels = Regrown(_labels, static l => LabelHash(l.Name, l.VarName));
         return made;
     }
 
@@ -97,8 +96,12 @@ internal sealed class CachedTreePool
             if (ReferenceEquals(e.LineText, lineText)) return;
         }
         _words[i] = new WordsEntry(lineText, words);
-        if (++_wordsCount * 2 > _words.Length) _words = Regrown(_words, e => RuntimeHelpers.GetHashCode(e.LineText));
+        if (++_wordsCount * 2 > _words.Length) _words = Regrown(_words, static e => RuntimeHelpers.GetHashCode(e.LineText));
     }
+
+    /// <summary>A label's place in the table: by the identity of its (pooled) strings.</summary>
+    private static int LabelHash(string name, string? varName) =>
+        RuntimeHelpers.GetHashCode(name) * 31 + (varName is null ? 0 : RuntimeHelpers.GetHashCode(varName));
 
     private static bool Same(Label[][][] words, ReadOnlySpan<int> shape, ReadOnlySpan<Label> flat)
     {
@@ -129,17 +132,6 @@ internal sealed class CachedTreePool
             if (s[i] != ascii[i]) return false;
         }
         return true;
-    }
-
-    /// <summary>The same hash as <see cref="OrderedStore.Hash(ReadOnlySpan{char})"/> of the ASCII text.</summary>
-    private static int Hash(ReadOnlySpan<byte> ascii)
-    {
-        var h = 2166136261u;
-        foreach (var b in ascii) h = (h ^ b) * 16777619u;
-        h ^= h >> 15;
-        h *= 0x2c1b3c6du;
-        h ^= h >> 12;
-        return (int)h;
     }
 
     private static T?[] Regrown<T>(T?[] old, Func<T, int> hashOf) where T : class

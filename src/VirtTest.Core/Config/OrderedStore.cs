@@ -228,6 +228,19 @@ internal struct OrderedStore
     {
         var h = 2166136261u;
         foreach (var c in key) h = (h ^ c) * 16777619u;
+        return Mixed(h);
+    }
+
+    /// <summary>The hash of ASCII text given as its bytes: the same as of its characters.</summary>
+    public static int Hash(ReadOnlySpan<byte> ascii)
+    {
+        var h = 2166136261u;
+        foreach (var b in ascii) h = (h ^ b) * 16777619u;
+        return Mixed(h);
+    }
+
+    private static int Mixed(uint h)
+    {
         h ^= h >> 15;
         h *= 0x2c1b3c6du;
         h ^= h >> 12;

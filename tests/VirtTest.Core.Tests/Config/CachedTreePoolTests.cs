@@ -33,6 +33,18 @@ public class CachedTreePoolTests
     }
 
     [Fact]
+    public void ASCII_text_hashes_alike_as_bytes_and_as_characters()
+    {
+        // The pool looks strings up by their bytes and re-places them by their characters when it grows.
+        var rng = new Random(5);
+        for (var i = 0; i < 500; i++)
+        {
+            var text = new string(Enumerable.Range(0, rng.Next(0, 40)).Select(_ => (char)rng.Next(0, 128)).ToArray());
+            Assert.Equal(OrderedStore.Hash(text), OrderedStore.Hash(Utf8(text)));
+        }
+    }
+
+    [Fact]
     public void Text_beyond_ASCII_is_decoded_as_written()
     {
         var pool = new CachedTreePool();
