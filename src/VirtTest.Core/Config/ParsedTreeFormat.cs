@@ -337,14 +337,21 @@ internal static class ParsedTreeFormat
         [ThreadStatic] private static int[]? t_shape;
         [ThreadStatic] private static Label[]? t_flat;
         [ThreadStatic] private static PendingLists? t_pending;
-        private int[] _shape = t_shape ??= new int[32];
-        private Label[] _flat = t_flat ??= new Label[32];
+        private int[] _shape = TakeOrNew(ref t_shape, 32);
+        private Label[] _flat = TakeOrNew(ref t_flat, 32);
 
         private static List<T> TakeOrNew<T>(ref List<T>? kept)
         {
             var list = kept ?? new List<T>();
             kept = null;
             return list;
+        }
+
+        private static T[] TakeOrNew<T>(ref T[]? kept, int length)
+        {
+            var array = kept ?? new T[length];
+            kept = null;
+            return array;
         }
 
         /// <summary>Gives the lists back to the thread for its next block (once the block is read).</summary>
