@@ -434,11 +434,12 @@ function Invoke-Test {
     # Tests that expand configs with the parse cache on write it under $XDG_CACHE_HOME; the run
     # gets a cache folder of its own, removed at the end, so it neither reads nor fills the user's.
     $savedCacheHome = $env:XDG_CACHE_HOME
+    $userCacheFolder = Join-Path $(if ($savedCacheHome) { $savedCacheHome } else { Join-Path $HOME '.cache' }) 'virttest/config'
     $runCacheHome = Join-Path ([System.IO.Path]::GetTempPath()) ('virttest-test-cache-' + [guid]::NewGuid().ToString('N'))
     $null = New-Item -ItemType Directory -Path $runCacheHome
     $env:XDG_CACHE_HOME = $runCacheHome
     try {
-        return Invoke-TestRun -PesterManifest $pester
+        return Invoke-TestRun -PesterManifest $pester -UserCacheFolder $userCacheFolder
     }
     finally {
         $env:XDG_CACHE_HOME = $savedCacheHome
@@ -446,9 +447,15 @@ function Invoke-Test {
     }
 }
 
-function Invoke-TestRun([string] $PesterManifest) {
+# The entries (file names) in the user's parse cache folder.
+function Get-CacheEntryNames([string] $Folder) {
+    @(Get-ChildItem -LiteralPath $Folder -File -ErrorAction Ignore | ForEach-Object Name)
+}
+
+function Invoke-TestRun([string] $PesterManifest, [string] $UserCacheFolder) {
     $pester = $PesterManifest
     $results = @()
+    $userCacheBefore = Get-CacheEntryNames $UserCacheFolder
     # Runs xunit and Pester with the given tags; a runner that throws counts as crashed.
     function Invoke-TestPass([string[]] $Include, [string[]] $Exclude, [string] $Suffix) {
         foreach ($runner in 'xunit', 'Pester') {
@@ -487,6 +494,14 @@ function Invoke-TestRun([string] $PesterManifest) {
     }
     if (-not ($Tag.Count -eq 1 -and $Tag[0] -eq 'Xen')) {
         $results += Invoke-TestPass -Include @($Tag | Where-Object { $_ -ne 'Xen' }) -Exclude @(@($ExcludeTag) + 'Xen' | Select-Object -Unique) -Suffix ''
+    }
+
+    # Nothing of the run may land in the user's parse cache: a process that dropped the run's
+    # XDG_CACHE_HOME (a child started with a cleaned environment) would write there.
+    $written = @(Get-CacheEntryNames $UserCacheFolder | Where-Object { $userCacheBefore -notcontains $_ })
+    $results += [pscustomobject]@{
+        Name = 'Leftover'; Passed = [int]($written.Count -eq 0); Failed = [int]($written.Count -gt 0); Skipped = 0; Crashed = $false; Note = ''
+        Failures = @(if ($written.Count) { "the run wrote $($written.Count) entries into the user's parse cache folder $UserCacheFolder ($($written -join ', ')): a process of the tests lost XDG_CACHE_HOME (or another VirtTest session of yours ran meanwhile)" })
     }
 
     $failures = @($results | ForEach-Object { $runnerName = $_.Name; @($_.Failures) | Where-Object { $_ } | ForEach-Object { "  [$runnerName] $_" } })

@@ -1,7 +1,9 @@
 # Shared by Pester files (dot-sourced in BeforeAll): runs a script in a fresh pwsh process (the
 # repository's PowerShell tool, 'dotnet pwsh'), as a user's new session would be. The child gets
-# only the environment variables given (plus PATH, HOME, TMPDIR and what dotnet needs): no
-# VIRTTEST_* variable of the test run leaks into it. Returns the exit code and the output lines.
+# only the environment variables given (plus PATH, HOME, TMPDIR, XDG_CACHE_HOME and what dotnet
+# needs): no VIRTTEST_* variable of the test run leaks into it. XDG_CACHE_HOME is a user's own
+# setting, and the test run points it at a folder of its own, so that a child's parse cache
+# entries do not land in the user's ~/.cache. Returns the exit code and the output lines.
 function Invoke-ChildPwsh {
     param(
         [Parameter(Mandatory)] [string] $Script,
@@ -19,7 +21,7 @@ function Invoke-ChildPwsh {
         $psi.RedirectStandardError = $true
         $psi.UseShellExecute = $false
         $psi.Environment.Clear()
-        foreach ($name in 'PATH', 'HOME', 'TMPDIR', 'DOTNET_ROOT', 'NUGET_PACKAGES', 'DOTNET_CLI_HOME', 'LANG') {
+        foreach ($name in 'PATH', 'HOME', 'TMPDIR', 'XDG_CACHE_HOME', 'DOTNET_ROOT', 'NUGET_PACKAGES', 'DOTNET_CLI_HOME', 'LANG') {
             $value = [Environment]::GetEnvironmentVariable($name)
             if ($value) { $psi.Environment[$name] = $value }
         }
