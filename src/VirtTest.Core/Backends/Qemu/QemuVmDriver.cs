@@ -176,6 +176,9 @@ internal sealed class QemuVmDriver : VmDriverBase
         return string.Join(" | ", lines.TakeLast(5)).Trim();
     }
 
+    /// <summary>How long an exited QEMU's monitor connection may take to deliver what QEMU wrote before it closed.</summary>
+    private static readonly TimeSpan MonitorDrainTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>The Exited event, on a pool thread: nothing may escape it (an exception there ends the process).</summary>
     private void OnExitedEvent()
     {
@@ -189,6 +192,10 @@ internal sealed class QemuVmDriver : VmDriverBase
     private void OnProcessExited(bool fromExitEvent = false)
     {
         var process = _process;
+        // The events QEMU wrote before it exited may still be on their way through the monitor
+        // connection (the exit can be seen first): QEMU's exit closes it, after them, so wait for
+        // that end, briefly. Seen in CI: a guest's power-off read as a death, its event not yet read.
+        if (_qmp is { Closed.IsCompleted: false } qmp) qmp.Closed.Wait(MonitorDrainTimeout);
         // QEMU quits after the guest powered itself off: its SHUTDOWN event says "guest": true.
         if (_qmp?.Events.Snapshot().LastOrDefault(e => e.Name == "SHUTDOWN") is { } shutdown && shutdown.Data?["guest"]?.GetValue<bool>() == true)
         {
