@@ -310,15 +310,13 @@ internal sealed partial class Expander
         foreach (var l in block) length += l.LongName.Length;
         var chars = length <= 512 ? stackalloc char[length] : new char[length];
         var pos = 0;
-        var n = 0;
-        void Add(Label l, Span<char> into, ref int at, ref int index)
+        for (var i = 0; i < count; i++)
         {
-            if (index++ > 0) into[at++] = '.';
-            l.LongName.CopyTo(into[at..]);
-            at += l.LongName.Length;
+            var name = (i < ctx.Length ? ctx[i] : block[i - ctx.Length]).LongName;
+            if (i > 0) chars[pos++] = '.';
+            name.CopyTo(chars[pos..]);
+            pos += name.Length;
         }
-        foreach (var l in ctx) Add(l, chars, ref pos, ref n);
-        foreach (var l in block) Add(l, chars, ref pos, ref n);
         return new string(chars);
     }
 
