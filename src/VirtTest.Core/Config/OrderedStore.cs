@@ -99,14 +99,30 @@ internal struct OrderedStore
     /// <summary>A copy of a store over a shared one: the same shared part below, a copy of its own part (with room for <paramref name="extra"/> more) and of its changes.</summary>
     private readonly OrderedStore DifferenceCopy(int extra)
     {
-        var copy = Create(_count + extra);
+        var copy = SharedPartCopy(_count + extra);
         Array.Copy(_keys, copy._keys, _count);
         Array.Copy(_values, copy._values, _count);
         Array.Copy(_hashes, copy._hashes, _count);
         copy._count = _count;
         copy._ownLive = _ownLive;
         copy.Reindex();
-        copy._base = _base;
+        return copy;
+    }
+
+    /// <summary>
+    /// A copy that sits on the same shared part as this one (or, for a flat store, a flat copy):
+    /// its own part and its changes copied, the shared part not (a join's copy of a leaf's dict).
+    /// </summary>
+    public readonly OrderedStore Copy(int extra) => _base is null ? Clone(extra) : DifferenceCopy(Math.Max(0, extra));
+
+    /// <summary>
+    /// A store on the same shared part as this one, with this one's changes to it but none of its
+    /// own slots (room for <paramref name="extra"/>); only for a store over a shared part.
+    /// </summary>
+    public readonly OrderedStore SharedPartCopy(int extra)
+    {
+        var copy = Create(extra);
+        copy._base = _base ?? throw new InvalidOperationException("the store has no shared part");
         copy._baseCount = _baseCount;
         copy._baseLive = _baseLive;
         if (_baseValues is { } all) copy._baseValues = (string?[])all.Clone();
@@ -117,6 +133,9 @@ internal struct OrderedStore
         copy._changedCount = _changedCount;
         return copy;
     }
+
+    /// <summary>How many of the slots belong to the shared part (they come first).</summary>
+    public readonly int SharedSlotCount => _baseCount;
 
     private static int BucketsFor(int capacity) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, capacity * 2));
 
@@ -218,7 +237,9 @@ internal struct OrderedStore
     public void SetValueAt(int slot, string value)
     {
         if (slot >= _baseCount) _values[slot - _baseCount] = value;
-        else SetBaseValue(slot, value);
+        // The same string again (a joined dict updated from one made from the same statements)
+        // is no change: recording it would soon cost a private copy of all the shared values.
+        else if (!ReferenceEquals(BaseValueAt(slot), value)) SetBaseValue(slot, value);
     }
 
     /// <summary>The hash every key is indexed by (the same in every store).</summary>
@@ -421,19 +442,19 @@ internal struct OrderedStore
     /// difference (kept dicts are mostly their base plus a test's few keys: a full copy of each
     /// cost more to make and to keep than the difference costs each dict made from it).
     /// </summary>
-    public readonly FrozenStore Freeze()
+    public readonly FrozenStore Freeze(bool plainKeysOnly = false)
     {
         if (_base is not null && _baseValues is null && _count <= Math.Max(MaxDeltaOwnSlots, _baseCount / 4))
-            return new FrozenStore(DifferenceCopy(0));
-        return FreezeFlat();
+            return new FrozenStore(DifferenceCopy(0)) { PlainKeysOnly = plainKeysOnly };
+        return FreezeFlat(plainKeysOnly);
     }
 
     /// <summary>A compacted flat copy that never changes, for stores to sit on.</summary>
-    public readonly FrozenStore FreezeFlat()
+    public readonly FrozenStore FreezeFlat(bool plainKeysOnly = false)
     {
         var flat = Clone(0);
         if (flat._ownLive != flat._count) flat.Compact();
-        return new FrozenStore(flat);
+        return new FrozenStore(flat) { PlainKeysOnly = plainKeysOnly };
     }
 
     /// <summary>Grows the own part once so that <paramref name="extra"/> more keys fit.</summary>
@@ -500,4 +521,10 @@ internal sealed class FrozenStore
 
     /// <summary>The slots it holds itself: all of a flat one, the own part and the changes of a difference.</summary>
     public int HeldSlots => Store.HeldSlots;
+
+    /// <summary>
+    /// Set by the dict that froze it when none of its keys is a <c>suffix</c>-renamed one (see
+    /// <see cref="WorkingDict.TupleSeparator"/>); false when not known.
+    /// </summary>
+    public bool PlainKeysOnly { get; init; }
 }

@@ -53,11 +53,10 @@ internal sealed class Substitution
 
     public string Apply(WorkingDict d)
     {
-        var flat = d.HasTupleKeys ? d.DropSuffixes() : d;
         var references = _references;
         var values = Scratch is { } s && s.Length >= references.Length ? s : Scratch = new string[Math.Max(8, references.Length)];
         var resolved = 0;
-        while (resolved < references.Length && flat.TryGetValue(references[resolved].Key, references[resolved].Hash, out var v))
+        while (resolved < references.Length && d.TryGetFoldedValue(references[resolved].Key, references[resolved].Hash, out var v))
             values[resolved++] = v;
         if (resolved == 0) return _value;
         if (Volatile.Read(ref _last) is { } last && last.Values.Length == resolved)

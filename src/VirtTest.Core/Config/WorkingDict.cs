@@ -258,8 +258,8 @@ internal sealed class WorkingDict
         KeepDuplicates = false;
     }
 
-    /// <summary>A copy with room for <paramref name="extra"/> more keys.</summary>
-    public WorkingDict Copy(int extra = 8) => new(_store.Clone(extra), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+    /// <summary>A copy with room for <paramref name="extra"/> more keys (on the same shared part, if any).</summary>
+    public WorkingDict Copy(int extra = 8) => new(_store.Copy(extra), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
     /// <summary>Makes room for <paramref name="extra"/> more keys at once (instead of growing step by step while they come).</summary>
     public void EnsureRoom(int extra) => _store.EnsureRoom(extra);
@@ -268,13 +268,26 @@ internal sealed class WorkingDict
     /// A copy that never changes, to keep: copies made from it with <see cref="CopyWithReserved"/>
     /// share its storage (a small difference from a flat store is copied into them; see <see cref="OrderedStore.Freeze"/>).
     /// </summary>
-    public WorkingDict Frozen() => new(OrderedStore.ViewOf(_store.Freeze()), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+    public WorkingDict Frozen() => new(OrderedStore.ViewOf(_store.Freeze(plainKeysOnly: _tupleKeys == 0)), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
 
     /// <summary>Whether this kept dict (see <see cref="Frozen"/>) holds only its difference from a flat one, copied into each dict made from it.</summary>
     public bool IsFrozenDifference => _store.FrozenSource is { IsDifference: true };
 
     /// <summary>A kept dict with the same entries, flat: dicts made from it copy nothing of it.</summary>
-    public WorkingDict FrozenFlat() => new(OrderedStore.ViewOf(_store.FreezeFlat()), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+    public WorkingDict FrozenFlat() => new(OrderedStore.ViewOf(_store.FreezeFlat(plainKeysOnly: _tupleKeys == 0)), _tupleKeys, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+
+    /// <summary>A copy updated with <paramref name="other"/> (a join of two dicts), with room for exactly the keys it adds.</summary>
+    public WorkingDict CopyUpdated(WorkingDict other)
+    {
+        var added = 0;
+        for (var i = 0; i < other._store.SlotCount; i++)
+        {
+            if (other._store.KeyAt(i) is { } k && _store.Find(k, other._store.HashAt(i)) < 0) added++;
+        }
+        var copy = Copy(added);
+        copy.Update(other);
+        return copy;
+    }
 
     /// <summary>Python's <c>dict.update</c>: existing keys keep their place, new ones go to the end.</summary>
     public void Update(WorkingDict other)
@@ -370,8 +383,12 @@ internal sealed class WorkingDict
         }
         // The plain keys in their order, then each suffixed key folded (dropped, or set under its
         // folded name: in place when that key is there, else at the end), in the order they come.
-        var flat = new WorkingDict(OrderedStore.Create(Count), 0, _maybePostfix, Dep, KeepDuplicates, FileMaps);
-        for (var slot = 0; slot < slots; slot++)
+        // Over a shared part without suffixed keys, the folded dict sits on it too: that part's
+        // keys are the plain keys it starts with, in their order (a copy of hundreds saved per dict).
+        var shared = _store.Shared is { PlainKeysOnly: true };
+        var firstOwn = shared ? _store.SharedSlotCount : 0;
+        var flat = new WorkingDict(shared ? _store.SharedPartCopy(slots - firstOwn) : OrderedStore.Create(Count), 0, _maybePostfix, Dep, KeepDuplicates, FileMaps);
+        for (var slot = firstOwn; slot < slots; slot++)
         {
             if (_store.KeyAt(slot) is { } key && !IsTuple(key)) flat._store.Add(key, _store.HashAt(slot), _store.ValueAt(slot)!);
         }
@@ -390,6 +407,70 @@ internal sealed class WorkingDict
 
     /// <summary>A suffixed key's base name and its folded name (base, then the suffixes innermost last), with their hashes.</summary>
     private readonly record struct TupleName(string Base, int BaseHash, string Reversed, int ReversedHash);
+
+    /// <summary>
+    /// The value <paramref name="key"/> has in the dict <see cref="DropSuffixes"/> would make,
+    /// found without making it: a substitution looks up a key or two, and a dict with suffixed
+    /// keys holds hundreds (a folded copy per substitution was a fifth of a default run's allocation).
+    /// </summary>
+    public bool TryGetFoldedValue(string key, int hash, out string value)
+    {
+        if (_tupleKeys == 0) return TryGetValue(key, hash, out value);
+        // The fold's first pass: the plain keys as they are.
+        var found = TryGetValue(key, hash, out value) && !IsTuple(key);
+        if (!found) value = "";
+        var names = TupleNames ??= new KeyTable<TupleName>();
+        if (names.Count > MaxTupleNames) names.Clear();
+        string? groupBase = null;
+        var groupMixed = false;
+        // Its second pass: each suffixed key in order, dropped or set under its folded name; the last one set wins.
+        var slots = _store.SlotCount;
+        for (var slot = 0; slot < slots; slot++)
+        {
+            if (_store.KeyAt(slot) is not { } k || !IsTuple(k)) continue;
+            var t = NameOf(names, k, _store.HashAt(slot));
+            var baseMatch = t.Base == key;
+            if (!baseMatch && t.Reversed != key) continue;
+            var v = _store.ValueAt(slot)!;
+            if (!KeepDuplicates && TryGetValue(t.Base, t.BaseHash, out var plainValue) && plainValue == v) continue;
+            bool plain;
+            if (KeepDuplicates)
+            {
+                plain = false;
+            }
+            else
+            {
+                if (!ReferenceEquals(groupBase, t.Base))
+                {
+                    groupBase = t.Base;
+                    groupMixed = HasMixedValues(names, t.Base);
+                }
+                plain = !groupMixed;
+            }
+            if (plain ? baseMatch : t.Reversed == key)
+            {
+                value = v;
+                found = true;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Whether the keys of one base name (the plain key and its suffixed ones) hold more than one distinct value.</summary>
+    private bool HasMixedValues(KeyTable<TupleName> names, string baseName)
+    {
+        string? first = null;
+        var slots = _store.SlotCount;
+        for (var slot = 0; slot < slots; slot++)
+        {
+            if (_store.KeyAt(slot) is not { } k) continue;
+            if (IsTuple(k) ? NameOf(names, k, _store.HashAt(slot)).Base != baseName : k != baseName) continue;
+            var value = k == DepKey ? DepRepr() : _store.ValueAt(slot)!;
+            if (first is null) first = value;
+            else if (first != value) return true;
+        }
+        return false;
+    }
 
     private const int MaxTupleNames = 1 << 16;
     // Reused by every fold on a thread: the same suffixed keys come back in every leaf.
