@@ -130,7 +130,8 @@ internal sealed partial class Expander
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsDefault(Node n) => n.DefaultCandidate && !_expandDefaults.Contains(n.BlockVarName);
 
-    private bool HasJoins(Node node) => FilterScan(node).HasJoins;
+    private bool HasJoins(Node node) =>
+        !HasOverride(node) && node.UnreadJoins is { } stored ? stored : FilterScan(node).HasJoins;
 
     /// <summary>
     /// The filters of a node's statements as they stand (and whether it joins), without reading
@@ -216,8 +217,7 @@ internal sealed partial class Expander
             SetContent(node, original);
             foreach (var d2 in MultiplyJoin(remains, node, ctx, content, shortname, dep))
             {
-                var d = d1.Copy(extra: d2.Count);
-                d.Update(d2);
+                var d = d1.CopyUpdated(d2);
                 d[WorkingDict.NameKey] = JoinedName(d1[WorkingDict.NameKey], d2[WorkingDict.NameKey], node);
                 d[WorkingDict.ShortNameKey] = JoinedName(d1[WorkingDict.ShortNameKey], d2[WorkingDict.ShortNameKey], node);
                 yield return d;
@@ -371,15 +371,16 @@ internal sealed partial class Expander
 
     private bool MightPass(FailedCase fc, Node node, ReadOnlySpan<Label> ctx, List<ContentItem> content, LabelSet labels)
     {
-        // The failed lists hold filter statements only, so the node's filters stand for its statements.
-        var nodeContent = FilterScan(node).Filters;
+        // The failed lists hold filter statements only, so the node's filters stand for its statements;
+        // they are looked at only for a filter not among those from above (they may be unread yet).
+        List<ContentItem>? nodeContent = null;
         foreach (var t in fc.External)
         {
-            if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent, t)) return true;
+            if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent ??= FilterScan(node).Filters, t)) return true;
         }
         foreach (var t in fc.Internal)
         {
-            if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent, t)) return true;
+            if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent ??= FilterScan(node).Filters, t)) return true;
         }
         foreach (var t in fc.External)
         {
@@ -387,7 +388,7 @@ internal sealed partial class Expander
         }
         foreach (var t in fc.Internal)
         {
-            if (!ContentItem.ListContains(nodeContent, t)) return true;
+            if (!ContentItem.ListContains(nodeContent ??= FilterScan(node).Filters, t)) return true;
         }
         foreach (var t in fc.Internal)
         {

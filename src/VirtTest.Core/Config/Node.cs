@@ -48,6 +48,12 @@ internal sealed class Node : IContentHolder
     /// </summary>
     internal ContentScan? UnreadFilters => _content is null ? _stored!.Filters : null;
 
+    /// <summary>Whether its top-level filters are in memory (false for a cached node whose filters were never needed).</summary>
+    internal bool FiltersRead => _content is not null || _stored!.FiltersRead;
+
+    /// <summary>Whether a node whose statements are still unread in the parse cache joins (stored beside it); null once they are read.</summary>
+    internal bool? UnreadJoins => _content is null ? _stored!.HasJoins : null;
+
     /// <summary>Makes <see cref="Content"/> come from a statement block of the parse cache, read when first needed.</summary>
     internal void SetStoredContent(ParsedTreeFormat.StoredContent stored)
     {

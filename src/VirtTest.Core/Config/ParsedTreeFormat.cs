@@ -66,14 +66,16 @@ internal static class ParsedTreeFormat
             main.Str(n.VarName);
             main.Words(n.Dep);
             w.Write7BitEncodedInt(setIds[n.Labels]);
-            w.Write((byte)((n.AppendToShortname ? 1 : 0) | (n.DefaultCandidate ? 2 : 0)));
+            var filters = Node.ContentScan.FiltersOf(n.Content);
+            // Whether it joins, beside it: the expander asks of every variant it meets, and the answer must not cost a read.
+            var joins = filters.Exists(t => t.Filter!.Kind == FilterKind.Join);
+            w.Write((byte)((n.AppendToShortname ? 1 : 0) | (n.DefaultCandidate ? 2 : 0) | (joins ? 4 : 0)));
             main.Str(n.BlockVarName);
             w.Write7BitEncodedInt(n.Children.Count);
             foreach (var c in n.Children) w.Write7BitEncodedInt(nodeIds[c]);
             // The statements as two blocks of their own (own string and label numbering, length
             // first): the top-level filters, then all statements (the filters by number), so that a
             // reader can decide on a variant with its filters and leave the rest unread until needed.
-            var filters = Node.ContentScan.FiltersOf(n.Content);
             WriteBlock(w, block, filters.Count == 0 ? null : bw => new BlockWriter(bw).Items(filters, null));
             WriteBlock(w, block, n.Content.Count == 0 ? null : bw => new BlockWriter(bw).Items(n.Content, filters));
         }
@@ -144,15 +146,23 @@ internal static class ParsedTreeFormat
             var length = main.Count();
             var offset = r.Position;
             r.Skip(length);
-            if (length > 0) n.SetStoredContent(new StoredContent(bytes, filtersOffset, filtersLength, offset, length, pool));
+            var joins = (flags & 4) != 0;
+            if (joins && filtersLength == 0) throw new InvalidDataException("a node that joins without filters");
+            if (length > 0) n.SetStoredContent(new StoredContent(bytes, filtersOffset, filtersLength, offset, length, joins, pool));
         }
         return nodes[0];
     }
 
     /// <summary>A node's statements as stored: its filters and all its statements, each read on first use.</summary>
-    internal sealed class StoredContent(CacheBytes bytes, int filtersOffset, int filtersLength, int offset, int length, CachedTreePool pool)
+    internal sealed class StoredContent(CacheBytes bytes, int filtersOffset, int filtersLength, int offset, int length, bool hasJoins, CachedTreePool pool)
     {
         private Node.ContentScan? _filters;
+
+        /// <summary>Whether a top-level statement is a <c>join</c> (as <see cref="Node.ContentScan.HasJoins"/> of the filters, known without reading them).</summary>
+        public bool HasJoins => hasJoins;
+
+        /// <summary>Whether <see cref="Filters"/> has been read.</summary>
+        public bool FiltersRead => Volatile.Read(ref _filters) is not null;
 
         /// <summary>The top-level filters (the same objects <see cref="Read"/> puts in the statements).</summary>
         public Node.ContentScan Filters

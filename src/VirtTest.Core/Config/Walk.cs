@@ -220,6 +220,18 @@ internal sealed partial class Expander
             List<ContentItem>? newExternal = null;
             List<ContentItem>? newInternal = null;
             var keptFilters = false;
+            if (!node.StatementsRead && !x.HasOverride(node) && f.ContentHasFilters &&
+                !ProcessContent(content, true, ref newExternal, null, ref newInternal, ctx, labels, ref keptFilters))
+            {
+                // Statements still in the parse cache, and the filters from above fail here on their
+                // own (a command line's 'only', a test set's): the node fails whatever its own filters
+                // say, so they stay unread (the failed case names the filter from above; either is
+                // one that failed in this context).
+                AddFailedCase(node, ref failedCases, ctx, newExternal, newInternal);
+                return false;
+            }
+            // Filled only on a failure, so still empty here.
+            keptFilters = false;
             if (node.UnreadFilters is { } unread && !x.HasOverride(node))
             {
                 // Statements still in the parse cache: decide with the filters first (pass or fail

@@ -84,6 +84,31 @@ public class ParseCacheStoredStatementsTests
     }
 
     [Fact]
+    public void A_variant_the_filters_from_above_rule_out_is_decided_without_reading_even_its_filters()
+    {
+        var (dir, tests, cache) = RealTree();
+        using var _ = dir;
+        Load(cache, tests);   // writes the entry
+        var expected = Dump(Load(cache, tests, useCache: false, "only boot").Expand());
+        var cached = Load(cache, tests, true, "only boot");
+        Assert.True(cached.FromCache);
+        Assert.Equal(expected, Dump(cached.Expand()));
+        // 'only boot' (from the command line, so from above every test) rules out each test but
+        // boot on its own: their filters stay in the cache, and so does whether they join (stored
+        // beside each node). A joining test is read to split its joins from the rest, as before.
+        var subtests = Nodes(cached.Config.Root).MaxBy(n => n.Children.Count)!;
+        var withFilters = subtests.Children.Count(c => c.UnreadFilters is null || c.UnreadFilters.HasFilters);
+        var cachedAgain = Load(cache, tests, true, "only boot");
+        Assert.Equal(expected, Dump(cachedAgain.Expand()));
+        subtests = Nodes(cachedAgain.Config.Root).MaxBy(n => n.Children.Count)!;
+        var filtersRead = subtests.Children.Where(c => c.FiltersRead).Select(c => c.Name.Single().Name).ToList();
+        var joining = subtests.Children.Where(c => c.Content.Any(t => t.Filter?.Kind == FilterKind.Join)).Select(c => c.Name.Single().Name).ToList();
+        Assert.True(withFilters > 10, $"only {withFilters} tests with filters of their own");
+        Assert.Contains("boot", filtersRead);
+        Assert.Empty(filtersRead.Except(joining).Except(new[] { "boot" }));
+    }
+
+    [Fact]
     public void A_node_read_after_its_filters_holds_the_same_filter_objects()
     {
         var (dir, tests, cache) = RealTree();
