@@ -58,8 +58,10 @@ internal sealed class LabelSet
     // tables were a tenth of what a cold parse allocated.
     private readonly string[] _names;
     private readonly string[] _longNames;
-    private readonly StringTable _nameTable;
-    private readonly StringTable _longNameTable;
+    // Made on the first lookup: a tree from the parse cache has hundreds of sets, and a filtered
+    // expansion looks into few of them (the tables were a quarter of what reading the tree allocated).
+    private StringTable? _nameTable;
+    private StringTable? _longNameTable;
     private LabelSet? _flat;
 
     private LabelSet(LabelSet? below, string[] names, string[] longNames)
@@ -68,9 +70,11 @@ internal sealed class LabelSet
         _depth = below is null ? 0 : below._depth + 1;
         _names = names;
         _longNames = longNames;
-        _nameTable = new StringTable(names);
-        _longNameTable = new StringTable(longNames);
     }
+
+    // Two threads may both make a table; either one is the same table.
+    private StringTable NameTable => _nameTable ??= new StringTable(_names);
+    private StringTable LongNameTable => _longNameTable ??= new StringTable(_longNames);
 
     /// <summary>
     /// The labels of a variants block: <paramref name="below"/> (what every variant's body started
@@ -186,8 +190,8 @@ internal sealed class LabelSet
         for (var s = this; s is not null; s = s._below)
         {
             if (filterLabel.VarName is null
-                    ? s._nameTable.Contains(filterLabel.Name, filterLabel.NameHash)
-                    : s._longNameTable.Contains(filterLabel.LongName, filterLabel.LongNameHash))
+                    ? s.NameTable.Contains(filterLabel.Name, filterLabel.NameHash)
+                    : s.LongNameTable.Contains(filterLabel.LongName, filterLabel.LongNameHash))
                 return true;
         }
         return false;
@@ -196,21 +200,19 @@ internal sealed class LabelSet
     /// <summary>A fixed set of strings looked up by a hash the caller already has.</summary>
     private sealed class StringTable
     {
+        // No hashes kept beside the strings: a slot's string is compared as it is (length first),
+        // and the tables of a big tree's sets cost a third less.
         private readonly string?[] _slots;
-        private readonly int[] _hashes;
 
         public StringTable(string[] items)
         {
             var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, items.Length * 2));
             _slots = new string?[size];
-            _hashes = new int[size];
             foreach (var item in items)
             {
-                var hash = OrderedStore.Hash(item);
-                var i = hash & (size - 1);
+                var i = OrderedStore.Hash(item) & (size - 1);
                 while (_slots[i] is not null) i = (i + 1) & (size - 1);
                 _slots[i] = item;
-                _hashes[i] = hash;
             }
         }
 
@@ -221,7 +223,7 @@ internal sealed class LabelSet
             var i = hash & mask;
             while (_slots[i] is { } s)
             {
-                if (_hashes[i] == hash && s == item) return true;
+                if (ReferenceEquals(s, item) || s == item) return true;
                 i = (i + 1) & mask;
             }
             return false;

@@ -21,6 +21,17 @@ internal sealed class Node : IContentHolder
     private static int _nextId;
 
     public int Id { get; } = Interlocked.Increment(ref _nextId);
+
+    public Node() => _content = new();
+
+    /// <summary>
+    /// A node of a tree read from the parse cache: its statements are set next, stored
+    /// (<see cref="SetStoredContent"/>) or none (<see cref="SetNoContent"/>), so no list is made for them meanwhile.
+    /// </summary>
+    internal Node(bool contentFromCache)
+    {
+        if (!contentFromCache) _content = new();
+    }
     /// <summary>The labels this node adds to the full name (empty for containers).</summary>
     public Label[] Name { get; set; } = Array.Empty<Label>();
     /// <summary>The named block (<c>variants name:</c>) this variant belongs to.</summary>
@@ -34,7 +45,7 @@ internal sealed class Node : IContentHolder
     /// </summary>
     public List<ContentItem> Content => _content ?? LoadStoredContent();
 
-    private List<ContentItem>? _content = new();
+    private List<ContentItem>? _content;
     private ParsedTreeFormat.StoredContent? _stored;
 
     /// <summary>Whether <see cref="Content"/> is in memory (false for a cached node's statements not yet needed).</summary>
@@ -60,6 +71,9 @@ internal sealed class Node : IContentHolder
         _stored = stored;
         _content = null;
     }
+
+    /// <summary>Gives a node read from the parse cache its (empty) statement list.</summary>
+    internal void SetNoContent() => _content ??= new();
 
     private List<ContentItem> LoadStoredContent()
     {

@@ -17,9 +17,22 @@ internal static class ParsedTreeFormat
 {
     private const byte OpAssign = 1, OpBatch = 2, OpDel = 3, OpSuffix = 4, OpFileMap = 5, ItemFilter = 6, ItemFilterRef = 7;
 
-    public static void Write(BinaryWriter w, Node root)
+    public static void Write(BinaryWriter output, Node root)
     {
+        // The tree's own part goes through a buffer: the reader is told first how many strings
+        // and labels it numbers, to make its tables that big at once instead of growing them.
+        using var body = new MemoryStream();
+        using var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true);
         var main = new BlockWriter(w);
+        WriteTree(w, main, root);
+        w.Flush();
+        output.Write7BitEncodedInt(main.StringCount);
+        output.Write7BitEncodedInt(main.LabelCount);
+        output.Write(body.GetBuffer(), 0, (int)body.Length);
+    }
+
+    private static void WriteTree(BinaryWriter w, BlockWriter main, Node root)
+    {
 
         // Nodes, in discovery order (iteratively), and the label sets they use, below-first.
         var nodes = new List<Node>();
@@ -104,6 +117,7 @@ internal static class ParsedTreeFormat
     {
         var pool = new CachedTreePool();
         var main = new BlockReader(r, pool);
+        main.Reserve(main.Count(), main.Count());
         var sets = new LabelSet[main.Count()];
         for (var i = 0; i < sets.Length; i++)
         {
@@ -118,7 +132,7 @@ internal static class ParsedTreeFormat
         var nodeCount = main.Count();
         if (nodeCount == 0) throw new InvalidDataException("no root");
         var nodes = new Node[nodeCount];
-        for (var i = 0; i < nodes.Length; i++) nodes[i] = new Node();
+        for (var i = 0; i < nodes.Length; i++) nodes[i] = new Node(contentFromCache: true);
         for (var i = 0; i < nodes.Length; i++)
         {
             var n = nodes[i];
@@ -149,6 +163,7 @@ internal static class ParsedTreeFormat
             var joins = (flags & 4) != 0;
             if (joins && filtersLength == 0) throw new InvalidDataException("a node that joins without filters");
             if (length > 0) n.SetStoredContent(new StoredContent(bytes, filtersOffset, filtersLength, offset, length, joins, pool));
+            else n.SetNoContent();
         }
         return nodes[0];
     }
@@ -242,6 +257,9 @@ internal static class ParsedTreeFormat
             Str(l.Name);
             Str(l.VarName);
         }
+
+        public int StringCount => _strings.Count;
+        public int LabelCount => _labels.Count;
 
         public void Words(Label[][][] words)
         {
@@ -403,9 +421,20 @@ internal static class ParsedTreeFormat
             return (uint)(i - 1) < (uint)_labels.Count ? _labels[i - 1] : throw new InvalidDataException("bad label reference");
         }
 
+        /// <summary>Makes the tables room for as many strings and labels as the block numbers (bounded by its bytes: each takes one at least).</summary>
+        public void Reserve(int strings, int labels)
+        {
+            strings = Math.Min(strings, r.Remaining);
+            labels = Math.Min(labels, r.Remaining);
+            _strings.EnsureCapacity(strings);
+            _labels.EnsureCapacity(labels);
+        }
+
         public Label[][][] Words()
         {
-            var words = new Label[Count()][][];
+            var count = Count();
+            if (count == 0) return Array.Empty<Label[][]>();   // most nodes have no dependencies
+            var words = new Label[count][][];
             for (var i = 0; i < words.Length; i++)
             {
                 words[i] = new Label[Count()][];
