@@ -21,7 +21,23 @@ internal sealed partial class Expander
     private readonly PrefixCache _leaves;
     private static readonly List<ContentItem> NoItems = new();   // never changed
 
-    private sealed record FailedCase(Label[] Ctx, List<ContentItem> External, List<ContentItem> Internal);
+    /// <summary>
+    /// A node that failed: in which context (its parent's, <paramref name="ParentCtx"/>, shared by
+    /// the siblings that failed under it, then its own name), and the filters that failed it.
+    /// </summary>
+    private sealed record FailedCase(Label[] ParentCtx, Label[] Name, List<ContentItem> External, List<ContentItem> Internal);
+
+    private Label[] _failedCtx = new Label[16];
+
+    /// <summary>The context a node failed in, whole (in a buffer the next call reuses).</summary>
+    private ReadOnlySpan<Label> CtxOf(FailedCase fc)
+    {
+        var length = fc.ParentCtx.Length + fc.Name.Length;
+        if (_failedCtx.Length < length) _failedCtx = new Label[length * 2];
+        fc.ParentCtx.CopyTo(_failedCtx, 0);
+        fc.Name.CopyTo(_failedCtx, fc.ParentCtx.Length);
+        return new ReadOnlySpan<Label>(_failedCtx, 0, length);
+    }
 
     public Expander(bool defaults, IReadOnlySet<string> expandDefaults, bool keepDuplicates, CancellationToken cancel)
     {
@@ -382,9 +398,10 @@ internal sealed partial class Expander
         {
             if (!ContentItem.ListContains(content, t) && !ContentItem.ListContains(nodeContent ??= FilterScan(node).Filters, t)) return true;
         }
+        var failedCtx = CtxOf(fc);
         foreach (var t in fc.External)
         {
-            if (!t.Filter!.MightPass(fc.Ctx, ctx, labels)) return false;
+            if (!t.Filter!.MightPass(failedCtx, ctx, labels)) return false;
         }
         foreach (var t in fc.Internal)
         {
@@ -392,7 +409,7 @@ internal sealed partial class Expander
         }
         foreach (var t in fc.Internal)
         {
-            if (!t.Filter!.MightPass(fc.Ctx, ctx, labels)) return false;
+            if (!t.Filter!.MightPass(failedCtx, ctx, labels)) return false;
         }
         return true;
     }

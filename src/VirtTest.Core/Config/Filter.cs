@@ -76,7 +76,7 @@ internal sealed class FilterStatement
     /// Whether a subtree that failed on this filter under <paramref name="failedCtx"/> is worth
     /// trying again under <paramref name="ctx"/>.
     /// </summary>
-    public bool MightPass(Label[] failedCtx, ReadOnlySpan<Label> ctx, LabelSet descendants)
+    public bool MightPass(ReadOnlySpan<Label> failedCtx, ReadOnlySpan<Label> ctx, LabelSet descendants)
     {
         foreach (var word in Words)
         {

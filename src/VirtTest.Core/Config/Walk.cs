@@ -72,6 +72,7 @@ internal sealed partial class Expander
             f.DefaultChild = null;
             f.LastChild = null;
             f.Inner = null;
+            f.CtxSnapshot = null;
         }
 
         private void Pop()
@@ -272,7 +273,14 @@ internal sealed partial class Expander
             List<ContentItem>? newExternal, List<ContentItem>? newInternal)
         {
             if (failedCases is null) _x._failed[node.Id] = failedCases = new List<FailedCase>();
-            failedCases.Insert(0, new FailedCase(ctx.ToArray(), newExternal ?? NoItems, newInternal ?? NoItems));
+            // The context is the parent's and the node's own name: the parent's part is copied once
+            // for all of its children that fail (hundreds of tests under one block), not per child.
+            var parentLength = ctx.Length - node.Name.Length;
+            var parent = _depth >= 2 ? _frames[_depth - 2] : null;
+            var parentCtx = parent is not null && parent.CtxLength == parentLength
+                ? parent.CtxSnapshot ??= ctx[..parentLength].ToArray()
+                : ctx[..parentLength].ToArray();
+            failedCases.Insert(0, new FailedCase(parentCtx, node.Name, newExternal ?? NoItems, newInternal ?? NoItems));
             if (failedCases.Count > FailedCasesKept) failedCases.RemoveAt(failedCases.Count - 1);
         }
 
@@ -326,5 +334,7 @@ internal sealed partial class Expander
         public int ChildIndex;
         public long Start;
         public IEnumerator<WorkingDict>? Inner;
+        /// <summary>This node's context once copied for its failed children (see <c>AddFailedCase</c>).</summary>
+        public Label[]? CtxSnapshot;
     }
 }
