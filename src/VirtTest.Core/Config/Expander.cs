@@ -16,7 +16,7 @@ internal sealed partial class Expander
     private readonly bool _defaults;
     private readonly IReadOnlySet<string> _expandDefaults;
     private readonly CancellationToken _cancel;
-    private readonly Dictionary<int, List<FailedCase>> _failed = new();   // by node id
+    private readonly Dictionary<int, FailedCase> _failed = new();   // by node id: the last one met, the others after it
     private readonly Dictionary<int, List<ContentItem>> _contentOverride = new();   // by node id
     private readonly PrefixCache _leaves;
     private static readonly List<ContentItem> NoItems = new();   // never changed
@@ -25,7 +25,15 @@ internal sealed partial class Expander
     /// A node that failed: in which context (its parent's, <paramref name="ParentCtx"/>, shared by
     /// the siblings that failed under it, then its own name), and the filters that failed it.
     /// </summary>
-    private sealed record FailedCase(Label[] ParentCtx, Label[] Name, List<ContentItem> External, List<ContentItem> Internal);
+    private sealed class FailedCase(Label[] parentCtx, Label[] name, List<ContentItem> external, List<ContentItem> @internal)
+    {
+        public Label[] ParentCtx { get; } = parentCtx;
+        public Label[] Name { get; } = name;
+        public List<ContentItem> External { get; } = external;
+        public List<ContentItem> Internal { get; } = @internal;
+        /// <summary>The node's next failed case (a short list, most recently useful first: no list object per node).</summary>
+        public FailedCase? Next;
+    }
 
     private Label[] _failedCtx = new Label[16];
 

@@ -203,18 +203,19 @@ internal sealed partial class Expander
             var labels = node.Labels;
             var content = f.Content;
 
-            List<FailedCase>? failedCases = null;
-            if (x._failed.Count > 0 && x._failed.TryGetValue(node.Id, out failedCases))
+            if (x._failed.Count > 0 && x._failed.TryGetValue(node.Id, out var first))
             {
-                for (var i = 0; i < failedCases.Count; i++)
+                for (FailedCase? before = null, fc = first; fc is not null; before = fc, fc = fc.Next)
                 {
-                    var fc = failedCases[i];
-                    if (!x.MightPass(fc, node, ctx, content, labels))
+                    if (x.MightPass(fc, node, ctx, content, labels)) continue;
+                    if (before is not null)
                     {
-                        failedCases.RemoveAt(i);
-                        failedCases.Insert(0, fc);
-                        return false;
+                        // The case that decided goes first, to be tried first next time.
+                        before.Next = fc.Next;
+                        fc.Next = first;
+                        x._failed[node.Id] = fc;
                     }
+                    return false;
                 }
             }
 
@@ -228,7 +229,7 @@ internal sealed partial class Expander
                 // own (a command line's 'only', a test set's): the node fails whatever its own filters
                 // say, so they stay unread (the failed case names the filter from above; either is
                 // one that failed in this context).
-                AddFailedCase(node, ref failedCases, ctx, newExternal, newInternal);
+                AddFailedCase(node, ctx, newExternal, newInternal);
                 return false;
             }
             // Filled only on a failure, so still empty here.
@@ -240,7 +241,7 @@ internal sealed partial class Expander
                 if (!ProcessContent(unread.Filters, unread.HasFilters, ref newInternal, null, ref newInternal, ctx, labels, ref keptFilters) ||
                     !ProcessContent(content, f.ContentHasFilters, ref newExternal, null, ref newInternal, ctx, labels, ref keptFilters))
                 {
-                    AddFailedCase(node, ref failedCases, ctx, newExternal, newInternal);
+                    AddFailedCase(node, ctx, newExternal, newInternal);
                     return false;
                 }
                 keptFilters = false;
@@ -254,7 +255,7 @@ internal sealed partial class Expander
                     ref keptFilters) ||
                 !ProcessContent(content, f.ContentHasFilters, ref newExternal, newContent, ref newInternal, ctx, labels, ref keptFilters))
             {
-                AddFailedCase(node, ref failedCases, ctx, newExternal, newInternal);
+                AddFailedCase(node, ctx, newExternal, newInternal);
                 return false;
             }
 
@@ -269,10 +270,9 @@ internal sealed partial class Expander
             return true;
         }
 
-        private void AddFailedCase(Node node, ref List<FailedCase>? failedCases, ReadOnlySpan<Label> ctx,
+        private void AddFailedCase(Node node, ReadOnlySpan<Label> ctx,
             List<ContentItem>? newExternal, List<ContentItem>? newInternal)
         {
-            if (failedCases is null) _x._failed[node.Id] = failedCases = new List<FailedCase>();
             // The context is the parent's and the node's own name: the parent's part is copied once
             // for all of its children that fail (hundreds of tests under one block), not per child.
             var parentLength = ctx.Length - node.Name.Length;
@@ -280,8 +280,16 @@ internal sealed partial class Expander
             var parentCtx = parent is not null && parent.CtxLength == parentLength
                 ? parent.CtxSnapshot ??= ctx[..parentLength].ToArray()
                 : ctx[..parentLength].ToArray();
-            failedCases.Insert(0, new FailedCase(parentCtx, node.Name, newExternal ?? NoItems, newInternal ?? NoItems));
-            if (failedCases.Count > FailedCasesKept) failedCases.RemoveAt(failedCases.Count - 1);
+            var added = new FailedCase(parentCtx, node.Name, newExternal ?? NoItems, newInternal ?? NoItems);
+            if (_x._failed.TryGetValue(node.Id, out var first))
+            {
+                added.Next = first;
+                // Keep the newest few: cut the list after the last one kept.
+                var kept = added;
+                for (var n = 1; n < FailedCasesKept && kept.Next is not null; n++) kept = kept.Next;
+                kept.Next = null;
+            }
+            _x._failed[node.Id] = added;
         }
 
         /// <summary>The names (or long names) of the first <paramref name="count"/> labels, joined with dots.</summary>
