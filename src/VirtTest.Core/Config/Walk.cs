@@ -191,7 +191,7 @@ internal sealed partial class Expander
             x._cancel.ThrowIfCancellationRequested();
             var node = f.Node;
             var length = f.CtxLength;
-            if (node.Dep.Length > 0) f.Dep = AddDeps(node.Dep, new ReadOnlySpan<Label>(_ctx, 0, length), f.Dep);
+            var parentLength = length;
             var name = node.Name;
             if (name.Length > 0)
             {
@@ -259,6 +259,9 @@ internal sealed partial class Expander
                 return false;
             }
 
+            // Its dependencies' names (the parent's context, then each name) once it passed: a
+            // test ruled out by a filter would build them for nothing (real trees have long contexts).
+            if (node.Dep.Length > 0) f.Dep = AddDeps(node.Dep, new ReadOnlySpan<Label>(_ctx, 0, parentLength), f.Dep);
             f.NewContentHasFilters = keptFilters;
             if (node.AppendToShortname && name.Length > 0)
             {
