@@ -40,7 +40,25 @@ internal sealed class ConfigParser
     public Node Root { get; private set; } = new();
 
     /// <summary>Every variant name seen so far (for completion).</summary>
-    public IReadOnlyCollection<string> VariantNames => _variantNames;
+    public IReadOnlyCollection<string> VariantNames
+    {
+        get
+        {
+            if (_storedVariantNames is { } read)
+            {
+                // A tree from the parse cache: its names first, then those parsed after it.
+                _storedVariantNames = null;
+                var parsed = _variantNames.ToList();
+                _variantNames.Clear();
+                _variantNames.UnionWith(read());
+                _variantNames.UnionWith(parsed);
+            }
+            return _variantNames;
+        }
+    }
+
+    // The variant names of a tree restored from the parse cache, read on first use.
+    private Func<List<string>>? _storedVariantNames;
 
     /// <summary>Every file read so far (top-level files and includes), with a hash of its bytes, in reading order.</summary>
     public List<ConfigSource> FilesRead { get; } = new();
@@ -94,10 +112,10 @@ internal sealed class ConfigParser
     }
 
     /// <summary>Continues from a tree parsed before (restored from the parse cache).</summary>
-    internal void Restore(Node root, IEnumerable<string> variantNames, IEnumerable<ConfigSource> filesRead)
+    internal void Restore(Node root, Func<List<string>> variantNames, IEnumerable<ConfigSource> filesRead)
     {
         Root = root;
-        _variantNames.UnionWith(variantNames);
+        _storedVariantNames = variantNames;
         FilesRead.AddRange(filesRead);
     }
 

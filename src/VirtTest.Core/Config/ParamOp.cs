@@ -24,6 +24,9 @@ internal abstract class ParamOp
     /// <summary>Roughly how many keys applying the operation to <paramref name="d"/> writes or visits.</summary>
     public int Writes(WorkingDict d) => _writes >= 0 ? _writes : d.Count;
 
+    /// <summary>How many keys the operation writes (0 for one that only visits the keys there are).</summary>
+    public int KeysWritten => Math.Max(_writes, 0);
+
     /// <summary>
     /// Whether the result may depend on the values of <c>name</c>, <c>shortname</c> or <c>dep</c>
     /// (a substitution that names one of them); other operations skip those keys.

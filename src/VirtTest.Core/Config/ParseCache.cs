@@ -85,10 +85,10 @@ public sealed class ParseCache
         return ContentHash.Of(MemoryMarshal.AsBytes(text.ToString().AsSpan()));
     }
 
-    private bool TryLoad(string key, out Node root, out List<string> variantNames, out List<ConfigSource> sources)
+    private bool TryLoad(string key, out Node root, out Func<List<string>> variantNames, out List<ConfigSource> sources)
     {
         root = null!;
-        variantNames = new List<string>();
+        variantNames = null!;
         sources = new List<ConfigSource>();
         CacheBytes bytes;
         try
@@ -119,7 +119,13 @@ public sealed class ParseCache
             {
                 if (!s.IsUnchanged()) return false;
             }
-            for (var n = r.ReadInt32(); n > 0; n--) variantNames.Add(r.ReadString());
+            // The variant names are for completion: read when asked for, not with every tree.
+            var namesOffset = r.Position;
+            var nameCount = r.ReadInt32();
+            for (var n = nameCount; n > 0; n--) r.ReadStringBytes();
+            var namesLength = r.Position - namesOffset;
+            var entry = bytes;
+            variantNames = () => ReadVariantNames(entry, namesOffset, namesLength);
             root = ParsedTreeFormat.Read(r, bytes);
             loaded = r.ReadString() == "end";
             return loaded;
@@ -134,6 +140,24 @@ public sealed class ParseCache
             if (held) bytes.DangerousRelease();
             // No tree keeps the bytes: free them now rather than when the collector gets to them.
             if (!loaded) bytes.Dispose();
+        }
+    }
+
+    private static List<string> ReadVariantNames(CacheBytes bytes, int offset, int length)
+    {
+        var held = false;
+        try
+        {
+            bytes.DangerousAddRef(ref held);
+            var r = new CacheReader(bytes, offset, length);
+            var count = r.ReadInt32();
+            var names = new List<string>(Math.Min(count, r.Remaining));
+            for (var n = count; n > 0; n--) names.Add(r.ReadString());
+            return names;
+        }
+        finally
+        {
+            if (held) bytes.DangerousRelease();
         }
     }
 

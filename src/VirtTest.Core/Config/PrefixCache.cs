@@ -122,7 +122,7 @@ internal sealed class PrefixCache
         WorkingDict d;
         if (kept is null)
         {
-            d = new WorkingDict(_capacity) { KeepDuplicates = _keepDuplicates };
+            d = new WorkingDict(FreshCapacity(items)) { KeepDuplicates = _keepDuplicates };
             d.InitReserved(name, dep, shortName);
         }
         else
@@ -210,6 +210,22 @@ internal sealed class PrefixCache
         if (d.RawCount > _capacity) _capacity = d.RawCount;
         if (kept is not null) kept.FinalSlots = d.RawCount;
         return d;
+    }
+
+    /// <summary>
+    /// Room for a dict built from nothing: as many keys as the largest dict so far, or, until
+    /// there is one, as the statements write (an upper bound; growing step by step to the
+    /// hundreds of keys of a real tree's first dict copied them all several times).
+    /// </summary>
+    private int FreshCapacity(ReadOnlySpan<ContentItem> items)
+    {
+        if (_capacity > 16) return _capacity;
+        var keys = 3;
+        foreach (var item in items)
+        {
+            if (item.Op is { } op) keys += op.KeysWritten;
+        }
+        return Math.Max(_capacity, Math.Min(keys, 1 << 16));
     }
 
     private void Reset()

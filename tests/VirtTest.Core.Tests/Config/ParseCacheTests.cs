@@ -38,6 +38,21 @@ public class ParseCacheTests
     }
 
     [Fact]
+    public void A_cached_trees_variant_names_are_read_when_asked_for_with_those_parsed_after_it()
+    {
+        var (dir, main, cache) = Tree();
+        using var _ = dir;
+        var parsed = ConfigLoader.Load(new ConfigLoadOptions { Files = new[] { main }, Text = "variants:\n    - extra:\n", CacheDirectory = cache, UseCache = true });
+        var cached = ConfigLoader.Load(new ConfigLoadOptions { Files = new[] { main }, Text = "variants:\n    - extra:\n", CacheDirectory = cache, UseCache = true });
+        Assert.False(parsed.FromCache);
+        Assert.True(cached.FromCache);
+        // The same names in the same order: the tree's (from the cache, read now), then the text's.
+        Assert.Equal(parsed.Config.VariantNames, cached.Config.VariantNames);
+        Assert.Equal(new[] { "extra", "linux", "p1", "p2", "windows" }, cached.Config.VariantNames.Order());
+        Assert.Equal(Dump(parsed), Dump(cached));
+    }
+
+    [Fact]
     public void Text_beyond_ASCII_comes_back_from_the_cache_as_written()
     {
         using var dir = new TempDir();
