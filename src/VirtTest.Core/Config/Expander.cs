@@ -374,12 +374,12 @@ internal sealed partial class Expander
             {
                 if (f.Kind is FilterKind.Only or FilterKind.No)
                 {
-                    (failed ??= new List<ContentItem>()).Add(t);
+                    (failed ??= new List<ContentItem>(1)).Add(t);   // one item as a rule
                     return false;
                 }
                 if (!ProcessContent(f.Content!, hasFilters: true, ref newInternal, newContent, ref newInternal, ctx, labels, ref keptFilters))
                 {
-                    (failed ??= new List<ContentItem>()).Add(t);
+                    (failed ??= new List<ContentItem>(1)).Add(t);   // one item as a rule
                     return false;
                 }
             }

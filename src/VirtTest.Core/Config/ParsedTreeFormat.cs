@@ -116,6 +116,7 @@ internal static class ParsedTreeFormat
     public static Node Read(CacheReader r, CacheBytes bytes)
     {
         var pool = new CachedTreePool();
+        var tree = new StoredTree(bytes, pool);
         var main = new BlockReader(r, pool);
         main.Reserve(main.Count(), main.Count());
         var sets = new LabelSet[main.Count()];
@@ -162,19 +163,42 @@ internal static class ParsedTreeFormat
             r.Skip(length);
             var joins = (flags & 4) != 0;
             if (joins && filtersLength == 0) throw new InvalidDataException("a node that joins without filters");
-            if (length > 0) n.SetStoredContent(new StoredContent(bytes, filtersOffset, filtersLength, offset, length, joins, pool));
+            if (length > 0) n.SetStoredContent(new StoredContent(tree, filtersOffset, filtersLength, offset, length, joins));
             else n.SetNoContent();
         }
         return nodes[0];
     }
 
-    /// <summary>A node's statements as stored: its filters and all its statements, each read on first use.</summary>
-    internal sealed class StoredContent(CacheBytes bytes, int filtersOffset, int filtersLength, int offset, int length, bool hasJoins, CachedTreePool pool)
+    /// <summary>What every stored node of one tree reads its statements from: the entry's bytes and the tree's pool.</summary>
+    internal sealed class StoredTree(CacheBytes bytes, CachedTreePool pool)
     {
+        public CacheBytes Bytes { get; } = bytes;
+        public CachedTreePool Pool { get; } = pool;
+    }
+
+    /// <summary>A node's statements as stored: its filters and all its statements, each read on first use.</summary>
+    /// <remarks>One per stored node (thousands per tree): the tree's parts are shared, and whether it joins is the sign of the length.</remarks>
+    internal sealed class StoredContent
+    {
+        private readonly StoredTree _tree;
+        private readonly int _filtersOffset;
+        private readonly int _filtersLength;
+        private readonly int _offset;
+        private readonly int _lengthOrJoins;   // the length, negated when a top-level statement joins
         private Node.ContentScan? _filters;
 
+        public StoredContent(StoredTree tree, int filtersOffset, int filtersLength, int offset, int length, bool hasJoins)
+        {
+            if (length <= 0) throw new ArgumentOutOfRangeException(nameof(length), "a stored block has statements");
+            _tree = tree;
+            _filtersOffset = filtersOffset;
+            _filtersLength = filtersLength;
+            _offset = offset;
+            _lengthOrJoins = hasJoins ? -length : length;
+        }
+
         /// <summary>Whether a top-level statement is a <c>join</c> (as <see cref="Node.ContentScan.HasJoins"/> of the filters, known without reading them).</summary>
-        public bool HasJoins => hasJoins;
+        public bool HasJoins => _lengthOrJoins < 0;
 
         /// <summary>Whether <see cref="Filters"/> has been read.</summary>
         public bool FiltersRead => Volatile.Read(ref _filters) is not null;
@@ -187,7 +211,7 @@ internal static class ParsedTreeFormat
                 if (Volatile.Read(ref _filters) is { } read) return read;
                 // Two threads may both read the block; one list is kept, so statement identity holds.
                 var list = new List<ContentItem>();
-                if (filtersLength > 0) ReadBlock(filtersOffset, filtersLength, list, null);
+                if (_filtersLength > 0) ReadBlock(_filtersOffset, _filtersLength, list, null);
                 Interlocked.CompareExchange(ref _filters, new Node.ContentScan(list), null);
                 return _filters!;
             }
@@ -196,12 +220,14 @@ internal static class ParsedTreeFormat
         public List<ContentItem> Read()
         {
             var list = new List<ContentItem>();
-            ReadBlock(offset, length, list, Filters.List);
+            ReadBlock(_offset, Math.Abs(_lengthOrJoins), list, Filters.List);
             return list;
         }
 
         private void ReadBlock(int start, int count, List<ContentItem> list, List<ContentItem>? topFilters)
         {
+            var bytes = _tree.Bytes;
+            var pool = _tree.Pool;
             lock (pool.Gate)
             {
                 var held = false;
