@@ -60,6 +60,17 @@ public class FoldedLookupTests
         }
     }
 
+    /// <summary>A dict with its reserved keys, as a leaf's starts.</summary>
+    private static WorkingDict NewDict(bool keepDuplicates = false)
+    {
+        var d = new WorkingDict(4) { KeepDuplicates = keepDuplicates };
+        d.InitReserved("n", Array.Empty<string>(), "s");
+        return d;
+    }
+
+    /// <summary>A dict made from a kept one, as the next leaves' are: on its storage.</summary>
+    private static WorkingDict Over(WorkingDict kept) => kept.Frozen().CopyWithReserved("n2", Array.Empty<string>(), "s2", 4);
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -68,8 +79,7 @@ public class FoldedLookupTests
         for (var seed = 0; seed < 400; seed++)
         {
             var rng = new Random(seed);
-            var d = new WorkingDict(4) { KeepDuplicates = keepDuplicates };
-            d.InitReserved("n", Array.Empty<string>(), "s");
+            var d = NewDict(keepDuplicates);
             RandomHistory(d, rng, rng.Next(1, 30));
             AssertSameAsFold(d, $"seed {seed}");
         }
@@ -81,10 +91,9 @@ public class FoldedLookupTests
         for (var seed = 0; seed < 200; seed++)
         {
             var rng = new Random(seed);
-            var kept = new WorkingDict(4);
-            kept.InitReserved("n", Array.Empty<string>(), "s");
+            var kept = NewDict();
             RandomHistory(kept, rng, rng.Next(1, 20));
-            var d = kept.Frozen().CopyWithReserved("n2", Array.Empty<string>(), "s2", 4);
+            var d = Over(kept);
             RandomHistory(d, rng, rng.Next(0, 20));
             AssertSameAsFold(d, $"seed {seed}");
         }
@@ -102,10 +111,9 @@ public class FoldedLookupTests
         for (var seed = 0; seed < 300; seed++)
         {
             var rng = new Random(seed);
-            var kept = new WorkingDict(4) { KeepDuplicates = keepDuplicates };
-            kept.InitReserved("n", Array.Empty<string>(), "s");
+            var kept = NewDict(keepDuplicates);
             RandomHistory(kept, rng, rng.Next(1, 20), plainOnly: seed % 3 != 0);
-            var d = kept.Frozen().CopyWithReserved("n2", Array.Empty<string>(), "s2", 4);
+            var d = Over(kept);
             RandomHistory(d, rng, rng.Next(0, 30));
             var flat = new WorkingDict(4) { KeepDuplicates = keepDuplicates };
             foreach (var (k, v) in d.Entries()) flat.Set(k, OrderedStore.Hash(k), v);
@@ -117,8 +125,7 @@ public class FoldedLookupTests
     [Fact]
     public void A_suffixed_key_equal_to_its_base_folds_away_and_a_differing_one_keeps_its_suffix()
     {
-        var d = new WorkingDict(4);
-        d.InitReserved("n", Array.Empty<string>(), "s");
+        var d = NewDict();
         d.Set("mem", OrderedStore.Hash("mem"), "1024");
         d.Set("mem" + Sep + "_vm1", OrderedStore.Hash("mem" + Sep + "_vm1"), "1024");
         d.Set("smp" + Sep + "_vm1", OrderedStore.Hash("smp" + Sep + "_vm1"), "2");
