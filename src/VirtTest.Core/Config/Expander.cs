@@ -22,7 +22,7 @@ internal sealed partial class Expander
     private static readonly List<ContentItem> NoItems = new();   // never changed
 
     /// <summary>
-    /// A node that failed: in which context (its parent's, <paramref name="ParentCtx"/>, shared by
+    /// A node that failed: in which context (its parent's, <paramref name="parentCtx"/>, shared by
     /// the siblings that failed under it, then its own name), and the filters that failed it.
     /// </summary>
     private sealed class FailedCase(Label[] parentCtx, Label[] name, List<ContentItem> external, List<ContentItem> @internal)
