@@ -194,7 +194,10 @@ internal sealed partial class Expander
         if (joins is null)
         {
             foreach (var d in new Walk(this, node, ctx, content, shortname, dep, dropSuffixes: false))
-                yield return parent ? d.DropSuffixes() : d;
+            {
+                if (parent) d.FoldSuffixes();
+                yield return d;
+            }
             yield break;
         }
 
@@ -210,7 +213,10 @@ internal sealed partial class Expander
         try
         {
             foreach (var d in MultiplyJoin(onlys, node, ctx, content, shortname, dep))
-                yield return parent ? d.DropSuffixes() : d;
+            {
+                if (parent) d.FoldSuffixes();
+                yield return d;
+            }
         }
         finally
         {

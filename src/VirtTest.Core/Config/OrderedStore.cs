@@ -374,6 +374,16 @@ internal struct OrderedStore
         Reindex();
     }
 
+    /// <summary>Moves the own part's live slots together, in order, and rebuilds its index; a shared part below stays as it is.</summary>
+    public void CompactOwn()
+    {
+        if (_ownLive == _count) return;
+        var saved = _base;
+        _base = null;
+        Compact();
+        _base = saved;
+    }
+
     /// <summary>A flat copy with room for at least <paramref name="extra"/> more keys (a flat store keeps its dead slots).</summary>
     public readonly OrderedStore Clone(int extra)
     {
@@ -476,10 +486,7 @@ internal struct OrderedStore
         if (_ownLive < _count / 2)
         {
             // Mostly dead slots: compact instead of growing.
-            var saved = _base;
-            _base = null;   // compact the own part only
-            Compact();
-            _base = saved;
+            CompactOwn();
             if (_count < _keys.Length) return;
         }
         var size = Math.Max(8, _keys.Length * 2);

@@ -110,7 +110,8 @@ internal sealed partial class Expander
                     if (inner.MoveNext())
                     {
                         _yielded++;
-                        _current = _dropSuffixes && inner.Current.HasTupleKeys ? inner.Current.DropSuffixes() : inner.Current;
+                        _current = inner.Current;
+                        if (_dropSuffixes) _current.FoldSuffixes();
                         return true;
                     }
                     Pop();
@@ -129,7 +130,8 @@ internal sealed partial class Expander
                         var d = Leaf(f);
                         Pop();
                         _yielded++;
-                        _current = _dropSuffixes && d.HasTupleKeys ? d.DropSuffixes() : d;
+                        if (_dropSuffixes) d.FoldSuffixes();
+                        _current = d;
                         return true;
                     }
                     f.Start = _yielded;

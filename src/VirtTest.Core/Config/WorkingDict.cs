@@ -359,13 +359,22 @@ internal sealed class WorkingDict
     private const int MapRunCapacity = 32;
 
     /// <summary>
-    /// The dict with suffixed keys folded back into plain ones: a suffixed key whose value
-    /// equals every other key of the same base becomes the base key; otherwise its suffixes are
-    /// appended to the base, innermost last (always so with <see cref="KeepDuplicates"/>).
+    /// Folds the suffixed keys back into plain ones, in place: a suffixed key whose value equals
+    /// every other key of the same base becomes the base key; otherwise its suffixes are appended
+    /// to the base, innermost last (always so with <see cref="KeepDuplicates"/>). The plain keys
+    /// keep their order; each folded key is then set in the order the suffixed keys came (in
+    /// place when that key is there, else at the end).
     /// </summary>
-    public WorkingDict DropSuffixes()
+    /// <remarks>
+    /// What each suffixed key becomes is decided on the dict as it was, before anything moves
+    /// (a folded name may be another base's plain key); then the suffixed keys leave their slots
+    /// and the folded ones are set, into the room they left. Folding the dict a leaf or a join
+    /// just made, instead of a folded copy of it, saves a store per dict with suffixed keys
+    /// (hundreds of slots each on the real-tree-shaped default run).
+    /// </remarks>
+    public void FoldSuffixes()
     {
-        if (_tupleKeys == 0) return this;
+        if (_tupleKeys == 0) return;
         var names = TupleNames ??= new KeyTable<TupleName>();
         if (names.Count > MaxTupleNames) names.Clear();
         var groups = Groups ??= new KeyTable<ValueGroup>();
@@ -381,17 +390,9 @@ internal sealed class WorkingDict
             if (added) g = new ValueGroup(value, false);
             else if (!g.Mixed && g.First != value) g.Mixed = true;
         }
-        // The plain keys in their order, then each suffixed key folded (dropped, or set under its
-        // folded name: in place when that key is there, else at the end), in the order they come.
-        // Over a shared part without suffixed keys, the folded dict sits on it too: that part's
-        // keys are the plain keys it starts with, in their order (a copy of hundreds saved per dict).
-        var shared = _store.Shared is { PlainKeysOnly: true };
-        var firstOwn = shared ? _store.SharedSlotCount : 0;
-        var flat = new WorkingDict(shared ? _store.SharedPartCopy(slots - firstOwn) : OrderedStore.Create(Count), 0, _maybePostfix, Dep, KeepDuplicates, FileMaps);
-        for (var slot = firstOwn; slot < slots; slot++)
-        {
-            if (_store.KeyAt(slot) is { } key && !IsTuple(key)) flat._store.Add(key, _store.HashAt(slot), _store.ValueAt(slot)!);
-        }
+        // Each suffixed key, in order: dropped, or the key and value it is set as.
+        var sets = FoldedSets ??= new List<FoldedSet>();
+        sets.Clear();
         for (var slot = 0; slot < slots; slot++)
         {
             if (_store.KeyAt(slot) is not { } key || !IsTuple(key)) continue;
@@ -400,17 +401,29 @@ internal sealed class WorkingDict
             if (!KeepDuplicates && TryGetValue(t.Base, t.BaseHash, out var genValue) && genValue == value) continue;
             groups.TryGet(t.Base, t.BaseHash, out var group);
             var plain = !KeepDuplicates && !group.Mixed;
-            flat.Set(plain ? t.Base : t.Reversed, plain ? t.BaseHash : t.ReversedHash, value);
+            sets.Add(plain ? new FoldedSet(t.Base, t.BaseHash, value) : new FoldedSet(t.Reversed, t.ReversedHash, value));
         }
-        return flat;
+        // Suffixed keys in a shared part (a kept dict that had them) cannot leave it: a flat copy to fold.
+        if (_store.Shared is { PlainKeysOnly: false }) _store = _store.Clone(0);
+        for (var slot = _store.SharedSlotCount; slot < _store.SlotCount; slot++)
+        {
+            if (_store.KeyAt(slot) is { } key && IsTuple(key)) _store.RemoveAt(slot);
+        }
+        _store.CompactOwn();
+        _tupleKeys = 0;
+        foreach (var set in sets) Set(set.Key, set.Hash, set.Value);
+        sets.Clear();
     }
+
+    /// <summary>What a suffixed key becomes when folded.</summary>
+    private readonly record struct FoldedSet(string Key, int Hash, string Value);
 
     /// <summary>A suffixed key's base name and its folded name (base, then the suffixes innermost last), with their hashes.</summary>
     private readonly record struct TupleName(string Base, int BaseHash, string Reversed, int ReversedHash);
 
     /// <summary>
-    /// The value <paramref name="key"/> has in the dict <see cref="DropSuffixes"/> would make,
-    /// found without making it: a substitution looks up a key or two, and a dict with suffixed
+    /// The value <paramref name="key"/> would have after <see cref="FoldSuffixes"/>,
+    /// found without folding: a substitution looks up a key or two, and a dict with suffixed
     /// keys holds hundreds (a folded copy per substitution was a fifth of a default run's allocation).
     /// </summary>
     public bool TryGetFoldedValue(string key, int hash, out string value)
@@ -476,6 +489,7 @@ internal sealed class WorkingDict
     // Reused by every fold on a thread: the same suffixed keys come back in every leaf.
     [ThreadStatic] private static KeyTable<TupleName>? TupleNames;
     [ThreadStatic] private static KeyTable<ValueGroup>? Groups;
+    [ThreadStatic] private static List<FoldedSet>? FoldedSets;
 
     /// <summary>Per base name: the first value met, and whether another value differs from it (a struct of this assembly, precompiled unlike a tuple's code).</summary>
     private record struct ValueGroup(string First, bool Mixed);
