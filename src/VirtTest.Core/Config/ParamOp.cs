@@ -252,6 +252,7 @@ internal sealed class BatchOp : ParamOp
     // Made on the first application: a run from the parse cache that expands a few dicts never
     // applies most batches, and their keys need not be hashed.
     private int[]? _hashes;
+    // Which keys are postfix keys (_max, _min, _fixed); left null when none is, as in most batches.
     private bool[]? _postfix;
 
     /// <summary>The batch as the parser built it (plain keys, each once, in order).</summary>
@@ -271,21 +272,29 @@ internal sealed class BatchOp : ParamOp
         var entries = _entries;
         var count = entries.Length / 2;
         var hashes = Volatile.Read(ref _hashes);
-        var postfix = Volatile.Read(ref _postfix);
-        if (hashes is null || postfix is null)
+        if (hashes is null)
         {
             var h = new int[count];
-            var p = new bool[count];
+            bool[]? p = null;
             for (var i = 0; i < count; i++)
             {
                 h[i] = OrderedStore.Hash(entries[2 * i]);
-                p[i] = WorkingDict.IsPostfixKey(entries[2 * i]);
+                if (WorkingDict.IsPostfixKey(entries[2 * i])) (p ??= new bool[count])[i] = true;
             }
-            // Ops are shared between threads: publish the finished arrays, postfix flags first.
-            Volatile.Write(ref _postfix, postfix = p);
+            // Ops are shared between threads: publish the postfix flags first, then the hashes
+            // (a reader that sees the hashes sees the flags, or their absence, as they were made).
+            Volatile.Write(ref _postfix, p);
             Volatile.Write(ref _hashes, hashes = h);
         }
-        for (var i = 0; i < count; i++) d.SetPlain(entries[2 * i], hashes[i], entries[2 * i + 1], postfix[i]);
+        var postfix = Volatile.Read(ref _postfix);
+        if (postfix is null)
+        {
+            for (var i = 0; i < count; i++) d.SetPlain(entries[2 * i], hashes[i], entries[2 * i + 1], postfix: false);
+        }
+        else
+        {
+            for (var i = 0; i < count; i++) d.SetPlain(entries[2 * i], hashes[i], entries[2 * i + 1], postfix[i]);
+        }
     }
 }
 
