@@ -248,8 +248,8 @@ static void RealTreeBench(string self, List<string> selfArgs, string dir, string
     Dictionary<string, string> Ours(params string[] a) => RunChild(self, selfArgs.Concat(new[] { "config-run", tests }).Concat(a));
     // The bench's own processes collect without a background collector (steadier figures);
     // PowerShell, which runs the module, uses the runtime's default, the concurrent collector,
-    // whose smaller young generation reuses memory sooner. The default run, whose figure that
-    // moves, is also measured so, beside the first (not instead of it).
+    // whose smaller young generation reuses memory sooner. The default run, the one figure that
+    // setting moves, is also measured so, beside the first (not instead of it).
     var asPowerShell = new Dictionary<string, string> { ["DOTNET_gcConcurrent"] = "1" };
     Dictionary<string, string> OursAsPowerShell(params string[] a) => RunChild(self, selfArgs.Concat(new[] { "config-run", tests }).Concat(a), asPowerShell);
     Console.WriteLine($"Cartesian config benchmark, real-tree-shaped generated tree ({lines:N0} lines, 900 tests under one variants block, guest OS tree 5 deep), {rounds} round(s)");
