@@ -173,7 +173,7 @@ internal sealed class ConfigParser
                     }
                     continue;
                 }
-                AddAssignment(lexer, node, new AssignOp(new Token(opKind).AssignKind, key.Name, valueText.ToString()), ref batch);
+                AddAssignment(lexer, node, new AssignOp(lexer.FileName, lexer.LineNumber, new Token(opKind).AssignKind, key.Name, valueText.ToString()), ref batch);
                 continue;
             }
             if (RememberFilterLines && ReferenceEquals(allowed, BlockAllowed) && lexer.Fast && lexer.TryPeekLine(out var lineText) && _filterLines.TryGet(lineText, out var known))
@@ -182,12 +182,12 @@ internal sealed class ConfigParser
                 lexer.TakeLine();
                 if (known.Kind is FilterKind.Condition or FilterKind.NegativeCondition)
                 {
-                    ParseConditionBody(lexer, node, new FilterStatement(known.Kind, known.Words, known.Line), indent, ref batch);
+                    ParseConditionBody(lexer, node, known.Kind, known.Words, known.Line, indent, ref batch);
                 }
                 else
                 {
                     Flush(lexer, node, ref batch);
-                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new FilterStatement(known.Kind, known.Words, known.Line)));
+                    node.Content.Add(new FilterStatement(lexer.FileName, lexer.LineNumber, known.Kind, known.Words, known.Line));
                 }
                 continue;
             }
@@ -204,7 +204,7 @@ internal sealed class ConfigParser
                         var value = lexer.Expect(Tok.String).Text;
                         if (value.Length > 0 && ((value[0] == '"' && value[^1] == '"') || (value[0] == '\'' && value[^1] == '\'')))
                             value = value.Length >= 2 ? value.Substring(1, value.Length - 2) : "";
-                        AddAssignment(lexer, node, new AssignOp(last.AssignKind, Pooled(name), value), ref batch);
+                        AddAssignment(lexer, node, new AssignOp(lexer.FileName, lexer.LineNumber, last.AssignKind, Pooled(name), value), ref batch);
                         lexer.Expect(Tok.EndL);
                     }
                     else if (last.Kind == Tok.Colon)
@@ -283,7 +283,7 @@ internal sealed class ConfigParser
                     var kind = token.Kind switch { Tok.Only => FilterKind.Only, Tok.No => FilterKind.No, _ => FilterKind.Join };
                     var line = lexer.Line ?? "";
                     if (kind != FilterKind.Join && lexer.Fast) _filterLines.Add(line, kind, words);
-                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new FilterStatement(kind, words, line)));
+                    node.Content.Add(new FilterStatement(lexer.FileName, lexer.LineNumber, kind, words, line));
                     break;
                 }
                 case Tok.Suffix:
@@ -291,7 +291,7 @@ internal sealed class ConfigParser
                     Flush(lexer, node, ref batch);
                     var value = lexer.Expect(Tok.Identifier).Text;
                     lexer.Expect(Tok.EndL);
-                    suffix = new ContentItem(lexer.FileName, lexer.LineNumber, new SuffixOp(value));
+                    suffix = new SuffixOp(lexer.FileName, lexer.LineNumber, value);
                     break;
                 }
                 case Tok.Include:
@@ -338,7 +338,7 @@ internal sealed class ConfigParser
                     var name = lexer.ExpectSkippingWhite(Tok.Identifier).Text;
                     lexer.ExpectSkippingWhite(Tok.EndL);
                     Flush(lexer, node, ref batch);
-                    node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new DelOp(name)));
+                    node.Content.Add(new DelOp(lexer.FileName, lexer.LineNumber, name));
                     break;
                 }
                 case Tok.NotCond:
@@ -359,10 +359,9 @@ internal sealed class ConfigParser
     /// <summary>An assignment into the block's batch of plain sets, or as a statement of its own after the batch.</summary>
     private void AddAssignment(Lexer lexer, IContentHolder node, AssignOp op, ref WorkingDict? batch)
     {
-        var item = new ContentItem(lexer.FileName, lexer.LineNumber, op);
         if (op.Kind == AssignKind.Set && !op.HasSubstitution)
         {
-            op.ApplyToBatch(batch ??= RentBatch(), item);
+            op.ApplyToBatch(batch ??= RentBatch());
             return;
         }
         if (batch is { Count: > 0 })
@@ -370,12 +369,12 @@ internal sealed class ConfigParser
             if (batch.ContainsKey(op.Name) && !op.HasSubstitution)
             {
                 // Safe to fold into the batch: the key is set in this same block.
-                op.ApplyToBatch(batch, item);
+                op.ApplyToBatch(batch);
                 return;
             }
             Flush(lexer, node, ref batch);
         }
-        node.Content.Add(item);
+        node.Content.Add(op);
     }
 
     /// <summary>The block's batch of plain sets as one statement, at the points where the reference flushes it.</summary>
@@ -383,7 +382,7 @@ internal sealed class ConfigParser
     {
         // The reference flushes (possibly empty) batches at these points; an empty one changes nothing.
         if (batch is not { Count: > 0 }) return;
-        node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, new BatchOp(batch)));
+        node.Content.Add(new BatchOp(lexer.FileName, lexer.LineNumber, batch));
         batch.Clear();
         _freeBatches.Push(batch);
         batch = null;
@@ -397,14 +396,16 @@ internal sealed class ConfigParser
         var line = lexer.Line ?? "";
         if (rest.Text.Length > 0) lexer.Reader.PushBack(rest.Text, indent + 1, lexer.LineNumber);
         else if (lexer.Fast) _filterLines.Add(line, kind, words);   // only the filter and its ':'
-        ParseConditionBody(lexer, node, new FilterStatement(kind, words, line), indent, ref batch);
+        ParseConditionBody(lexer, node, kind, words, line, indent, ref batch);
     }
 
-    private void ParseConditionBody(Lexer lexer, IContentHolder node, FilterStatement cond, int indent, ref WorkingDict? batch)
+    private void ParseConditionBody(Lexer lexer, IContentHolder node, FilterKind kind, Label[][][] words, string line, int indent, ref WorkingDict? batch)
     {
-        Parse(lexer, new ConditionHolder(cond), indent);
+        var body = new ConditionHolder();
+        Parse(lexer, body, indent);
         Flush(lexer, node, ref batch);
-        node.Content.Add(new ContentItem(lexer.FileName, lexer.LineNumber, cond));
+        // The statement's place is where its block ended, as the reference records it.
+        node.Content.Add(new FilterStatement(lexer.FileName, lexer.LineNumber, kind, words, line, body.Content));
     }
 
     private string ResolveInclude(Lexer lexer, string path)
@@ -488,7 +489,7 @@ internal sealed class ConfigParser
             var body = new Node { Labels = previous.Labels };
             body.Children.Add(previous);
             if (varName != "")
-                body.Content.Add(new ContentItem(lexer.FileName, lineNumber, new AssignOp(AssignKind.Set, Pooled(varName), string.Join(".", names))));
+                body.Content.Add(new AssignOp(lexer.FileName, lineNumber, AssignKind.Set, Pooled(varName), string.Join(".", names)));
             var variant = (Node)Parse(lexer, body, bodyIndent);
             if (varName != "") variant.VarName = varName;
             var labels = new Label[names.Count];
@@ -500,7 +501,7 @@ internal sealed class ConfigParser
             variant.Name = labels;
             // After the variant's own statements (and its suffix): its names in the per-file maps.
             var mapFile = lexer.Reader.IsFile ? Path.GetFileName(lexer.FileName) : lexer.FileName;
-            variant.Content.Add(new ContentItem(lexer.FileName, lineNumber, new FileMapOp(mapFile, JoinNames(labels, longNames: true), JoinNames(labels, longNames: false))));
+            variant.Content.Add(new FileMapOp(lexer.FileName, lineNumber, mapFile, JoinNames(labels, longNames: true), JoinNames(labels, longNames: false)));
             variant.Dep = deps;
             if (isDefault && !alreadyDefault)
             {
@@ -541,10 +542,9 @@ internal sealed class ConfigParser
         return true;
     }
 
+    /// <summary>A conditional block's statements while they are parsed (its filter statement is made after them).</summary>
     private sealed class ConditionHolder : IContentHolder
     {
-        public ConditionHolder(FilterStatement cond) => Cond = cond;
-        public FilterStatement Cond { get; }
-        public List<ContentItem> Content => Cond.Content!;
+        public List<ContentItem> Content { get; } = new();
     }
 }

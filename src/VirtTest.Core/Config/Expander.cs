@@ -206,7 +206,7 @@ internal sealed partial class Expander
         foreach (var j in joins)
         {
             foreach (var word in j.Filter!.Words)
-                onlys.Add(new ContentItem(j.File, j.Line, new FilterStatement(FilterKind.Only, new[] { word }, j.Filter.LineText)));
+                onlys.Add(new FilterStatement(j.File, j.Line, FilterKind.Only, new[] { word }, j.Filter.LineText));
         }
         _contentOverride.TryGetValue(node.Id, out var saved);
         SetContent(node, withoutJoins ?? new List<ContentItem>());

@@ -33,7 +33,7 @@ public static class FileMap
         var files = new List<string>();
         for (var i = ops.Count - 1; i >= 0; i--)
         {
-            if (!files.Contains(ops[i].File)) files.Add(ops[i].File);
+            if (!files.Contains(ops[i].MapFile)) files.Add(ops[i].MapFile);
         }
         var sb = new StringBuilder("{");
         for (var f = 0; f < files.Count; f++)
@@ -44,7 +44,7 @@ public static class FileMap
             var names = new StringBuilder();
             foreach (var op in ops)
             {
-                if (op.File != files[f]) continue;
+                if (op.MapFile != files[f]) continue;
                 if (names.Length > 0) names.Append('.');
                 names.Append(shortNames ? op.ShortNames : op.LongNames);
             }
@@ -102,19 +102,19 @@ public static class FileMap
 /// </summary>
 internal sealed class FileMapOp : ParamOp
 {
-    public FileMapOp(string file, string longNames, string shortNames) : base(2, readsReservedKeys: false)
+    public FileMapOp(string file, int line, string mapFile, string longNames, string shortNames) : base(file, line, 2, readsReservedKeys: false)
     {
-        File = file;
+        MapFile = mapFile;
         LongNames = longNames;
         ShortNames = shortNames;
     }
 
     /// <summary>The file's name without its folder (the reference's key), or the name of a parsed string.</summary>
-    public string File { get; }
+    public string MapFile { get; }
     public string LongNames { get; }
     public string ShortNames { get; }
 
-    public override void Apply(WorkingDict d, ContentItem where) => d.AddFileMap(this);
+    public override void Apply(WorkingDict d) => d.AddFileMap(this);
 }
 
 /// <summary>

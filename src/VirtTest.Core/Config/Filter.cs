@@ -19,14 +19,21 @@ internal enum FilterKind
 /// adjacency chains (<c>.</c>) of labels. The matching rules, including which subtrees may still
 /// match, follow the reference parser so that pruning gives the same dicts.
 /// </summary>
-internal sealed class FilterStatement
+internal sealed class FilterStatement : ContentItem
 {
-    public FilterStatement(FilterKind kind, Label[][][] words, string lineText)
+    /// <param name="file">The file the statement was written in.</param>
+    /// <param name="line">Its line (for a conditional block, the line where the block ended).</param>
+    /// <param name="kind">only, no, join or a conditional block.</param>
+    /// <param name="words">The filter's words (see <see cref="Words"/>).</param>
+    /// <param name="lineText">The filter as written (for messages and the parse cache).</param>
+    /// <param name="content">A conditional block's statements, parsed before it (a new list when null); ignored for other filters.</param>
+    public FilterStatement(string file, int line, FilterKind kind, Label[][][] words, string lineText, List<ContentItem>? content = null)
+        : base(file, line, isFilter: true)
     {
         Kind = kind;
         Words = words;
         LineText = lineText;
-        if (kind is FilterKind.Condition or FilterKind.NegativeCondition) Content = new List<ContentItem>();
+        if (kind is FilterKind.Condition or FilterKind.NegativeCondition) Content = content ?? new List<ContentItem>();
     }
 
     public FilterKind Kind { get; }
@@ -92,7 +99,7 @@ internal sealed class FilterStatement
     }
 
     /// <summary>Structural equality, as the reference compares filters of the same file and line.</summary>
-    public bool SameAs(FilterStatement other)
+    public bool SameFilterAs(FilterStatement other)
     {
         if (ReferenceEquals(this, other)) return true;
         if (Kind != other.Kind || Words.Length != other.Words.Length) return false;

@@ -7,19 +7,21 @@ namespace VirtTest.Core.Config;
 internal enum AssignKind { Set, Append, Prepend, LazySet, RegexSet, RegexAppend, RegexPrepend }
 
 /// <summary>A statement that changes the dict being built: assignments, <c>del</c>, <c>suffix</c>.</summary>
-internal abstract class ParamOp
+internal abstract class ParamOp : ContentItem
 {
     private readonly int _writes;
 
+    /// <param name="file">The file the statement was written in.</param>
+    /// <param name="line">Its line.</param>
     /// <param name="writes">How many keys the operation writes, or -1 when it visits every key.</param>
     /// <param name="readsReservedKeys">See <see cref="ReadsReservedKeys"/>.</param>
-    protected ParamOp(int writes, bool readsReservedKeys)
+    protected ParamOp(string file, int line, int writes, bool readsReservedKeys) : base(file, line, isFilter: false)
     {
         _writes = writes;
         ReadsReservedKeys = readsReservedKeys;
     }
 
-    public abstract void Apply(WorkingDict d, ContentItem where);
+    public abstract void Apply(WorkingDict d);
 
     /// <summary>Roughly how many keys applying the operation to <paramref name="d"/> writes or visits.</summary>
     public int Writes(WorkingDict d) => _writes >= 0 ? _writes : d.Count;
@@ -33,7 +35,7 @@ internal abstract class ParamOp
     /// </summary>
     public bool ReadsReservedKeys { get; }
 
-    protected static KeyMatcher KeyRegex(string pattern, ContentItem where)
+    protected KeyMatcher KeyRegex(string pattern)
     {
         // Python's re.match(pattern + "$"): anchored at the start, '$' bound to the last branch.
         if (KeyPattern.TryCreate(pattern) is { } simple) return new KeyMatcher(simple);
@@ -44,7 +46,7 @@ internal abstract class ParamOp
         catch (ArgumentException e)
         {
             throw new ConfigError(ConfigErrorKind.Expansion, "invalid key regular expression '" + pattern + "': " + e.Message,
-                where.File, where.Line, expected: "a regular expression over key names", inner: e);
+                File, Line, expected: "a regular expression over key names", inner: e);
         }
     }
 }
@@ -145,8 +147,8 @@ internal sealed class AssignOp : ParamOp
     private readonly bool _plainName;      // not a tuple key
     private readonly bool _postfixName;
 
-    public AssignOp(AssignKind kind, string name, string value)
-        : base(kind is AssignKind.RegexSet or AssignKind.RegexAppend or AssignKind.RegexPrepend ? -1 : 1,
+    public AssignOp(string file, int line, AssignKind kind, string name, string value)
+        : base(file, line, kind is AssignKind.RegexSet or AssignKind.RegexAppend or AssignKind.RegexPrepend ? -1 : 1,
             value.IndexOf('$') >= 0 && (value.Contains("name", StringComparison.Ordinal) || value.Contains("dep", StringComparison.Ordinal)))
     {
         Kind = kind;
@@ -165,7 +167,7 @@ internal sealed class AssignOp : ParamOp
     public bool HasSubstitution => Value.IndexOf('$') >= 0;
 
 
-    public override void Apply(WorkingDict d, ContentItem where)
+    public override void Apply(WorkingDict d)
     {
         switch (Kind)
         {
@@ -190,7 +192,7 @@ internal sealed class AssignOp : ParamOp
                 if (!_reserved && !d.ContainsKey(Name, _hash)) Store(d, Substituted(d));
                 break;
             default:
-                ApplyRegex(d, where);
+                ApplyRegex(d);
                 break;
         }
     }
@@ -205,9 +207,9 @@ internal sealed class AssignOp : ParamOp
         else d.Set(Name, _hash, value);
     }
 
-    private void ApplyRegex(WorkingDict d, ContentItem where)
+    private void ApplyRegex(WorkingDict d)
     {
-        var matcher = _regex ??= KeyRegex(Name, where);
+        var matcher = _regex ??= KeyRegex(Name);
         var value = Substituted(d);
         // Only values change: the slots stay where they are while we walk them.
         lock (matcher)
@@ -240,7 +242,7 @@ internal sealed class AssignOp : ParamOp
     }
 
     /// <summary>Applies a plain set or a same-key follow-up to a block's batch of plain assignments.</summary>
-    public void ApplyToBatch(WorkingDict batch, ContentItem where) => Apply(batch, where);
+    public void ApplyToBatch(WorkingDict batch) => Apply(batch);
 }
 
 /// <summary>A run of plain <c>key = value</c> statements of one block, applied as one update.</summary>
@@ -256,17 +258,17 @@ internal sealed class BatchOp : ParamOp
     private bool[]? _postfix;
 
     /// <summary>The batch as the parser built it (plain keys, each once, in order).</summary>
-    public BatchOp(WorkingDict values) : base(values.Count, readsReservedKeys: false) =>
+    public BatchOp(string file, int line, WorkingDict values) : base(file, line, values.Count, readsReservedKeys: false) =>
         _entries = values.CopyEntries();
 
     /// <summary>A batch read back from the parse cache: distinct plain keys, each followed by its value, in order.</summary>
-    public BatchOp(string[] entries) : base(entries.Length / 2, readsReservedKeys: false) => _entries = entries;
+    public BatchOp(string file, int line, string[] entries) : base(file, line, entries.Length / 2, readsReservedKeys: false) => _entries = entries;
 
     public int Count => _entries.Length / 2;
     public string KeyAt(int i) => _entries[2 * i];
     public string ValueAt(int i) => _entries[2 * i + 1];
 
-    public override void Apply(WorkingDict d, ContentItem where)
+    public override void Apply(WorkingDict d)
     {
         // A batch only ever holds plain keys (never reserved ones, never tuples).
         var entries = _entries;
@@ -306,13 +308,13 @@ internal sealed class DelOp : ParamOp
 {
     private KeyMatcher? _regex;
 
-    public DelOp(string name) : base(-1, readsReservedKeys: false) => Name = name;
+    public DelOp(string file, int line, string name) : base(file, line, -1, readsReservedKeys: false) => Name = name;
 
     public string Name { get; }
 
-    public override void Apply(WorkingDict d, ContentItem where)
+    public override void Apply(WorkingDict d)
     {
-        var matcher = _regex ??= KeyRegex(Name, where);
+        var matcher = _regex ??= KeyRegex(Name);
         // Removing leaves a dead slot behind: the slots keep their places while we walk them.
         lock (matcher)
         {
@@ -336,7 +338,7 @@ internal sealed class DelOp : ParamOp
 /// <summary><c>suffix _x</c>: every key of the dict so far gets the suffix (applied last in its block).</summary>
 internal sealed class SuffixOp : ParamOp
 {
-    public SuffixOp(string suffix) : base(-1, readsReservedKeys: false) => Suffix = suffix;
+    public SuffixOp(string file, int line, string suffix) : base(file, line, -1, readsReservedKeys: false) => Suffix = suffix;
 
     public string Suffix { get; }
 
@@ -347,7 +349,7 @@ internal sealed class SuffixOp : ParamOp
     /// <summary>A suffixed name and its hash (a struct of this assembly: a tuple's generic code is compiled at run time, this is precompiled).</summary>
     private readonly record struct Renamed(string Key, int Hash);
 
-    public override void Apply(WorkingDict d, ContentItem where)
+    public override void Apply(WorkingDict d)
     {
         // Every key but the reserved ones comes back renamed at the end: room for them at once, so
         // that no slot moves while the ones there at the start are walked (renamed keys come after them).

@@ -353,7 +353,7 @@ internal static class ParsedTreeFormat
                         break;
                     case FileMapOp m:
                         w.Write(OpFileMap);
-                        Str(m.File);
+                        Str(m.MapFile);
                         Str(m.LongNames);
                         Str(m.ShortNames);
                         break;
@@ -478,7 +478,7 @@ internal static class ParsedTreeFormat
         /// they are the same labels (they are for the same line text, as the parser makes them),
         /// so that repeated filter lines share one set of arrays, as they do after a parse.
         /// </summary>
-        private FilterStatement FilterWords(FilterKind kind)
+        private FilterStatement FilterWords(string file, int line, FilterKind kind)
         {
             var shape = _shape;
             var flat = _flat;
@@ -525,7 +525,7 @@ internal static class ParsedTreeFormat
                 pool.AddWords(lineText, words);
             }
             Array.Clear(flat, 0, flatCount);
-            return new FilterStatement(kind, words, lineText);
+            return new FilterStatement(file, line, kind, words, lineText);
         }
 
         public int Count()
@@ -555,24 +555,24 @@ internal static class ParsedTreeFormat
                     {
                         var kind = (AssignKind)r.ReadByte();
                         if (kind > AssignKind.RegexPrepend) throw new InvalidDataException("bad operator");
-                        list.Add(new ContentItem(file, line, new AssignOp(kind, Req(), Req())));
+                        list.Add(new AssignOp(file, line, kind, Req(), Req()));
                         break;
                     }
                     case OpBatch:
                     {
                         var entries = new string[2 * Count()];
                         for (var i = 0; i < entries.Length; i++) entries[i] = Req();
-                        list.Add(new ContentItem(file, line, new BatchOp(entries)));
+                        list.Add(new BatchOp(file, line, entries));
                         break;
                     }
                     case OpDel:
-                        list.Add(new ContentItem(file, line, new DelOp(Req())));
+                        list.Add(new DelOp(file, line, Req()));
                         break;
                     case OpSuffix:
-                        list.Add(new ContentItem(file, line, new SuffixOp(Req())));
+                        list.Add(new SuffixOp(file, line, Req()));
                         break;
                     case OpFileMap:
-                        list.Add(new ContentItem(file, line, new FileMapOp(Req(), Req(), Req())));
+                        list.Add(new FileMapOp(file, line, Req(), Req(), Req()));
                         break;
                     case ItemFilterRef:
                     {
@@ -586,8 +586,8 @@ internal static class ParsedTreeFormat
                     {
                         var kind = (FilterKind)r.ReadByte();
                         if (kind > FilterKind.Join) throw new InvalidDataException("bad filter kind");
-                        var f = FilterWords(kind);
-                        list.Add(new ContentItem(file, line, f));
+                        var f = FilterWords(file, line, kind);
+                        list.Add(f);
                         if (f.Content is { } inner) pending.Push(inner, Count());
                         break;
                     }

@@ -146,7 +146,7 @@ internal sealed class PrefixCache
             var item = items[i];
             if (item.Op is not { } op) continue;
             writes += op.Writes(d);
-            op.Apply(d, item);
+            op.Apply(d);
         }
         if (node != _root && node != kept && writes >= MinSavedWrites)
         {
@@ -205,7 +205,7 @@ internal sealed class PrefixCache
         for (var i = end; i < n; i++)
         {
             var item = items[i];
-            item.Op?.Apply(d, item);
+            item.Op?.Apply(d);
         }
         if (d.RawCount > _capacity) _capacity = d.RawCount;
         if (kept is not null) kept.FinalSlots = d.RawCount;

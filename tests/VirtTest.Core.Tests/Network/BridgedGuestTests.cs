@@ -79,7 +79,7 @@ public sealed class BridgedGuestTests
 
         // A hot-plugged NIC gets a tap on the first NIC's bridge and a pool MAC, a lease, and answers; unplugged, its tap goes.
         await vm.AddPciDeviceAsync(new Monitor.PciDeviceSpec("virtio-net-pci", "hp1"), TimeSpan.FromSeconds(30));
-        var hotTap = Assert.Single((await OwnTapsAsync(net.Namespace)).Where(t => t != tap));
+        var hotTap = Assert.Single(await OwnTapsAsync(net.Namespace), t => t != tap);
         Assert.Matches("^vtn[a-z0-9]{2}-bra-hp1$", hotTap);
         Assert.Equal(net.Bridge, (await NetworkLink.FindAsync(hotTap, net.Namespace))!.Master);
         await g.RunAsync(console, "for i in $(seq 50); do [ -e /sys/class/net/eth2 ] && break; sleep 0.2; done; ip link set eth2 up");
