@@ -31,6 +31,7 @@ internal sealed class ConfigParser
     private readonly TokenBuffer _nameScratch = new();
     // One string per key name: dict lookups then mostly compare a string with itself.
     private readonly KeyNamePool _keyNames = new();
+    private readonly ValuePool _values = new();
     private readonly HashSet<string> _variantNames = new(StringComparer.Ordinal);
     private readonly FilterLineMemo _filterLines = new();
 
@@ -168,12 +169,12 @@ internal sealed class ConfigParser
                     var b = batch ??= RentBatch();
                     if (!key.Reserved)
                     {
-                        if (key.Plain) b.SetPlain(key.Name, key.Hash, valueText.ToString(), key.Postfix);
-                        else b.Set(key.Name, key.Hash, valueText.ToString());
+                        if (key.Plain) b.SetPlain(key.Name, key.Hash, _values.Get(valueText), key.Postfix);
+                        else b.Set(key.Name, key.Hash, _values.Get(valueText));
                     }
                     continue;
                 }
-                AddAssignment(lexer, node, new AssignOp(lexer.FileName, lexer.LineNumber, new Token(opKind).AssignKind, key.Name, valueText.ToString()), ref batch);
+                AddAssignment(lexer, node, new AssignOp(lexer.FileName, lexer.LineNumber, new Token(opKind).AssignKind, key.Name, _values.Get(valueText)), ref batch);
                 continue;
             }
             if (RememberFilterLines && ReferenceEquals(allowed, BlockAllowed) && lexer.Fast && lexer.TryPeekLine(out var lineText) && _filterLines.TryGet(lineText, out var known))
@@ -204,7 +205,7 @@ internal sealed class ConfigParser
                         var value = lexer.Expect(Tok.String).Text;
                         if (value.Length > 0 && ((value[0] == '"' && value[^1] == '"') || (value[0] == '\'' && value[^1] == '\'')))
                             value = value.Length >= 2 ? value.Substring(1, value.Length - 2) : "";
-                        AddAssignment(lexer, node, new AssignOp(lexer.FileName, lexer.LineNumber, last.AssignKind, Pooled(name), value), ref batch);
+                        AddAssignment(lexer, node, new AssignOp(lexer.FileName, lexer.LineNumber, last.AssignKind, Pooled(name), _values.Get(value)), ref batch);
                         lexer.Expect(Tok.EndL);
                     }
                     else if (last.Kind == Tok.Colon)
