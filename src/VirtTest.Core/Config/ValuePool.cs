@@ -18,8 +18,9 @@ internal sealed class ValuePool
     private const int Slots = 4096;
     private const int MaxPooledLength = 256;   // longer values are rarely repeated, and costlier to compare
 
-    private readonly string?[] _values = new string?[Slots];
-    private readonly int[] _hashes = new int[Slots];
+    // Made on the first value: a parser that only restores a tree from the cache never needs them.
+    private string?[]? _values;
+    private int[]? _hashes;
 
     /// <summary>The value as a string: the one met before when there is one, else a new one, remembered.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -36,12 +37,14 @@ internal sealed class ValuePool
 
     private string Lookup(ReadOnlySpan<char> value, string? asString = null)
     {
+        var values = _values ??= new string?[Slots];
+        var hashes = _hashes ??= new int[Slots];
         var hash = string.GetHashCode(value);
         var slot = hash & (Slots - 1);
-        if (_hashes[slot] == hash && _values[slot] is { } known && value.SequenceEqual(known)) return known;
+        if (hashes[slot] == hash && values[slot] is { } known && value.SequenceEqual(known)) return known;
         var made = asString ?? value.ToString();
-        _values[slot] = made;
-        _hashes[slot] = hash;
+        values[slot] = made;
+        hashes[slot] = hash;
         return made;
     }
 }
