@@ -45,12 +45,13 @@
 
     The guest powers off when the ACPI power button is pressed (QMP system_powerdown; QEMU
     then exits), printing 'virttest: power button pressed, powering off' on the console
-    first. 'poweroff -f' at the guest shell powers off as well (plain 'poweroff' does not:
+    first, and when Xen asks it to shut down (xl shutdown; the kernel runs poweroff_cmd). 'poweroff -f' at the guest shell powers off as well (plain 'poweroff' does not:
     PID 1 is the /init script, not busybox init).
 
     Kernel command-line options read by /init (virttest.X=Y):
       virttest.nonet=1           do not run DHCP on eth0
-      virttest.nopowerbutton=1   ignore the ACPI power button (system_powerdown does nothing)
+      virttest.nopowerbutton=1   ignore power-off requests: the ACPI power button
+                                 (system_powerdown) and Xen's shutdown (xl shutdown)
       virttest.login=1           a getty on ttyS0 ('virttest-guest login:', 'Password:')
                                  instead of the direct root shell; respawned after logout
       virttest.sshkey=<base64>   base64 of an OpenSSH public key line, written to
@@ -570,6 +571,9 @@ power_button_watch() {
     exec poweroff -f
 }
 if [ "`$nopowerbutton" != 1 ]; then
+    # Xen's shutdown request (xl shutdown) makes the guest kernel run poweroff_cmd, by
+    # default /sbin/poweroff: busybox poweroff signals PID 1, which this script ignores.
+    echo '/bin/busybox poweroff -f' > /proc/sys/kernel/poweroff_cmd
     found=0
     for n in /sys/class/input/event*/device/name; do
         name=
@@ -787,7 +791,7 @@ try {
         kernelParams   = $KernelParams
         cmdlineOptions = [ordered]@{
             'virttest.nonet'         = '1: do not run DHCP on eth0'
-            'virttest.nopowerbutton' = '1: ignore the ACPI power button (QMP system_powerdown does nothing); by default the guest runs poweroff -f and QEMU exits'
+            'virttest.nopowerbutton' = '1: ignore power-off requests (the ACPI power button, QMP system_powerdown; Xen''s xl shutdown); by default the guest runs poweroff -f and QEMU exits or Xen destroys the domain'
             'virttest.login'         = "1: a getty on ttyS0 (login prompt, then 'Password:') instead of the direct root shell; respawned after logout"
             'virttest.sshkey'        = 'base64 of an OpenSSH public key line: written to /root/.ssh/authorized_keys'
         }

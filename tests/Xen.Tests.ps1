@@ -93,9 +93,8 @@ Describe 'A Xen PV guest on the lab, through the cmdlets' -Tag 'Xen', 'Guest' {
     }
 
     It 'stops gracefully when the guest powers off on request' -Skip:([bool]$noLab) {
-        # The test guest's PID 1 is a script that ignores the kernel's power-off signal: have the
-        # kernel run a forced power-off instead when Xen asks the guest to shut down.
-        Invoke-VirtSessionCommand -Session $session -Command 'echo /bin/busybox poweroff -f > /proc/sys/kernel/poweroff_cmd' | Out-Null
+        # The test guest's /init sets the kernel's poweroff_cmd, which Xen's request runs.
+        (Invoke-VirtSessionCommand -Session $session -Command 'cat /proc/sys/kernel/poweroff_cmd').Output.Trim() | Should -Be '/bin/busybox poweroff -f'
         Disconnect-VirtSession -Session $session
         $script:session = $null
         Stop-VirtVm -Vm $vm -TimeoutSec 120 -Confirm:$false
