@@ -351,26 +351,52 @@ internal sealed class SuffixOp : ParamOp
 
     public override void Apply(WorkingDict d)
     {
-        // Every key but the reserved ones comes back renamed at the end: room for them at once, so
-        // that no slot moves while the ones there at the start are walked (renamed keys come after them).
-        var slots = d.RawCount;
-        d.EnsureRoom(d.Count);
+        // Every key but the reserved ones comes back renamed, after them: the result is built in
+        // a flat store of its own, sized for it. (Renamed in place, a leaf over a kept dict's
+        // storage removed each shared key, paying for a private copy of the shared values, and
+        // grew its own part twice over; a sixth of a default run's allocation went here.)
+        ref readonly var old = ref d.Store;
+        var slots = old.SlotCount;
+        var live = old.Live;
+        var fresh = OrderedStore.Create(live + Math.Max(8, live / 8));
+        for (var slot = 0; slot < slots; slot++)
+        {
+            if (old.KeyAt(slot) is { } key && WorkingDict.IsReserved(key)) fresh.Add(key, old.HashAt(slot), old.ValueAt(slot)!);
+        }
+        // The reference renames one key at a time (remove it, set the new name), so a new name
+        // that is a key not renamed yet overwrites that key's value, which then moves on under
+        // its own new name; the values so carried forward, by slot.
+        Dictionary<int, string>? carried = null;
+        var tuples = 0;
         lock (_renamed)
         {
             for (var slot = 0; slot < slots; slot++)
             {
-                if (d.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key)) continue;
-                var hash = d.HashAt(slot);
-                var value = d.ValueAt(slot);
-                d.RemoveSlot(slot);
+                if (old.KeyAt(slot) is not { } key || WorkingDict.IsReserved(key)) continue;
+                var hash = old.HashAt(slot);
+                var value = carried is not null && carried.Remove(slot, out var c) ? c : old.ValueAt(slot)!;
                 if (!_renamed.TryGet(key, hash, out var renamed))
                 {
                     var name = key + WorkingDict.TupleSeparator + Suffix;
                     renamed = new Renamed(name, OrderedStore.Hash(name));
                     _renamed.Add(key, hash, renamed);
                 }
-                d.Set(renamed.Key, renamed.Hash, value);
+                var at = fresh.Find(renamed.Key, renamed.Hash);
+                if (at >= 0)
+                {
+                    fresh.SetValueAt(at, value);
+                    continue;
+                }
+                var later = old.Find(renamed.Key, renamed.Hash);
+                if (later > slot)
+                {
+                    (carried ??= new Dictionary<int, string>())[later] = value;
+                    continue;
+                }
+                fresh.Add(renamed.Key, renamed.Hash, value);
+                tuples++;
             }
         }
+        d.ReplaceStore(fresh, tuples);
     }
 }

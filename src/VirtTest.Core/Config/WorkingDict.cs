@@ -98,6 +98,13 @@ internal sealed class WorkingDict
     /// <summary>The storage, for <see cref="VirtParams"/> to take over.</summary>
     internal ref readonly OrderedStore Store => ref _store;
     internal int RawCount => _store.SlotCount;
+
+    /// <summary>Takes <paramref name="store"/> as the dict's storage (a statement that rebuilt every key); <paramref name="tupleKeys"/> of its keys are suffixed ones.</summary>
+    internal void ReplaceStore(in OrderedStore store, int tupleKeys)
+    {
+        _store = store;
+        _tupleKeys = tupleKeys;
+    }
     /// <summary>The slots this dict's storage holds itself (not those it shares).</summary>
     internal int HeldSlots => _store.HeldSlots;
 
