@@ -426,9 +426,17 @@ function Test-XenTestsSelected {
 
 function Invoke-Test {
     Invoke-Build
-    Invoke-Guest
-    Initialize-TestPackages
-    $pester = Initialize-Pester
+    Invoke-TestGuest
+    if (Test-XenTestsSelected) { Start-XenImageBuild }
+    try {
+        Invoke-DebianGuest
+        Initialize-TestPackages
+        $pester = Initialize-Pester
+    }
+    catch {
+        Wait-XenImageBuild -Abandon
+        throw
+    }
     $null = New-Item -ItemType Directory -Force -Path $ResultsDir
 
     # Tests that expand configs with the parse cache on write it under $XDG_CACHE_HOME; the run
@@ -442,6 +450,8 @@ function Invoke-Test {
         return Invoke-TestRun -PesterManifest $pester -UserCacheFolder $userCacheFolder
     }
     finally {
+        # Normally waited for before the Xen lab starts; ended here when the run stopped before.
+        Wait-XenImageBuild -Abandon
         $env:XDG_CACHE_HOME = $savedCacheHome
         Remove-Item -LiteralPath $runCacheHome -Recurse -Force -ErrorAction Ignore
     }
@@ -479,6 +489,7 @@ function Invoke-TestRun([string] $PesterManifest, [string] $UserCacheFolder) {
         $savedLab = $env:VIRTTEST_XEN_LAB
         $env:VIRTTEST_XEN_LAB = $XenLabDir
         try {
+            Wait-XenImageBuild
             if (-not (Test-XenLabRunning)) {
                 $stopLab = $true
                 if ((Invoke-XenLab 'Start') -ne 0) {
@@ -531,12 +542,55 @@ function Invoke-TestRun([string] $PesterManifest, [string] $UserCacheFolder) {
 }
 
 function Invoke-Guest {
+    Invoke-TestGuest
+    Invoke-DebianGuest
+}
+
+function Invoke-TestGuest {
     Write-Step 'Test guest (build/New-TestGuest.ps1)'
     $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-TestGuest.ps1') -ArgumentList @('-OutputPath', $GuestDir)
     if ($code -ne 0) { throw "Building the test guest failed (exit code $code)." }
+}
+
+function Invoke-DebianGuest {
     Write-Step 'Debian 12 guest (build/New-DebianGuest.ps1)'
     $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/New-DebianGuest.ps1') -ArgumentList @('-OutputPath', (Join-Path $GuestDir 'debian12'))
     if ($code -ne 0) { throw "Building the Debian guest failed (exit code $code)." }
+}
+
+# The Xen lab's image (mmdebstrap, minutes) needs neither guest nor test package: it is built
+# by a child pwsh of its own while the Debian guest is built, its output in a log that
+# Wait-XenImageBuild prints. What it needs from apt is installed first, in the foreground
+# (two apt-get updates at once fail on apt's list lock; after this nothing else does one).
+function Start-XenImageBuild {
+    if ((Invoke-XenLab 'Prepare') -ne 0) { return }   # the lab's Start builds it, and says what failed
+    $log = Join-Path $WorkDir 'xenlab-build.log'
+    Write-Step "Xen lab: Build (build/XenLab.ps1), beside the next steps; output in $log"
+    $start = [System.Diagnostics.ProcessStartInfo]::new('bash')
+    # The log's path and the command are arguments of the fixed script, never part of it.
+    $arguments = @('-c', 'log=$1; shift; exec "$@" >"$log" 2>&1', 'xenlab-build', $log,
+        'dotnet', 'pwsh', '-NoLogo', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/XenLab.ps1'), '-Action', 'Build')
+    foreach ($a in $arguments) { $start.ArgumentList.Add($a) }
+    $start.WorkingDirectory = $Root
+    $start.UseShellExecute = $false
+    $script:XenImageBuild = [pscustomobject]@{ Process = [System.Diagnostics.Process]::Start($start); Log = $log }
+}
+
+# Waits for the image build Start-XenImageBuild began and prints its output; -Abandon ends it
+# instead (the run stopped before the lab was needed).
+function Wait-XenImageBuild([switch] $Abandon) {
+    $build = $script:XenImageBuild
+    if (-not $build) { return }
+    $script:XenImageBuild = $null
+    if ($Abandon -and -not $build.Process.HasExited) {
+        $build.Process.Kill($true)
+        $build.Process.WaitForExit()
+        return
+    }
+    $build.Process.WaitForExit()
+    Write-Step "Xen lab: Build ended (exit code $($build.Process.ExitCode)); its output:"
+    if (Test-Path -LiteralPath $build.Log) { Get-Content -LiteralPath $build.Log | Out-Host }
+    $build.Process.Dispose()
 }
 
 function Invoke-Demo {

@@ -5,6 +5,8 @@
 
 .DESCRIPTION
     Actions:
+      Prepare Installs what Build needs from apt (the host tools; the package index when apt
+              does not know the image's packages) and builds nothing.
       Build   Makes the dom0 image from Debian packages (mmdebstrap) into
               .build/xenlab/image/ unless it is up to date (same recipe: the packages, the files
               written into dom0, the build steps, and the candidate versions of the packages).
@@ -39,7 +41,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Start', 'Stop', 'Status')]
+    [ValidateSet('Prepare', 'Build', 'Start', 'Stop', 'Status')]
     [string] $Action = 'Status',
     # Parent of image/ (cached) and lab/ (one running lab).
     [string] $Path = (Join-Path (Split-Path -Parent $PSScriptRoot) '.build/xenlab'),
@@ -195,6 +197,14 @@ function Test-ImageCurrent([string] $Hash) {
     }
     $cached = Get-Content -LiteralPath $manifest -Raw | ConvertFrom-Json
     return $cached.PSObject.Properties['inputs'] -and $cached.inputs -eq $Hash
+}
+
+# What building the image needs from apt, without building it: the host tools installed and the
+# packages' versions known to apt (an index fetched when missing).
+function Invoke-Prepare {
+    Install-DebianPackage -Name @($HostTools.Keys) -Probe $HostTools -Purpose 'the Xen lab'
+    # One package tells whether apt has an index (Build's full check asks for each, slowly).
+    if (-not (Get-AptCandidate "xen-hypervisor-$XenVersion-amd64")) { $null = Get-ImageInputs }
 }
 
 function Invoke-BuildImage {
@@ -464,6 +474,7 @@ function Invoke-Status {
 
 $code = 0
 switch ($Action) {
+    'Prepare' { Invoke-Prepare }
     'Build' { Invoke-BuildImage }
     'Start' { Invoke-Start }
     'Stop' { Invoke-Stop }
