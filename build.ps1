@@ -105,6 +105,10 @@ $XenLabDir = Join-Path $WorkDir 'xenlab/lab'
 # Tests, the demo and New-VirtVm -TestGuest find the guest through this variable.
 if (-not $env:VIRTTEST_TEST_GUEST) { $env:VIRTTEST_TEST_GUEST = $GuestDir }
 $PesterVersion = '5.7.1'
+# Pester files of the main pass run by a second child pwsh beside the rest (Start-PesterSibling).
+# Both mostly wait for guests under TCG: the help examples boot one each, one after another,
+# and the real-guest examples boot the Debian guest four times (together about 10 minutes).
+$PesterSiblingFiles = @('tests/Module.Meta.Tests.ps1', 'examples/realguest.Tests.ps1')
 $TargetFramework = 'net8.0'
 
 # ---------------------------------------------------------------------------------
@@ -156,6 +160,37 @@ function Invoke-ChildPwsh {
             [Environment]::SetEnvironmentVariable($name, $saved[$name])
         }
     }
+}
+
+# A child pwsh that runs beside this script: its output goes to $LogPath, its environment is
+# this one plus $Environment. Wait-ChildPwshLogged waits for it and prints the log.
+function Start-ChildPwshLogged([string] $ScriptPath, [string[]] $ArgumentList = @(), [hashtable] $Environment = @{}, [string] $LogPath) {
+    $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $LogPath)
+    $start = [System.Diagnostics.ProcessStartInfo]::new('bash')
+    # The log's path and the command are arguments of the fixed script, never part of it.
+    $arguments = @('-c', 'log=$1; shift; exec "$@" >"$log" 2>&1', 'virttest-child', $LogPath,
+        'dotnet', 'pwsh', '-NoLogo', '-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $ArgumentList
+    foreach ($a in $arguments) { $start.ArgumentList.Add($a) }
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = [string]$Environment[$name] }
+    $start.WorkingDirectory = $Root
+    $start.UseShellExecute = $false
+    [pscustomobject]@{ Process = [System.Diagnostics.Process]::Start($start); Log = $LogPath }
+}
+
+# Waits for a child of Start-ChildPwshLogged and prints its log; returns its exit code.
+# -Abandon ends it instead (with its children: mmdebstrap, QEMU) and prints nothing.
+function Wait-ChildPwshLogged($Child, [string] $Title, [switch] $Abandon) {
+    if ($Abandon -and -not $Child.Process.HasExited) {
+        $Child.Process.Kill($true)
+        $Child.Process.WaitForExit()
+        return -1
+    }
+    $Child.Process.WaitForExit()
+    $code = $Child.Process.ExitCode
+    Write-Step "$Title ended (exit code $code); its output:"
+    if (Test-Path -LiteralPath $Child.Log) { Get-Content -LiteralPath $Child.Log | Out-Host }
+    $Child.Process.Dispose()
+    return $code
 }
 
 function Get-NuGetPackagesRoot {
@@ -327,13 +362,45 @@ function Invoke-XunitTests {
 }
 
 function Invoke-PesterTests {
-    param([string] $PesterManifest, [string[]] $Include = $Tag, [string[]] $Exclude = $ExcludeTag, [string] $Label = 'Pester')
+    param([string] $PesterManifest, [string[]] $Include = $Tag, [string[]] $Exclude = $ExcludeTag, [string] $Label = 'Pester',
+        # Test files that a second child pwsh runs at the same time (see Start-PesterSibling).
+        [string[]] $SiblingFile = @())
     Write-Step "${Label}: tests/*.Tests.ps1 (child pwsh)"
+    $environment = @{
+        VIRTTEST_MODULE_PATH     = $ModuleOut
+        VIRTTEST_FUZZ_ITERATIONS = $FuzzIterations
+        # Test runs whose tests are Pester specs import Pester from here.
+        VIRTTEST_PESTER_PATH     = $PesterManifest
+    }
+    $run = Get-PesterChildArguments -PesterManifest $PesterManifest -Include $Include -Exclude $Exclude -Label $Label
+    $arguments = $run.Arguments
+    $sibling = $null
+    if ($SiblingFile.Count) {
+        $sibling = Start-PesterSibling -PesterManifest $PesterManifest -Include $Include -Exclude $Exclude -Label "$Label (examples)" -File $SiblingFile -Environment $environment
+        $arguments += @('-ExcludeFile', ($SiblingFile -join ','))
+        # This run's leftover checks of the host (daemons, labs, namespaces) wait for the sibling to end.
+        $environment['VIRTTEST_PESTER_SIBLING_PID'] = "$($sibling.Process.Id)"
+    }
+    $siblingCode = -1
+    try {
+        $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Invoke-PesterTests.ps1') -ArgumentList $arguments -Environment $environment
+    }
+    finally {
+        if ($sibling) { $siblingCode = Wait-ChildPwshLogged -Child $sibling -Title $sibling.Label }
+    }
+    Read-PesterSummary -SummaryFile $run.SummaryFile -ExitCode $code -Label $Label -Include $Include
+    if ($sibling) {
+        Read-PesterSummary -SummaryFile $sibling.SummaryFile -ExitCode $siblingCode -Label $sibling.Label -Include $Include
+        Remove-Item -LiteralPath $sibling.RuntimeDir -Recurse -Force -ErrorAction Ignore
+    }
+}
+
+# The arguments of build/Invoke-PesterTests.ps1 for a run labelled $Label, and its summary file.
+function Get-PesterChildArguments([string] $PesterManifest, [string[]] $Include, [string[]] $Exclude, [string] $Label) {
     $fileStem = ($Label -replace '[^A-Za-z0-9]+', '-').Trim('-').ToLowerInvariant()
     $summaryFile = Join-Path $ResultsDir "$fileStem-summary.json"
     $xmlFile = Join-Path $ResultsDir "$fileStem.xml"
     foreach ($f in $summaryFile, $xmlFile) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f -Force } }
-
     $arguments = @(
         '-PesterPath', $PesterManifest,
         '-TestPath', ((Join-Path $Root 'tests'), (Join-Path $Root 'examples') -join ','),
@@ -341,21 +408,36 @@ function Invoke-PesterTests {
         '-SummaryFile', $summaryFile)
     if ($Include.Count) { $arguments += @('-Tag', ($Include -join ',')) }
     if ($Exclude.Count) { $arguments += @('-ExcludeTag', ($Exclude -join ',')) }
+    [pscustomobject]@{ Arguments = $arguments; SummaryFile = $summaryFile; Stem = $fileStem }
+}
 
-    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Invoke-PesterTests.ps1') -ArgumentList $arguments -Environment @{
-        VIRTTEST_MODULE_PATH     = $ModuleOut
-        VIRTTEST_FUZZ_ITERATIONS = $FuzzIterations
-        # Test runs whose tests are Pester specs import Pester from here.
-        VIRTTEST_PESTER_PATH     = $PesterManifest
-    }
+# Test files that mostly wait for guests (the help examples, the real-guest examples): a second
+# child pwsh runs them beside the rest. It has a runtime folder of its own (a test of the rest counts the
+# host's runtime folders and sockets), its leftover checks look only at what is its own (its
+# session's VMs and networks, its QEMU children), and the rest's leftover checks of the host
+# wait until it ended. Its output goes to a log, printed when it ends.
+function Start-PesterSibling([string] $PesterManifest, [string[]] $Include, [string[]] $Exclude, [string] $Label, [string[]] $File, [hashtable] $Environment) {
+    $run = Get-PesterChildArguments -PesterManifest $PesterManifest -Include $Include -Exclude $Exclude -Label $Label
+    # Short (QEMU's socket paths must stay under 108 bytes) and of this run alone (removed after it).
+    $runtimeDir = Join-Path ([System.IO.Path]::GetTempPath()) ('vt-ex-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+    $siblingEnvironment = @{} + $Environment
+    $siblingEnvironment['VIRTTEST_RUNTIME_DIR'] = $runtimeDir
+    $siblingEnvironment['VIRTTEST_LEFTOVER_SCOPE'] = 'Session'
+    $log = Join-Path $ResultsDir "$($run.Stem).log"
+    Write-Step "${Label}: $($File -join ', ') in a second child pwsh, beside the rest (output in $log)"
+    $child = Start-ChildPwshLogged -ScriptPath (Join-Path $Root 'build/Invoke-PesterTests.ps1') -ArgumentList ($run.Arguments + @('-OnlyFile', ($File -join ','))) -Environment $siblingEnvironment -LogPath $log
+    $child | Add-Member -NotePropertyMembers @{ Label = $Label; SummaryFile = $run.SummaryFile; RuntimeDir = $runtimeDir } -PassThru
+}
 
+# The result row of a Pester child from its summary file and exit code.
+function Read-PesterSummary([string] $SummaryFile, [int] $ExitCode, [string] $Label, [string[]] $Include) {
     $result = [pscustomobject]@{ Name = $Label; Passed = 0; Failed = 0; Skipped = 0; Crashed = $false; Note = ''; Failures = @() }
-    if (-not (Test-Path -LiteralPath $summaryFile)) {
+    if (-not (Test-Path -LiteralPath $SummaryFile)) {
         $result.Crashed = $true
-        $result.Note = "no Pester summary (child exit code $code)"
+        $result.Note = "no Pester summary (child exit code $ExitCode)"
         return $result
     }
-    $summary = Get-Content -LiteralPath $summaryFile -Raw | ConvertFrom-Json
+    $summary = Get-Content -LiteralPath $SummaryFile -Raw | ConvertFrom-Json
     $result.Passed = [int]$summary.Passed
     $result.Failed = [int]$summary.Failed + [int]$summary.FailedBlocks + [int]$summary.FailedContainers
     $result.Skipped = [int]$summary.Skipped + [int]$summary.NotRun
@@ -368,9 +450,9 @@ function Invoke-PesterTests {
         $result.Crashed = $true
         $result.Note = 'no Pester tests were discovered'
     }
-    elseif ($code -ne 0 -and $result.Failed -eq 0) {
+    elseif ($ExitCode -ne 0 -and $result.Failed -eq 0) {
         $result.Crashed = $true
-        $result.Note = "child pwsh exit code $code with no failed test"
+        $result.Note = "child pwsh exit code $ExitCode with no failed test"
     }
     return $result
 }
@@ -467,12 +549,12 @@ function Invoke-TestRun([string] $PesterManifest, [string] $UserCacheFolder) {
     $results = @()
     $userCacheBefore = Get-CacheEntryNames $UserCacheFolder
     # Runs xunit and Pester with the given tags; a runner that throws counts as crashed.
-    function Invoke-TestPass([string[]] $Include, [string[]] $Exclude, [string] $Suffix) {
+    function Invoke-TestPass([string[]] $Include, [string[]] $Exclude, [string] $Suffix, [string[]] $PesterSiblingFile = @()) {
         foreach ($runner in 'xunit', 'Pester') {
             $label = $runner + $Suffix
             try {
                 if ($runner -eq 'xunit') { Invoke-XunitTests -Include $Include -Exclude $Exclude -Label $label }
-                else { Invoke-PesterTests -PesterManifest $pester -Include $Include -Exclude $Exclude -Label $label }
+                else { Invoke-PesterTests -PesterManifest $pester -Include $Include -Exclude $Exclude -Label $label -SiblingFile $PesterSiblingFile }
             }
             catch {
                 Write-Host "Runner $label crashed: $_" -ForegroundColor Red
@@ -504,7 +586,7 @@ function Invoke-TestRun([string] $PesterManifest, [string] $UserCacheFolder) {
         }
     }
     if (-not ($Tag.Count -eq 1 -and $Tag[0] -eq 'Xen')) {
-        $results += Invoke-TestPass -Include @($Tag | Where-Object { $_ -ne 'Xen' }) -Exclude @(@($ExcludeTag) + 'Xen' | Select-Object -Unique) -Suffix ''
+        $results += Invoke-TestPass -Include @($Tag | Where-Object { $_ -ne 'Xen' }) -Exclude @(@($ExcludeTag) + 'Xen' | Select-Object -Unique) -Suffix '' -PesterSiblingFile $PesterSiblingFiles
     }
 
     # Nothing of the run may land in the user's parse cache: a process that dropped the run's
@@ -566,14 +648,7 @@ function Start-XenImageBuild {
     if ((Invoke-XenLab 'Prepare') -ne 0) { return }   # the lab's Start builds it, and says what failed
     $log = Join-Path $WorkDir 'xenlab-build.log'
     Write-Step "Xen lab: Build (build/XenLab.ps1), beside the next steps; output in $log"
-    $start = [System.Diagnostics.ProcessStartInfo]::new('bash')
-    # The log's path and the command are arguments of the fixed script, never part of it.
-    $arguments = @('-c', 'log=$1; shift; exec "$@" >"$log" 2>&1', 'xenlab-build', $log,
-        'dotnet', 'pwsh', '-NoLogo', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'build/XenLab.ps1'), '-Action', 'Build')
-    foreach ($a in $arguments) { $start.ArgumentList.Add($a) }
-    $start.WorkingDirectory = $Root
-    $start.UseShellExecute = $false
-    $script:XenImageBuild = [pscustomobject]@{ Process = [System.Diagnostics.Process]::Start($start); Log = $log }
+    $script:XenImageBuild = Start-ChildPwshLogged -ScriptPath (Join-Path $Root 'build/XenLab.ps1') -ArgumentList @('-Action', 'Build') -LogPath $log
 }
 
 # Waits for the image build Start-XenImageBuild began and prints its output; -Abandon ends it
@@ -582,15 +657,7 @@ function Wait-XenImageBuild([switch] $Abandon) {
     $build = $script:XenImageBuild
     if (-not $build) { return }
     $script:XenImageBuild = $null
-    if ($Abandon -and -not $build.Process.HasExited) {
-        $build.Process.Kill($true)
-        $build.Process.WaitForExit()
-        return
-    }
-    $build.Process.WaitForExit()
-    Write-Step "Xen lab: Build ended (exit code $($build.Process.ExitCode)); its output:"
-    if (Test-Path -LiteralPath $build.Log) { Get-Content -LiteralPath $build.Log | Out-Host }
-    $build.Process.Dispose()
+    $null = Wait-ChildPwshLogged -Child $build -Title 'Xen lab: Build' -Abandon:$Abandon
 }
 
 function Invoke-Demo {

@@ -3,7 +3,8 @@
     Runs the Pester tests; called by build.ps1 in a child pwsh so the module loads fresh.
 
 .DESCRIPTION
-    Imports Pester from -PesterPath, runs every *.Tests.ps1 under -TestPath, writes an
+    Imports Pester from -PesterPath, runs every *.Tests.ps1 under -TestPath (or those
+    -OnlyFile names, or all but the -ExcludeFile names; the leftover checks always), writes an
     NUnit XML report to -ResultFile and a small JSON summary (counts) to -SummaryFile,
     which build.ps1 reads. The module under test is found by the tests through
     $env:VIRTTEST_MODULE_PATH.
@@ -16,7 +17,11 @@ param(
     [Parameter(Mandatory)] [string] $SummaryFile,
     # Comma-separated lists (a child process gets plain strings).
     [string] $Tag = '',
-    [string] $ExcludeTag = ''
+    [string] $ExcludeTag = '',
+    # Comma-separated files (their paths' ends: 'tests/X.Tests.ps1'): run only these (and the
+    # leftover checks), or all but these.
+    [string] $OnlyFile = '',
+    [string] $ExcludeFile = ''
 )
 
 Set-StrictMode -Version Latest
@@ -29,6 +34,12 @@ $config = New-PesterConfiguration
 # the leftover checks (zz-*.Tests.ps1) run after every other spec, the examples' included.
 $testFiles = @($TestPath | ForEach-Object { $_ -split ',' } | Where-Object { $_ } |
         ForEach-Object { Get-ChildItem -LiteralPath $_ -Recurse -File -Filter '*.Tests.ps1' } | Sort-Object FullName)
+# -OnlyFile/-ExcludeFile name files by their path's end, case and all ('examples/realguest.Tests.ps1'
+# is not 'tests/RealGuest.Tests.ps1').
+$only = @($OnlyFile -split ',' | Where-Object { $_ })
+$skip = @($ExcludeFile -split ',' | Where-Object { $_ })
+$isNamed = { param($File, [string[]] $Names) @($Names | Where-Object { $File.FullName.EndsWith('/' + $_, [StringComparison]::Ordinal) }).Count -gt 0 }
+$testFiles = @($testFiles | Where-Object { $_.Name -like 'zz-*' -or ((-not $only.Count -or (& $isNamed $_ $only)) -and -not (& $isNamed $_ $skip)) })
 $config.Run.Path = @(@($testFiles | Where-Object Name -NotLike 'zz-*') + @($testFiles | Where-Object Name -Like 'zz-*') | ForEach-Object FullName)
 $config.Run.PassThru = $true
 $config.Run.Exit = $false

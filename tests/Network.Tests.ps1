@@ -48,7 +48,9 @@ Describe 'Test networks through the cmdlets' -Tag 'Network' {
     It 'creates nothing with -WhatIf' {
         $before = @(Get-OwnNamespace)
         New-VirtTestNetwork -WhatIf | Should -BeNullOrEmpty
-        @(Get-OwnNamespace).Count | Should -Be $before.Count
+        # Another VirtTest process of this host (the help examples' pwsh in a test run) may make its own meanwhile.
+        $others = @([VirtTest.Core.Network.NetworkObjectLedger]::Default.Entries() | Where-Object { $_.OwnerAlive -and $_.ProcessId -ne $PID } | ForEach-Object Name)
+        @(Get-OwnNamespace | Where-Object { $before -notcontains $_ -and $others -notcontains $_ }) | Should -BeNullOrEmpty
         @(Get-VirtTestNetwork).Count | Should -Be 0
     }
 
