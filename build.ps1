@@ -109,6 +109,8 @@ $PesterVersion = '5.7.1'
 # Both mostly wait for guests under TCG: the help examples boot one each, one after another,
 # and the real-guest examples boot the Debian guest four times (together about 10 minutes).
 $PesterSiblingFiles = @('tests/Module.Meta.Tests.ps1', 'examples/realguest.Tests.ps1')
+# The Xen lab image's build beside the guests' (Start-XenImageBuild), while it runs.
+$XenImageBuild = $null
 $TargetFramework = 'net8.0'
 
 # ---------------------------------------------------------------------------------
@@ -607,7 +609,7 @@ function Invoke-TestRun([string] $PesterManifest, [string] $UserCacheFolder) {
     Write-Host 'Test summary' -ForegroundColor Cyan
     $passed = 0; $failed = 0; $skipped = 0
     foreach ($r in $results) {
-        $line = '  {0,-7} {1,5} passed, {2,5} failed, {3,5} skipped' -f $r.Name, $r.Passed, $r.Failed, $r.Skipped
+        $line = '  {0,-17} {1,5} passed, {2,5} failed, {3,5} skipped' -f $r.Name, $r.Passed, $r.Failed, $r.Skipped
         if ($r.Crashed) { $line += "  RUNNER CRASHED: $($r.Note)" }
         Write-Host $line -ForegroundColor $(if ($r.Crashed -or $r.Failed) { 'Red' } else { 'Green' })
         $passed += $r.Passed
