@@ -384,11 +384,14 @@ function Invoke-PesterTests {
         $environment['VIRTTEST_PESTER_SIBLING_PID'] = "$($sibling.Process.Id)"
     }
     $siblingCode = -1
+    $ran = $false
     try {
         $code = Invoke-ChildPwsh -ScriptPath (Join-Path $Root 'build/Invoke-PesterTests.ps1') -ArgumentList $arguments -Environment $environment
+        $ran = $true
     }
     finally {
-        if ($sibling) { $siblingCode = Wait-ChildPwshLogged -Child $sibling -Title $sibling.Label }
+        # Stopped (Ctrl+C) or failed to start the rest: the sibling is ended, not waited for.
+        if ($sibling) { $siblingCode = Wait-ChildPwshLogged -Child $sibling -Title $sibling.Label -Abandon:(-not $ran) }
     }
     Read-PesterSummary -SummaryFile $run.SummaryFile -ExitCode $code -Label $Label -Include $Include
     if ($sibling) {
