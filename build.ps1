@@ -391,12 +391,14 @@ function Invoke-PesterTests {
     }
     finally {
         # Stopped (Ctrl+C) or failed to start the rest: the sibling is ended, not waited for.
-        if ($sibling) { $siblingCode = Wait-ChildPwshLogged -Child $sibling -Title $sibling.Label -Abandon:(-not $ran) }
+        if ($sibling) {
+            $siblingCode = Wait-ChildPwshLogged -Child $sibling -Title $sibling.Label -Abandon:(-not $ran)
+            Remove-Item -LiteralPath $sibling.RuntimeDir -Recurse -Force -ErrorAction Ignore
+        }
     }
     Read-PesterSummary -SummaryFile $run.SummaryFile -ExitCode $code -Label $Label -Include $Include
     if ($sibling) {
         Read-PesterSummary -SummaryFile $sibling.SummaryFile -ExitCode $siblingCode -Label $sibling.Label -Include $Include
-        Remove-Item -LiteralPath $sibling.RuntimeDir -Recurse -Force -ErrorAction Ignore
     }
 }
 
