@@ -18,13 +18,16 @@ public sealed class SlurmRunWithStandInsTests : IDisposable
 
     public SlurmRunWithStandInsTests()
     {
-        // sbatch keeps its arguments, queues the job as pending and answers its id; squeue
-        // answers what the test wrote since.
+        // sbatch queues the job as pending, keeps its arguments and answers its id; squeue
+        // answers what the test wrote since. The arguments file comes last (whole, by a rename):
+        // the tests wait for it, then write squeue's answers themselves, which sbatch's own
+        // write must not overtake (seen: both renaming one temp file at once).
         Script("sbatch", $$"""
             n=$(cat '{{_bin}}/next-id' 2>/dev/null || echo 101); echo $((n + 1)) > '{{_bin}}/next-id'
-            printf '%s\n' "$@" > '{{_bin}}/sbatch-'$n.args
-            echo '{"jobs":[{"job_id":'$n',"job_state":"PENDING","state_reason":"Resources","restart_cnt":0}]}' > '{{_bin}}/squeue.tmp'
-            mv '{{_bin}}/squeue.tmp' '{{_bin}}/squeue.json'
+            echo '{"jobs":[{"job_id":'$n',"job_state":"PENDING","state_reason":"Resources","restart_cnt":0}]}' > '{{_bin}}/squeue.sbatch.tmp'
+            mv '{{_bin}}/squeue.sbatch.tmp' '{{_bin}}/squeue.json'
+            printf '%s\n' "$@" > '{{_bin}}/sbatch-'$n.args.tmp
+            mv '{{_bin}}/sbatch-'$n.args.tmp '{{_bin}}/sbatch-'$n.args
             echo $n
             """);
         Script("squeue", $"cat '{_bin}/squeue.json' 2>/dev/null || echo '{{\"jobs\":[]}}'");
@@ -57,7 +60,7 @@ public sealed class SlurmRunWithStandInsTests : IDisposable
     /// <summary>What squeue answers from now on (replaced whole, as Slurm's answers are).</summary>
     private void Queue(string job, string state, int restarts, string node)
     {
-        var temp = Path.Combine(_bin, "squeue.tmp");
+        var temp = Path.Combine(_bin, "squeue.test.tmp");
         File.WriteAllText(temp, $$"""{"jobs":[{"job_id":{{job}},"job_state":"{{state}}","state_reason":"None","nodes":"{{node}}","batch_host":"{{node}}","restart_cnt":{{restarts}},"exit_code":0}]}""");
         File.Move(temp, Path.Combine(_bin, "squeue.json"), overwrite: true);
     }
