@@ -381,12 +381,8 @@ internal sealed class SuffixOp : ParamOp
                     renamed = new Renamed(name, OrderedStore.Hash(name));
                     _renamed.Add(key, hash, renamed);
                 }
-                var at = fresh.Find(renamed.Key, renamed.Hash);
-                if (at >= 0)
-                {
-                    fresh.SetValueAt(at, value);
-                    continue;
-                }
+                // Never in the new store yet: distinct keys get distinct new names, and a reserved
+                // key is never a suffixed one.
                 var later = old.Find(renamed.Key, renamed.Hash);
                 if (later > slot)
                 {
