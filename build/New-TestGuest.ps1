@@ -45,7 +45,8 @@
 
     The guest powers off when the ACPI power button is pressed (QMP system_powerdown; QEMU
     then exits), printing 'virttest: power button pressed, powering off' on the console
-    first, and when Xen asks it to shut down (xl shutdown; the kernel runs poweroff_cmd). 'poweroff -f' at the guest shell powers off as well (plain 'poweroff' does not:
+    first, and when Xen asks it to shut down (xl shutdown; the kernel runs poweroff_cmd).
+    'poweroff -f' at the guest shell powers off as well (plain 'poweroff' does not:
     PID 1 is the /init script, not busybox init).
 
     Kernel command-line options read by /init (virttest.X=Y):
