@@ -298,11 +298,11 @@ static void RealTreeBench(string self, List<string> selfArgs, string dir, string
         }
         double M(List<Dictionary<string, string>> runs, string key) => MedianOf(runs.Select(x => D(x, key)));
         Console.WriteLine($"  round {round} (medians of {samples} samples; the reference's default run: one):");
-        Console.WriteLine($"    VirtTest parse cold (no cache, JIT included): {M(colds, "parse_s") * 1000:F0} ms (CPU {M(colds, "parse_cpu_s") * 1000:F0} ms)");
+        Console.WriteLine($"    VirtTest parse cold (no cache, JIT included): {M(colds, "parse_s") * 1000:F0} ms (CPU {M(colds, "parse_cpu_s") * 1000:F0} ms), {M(colds, "parse_faults"):F0} page faults");
         Console.WriteLine($"    VirtTest parse warm (from the parse cache):    {M(warms, "parse_s") * 1000:F0} ms (CPU {M(warms, "parse_cpu_s") * 1000:F0} ms)");
         Console.WriteLine($"    VirtTest 'only boot', warm cache: {warms[0]["dicts"]} dicts in {M(warms, "total_s") * 1000:F0} ms (CPU {M(warms, "total_cpu_s") * 1000:F0} ms)");
         var allSeconds = M(alls, "total_s");
-        Console.WriteLine($"    VirtTest default run (warm cache): {alls[0]["dicts"]} dicts in {allSeconds:F2} s = {long.Parse(alls[0]["dicts"]) / allSeconds:N0} dicts/s, peak RSS {M(alls, "peak_rss_mb"):F0} MB, CPU {M(alls, "total_cpu_s"):F2} s, {M(alls, "alloc_mb"):F0} MB allocated, GC pauses {M(alls, "gc_pause_ms"):F0} ms");
+        Console.WriteLine($"    VirtTest default run (warm cache): {alls[0]["dicts"]} dicts in {allSeconds:F2} s = {long.Parse(alls[0]["dicts"]) / allSeconds:N0} dicts/s, peak RSS {M(alls, "peak_rss_mb"):F0} MB, CPU {M(alls, "total_cpu_s"):F2} s, {M(alls, "alloc_mb"):F0} MB allocated, GC pauses {M(alls, "gc_pause_ms"):F0} ms, {M(alls, "jit_methods"):F0} methods compiled by the JIT during the run");
         var allSecondsAsPowerShell = M(allsAsPowerShell, "total_s");
         Console.WriteLine($"    VirtTest default run, PowerShell's GC setting (concurrent): {allSecondsAsPowerShell:F2} s, CPU {M(allsAsPowerShell, "total_cpu_s"):F2} s, peak RSS {M(allsAsPowerShell, "peak_rss_mb"):F0} MB, GC pauses {M(allsAsPowerShell, "gc_pause_ms"):F0} ms");
         if (string.IsNullOrEmpty(reference)) continue;

@@ -398,8 +398,8 @@ internal sealed class WorkingDict
             else if (!g.Mixed && g.First != value) g.Mixed = true;
         }
         // Each suffixed key, in order: dropped, or the key and value it is set as.
-        var sets = FoldedSets ??= new List<FoldedSet>();
-        sets.Clear();
+        var sets = FoldedSets ??= new FoldedSet[16];
+        var setCount = 0;
         for (var slot = 0; slot < slots; slot++)
         {
             if (_store.KeyAt(slot) is not { } key || !IsTuple(key)) continue;
@@ -408,7 +408,8 @@ internal sealed class WorkingDict
             if (!KeepDuplicates && TryGetValue(t.Base, t.BaseHash, out var genValue) && genValue == value) continue;
             groups.TryGet(t.Base, t.BaseHash, out var group);
             var plain = !KeepDuplicates && !group.Mixed;
-            sets.Add(plain ? new FoldedSet(t.Base, t.BaseHash, value) : new FoldedSet(t.Reversed, t.ReversedHash, value));
+            if (setCount == sets.Length) FoldedSets = sets = ArrayGrowth.Doubled(sets, setCount);
+            sets[setCount++] = plain ? new FoldedSet(t.Base, t.BaseHash, value) : new FoldedSet(t.Reversed, t.ReversedHash, value);
         }
         // Suffixed keys in a shared part (a kept dict that had them) cannot leave it: a flat copy to fold.
         if (_store.Shared is { PlainKeysOnly: false }) _store = _store.Clone(0);
@@ -418,8 +419,13 @@ internal sealed class WorkingDict
         }
         _store.CompactOwn();
         _tupleKeys = 0;
-        foreach (var set in sets) Set(set.Key, set.Hash, set.Value);
-        sets.Clear();
+        for (var i = 0; i < setCount; i++)
+        {
+            var set = sets[i];
+            Set(set.Key, set.Hash, set.Value);
+        }
+        // Not kept past the fold: the strings would stay alive until the next fold on the thread.
+        Array.Clear(sets, 0, setCount);
     }
 
     /// <summary>What a suffixed key becomes when folded.</summary>
@@ -496,7 +502,8 @@ internal sealed class WorkingDict
     // Reused by every fold on a thread: the same suffixed keys come back in every leaf.
     [ThreadStatic] private static KeyTable<TupleName>? TupleNames;
     [ThreadStatic] private static KeyTable<ValueGroup>? Groups;
-    [ThreadStatic] private static List<FoldedSet>? FoldedSets;
+    // An array, not a List: List<T> over this assembly's structs is not precompiled (ArrayGrowth).
+    [ThreadStatic] private static FoldedSet[]? FoldedSets;
 
     /// <summary>Per base name: the first value met, and whether another value differs from it (a struct of this assembly, precompiled unlike a tuple's code).</summary>
     private record struct ValueGroup(string First, bool Mixed);
