@@ -167,7 +167,7 @@ public sealed class ParseCache
         try
         {
             System.IO.Directory.CreateDirectory(Directory);
-            using var payload = new MemoryStream();
+            using var payload = new ChunkedBuffer();
             using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(parser.FilesRead.Count);
@@ -178,20 +178,22 @@ public sealed class ParseCache
                 }
                 w.Write(parser.VariantNames.Count);
                 foreach (var n in parser.VariantNames) w.Write(n);
-                ParsedTreeFormat.Write(w, parser.Root);
+                w.Flush();
+                ParsedTreeFormat.Write(payload, parser.Root);
                 w.Write("end");
             }
-            using var ms = new MemoryStream();
-            using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+            temp = Path.Combine(Directory, key + "." + Environment.ProcessId + "." + Guid.NewGuid().ToString("N") + ".tmp");
+            // Straight to the file, the entry's pieces one after another (see ChunkedBuffer).
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var w = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Magic);
                 w.Write(EngineId.Value);
                 w.Write(key);
-                w.Write(ContentHash.Of(payload.GetBuffer().AsSpan(0, (int)payload.Length)));
-                w.Write(payload.GetBuffer(), 0, (int)payload.Length);
+                w.Write(payload.Hash());
+                w.Flush();
+                payload.WriteTo(file);
             }
-            temp = Path.Combine(Directory, key + "." + Environment.ProcessId + "." + Guid.NewGuid().ToString("N") + ".tmp");
-            File.WriteAllBytes(temp, ms.ToArray());
             File.Move(temp, EntryPath(key), overwrite: true);
             temp = null;
         }

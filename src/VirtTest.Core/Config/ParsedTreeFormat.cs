@@ -17,18 +17,36 @@ internal static class ParsedTreeFormat
 {
     private const byte OpAssign = 1, OpBatch = 2, OpDel = 3, OpSuffix = 4, OpFileMap = 5, ItemFilter = 6, ItemFilterRef = 7;
 
-    public static void Write(BinaryWriter output, Node root)
+    /// <summary>Writes the tree at the end of <paramref name="output"/>.</summary>
+    public static void Write(ChunkedBuffer output, Node root)
     {
-        // The tree's own part goes through a buffer: the reader is told first how many strings
-        // and labels it numbers, to make its tables that big at once instead of growing them.
-        using var body = new MemoryStream();
-        using var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true);
+        // The reader is told first how many strings and labels the tree's own part numbers, to
+        // make its tables that big at once: known only once that part is written, they go into
+        // room kept for them before it (each count in five bytes, as a 7-bit encoded int may be).
+        var countsAt = output.Length;
+        Span<byte> counts = stackalloc byte[2 * PaddedIntBytes];
+        output.Write(counts);
+        using var w = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true);
         var main = new BlockWriter(w);
         WriteTree(w, main, root);
         w.Flush();
-        output.Write7BitEncodedInt(main.StringCount);
-        output.Write7BitEncodedInt(main.LabelCount);
-        output.Write(body.GetBuffer(), 0, (int)body.Length);
+        WritePadded7BitInt(counts, main.StringCount);
+        WritePadded7BitInt(counts.Slice(PaddedIntBytes), main.LabelCount);
+        output.Patch(countsAt, counts);
+    }
+
+    internal const int PaddedIntBytes = 5;
+
+    /// <summary>A non-negative int as a 7-bit encoded int of exactly five bytes (continuation bits on the first four).</summary>
+    internal static void WritePadded7BitInt(Span<byte> into, int value)
+    {
+        var v = (uint)value;
+        for (var i = 0; i < PaddedIntBytes - 1; i++)
+        {
+            into[i] = (byte)((v & 0x7F) | 0x80);
+            v >>= 7;
+        }
+        into[PaddedIntBytes - 1] = (byte)v;
     }
 
     private static void WriteTree(BinaryWriter w, BlockWriter main, Node root)
@@ -71,7 +89,11 @@ internal static class ParsedTreeFormat
             foreach (var n in s.OwnLongNames) main.Str(n);
         }
         w.Write7BitEncodedInt(nodes.Count);
+        // One block buffer and one block writer for all the nodes, its tables emptied per block:
+        // a writer per block grew two tables of its own each time (most of the writing's garbage).
         using var block = new MemoryStream();
+        using var blockOut = new BinaryWriter(block, Encoding.UTF8, leaveOpen: true);
+        var blocks = new BlockWriter(blockOut);
         foreach (var n in nodes)
         {
             w.Write7BitEncodedInt(n.Name.Length);
@@ -89,20 +111,22 @@ internal static class ParsedTreeFormat
             // The statements as two blocks of their own (own string and label numbering, length
             // first): the top-level filters, then all statements (the filters by number), so that a
             // reader can decide on a variant with its filters and leave the rest unread until needed.
-            WriteBlock(w, block, filters.Count == 0 ? null : bw => new BlockWriter(bw).Items(filters, null));
-            WriteBlock(w, block, n.Content.Count == 0 ? null : bw => new BlockWriter(bw).Items(n.Content, filters));
+            WriteBlock(w, block, blocks, filters.Count == 0 ? null : filters, null);
+            WriteBlock(w, block, blocks, n.Content.Count == 0 ? null : n.Content, filters);
         }
     }
 
-    private static void WriteBlock(BinaryWriter w, MemoryStream block, Action<BinaryWriter>? write)
+    /// <summary>A node's statements (<paramref name="items"/>, none: null) as a block of its own, length first.</summary>
+    private static void WriteBlock(BinaryWriter w, MemoryStream block, BlockWriter blocks, List<ContentItem>? items, List<ContentItem>? topFilters)
     {
-        if (write is null)
+        if (items is null)
         {
             w.Write7BitEncodedInt(0);
             return;
         }
         block.SetLength(0);
-        using (var bw = new BinaryWriter(block, Encoding.UTF8, leaveOpen: true)) write(bw);
+        blocks.Reset();
+        blocks.Items(items, topFilters);
         w.Write7BitEncodedInt((int)block.Length);
         w.Write(block.GetBuffer(), 0, (int)block.Length);
     }
@@ -282,6 +306,13 @@ internal static class ParsedTreeFormat
             w.Write7BitEncodedInt(0);
             Str(l.Name);
             Str(l.VarName);
+        }
+
+        /// <summary>Starts a new block: strings and labels are numbered afresh.</summary>
+        public void Reset()
+        {
+            _strings.Clear();
+            _labels.Clear();
         }
 
         public int StringCount => _strings.Count;
