@@ -501,8 +501,7 @@ internal sealed class ConfigParser
             }
             variant.Name = labels;
             // After the variant's own statements (and its suffix): its names in the per-file maps.
-            var mapFile = lexer.Reader.IsFile ? Path.GetFileName(lexer.FileName) : lexer.FileName;
-            variant.Content.Add(new FileMapOp(lexer.FileName, lineNumber, mapFile, JoinNames(labels, longNames: true), JoinNames(labels, longNames: false)));
+            variant.Content.Add(new FileMapOp(lexer.FileName, lineNumber, lexer.MapFileName, JoinNames(labels, longNames: true), JoinNames(labels, longNames: false)));
             variant.Dep = deps;
             if (isDefault && !alreadyDefault)
             {
@@ -516,7 +515,15 @@ internal sealed class ConfigParser
         if (wantedDefaults is { Count: > 0 })
             throw lexer.ParseError("a default variant named in [default=...] does not exist in the block: " +
                                    string.Join(", ", wantedDefaults.Select(w => w!.SourceText())));
-        container.Labels = LabelSet.Union(previous.Labels, container.Children.Select(c => c.Labels), container.Children.SelectMany(c => c.Name));
+        var children = container.Children;
+        var childLabels = new LabelSet[children.Count];
+        var childNames = new Label[children.Count][];
+        for (var i = 0; i < childLabels.Length; i++)
+        {
+            childLabels[i] = children[i].Labels;
+            childNames[i] = children[i].Name;
+        }
+        container.Labels = LabelSet.Union(previous.Labels, childLabels, childNames);
         return container;
     }
 

@@ -67,6 +67,27 @@ internal sealed class KeyTable<T>
         _count++;
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="count"/> keys in all at once: a table about to meet a dict's
+    /// hundreds of keys would otherwise double its way there, allocating twice the final size.
+    /// </summary>
+    public void EnsureCapacity(int count)
+    {
+        var size = _keys.Length;
+        while (count * 2 > size) size *= 2;
+        if (size == _keys.Length) return;
+        var keys = new string?[size];
+        var hashes = new int[size];
+        var values = new T[size];
+        for (var j = 0; j < _keys.Length; j++)
+        {
+            if (_keys[j] is { } k) Insert(keys, hashes, values, k, _hashes[j], _values[j]);
+        }
+        _keys = keys;
+        _hashes = hashes;
+        _values = values;
+    }
+
     public void Clear()
     {
         Array.Clear(_keys);
@@ -84,18 +105,5 @@ internal sealed class KeyTable<T>
         values[i] = value;
     }
 
-    private void Grow()
-    {
-        var size = _keys.Length * 2;
-        var keys = new string?[size];
-        var hashes = new int[size];
-        var values = new T[size];
-        for (var j = 0; j < _keys.Length; j++)
-        {
-            if (_keys[j] is { } k) Insert(keys, hashes, values, k, _hashes[j], _values[j]);
-        }
-        _keys = keys;
-        _hashes = hashes;
-        _values = values;
-    }
+    private void Grow() => EnsureCapacity(_keys.Length);
 }

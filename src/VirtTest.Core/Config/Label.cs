@@ -80,10 +80,22 @@ internal sealed class LabelSet
     /// The labels of a variants block: <paramref name="below"/> (what every variant's body started
     /// from), the labels each variant added on top of it, and the variants' own names.
     /// </summary>
-    public static LabelSet Union(LabelSet below, IEnumerable<LabelSet> variants, IEnumerable<Label> names)
+    public static LabelSet Union(LabelSet below, IEnumerable<LabelSet> variants, IEnumerable<Label> names) =>
+        Union(below, variants.ToArray(), new[] { names.ToArray() });
+
+    /// <summary>As <see cref="Union(LabelSet, IEnumerable{LabelSet}, IEnumerable{Label})"/>, with each variant's names (what the parser has at hand).</summary>
+    public static LabelSet Union(LabelSet below, LabelSet[] variants, Label[][] names)
     {
-        var own = new DistinctStrings();
-        var ownLong = new DistinctStrings();
+        // Room for every label once: the sum of what is gathered bounds the distinct ones, and
+        // growing step by step to a big block's thousand names allocated its tables twice over.
+        var room = 0;
+        foreach (var v in variants)
+        {
+            for (var s = v; s is not null && !ReferenceEquals(s, below) && !ReferenceEquals(s, below._flat); s = s._below) room += s._names.Length;
+        }
+        foreach (var n in names) room += n.Length;
+        var own = new DistinctStrings(room);
+        var ownLong = new DistinctStrings(room);
         foreach (var v in variants)
         {
             for (var s = v; !ReferenceEquals(s, below) && !ReferenceEquals(s, below._flat); s = s._below)
@@ -98,10 +110,13 @@ internal sealed class LabelSet
                 ownLong.AddRange(s._longNames);
             }
         }
-        foreach (var l in names)
+        foreach (var variantNames in names)
         {
-            own.Add(l.Name);
-            ownLong.Add(l.LongName);
+            foreach (var l in variantNames)
+            {
+                own.Add(l.Name);
+                ownLong.Add(l.LongName);
+            }
         }
         if (ReferenceEquals(below, Empty)) return new LabelSet(null, own.ToArray(), ownLong.ToArray());
         return new LabelSet(below._depth + 1 >= MaxDepth ? below.Flat() : below, own.ToArray(), ownLong.ToArray());
@@ -138,13 +153,24 @@ internal sealed class LabelSet
         return _flat;
     }
 
-    /// <summary>Strings gathered once each, in the order first added: by looking through them while few, through a hash set once many.</summary>
+    /// <summary>
+    /// Strings gathered once each, in the order first added: by looking through them while few,
+    /// through an open-addressing index of their places once many.
+    /// </summary>
     private struct DistinctStrings
     {
         private const int LookThroughMax = 16;
         private string[]? _items;
         private int _count;
-        private HashSet<string>? _seen;
+        private int[]? _index;   // item place + 1 per bucket, 0 for an empty one; at most half full
+
+        /// <summary>With room for <paramref name="room"/> strings (more grow as needed).</summary>
+        public DistinctStrings(int room)
+        {
+            _items = room > 0 ? new string[room] : null;
+            _count = 0;
+            _index = null;
+        }
 
         public void AddRange(string[] items)
         {
@@ -153,9 +179,16 @@ internal sealed class LabelSet
 
         public void Add(string item)
         {
-            if (_seen is not null)
+            int bucket = 0;
+            if (_index is { } index)
             {
-                if (!_seen.Add(item)) return;
+                var mask = index.Length - 1;
+                bucket = OrderedStore.Hash(item) & mask;
+                while (index[bucket] != 0)
+                {
+                    if (_items![index[bucket] - 1] == item) return;
+                    bucket = (bucket + 1) & mask;
+                }
             }
             else
             {
@@ -167,11 +200,21 @@ internal sealed class LabelSet
             if (_items is null) _items = new string[4];
             else if (_count == _items.Length) _items = ArrayGrowth.Doubled(_items, _count);
             _items[_count++] = item;
-            if (_seen is null && _count > LookThroughMax)
+            if (_index is not null && _count * 2 <= _index.Length) _index[bucket] = _count;
+            else if (_count > LookThroughMax) Reindex();
+        }
+
+        private void Reindex()
+        {
+            var index = new int[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(_items!.Length, _count) * 2)];
+            var mask = index.Length - 1;
+            for (var i = 0; i < _count; i++)
             {
-                _seen = new HashSet<string>(StringComparer.Ordinal);
-                for (var i = 0; i < _count; i++) _seen.Add(_items[i]);
+                var bucket = OrderedStore.Hash(_items[i]) & mask;
+                while (index[bucket] != 0) bucket = (bucket + 1) & mask;
+                index[bucket] = i + 1;
             }
+            _index = index;
         }
 
         public readonly string[] ToArray()

@@ -29,6 +29,10 @@ internal sealed class Lexer
     public LineReader Reader { get; }
     public string FileName => Reader.FileName;
 
+    /// <summary>The name the per-file name maps use: a file's name without its folder (the text's name for a string), made once per file.</summary>
+    public string MapFileName => _mapFileName ??= Reader.IsFile ? Path.GetFileName(Reader.FileName) : Reader.FileName;
+    private string? _mapFileName;
+
     private readonly SourceText _text;
     private SourceLine _line = SourceLine.EndOfBlock(-1, -1);
     private string? _lineString;

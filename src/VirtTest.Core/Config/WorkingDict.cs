@@ -74,8 +74,6 @@ internal sealed class WorkingDict
         var i = key.IndexOf(TupleSeparator);
         return i < 0 ? key : key.Substring(0, i);
     }
-    /// <summary>The key as a regex sees it: the tuple's parts joined.</summary>
-    public static string Flatten(string key) => IsTuple(key) ? key.Replace(TupleSeparator.ToString(), "") : key;
 
     /// <summary>Whether <see cref="PostfixRules"/> may have something to do with this key.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

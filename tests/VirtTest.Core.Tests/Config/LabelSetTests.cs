@@ -43,4 +43,37 @@ public class LabelSetTests
             Assert.Equal(below.OwnNames.Count, below.OwnNames.Distinct().Count());
         }
     }
+
+    [Fact]
+    public void A_union_keeps_each_name_once_in_the_order_first_met()
+    {
+        // Many variants naming the same few hundred names: past the look-through size the
+        // names go through an index, and its room is made once from what is gathered.
+        var rng = new Random(4);
+        var pool = Enumerable.Range(0, 400).Select(i => "t" + i).ToArray();
+        var below = LabelSet.Union(LabelSet.Empty, Array.Empty<LabelSet>(), new[] { new Label("base") });
+        var variants = new List<LabelSet>();
+        var names = new List<Label[]>();
+        var order = new List<string>();
+        var longOrder = new List<string>();
+        for (var v = 0; v < 50; v++)
+        {
+            var added = Enumerable.Range(0, rng.Next(0, 40)).Select(_ => rng.Next(3) == 0 ? new Label(pool[rng.Next(pool.Length)], "x") : new Label(pool[rng.Next(pool.Length)])).ToList();
+            variants.Add(LabelSet.Union(below, Array.Empty<LabelSet>(), added));
+            order.AddRange(added.Select(l => l.Name));
+            longOrder.AddRange(added.Select(l => l.LongName));
+        }
+        for (var v = 0; v < 50; v++)
+        {
+            var own = Enumerable.Range(0, rng.Next(1, 3)).Select(_ => new Label(pool[rng.Next(pool.Length)])).ToArray();
+            names.Add(own);
+        }
+        order.AddRange(names.SelectMany(n => n).Select(l => l.Name));
+        longOrder.AddRange(names.SelectMany(n => n).Select(l => l.LongName));
+        var union = LabelSet.Union(below, variants.ToArray(), names.ToArray());
+        Assert.Equal(order.Distinct(), union.OwnNames);
+        Assert.Equal(longOrder.Distinct(), union.OwnLongNames);
+        Assert.True(union.Contains(new Label("base")));
+        Assert.False(union.Contains(new Label("t400")));
+    }
 }
