@@ -109,6 +109,8 @@ static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList
     var faults0 = ProcessMinorFaults();
     var alloc0 = GC.GetTotalAllocatedBytes();
     var jit0 = System.Runtime.JitInfo.GetCompiledMethodCount();
+    var collections0 = GC.CollectionCount(0);
+    var pause0 = GC.GetTotalPauseDuration().TotalMilliseconds;
     var jitTime0 = System.Runtime.JitInfo.GetCompilationTime();
     var sw = Stopwatch.StartNew();
     var loaded = ConfigLoader.Load(new ConfigLoadOptions
@@ -122,6 +124,8 @@ static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList
     var parse = sw.Elapsed.TotalSeconds;
     var parseCpu = ProcessCpuSeconds() - cpu0;
     var parseFaults = ProcessMinorFaults() - faults0;
+    var parseCollections = GC.CollectionCount(0) - collections0;   // collections of any generation during the parse
+    var parsePause = GC.GetTotalPauseDuration().TotalMilliseconds - pause0;
     long count = 0;
     long keys = 0;
     foreach (var p in loaded.Expand())
@@ -136,7 +140,7 @@ static int ConfigRun(string file, bool defaults, string? cacheDir, IReadOnlyList
     var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jitTime0).TotalMilliseconds;
     var mainCpu = ThreadCpuSeconds();
     using var me = Process.GetCurrentProcess();
-    Console.WriteLine($"dicts={count} keys={keys} main_thread_cpu_s={mainCpu:F3} parse_s={parse:F3} parse_cpu_s={parseCpu:F3} total_s={total:F3} total_cpu_s={totalCpu:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={(GC.GetTotalAllocatedBytes() - alloc0) / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc_pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} parse_faults={parseFaults} total_faults={totalFaults} cached={loaded.FromCache} jit_methods={jitMethods} jit_ms={jitMs:F0}");
+    Console.WriteLine($"dicts={count} keys={keys} main_thread_cpu_s={mainCpu:F3} parse_s={parse:F3} parse_cpu_s={parseCpu:F3} total_s={total:F3} total_cpu_s={totalCpu:F3} peak_rss_mb={me.PeakWorkingSet64 / 1048576.0:F1} cpu_s={me.TotalProcessorTime.TotalSeconds:F3} alloc_mb={(GC.GetTotalAllocatedBytes() - alloc0) / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gc_pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} parse_faults={parseFaults} parse_gcs={parseCollections} parse_gc_pause_ms={parsePause:F0} total_faults={totalFaults} cached={loaded.FromCache} jit_methods={jitMethods} jit_ms={jitMs:F0}");
     return 0;
 }
 
@@ -304,7 +308,7 @@ static void RealTreeBench(string self, List<string> selfArgs, string dir, string
         }
         double M(List<Dictionary<string, string>> runs, string key) => MedianOf(runs.Select(x => D(x, key)));
         Console.WriteLine($"  round {round} (medians of {samples} samples; the reference's default run: one):");
-        Console.WriteLine($"    VirtTest parse cold (no cache, JIT included): {M(colds, "parse_s") * 1000:F0} ms (CPU {M(colds, "parse_cpu_s") * 1000:F0} ms), {M(colds, "parse_faults"):F0} page faults");
+        Console.WriteLine($"    VirtTest parse cold (no cache, JIT included): {M(colds, "parse_s") * 1000:F0} ms (CPU {M(colds, "parse_cpu_s") * 1000:F0} ms), {M(colds, "parse_faults"):F0} page faults, {M(colds, "parse_gcs"):F0} collection(s) pausing {M(colds, "parse_gc_pause_ms"):F0} ms");
         Console.WriteLine($"    VirtTest parse and cache write (a first run after a change): {M(writes, "parse_s") * 1000:F0} ms (CPU {M(writes, "parse_cpu_s") * 1000:F0} ms), {M(writes, "parse_faults"):F0} page faults");
         Console.WriteLine($"    VirtTest parse warm (from the parse cache):    {M(warms, "parse_s") * 1000:F0} ms (CPU {M(warms, "parse_cpu_s") * 1000:F0} ms)");
         Console.WriteLine($"    VirtTest 'only boot', warm cache: {warms[0]["dicts"]} dicts in {M(warms, "total_s") * 1000:F0} ms (CPU {M(warms, "total_cpu_s") * 1000:F0} ms)");
