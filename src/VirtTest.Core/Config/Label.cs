@@ -153,23 +153,22 @@ internal sealed class LabelSet
         return _flat;
     }
 
-    /// <summary>
-    /// Strings gathered once each, in the order first added: by looking through them while few,
-    /// through an open-addressing index of their places once many.
-    /// </summary>
+    /// <summary>Strings gathered once each, in the order first added: by looking through them while few, through a hash set once many.</summary>
     private struct DistinctStrings
     {
         private const int LookThroughMax = 16;
+        private readonly int _room;
         private string[]? _items;
         private int _count;
-        private int[]? _index;   // item place + 1 per bucket, 0 for an empty one; at most half full
+        private HashSet<string>? _seen;
 
-        /// <summary>With room for <paramref name="room"/> strings (more grow as needed).</summary>
+        /// <summary>With room for <paramref name="room"/> strings made at once (more grow as needed).</summary>
         public DistinctStrings(int room)
         {
+            _room = room;
             _items = room > 0 ? new string[room] : null;
             _count = 0;
-            _index = null;
+            _seen = null;
         }
 
         public void AddRange(string[] items)
@@ -179,16 +178,9 @@ internal sealed class LabelSet
 
         public void Add(string item)
         {
-            int bucket = 0;
-            if (_index is { } index)
+            if (_seen is not null)
             {
-                var mask = index.Length - 1;
-                bucket = OrderedStore.Hash(item) & mask;
-                while (index[bucket] != 0)
-                {
-                    if (_items![index[bucket] - 1] == item) return;
-                    bucket = (bucket + 1) & mask;
-                }
+                if (!_seen.Add(item)) return;
             }
             else
             {
@@ -200,21 +192,11 @@ internal sealed class LabelSet
             if (_items is null) _items = new string[4];
             else if (_count == _items.Length) _items = ArrayGrowth.Doubled(_items, _count);
             _items[_count++] = item;
-            if (_index is not null && _count * 2 <= _index.Length) _index[bucket] = _count;
-            else if (_count > LookThroughMax) Reindex();
-        }
-
-        private void Reindex()
-        {
-            var index = new int[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(_items!.Length, _count) * 2)];
-            var mask = index.Length - 1;
-            for (var i = 0; i < _count; i++)
+            if (_seen is null && _count > LookThroughMax)
             {
-                var bucket = OrderedStore.Hash(_items[i]) & mask;
-                while (index[bucket] != 0) bucket = (bucket + 1) & mask;
-                index[bucket] = i + 1;
+                _seen = new HashSet<string>(Math.Max(_room, _count), StringComparer.Ordinal);
+                for (var i = 0; i < _count; i++) _seen.Add(_items[i]);
             }
-            _index = index;
         }
 
         public readonly string[] ToArray()

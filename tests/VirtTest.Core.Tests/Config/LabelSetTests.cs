@@ -48,7 +48,7 @@ public class LabelSetTests
     public void A_union_keeps_each_name_once_in_the_order_first_met()
     {
         // Many variants naming the same few hundred names: past the look-through size the
-        // names go through an index, and its room is made once from what is gathered.
+        // names go through a hash set, its room made once from what is gathered.
         var rng = new Random(4);
         var pool = Enumerable.Range(0, 400).Select(i => "t" + i).ToArray();
         var below = LabelSet.Union(LabelSet.Empty, Array.Empty<LabelSet>(), new[] { new Label("base") });
