@@ -89,25 +89,12 @@ internal sealed class KeyPattern
     }
 
     /// <summary>Whether the whole key matches.</summary>
-    public bool IsMatch(string key) => IsMatch(key.AsSpan());
-
-    /// <summary>Whether the whole key matches (a suffixed key's parts joined in a caller's buffer).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsMatch(ReadOnlySpan<char> key)
+    public bool IsMatch(string key)
     {
         // '.' never matches a line break: keys with one (never seen in practice) take the general way.
-        if (_glob is { } glob && !HasLineBreak(key)) return GlobMatch(glob, key);
+        if (_glob is { } glob && key.IndexOf('\n') < 0) return GlobMatch(glob, key);
         return SimulateMatch(key);
-    }
-
-    // A loop, not the framework's generic span search: that one is compiled at run time here.
-    private static bool HasLineBreak(ReadOnlySpan<char> key)
-    {
-        foreach (var c in key)
-        {
-            if (c == '\n') return true;
-        }
-        return false;
     }
 
     /// <summary>
@@ -115,9 +102,9 @@ internal sealed class KeyPattern
     /// order in between, each at its leftmost place after the one before (the leftmost place
     /// leaves the most room for the rest, so it finds a match whenever there is one).
     /// </summary>
-    private static bool GlobMatch(string[] glob, ReadOnlySpan<char> key)
+    private static bool GlobMatch(string[] glob, string key)
     {
-        if (glob.Length == 1) return key.Equals(glob[0], StringComparison.Ordinal);
+        if (glob.Length == 1) return key == glob[0];
         var first = glob[0];
         var last = glob[^1];
         if (key.Length < first.Length + last.Length) return false;
@@ -128,14 +115,14 @@ internal sealed class KeyPattern
         {
             var part = glob[i];
             if (part.Length == 0) continue;
-            var at = key.Slice(pos, end - pos).IndexOf(part.AsSpan(), StringComparison.Ordinal);
+            var at = key.AsSpan(pos, end - pos).IndexOf(part.AsSpan(), StringComparison.Ordinal);
             if (at < 0) return false;
             pos += at + part.Length;
         }
         return true;
     }
 
-    private bool SimulateMatch(ReadOnlySpan<char> key)
+    private bool SimulateMatch(string key)
     {
         var n = _chars.Length;
         Span<bool> current = stackalloc bool[n + 1];

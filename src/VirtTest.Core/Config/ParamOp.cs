@@ -90,24 +90,7 @@ internal sealed class KeyMatcher
         _remember = true;
     }
 
-    private bool Match(ReadOnlySpan<char> flatKey) => _pattern is not null ? _pattern.IsMatch(flatKey) : _regex!.IsMatch(flatKey);
-
-    // Longer suffixed keys are joined on the heap; real ones are tens of characters.
-    private const int MaxStackKey = 256;
-
-    /// <summary>Matches a suffixed key as its parts joined, in a buffer: no string per key (a
-    /// statement meets every suffixed key of a joined dict once, hundreds of them).</summary>
-    [SkipLocalsInit]
-    private bool MatchJoined(string key)
-    {
-        Span<char> buffer = key.Length <= MaxStackKey ? stackalloc char[key.Length] : new char[key.Length];
-        var length = 0;
-        foreach (var c in key)
-        {
-            if (c != WorkingDict.TupleSeparator) buffer[length++] = c;
-        }
-        return Match(buffer[..length]);
-    }
+    private bool Match(string flatKey) => _pattern is not null ? _pattern.IsMatch(flatKey) : _regex!.IsMatch(flatKey);
 
     /// <summary>
     /// Whether the key (a suffixed key as its parts joined) matches; <paramref name="hash"/> is
@@ -115,12 +98,11 @@ internal sealed class KeyMatcher
     /// </summary>
     public bool IsMatch(string key, int hash)
     {
-        // Suffixed keys are remembered even for cheap patterns: matching one joins its parts
-        // first, and the same suffixed keys come back in every leaf.
-        var tuple = WorkingDict.IsTuple(key);
-        if (!_remember && !tuple) return Match(key);
+        // Suffixed keys are remembered even for cheap patterns: matching one needs its parts
+        // joined into a new string, and the same suffixed keys come back in every leaf.
+        if (!_remember && !WorkingDict.IsTuple(key)) return Match(key);
         if (_answers.TryGet(key, hash, out var yes)) return yes;
-        yes = tuple ? MatchJoined(key) : Match(key);
+        yes = Match(WorkingDict.Flatten(key));
         if (_answers.Count >= MaxRemembered) _answers.Clear();
         _answers.Add(key, hash, yes);
         return yes;

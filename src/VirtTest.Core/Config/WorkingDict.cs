@@ -17,6 +17,7 @@ namespace VirtTest.Core.Config;
 internal sealed class WorkingDict
 {
     public const char TupleSeparator = '\u0001';
+    private const string TupleSeparatorText = "\u0001";
     public const string NameKey = "name";
     public const string ShortNameKey = "shortname";
     public const string DepKey = "dep";
@@ -74,6 +75,8 @@ internal sealed class WorkingDict
         var i = key.IndexOf(TupleSeparator);
         return i < 0 ? key : key.Substring(0, i);
     }
+    /// <summary>The key as a regex sees it: the tuple's parts joined (one new string; the separator is a constant, not a string made per call).</summary>
+    public static string Flatten(string key) => IsTuple(key) ? key.Replace(TupleSeparatorText, "") : key;
 
     /// <summary>Whether <see cref="PostfixRules"/> may have something to do with this key.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,9 +6,9 @@ namespace VirtTest.Core.Tests.Config;
 
 /// <summary>
 /// A key regex (<c>del</c>, <c>?=</c>, <c>?+=</c>, <c>?&lt;=</c>) sees a suffixed key as its parts
-/// joined. The matcher joins them in a buffer (on the stack for real keys, on the heap past its
-/// size) and matches that: the answer must be the regex engine's on the joined string, for simple
-/// patterns and full regexes, short and long keys alike.
+/// joined, and the matcher remembers its answer per key: the answer, first and remembered, must
+/// be the regex engine's on the joined string, for simple patterns and full regexes, short keys
+/// and long ones alike.
 /// </summary>
 public class SuffixedKeyMatchTests
 {
@@ -20,7 +20,7 @@ public class SuffixedKeyMatchTests
     [InlineData("kill_vm.*")]
     [InlineData("param_.*_0")]
     [InlineData("(kill|mem)_vm[0-9]?_vm1")]   // a full regex
-    [InlineData("x{300}_vm1")]           // only a key longer than the stack buffer matches
+    [InlineData("x{300}_vm1")]           // only a long key matches
     [InlineData(".*_vm2")]
     public void A_suffixed_key_matches_as_its_parts_joined(string pattern)
     {
