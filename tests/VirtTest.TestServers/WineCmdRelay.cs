@@ -232,14 +232,16 @@ public sealed class WineCmdRelay : IAsyncDisposable
                         if (i < n && buffer[i] != 3) continue;
                         if (i > start)
                         {
-                            await stdin.WriteAsync(buffer.AsMemory(start, i - start));
-                            await stdin.FlushAsync();
+                            // A console echoes what is typed before the program reads it: echoing
+                            // after the write would race cmd's own output (and could land inside it).
                             if (relay.EchoInput)
                             {
                                 await writeLock.WaitAsync();
                                 try { await from.WriteAsync(buffer.AsMemory(start, i - start)); }
                                 finally { writeLock.Release(); }
                             }
+                            await stdin.WriteAsync(buffer.AsMemory(start, i - start));
+                            await stdin.FlushAsync();
                         }
                         if (i < n) Interrupt();
                         start = i + 1;
