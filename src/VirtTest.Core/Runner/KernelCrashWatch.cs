@@ -6,7 +6,8 @@ namespace VirtTest.Core.Runner;
 /// Watches the console logs of a test's VMs while it runs (param <c>check_kernel_crash</c>,
 /// default yes): a guest kernel crash report ends the test at once (its token is cancelled)
 /// and the runner records it as FAIL with the report as its reason. A VM the env already had
-/// is read from where its log stood when the test began; one started by the test from its start.
+/// is read from where its log stood when the test began; one started by the test from its start,
+/// also when it replaces a VM of the same name (a new VM writes a new log).
 /// </summary>
 public sealed class KernelCrashWatch : IAsyncDisposable
 {
@@ -14,7 +15,8 @@ public sealed class KernelCrashWatch : IAsyncDisposable
     private readonly TestEnv _env;
     private readonly CancellationTokenSource _testCts;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Dictionary<string, long> _from = new(StringComparer.Ordinal);
+    // By VM object, not name: a VM the test's set-up restarts under the same name is a new object with a new log.
+    private readonly Dictionary<VirtualMachine, long> _from = new(ReferenceEqualityComparer.Instance);
     private readonly Task _loop;
     private readonly object _gate = new();
     private KernelCrashException? _crash;
@@ -23,7 +25,7 @@ public sealed class KernelCrashWatch : IAsyncDisposable
     {
         _env = env;
         _testCts = testCts;
-        foreach (var vm in env.Vms) _from[vm.Name] = vm.ConsoleLogLength;
+        foreach (var vm in env.Vms) _from[vm] = vm.ConsoleLogLength;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -63,10 +65,10 @@ public sealed class KernelCrashWatch : IAsyncDisposable
             foreach (var vm in _env.Vms)
             {
                 if (vm.ConsoleLogPath is not { } log) continue;
-                if (!_from.TryGetValue(vm.Name, out var from)) _from[vm.Name] = from = 0;
+                if (!_from.TryGetValue(vm, out var from)) _from[vm] = from = 0;
                 string? trace;
                 try { trace = KernelCrash.FindInLog(log, from); }
-                catch (IOException) { continue; }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { continue; }
                 if (trace is null) continue;
                 return _crash = new KernelCrashException(vm.Name, trace);
             }

@@ -11,6 +11,9 @@ namespace VirtTest.Core.Runner;
 public sealed class TestEnv : IAsyncDisposable
 {
     private readonly Dictionary<string, (VirtualMachine Vm, string Definition)> _vms = new(StringComparer.Ordinal);
+    // The test's body changes the VMs while watchers of the test (crash watch, screendumps) read
+    // them from other threads.
+    private readonly object _gate = new();
 
     public TestEnv(int worker, string imagesDirectory, string consoleDirectory)
     {
@@ -34,13 +37,26 @@ public sealed class TestEnv : IAsyncDisposable
     /// <summary>Other objects tests keep between them, by name.</summary>
     public IDictionary<string, object?> Data { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 
-    public IReadOnlyList<VirtualMachine> Vms => _vms.Values.Select(v => v.Vm).ToList();
+    /// <summary>The VMs now (a copy: safe to read while the test changes them).</summary>
+    public IReadOnlyList<VirtualMachine> Vms
+    {
+        get { lock (_gate) return _vms.Values.Select(v => v.Vm).ToList(); }
+    }
 
-    public VirtualMachine? GetVm(string name) => _vms.TryGetValue(name, out var v) ? v.Vm : null;
+    public VirtualMachine? GetVm(string name)
+    {
+        lock (_gate) return _vms.TryGetValue(name, out var v) ? v.Vm : null;
+    }
 
-    internal string? DefinitionOf(string name) => _vms.TryGetValue(name, out var v) ? v.Definition : null;
+    internal string? DefinitionOf(string name)
+    {
+        lock (_gate) return _vms.TryGetValue(name, out var v) ? v.Definition : null;
+    }
 
-    internal void Register(VirtualMachine vm, string definition) => _vms[vm.Name] = (vm, definition);
+    internal void Register(VirtualMachine vm, string definition)
+    {
+        lock (_gate) _vms[vm.Name] = (vm, definition);
+    }
 
     /// <summary>
     /// Takes over a VM a test created itself (e.g. <c>New-VirtVm</c> in a test script): from now on
@@ -50,25 +66,28 @@ public sealed class TestEnv : IAsyncDisposable
     public void Adopt(VirtualMachine vm)
     {
         ArgumentNullException.ThrowIfNull(vm);
-        if (_vms.TryGetValue(vm.Name, out var existing))
+        lock (_gate)
         {
-            if (ReferenceEquals(existing.Vm, vm)) return;
-            throw new VmException(vm.Name, $"The test created a VM named '{vm.Name}', but the env already has one of that name.");
+            if (_vms.TryGetValue(vm.Name, out var existing))
+            {
+                if (ReferenceEquals(existing.Vm, vm)) return;
+                throw new VmException(vm.Name, $"The test created a VM named '{vm.Name}', but the env already has one of that name.");
+            }
+            _vms[vm.Name] = (vm, VmDefinition.Of(vm.Params));
         }
-        _vms[vm.Name] = (vm, VmDefinition.Of(vm.Params));
     }
 
     /// <summary>Kills the VM and forgets it.</summary>
     public async Task KillVmAsync(string name)
     {
-        if (!_vms.Remove(name, out var entry)) return;
+        if (Forget(name) is not { } entry) return;
         await entry.Vm.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stops the VM (graceful with a deadline, then by force) and forgets it.</summary>
     public async Task StopVmAsync(string name, TimeSpan gracefulTimeout, CancellationToken ct)
     {
-        if (!_vms.Remove(name, out var entry)) return;
+        if (Forget(name) is not { } entry) return;
         try
         {
             await entry.Vm.StopAsync(gracefulTimeout, ct).ConfigureAwait(false);
@@ -79,14 +98,22 @@ public sealed class TestEnv : IAsyncDisposable
         }
     }
 
+    private (VirtualMachine Vm, string Definition)? Forget(string name)
+    {
+        lock (_gate) return _vms.Remove(name, out var entry) ? entry : null;
+    }
+
     /// <summary>Memory (MiB) and CPUs held by the VMs of this env.</summary>
-    public (int MemoryMB, int Cpus) Footprint() =>
-        (_vms.Values.Sum(v => v.Vm.MemoryMB), _vms.Values.Sum(v => v.Vm.Cpu));
+    public (int MemoryMB, int Cpus) Footprint()
+    {
+        var vms = Vms;
+        return (vms.Sum(v => v.MemoryMB), vms.Sum(v => v.Cpu));
+    }
 
     /// <summary>Kills every VM (end of run, timeout, interrupt).</summary>
     public async Task KillAllAsync()
     {
-        foreach (var name in _vms.Keys.ToList()) await KillVmAsync(name).ConfigureAwait(false);
+        foreach (var vm in Vms) await KillVmAsync(vm.Name).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync() => new(KillAllAsync());
