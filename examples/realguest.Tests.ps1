@@ -65,7 +65,7 @@ Describe 'Real-guest examples on <Backend>' -Tag 'Guest', 'RealGuest', 'Qemu' -F
     It 'ends the crash test as FAIL with the panic in its reason' {
         if ($skip) { Set-ItResult -Skipped -Because $skip; return }
         $r = Get-Result 'crash'
-        $r.Status | Should -Be 'Fail'
+        $r.Status | Should -Be 'Fail' -Because "$($r.ShortName): $($r.Reason) (step: $($r.FailedStep); log: $($r.Directory))"
         $r.Reason | Should -Match 'Kernel panic'
         $r.Reason | Should -Match 'sysrq'
         $r.FailedStep | Should -Be 'panic by sysrq c'
