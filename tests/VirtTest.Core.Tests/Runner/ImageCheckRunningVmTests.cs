@@ -17,17 +17,11 @@ public sealed class ImageCheckRunningVmTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static VirtParams T(string name, string type, params (string Key, string Value)[] extra)
-    {
-        var p = new VirtParams
+    private static VirtParams T(string name, string type, params (string Key, string Value)[] extra) =>
+        NoGuestTestParams.Of(name, type, new[]
         {
-            ["name"] = name, ["shortname"] = name, ["dep"] = "", ["type"] = type,
-            ["vms"] = "vm1", ["start_vm"] = "yes", ["test_session"] = "no", ["mem"] = "64", ["kill_vm"] = "no",
-            ["images"] = "image1", ["image_name"] = "live", ["create_image"] = "yes", ["image_size"] = "16M", ["check_image"] = "yes",
-        };
-        foreach (var (k, v) in extra) p[k] = v;
-        return p;
-    }
+            ("images", "image1"), ("image_name", "live"), ("create_image", "yes"), ("image_size", "16M"), ("check_image", "yes"),
+        }.Concat(extra).ToArray());
 
     private static Qcow2Metadata ImageOf(TestContext c) =>
         new(ImageFile.PathOf(EnvProcessor.VmParams(c.Params, "vm1", c.Env).ObjectParams("image1"), "vm1", "image1"));

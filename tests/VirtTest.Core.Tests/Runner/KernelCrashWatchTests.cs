@@ -22,17 +22,8 @@ public sealed class KernelCrashWatchTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static VirtParams T(string name, string type, params (string Key, string Value)[] extra)
-    {
-        var p = new VirtParams
-        {
-            ["name"] = name, ["shortname"] = name, ["dep"] = "", ["type"] = type,
-            ["vms"] = "vm1", ["start_vm"] = "yes", ["test_session"] = "no", ["mem"] = "64", ["kill_vm"] = "no",
-            ["test_timeout"] = "40",
-        };
-        foreach (var (k, v) in extra) p[k] = v;
-        return p;
-    }
+    private static VirtParams T(string name, string type, params (string Key, string Value)[] extra) =>
+        NoGuestTestParams.Of(name, type, extra.Prepend(("test_timeout", "40")).ToArray());
 
     [Fact]
     public async Task A_panic_in_the_console_text_of_a_VM_restarted_under_the_same_name_ends_the_test_as_FAIL_at_once()
