@@ -1,3 +1,4 @@
+using VirtTest.Core.Config;
 using VirtTest.Core.Runner;
 
 namespace VirtTest.Core.Tests.Runner;
@@ -10,6 +11,22 @@ internal sealed class DelegateExecutor : ITestExecutor
     public DelegateExecutor(IReadOnlyDictionary<string, Func<TestContext, CancellationToken, Task>> bodies) => _bodies = bodies;
 
     public int Disposed;
+
+    /// <summary>Runs the tests one after the other with these bodies; the results by test name.</summary>
+    public static async Task<(TestRun Run, Dictionary<string, TestResult> ByName)> RunOneByOneAsync(
+        IReadOnlyList<VirtParams> tests, string outputPath, IReadOnlyDictionary<string, Func<TestContext, CancellationToken, Task>> bodies)
+    {
+        var run = new TestRun(new TestRunOptions
+        {
+            Tests = tests,
+            OutputPath = outputPath,
+            Jobs = 1,
+            ExecutorFactory = _ => new DelegateExecutor(bodies),
+            Capacity = new HostCapacity(8192, 4),
+        });
+        await run.RunAsync(CancellationToken.None);
+        return (run, run.Results.Tests.ToDictionary(t => t.Name));
+    }
 
     public Task ExecuteAsync(TestContext context, CancellationToken ct) =>
         _bodies.TryGetValue(context.Params.Get("type") ?? "", out var body)

@@ -18,7 +18,7 @@ public sealed class ImageCheckRunningVmTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private static VirtParams T(string name, string type, params (string Key, string Value)[] extra) =>
-        NoGuestTestParams.Of(name, type, new[]
+        NoGuestVmTest.Params(name, type, new[]
         {
             ("images", "image1"), ("image_name", "live"), ("create_image", "yes"), ("image_size", "16M"), ("check_image", "yes"),
         }.Concat(extra).ToArray());
@@ -37,22 +37,13 @@ public sealed class ImageCheckRunningVmTests : IDisposable
             ["state"] = async (c, ct) => { pids.Add(c.Env.GetVm("vm1")!.ProcessId); states.Add(await c.Env.GetVm("vm1")!.RefreshStateAsync(ct)); },
             ["corrupt"] = (c, _) => { var m = ImageOf(c); m.SetRefcount(m.L1Cluster, 0); return Task.CompletedTask; },
         };
-        var run = new TestRun(new TestRunOptions
+        var (run, byName) = await DelegateExecutor.RunOneByOneAsync(new[]
         {
-            Tests = new[]
-            {
-                T("leak-live", "leak"),
-                T("still-running", "state"),
-                T("corrupt-live", "corrupt"),
-                T("corrupt-unchecked", "corrupt", ("force_create_image", "yes"), ("skip_image_check_during_running", "yes")),
-            },
-            OutputPath = Path.Combine(_dir.Path, "results"),
-            Jobs = 1,
-            ExecutorFactory = _ => new DelegateExecutor(bodies),
-            Capacity = new HostCapacity(8192, 4),
-        });
-        await run.RunAsync(CancellationToken.None);
-        var byName = run.Results.Tests.ToDictionary(t => t.Name);
+            T("leak-live", "leak"),
+            T("still-running", "state"),
+            T("corrupt-live", "corrupt"),
+            T("corrupt-unchecked", "corrupt", ("force_create_image", "yes"), ("skip_image_check_during_running", "yes")),
+        }, Path.Combine(_dir.Path, "results"), bodies);
 
         Assert.Equal(TestStatus.Pass, byName["leak-live"].Status);
         var log = await File.ReadAllTextAsync(Path.Combine(run.Results.Path, byName["leak-live"].Directory, "debug.log"));

@@ -23,7 +23,7 @@ public sealed class KernelCrashWatchTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private static VirtParams T(string name, string type, params (string Key, string Value)[] extra) =>
-        NoGuestTestParams.Of(name, type, extra.Prepend(("test_timeout", "40")).ToArray());
+        NoGuestVmTest.Params(name, type, extra.Prepend(("test_timeout", "40")).ToArray());
 
     [Fact]
     public async Task A_panic_in_the_console_text_of_a_VM_restarted_under_the_same_name_ends_the_test_as_FAIL_at_once()
@@ -47,16 +47,8 @@ public sealed class KernelCrashWatchTests : IDisposable
                 await Task.Delay(Timeout.Infinite, ct);   // the watch ends the test
             },
         };
-        var run = new TestRun(new TestRunOptions
-        {
-            Tests = new[] { T("chatty", "chatty"), T("restarted", "panic", ("kill_vm_before_test", "yes")) },
-            OutputPath = Path.Combine(_dir.Path, "results"),
-            Jobs = 1,
-            ExecutorFactory = _ => new DelegateExecutor(bodies),
-            Capacity = new HostCapacity(8192, 4),
-        });
-        await run.RunAsync(CancellationToken.None);
-        var byName = run.Results.Tests.ToDictionary(t => t.Name);
+        var (_, byName) = await DelegateExecutor.RunOneByOneAsync(
+            new[] { T("chatty", "chatty"), T("restarted", "panic", ("kill_vm_before_test", "yes")) }, Path.Combine(_dir.Path, "results"), bodies);
 
         Assert.Equal(TestStatus.Pass, byName["chatty"].Status);
         // A new VM of the same name, with a log of its own, shorter than the first one's.

@@ -44,19 +44,8 @@ public sealed class TestHelpersTests : IDisposable
         ["marker"] = (c, _) => { File.WriteAllText(Path.Combine(c.Directory, "body.txt"), "ran"); return Task.CompletedTask; },
     };
 
-    private async Task<IReadOnlyDictionary<string, TestResult>> RunAsync(params VirtParams[] tests)
-    {
-        var run = new TestRun(new TestRunOptions
-        {
-            Tests = tests,
-            OutputPath = _dir,
-            Jobs = 1,
-            ExecutorFactory = _ => new DelegateExecutor(Bodies),
-            Capacity = new HostCapacity(8192, 4),
-        });
-        await run.RunAsync(CancellationToken.None);
-        return run.Results.Tests.ToDictionary(t => t.Name);
-    }
+    private async Task<IReadOnlyDictionary<string, TestResult>> RunAsync(params VirtParams[] tests) =>
+        (await DelegateExecutor.RunOneByOneAsync(tests, _dir, Bodies)).ByName;
 
     private string TestDir(TestResult r) => Path.Combine(_dir, r.Directory);
 

@@ -6,9 +6,9 @@ namespace VirtTest.Core.Tests.Runner;
 /// The params of a runner test with one VM that boots no guest (QEMU's BIOS only, 64 MiB): the
 /// VM starts, no session logs in, and it is kept for the next test.
 /// </summary>
-internal static class NoGuestTestParams
+internal static class NoGuestVmTest
 {
-    public static VirtParams Of(string name, string type, params (string Key, string Value)[] extra)
+    public static VirtParams Params(string name, string type, params (string Key, string Value)[] extra)
     {
         var p = new VirtParams
         {
