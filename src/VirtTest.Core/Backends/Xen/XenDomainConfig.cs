@@ -19,6 +19,8 @@ namespace VirtTest.Core.Backends.Xen;
 public sealed partial class XenDomainConfig
 {
     public static readonly IReadOnlyList<string> DiskFormats = new[] { "raw", "qcow", "qcow2", "vhd", "qed" };
+    /// <summary>The event actions the config file gets from params (on_watchdog and on_soft_reset keep xl's defaults).</summary>
+    public static readonly IReadOnlyList<string> WrittenActions = new[] { "on_poweroff", "on_reboot", "on_crash" };
     public static readonly IReadOnlyList<string> Actions = new[] { "destroy", "restart", "rename-restart", "preserve", "coredump-destroy", "coredump-restart", "soft-reset" };
     /// <summary>nic_model values: emulated models (HVM) and the PV netfront.</summary>
     public static readonly IReadOnlyList<string> HvmNicModels = new[] { "rtl8139", "e1000", "netfront" };

@@ -26,6 +26,8 @@ internal sealed class XenVmDriver : VmDriverBase
     private string? _consoleLogPath;
     /// <summary>A domain exists (or may exist) under <see cref="DomainName"/> that this driver owns.</summary>
     private bool _ownsDomain;
+    /// <summary>When a state query first found the domain absent (null while it is listed).</summary>
+    private DateTime? _absentSince;
     private NicMacAddresses _macs = new();
 
     /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
@@ -91,10 +93,13 @@ internal sealed class XenVmDriver : VmDriverBase
         ConsoleTee.Start(await _xl.Runner.OpenTerminalAsync(ConsoleCommand(), ct).ConfigureAwait(false), logPath,
             attach: c => _xl.Runner.OpenTerminalAsync(ConsoleCommand(), c),
             domainExists: async c => (await _xl.RunOnDomainAsync(new[] { "list", DomainName }, c).ConfigureAwait(false)).Exists,
-            reattachWindow: ConsoleReattachWindow);
+            reattachWindow: RestartWindow);
 
-    /// <summary>How long the console keeps trying to attach again after it ended (tests shorten it).</summary>
-    internal TimeSpan ConsoleReattachWindow { get; set; } = ConsoleTee.DefaultReattachWindow;
+    /// <summary>
+    /// How long a domain may be away while xl builds it again after a reboot: the console keeps
+    /// trying to attach, and state queries report it alive (tests shorten it).
+    /// </summary>
+    internal TimeSpan RestartWindow { get; set; } = ConsoleTee.DefaultReattachWindow;
 
     /// <summary>What the console did besides delivering output (attached again after reboots, or ended), for messages about a quiet guest.</summary>
     public override string? ConsoleStatus => _console switch
@@ -168,15 +173,38 @@ internal sealed class XenVmDriver : VmDriverBase
         var flags = exists ? XlOutput.StateFlags(output, DomainName) : null;
         if (flags is null)
         {
+            // xl destroys a rebooting domain before it builds it again: absent for a moment is not gone.
+            var now = DateTime.UtcNow;
+            _absentSince ??= now;
+            if (XlDomainState.DomainComesBack(ActionAfter(XlShutdownReason.Reboot)) && now - _absentSince.Value < RestartWindow) return State;
             await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain no longer exists (it crashed or powered off and xl destroyed it (on_crash, on_poweroff), or it was destroyed outside the framework; see xl dmesg on the host)").ConfigureAwait(false);
             return State;
         }
-        if (XlOutput.EndedBecause(flags) is { } reason)
+        _absentSince = null;
+        var state = XlDomainState.Parse(flags);
+        if (state.Shutdown)
         {
-            await MarkDeadAsync(() => $"Xen domain {DomainName}: {reason} (xl list state {flags})").ConfigureAwait(false);
+            var action = ActionAfter(state.Reason);
+            // A reboot (also a triple fault) with on_reboot=restart: xl builds the domain again under its name.
+            if (XlDomainState.DomainComesBack(action)) return State;
+            var reason = $"Xen domain {DomainName}: {XlDomainState.Describe(state.Reason)} ({XlDomainState.ActionSetting(state.Reason)}={action}; xl list state {flags})";
+            if (state.Reason == XlShutdownReason.PowerOff) await MarkGuestPoweredOffAsync(() => reason).ConfigureAwait(false);
+            else await MarkDeadAsync(() => reason).ConfigureAwait(false);
             return State;
         }
-        return flags.Contains('p') ? VmState.Paused : VmState.Running;
+        if (state.Dying)
+        {
+            await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain is being destroyed (xl list state {flags})").ConfigureAwait(false);
+            return State;
+        }
+        return state.Paused ? VmState.Paused : VmState.Running;
+    }
+
+    /// <summary>What xl does after a shutdown for <paramref name="reason"/>: the domain config's setting (from params) or xl's default.</summary>
+    private string ActionAfter(XlShutdownReason reason)
+    {
+        var setting = XlDomainState.ActionSetting(reason);
+        return XenDomainConfig.WrittenActions.Contains(setting) && Params.Get(setting) is { Length: > 0 } value ? value : XlDomainState.DefaultAction(reason);
     }
 
     public override async Task<IVmDriver> MigrateAsync(MigrationOptions options, IProgress<MigrationProgress>? progress, CancellationToken ct)

@@ -8,8 +8,8 @@ namespace VirtTest.Core.Backends.Xen;
 public static partial class XlOutput
 {
     /// <summary>
-    /// The state flags (<c>r b p s c d</c> as in xl(1), e.g. <c>--p---</c>) of the domain
-    /// named <paramref name="domainName"/> in <c>xl list</c> output, or null when it is not listed.
+    /// The State column (six places, e.g. <c>--p---</c>; <see cref="XlDomainState"/> reads it) of the
+    /// domain named <paramref name="domainName"/> in <c>xl list</c> output, or null when it is not listed.
     /// </summary>
     public static string? StateFlags(string xlListOutput, string domainName)
     {
@@ -23,13 +23,6 @@ public static partial class XlOutput
         }
         return null;
     }
-
-    /// <summary>The framework's view of xl state flags: null for running/paused, else why the domain is over.</summary>
-    public static string? EndedBecause(string flags) =>
-        flags.Contains('c') ? "the domain crashed"
-        : flags.Contains('s') ? "the guest shut the domain down"
-        : flags.Contains('d') ? "the domain is dying"
-        : null;
 
     /// <summary>
     /// The devices of <c>xl pci-list</c> (header <c>Vdev Device</c>, then lines such as

@@ -122,23 +122,85 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         await d.KillAsync();
     }
 
-    [Fact]
-    public async Task DomainThatVanishedOrCrashedIsDeadWithTheReason()
-    {
-        var d = Driver();
-        await d.StartAsync(false, default);
+    private void XlListsState(string flags) =>
+        _xl.On("list", a => RecordingXlRunner.Ok($"Name ID Mem VCPUs State Time(s)\n{a[1]} 9 512 1 {flags} 1.0\n"));
+
+    private void XlListsNoDomain() =>
         _xl.On("list", a => RecordingXlRunner.Fail(1, $"{a[1]} is an invalid domain identifier (rc=-6)"));
+
+    [Fact]
+    public async Task DomainThatStaysAwayLongerThanARestartTakesIsDeadWithTheReason()
+    {
         _xl.On("destroy", a => RecordingXlRunner.Fail(1, $"{a[1]} is an invalid domain identifier (rc=-6)"));
+        var d = Driver();
+        d.RestartWindow = TimeSpan.FromMilliseconds(300);
+        await d.StartAsync(false, default);
+        XlListsNoDomain();
+        // on_reboot=restart (the default): xl may be building it again, so not dead yet.
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        await Task.Delay(400);
         Assert.Equal(VmState.Dead, await d.QueryStateAsync(default));
         Assert.Contains("no longer exists", d.DeathReason);
 
+        // Nothing would build it again: dead at the first look.
+        var noRestart = Driver(("on_reboot", "destroy"));
+        await noRestart.StartAsync(false, default);
+        Assert.Equal(VmState.Dead, await noRestart.QueryStateAsync(default));
+        Assert.Contains("no longer exists", noRestart.DeathReason);
+    }
+
+    [Fact]
+    public async Task ShutDownDomainEndsByItsReasonAndItsActionSetting()
+    {
+        _xl.On("destroy", _ => RecordingXlRunner.Ok());
         var crashed = Driver();
         await crashed.StartAsync(false, default);
-        _xl.On("list", a => RecordingXlRunner.Ok($"Name ID Mem VCPUs State Time(s)\n{a[1]} 9 512 1 ----c- 1.0\n"));
-        _xl.On("destroy", _ => RecordingXlRunner.Ok());
+        XlListsState("---sc-");
         Assert.Equal(VmState.Dead, await crashed.QueryStateAsync(default));
-        Assert.Contains("crashed", crashed.DeathReason);
+        Assert.Contains("the domain crashed (on_crash=destroy; xl list state ---sc-)", crashed.DeathReason);
         Assert.Equal($"destroy {crashed.DomainName}", _xl.Commands[^1]); // what is left of it is cleaned up
+
+        var poweredOff = Driver();
+        await poweredOff.StartAsync(false, default);
+        XlListsState("---s--");
+        Assert.Equal(VmState.Stopped, await poweredOff.QueryStateAsync(default));
+        Assert.Contains("the guest powered the domain off (on_poweroff=destroy", poweredOff.DeathReason);
+
+        var rebootEnds = Driver(("on_reboot", "destroy"));
+        await rebootEnds.StartAsync(false, default);
+        XlListsState("--psr-");
+        Assert.Equal(VmState.Dead, await rebootEnds.QueryStateAsync(default));
+        Assert.Contains("the guest rebooted the domain (on_reboot=destroy", rebootEnds.DeathReason);
+
+        // on_crash=restart: xl builds a crashed domain again, so it lives on.
+        var crashRestarts = Driver(("on_crash", "restart"));
+        await crashRestarts.StartAsync(false, default);
+        XlListsState("---sc-");
+        Assert.Equal(VmState.Running, await crashRestarts.QueryStateAsync(default));
+        await crashRestarts.KillAsync();
+    }
+
+    [Fact]
+    public async Task RebootingDomainIsAliveWhileShutDownToRebootAndWhileXlBuildsItAgain()
+    {
+        var d = Driver();
+        d.RestartWindow = TimeSpan.FromMilliseconds(300);
+        await d.StartAsync(false, default);
+        // CI's failure: a triple fault (Xen's reboot action) seen as the guest shutting the domain down.
+        XlListsState("--psr-");
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        XlListsState("--psrd");
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        XlListsNoDomain();
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        XlListsState("-b----");
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        // Back under its name: a later absence gets a window of its own.
+        await Task.Delay(400);
+        XlListsNoDomain();
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        Assert.Null(d.DeathReason);
+        await d.KillAsync();
     }
 
     [Fact]
@@ -248,7 +310,7 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         _xl.On("list", a => domainExists ? RecordingXlRunner.Ok($"Name ID Mem VCPUs State Time(s)\n{a[1]} 7 128 1 -b---- 1.0\n")
             : RecordingXlRunner.Fail(1, $"{a[1]} is an invalid domain identifier (rc=-6)"));
         var d = Driver();
-        d.ConsoleReattachWindow = TimeSpan.FromSeconds(2);
+        d.RestartWindow = TimeSpan.FromSeconds(2);
         await d.StartAsync(false, default);
         var console = await d.OpenSerialConsoleAsync(TimeSpan.FromSeconds(5), default);
         _xl.Streams[0].Feed("first boot\n");

@@ -25,14 +25,27 @@ public sealed class XenWithoutHypervisor_XlOutputTests
         Assert.Equal(flags, XlOutput.StateFlags(List, name));
 
     [Theory]
-    [InlineData("r-----", null)]
-    [InlineData("-b----", null)]
-    [InlineData("--p---", null)]
-    [InlineData("---s--", "the guest shut the domain down")]
-    [InlineData("----c-", "the domain crashed")]
-    [InlineData("-----d", "the domain is dying")]
-    public void EndedStatesAreShutdownCrashedAndDying(string flags, string? reason) =>
-        Assert.Equal(reason, XlOutput.EndedBecause(flags));
+    [InlineData("r-----", true, false, false, false, XlShutdownReason.PowerOff, false)]
+    [InlineData("-b----", false, true, false, false, XlShutdownReason.PowerOff, false)]
+    [InlineData("--p---", false, false, true, false, XlShutdownReason.PowerOff, false)]
+    [InlineData("---s--", false, false, false, true, XlShutdownReason.PowerOff, false)]
+    // A triple fault of a nested PVH guest, as CI's xl printed it: paused, shut down to reboot.
+    [InlineData("--psr-", false, false, true, true, XlShutdownReason.Reboot, false)]
+    [InlineData("---ss-", false, false, false, true, XlShutdownReason.Suspend, false)]
+    [InlineData("---sc-", false, false, false, true, XlShutdownReason.Crash, false)]
+    [InlineData("---swd", false, false, false, true, XlShutdownReason.Watchdog, true)]
+    [InlineData("---sS-", false, false, false, true, XlShutdownReason.SoftReset, false)]
+    [InlineData("---s?-", false, false, false, true, XlShutdownReason.Unknown, false)]
+    [InlineData("-----d", false, false, false, false, XlShutdownReason.PowerOff, true)]
+    public void StateColumnIsReadByPlaceWithTheShutdownReasonLetter(string flags, bool running, bool blocked, bool paused, bool shutdown, XlShutdownReason reason, bool dying) =>
+        Assert.Equal(new XlDomainState(running, blocked, paused, shutdown, reason, dying), XlDomainState.Parse(flags));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("--p--")]
+    [InlineData("r------")]
+    public void AStateColumnOfAnotherWidthIsRefused(string flags) =>
+        Assert.Contains($"'{flags}'", Assert.Throws<FormatException>(() => XlDomainState.Parse(flags)).Message);
 
     [Fact]
     public void PciListGivesGuestSlotFunctionAndHostAddress()
