@@ -608,7 +608,7 @@ function Invoke-TestRun([string] $PesterManifest, [string] $UserCacheFolder) {
     if ($failures.Count) {
         Write-Host ''
         Write-Host 'Failures' -ForegroundColor Red
-        foreach ($f in $failures) { Write-Host ($(if ($f.Length -gt 400) { $f.Substring(0, 397) + '...' } else { $f })) -ForegroundColor Red }
+        foreach ($f in $failures) { Write-Host ($(if ($f.Length -gt 2000) { $f.Substring(0, 1997) + '...' } else { $f })) -ForegroundColor Red }
     }
     Write-Host ''
     Write-Host 'Test summary' -ForegroundColor Cyan

@@ -173,7 +173,10 @@ public static class LibvirtDomainXml
                     new XElement("target", new XAttribute("dev", bus.Prefix + (char)('a' + index)), new XAttribute("bus", bus.Bus)),
                     new XElement("alias", new XAttribute("name", UserAliasPrefix + SafeId(image.Name))));
                 if (image.ReadOnly) disk.Add(new XElement("readonly"));
-                if (image.Snapshot) disk.Add(new XElement("transient"));
+                // shareBacking: libvirt adds the disk after start-up on an overlay with the image as a
+                // read-only backing file, so VMs may share the image. Without it QEMU opens the image
+                // read-write at start, which fails while another VM (or QEMU's snapshot=on) reads it.
+                if (image.Snapshot) disk.Add(new XElement("transient", new XAttribute("shareBacking", "yes")));
                 devices.Add(disk);
             }
             if (needsScsi) AddScsiController(devices);

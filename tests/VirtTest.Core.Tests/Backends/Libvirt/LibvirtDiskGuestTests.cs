@@ -11,8 +11,9 @@ namespace VirtTest.Core.Tests.Backends.Libvirt;
 /// <summary>
 /// Disks on the libvirt backend against a private libvirtd with the QEMU driver (TCG) and the
 /// test guest: a disk from the params, hot-plug per bus checked in the guest, a live snapshot
-/// with an active commit, a mirror with a pivot, typed errors, and a migration with storage to
-/// a second daemon onto new files, checked by the guest's data. Raw data with dd (no mkfs).
+/// with an active commit, a mirror with a pivot, typed errors, an image_snapshot image shared
+/// by running VMs of both backends, and a migration with storage to a second daemon onto new
+/// files, checked by the guest's data. Raw data with dd (no mkfs).
 /// </summary>
 [Collection("LibvirtGuest")]
 [Trait("Category", "Guest")]
@@ -29,14 +30,15 @@ public sealed class LibvirtDiskGuestTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<(VirtualMachine Vm, SerialSession Console)> BootAsync(string name, string dataFile, string? migrateTo = null)
+    private async Task<(VirtualMachine Vm, SerialSession Console)> BootAsync(string name, string dataFile, string? migrateTo = null, string vmType = "libvirt", bool snapshot = false)
     {
         var guest = TestGuest.Locate();
         var p = guest.CreateParams(name);
-        p["vm_type"] = "libvirt";
+        p["vm_type"] = vmType;
         p["connect_uri"] = _daemon.Uri;
         p["images"] = "data";
         p["image_filename_data"] = dataFile;
+        if (snapshot) p["image_snapshot_data"] = "yes";
         if (migrateTo is not null) p["migration_dest_uri"] = migrateTo;
         var vm = VirtualMachine.FromParams(p, name);
         try
@@ -150,6 +152,40 @@ public sealed class LibvirtDiskGuestTests : IDisposable
         Assert.Equal(_dir.File("top.qcow2"), streamed.File);
         Assert.Null(streamed.BackingFile);
         Assert.Equal(late, await ReadAsync(console, "vda", 10));
+    }
+
+    [Fact]
+    public async Task A_snapshot_image_serves_VMs_of_both_backends_at_once_and_stays_untouched()
+    {
+        // CI failed on this: a libvirt VM with image_snapshot = yes could not start while another
+        // VM read the same image (QEMU opened it read-write before libvirt put the overlay on top).
+        var data = _dir.File("shared.qcow2");
+        await _img.CreateAsync(data, new ImageCreateOptions { Size = "16M" });
+        var pristine = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(data)));
+        var running = new List<(VirtualMachine Vm, SerialSession Console)>();
+        try
+        {
+            // QEMU's snapshot=on reads the image first; then two libvirt domains start beside it.
+            running.Add(await BootAsync("shareq", data, vmType: "qemu", snapshot: true));
+            running.Add(await BootAsync("sharel1", data, snapshot: true));
+            running.Add(await BootAsync("sharel2", data, snapshot: true));
+            var written = new List<string>();
+            foreach (var (_, console) in running) written.Add(await WriteAsync(console, "vda", 1));
+            Assert.Equal(3, written.Distinct().Count());
+            // Each guest reads back its own data: three overlays, not one shared disk.
+            for (var i = 0; i < running.Count; i++) Assert.Equal(written[i], await ReadAsync(running[i].Console, "vda", 1));
+        }
+        finally
+        {
+            foreach (var (vm, console) in running)
+            {
+                await console.DisposeAsync();
+                await vm.DisposeAsync();
+            }
+        }
+        Assert.Equal(pristine, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(data))));
+        // The overlays (libvirt's beside the image) went with their VMs.
+        Assert.Equal(new[] { "shared.qcow2" }, Directory.GetFiles(_dir.Path).Select(Path.GetFileName));
     }
 
     [Fact]
