@@ -96,9 +96,25 @@ public sealed class XenLabTests
 
             // A reboot (on_reboot=restart) gives the domain a new id, which ends xl console: the
             // console follows, so the log and this session see the second boot.
+            // Asked often meanwhile, the state stays Running: the domain shut down to reboot, then
+            // absent while xl builds it again, is no end (CI once saw a triple fault's reboot as one).
             var beforeReboot = vm.ConsoleLogLength;
+            var states = new List<VmState>();
+            using var stopPolling = new CancellationTokenSource();
+            var polling = Task.Run(async () =>
+            {
+                while (!stopPolling.IsCancellationRequested)
+                {
+                    states.Add(await vm.RefreshStateAsync());
+                    await Task.Delay(200);
+                }
+            });
             await console.SendLineAsync("reboot -f");
             await vm.WaitForConsoleAfterAsync(new Regex(Regex.Escape(guest.ReadyLine)), beforeReboot, Boot);
+            stopPolling.Cancel();
+            await polling;
+            Assert.True(states.Count >= 5, $"only {states.Count} state queries during the reboot");
+            Assert.All(states, state => Assert.Equal(VmState.Running, state));
             Assert.Contains("attached again", vm.ConsoleStatus);
             await console.WaitForPromptAsync(TimeSpan.FromSeconds(60));
             Assert.Equal("after reboot", (await console.CmdAsync("echo after reboot", TimeSpan.FromSeconds(60))).Trim());
