@@ -176,7 +176,7 @@ internal sealed class XenVmDriver : VmDriverBase
             // xl destroys a rebooting domain before it builds it again: absent for a moment is not gone.
             var now = DateTime.UtcNow;
             _absentSince ??= now;
-            if (XlDomainState.DomainComesBack(ActionAfter(XlShutdownReason.Reboot)) && now - _absentSince.Value < RestartWindow) return State;
+            if (XlDomainState.DomainComesBack(ActionAfter(XlShutdownReason.Reboot)!) && now - _absentSince.Value < RestartWindow) return State;
             await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain no longer exists (it crashed or powered off and xl destroyed it (on_crash, on_poweroff), or it was destroyed outside the framework; see xl dmesg on the host)").ConfigureAwait(false);
             return State;
         }
@@ -184,10 +184,11 @@ internal sealed class XenVmDriver : VmDriverBase
         var state = XlDomainState.Parse(flags);
         if (state.Shutdown)
         {
+            var setting = XlDomainState.ActionSetting(state.Reason);
             var action = ActionAfter(state.Reason);
             // A reboot (also a triple fault) with on_reboot=restart: xl builds the domain again under its name.
-            if (XlDomainState.DomainComesBack(action)) return State;
-            var reason = $"Xen domain {DomainName}: {XlDomainState.Describe(state.Reason)} ({XlDomainState.ActionSetting(state.Reason)}={action}; xl list state {flags})";
+            if (action is not null && XlDomainState.DomainComesBack(action)) return State;
+            var reason = $"Xen domain {DomainName}: {XlDomainState.Describe(state.Reason)} ({(setting is null ? "" : setting + "=" + action + "; ")}xl list state {flags})";
             if (state.Reason == XlShutdownReason.PowerOff) await MarkGuestPoweredOffAsync(() => reason).ConfigureAwait(false);
             else await MarkDeadAsync(() => reason).ConfigureAwait(false);
             return State;
@@ -200,10 +201,10 @@ internal sealed class XenVmDriver : VmDriverBase
         return state.Paused ? VmState.Paused : VmState.Running;
     }
 
-    /// <summary>What xl does after a shutdown for <paramref name="reason"/>: the domain config's setting (from params) or xl's default.</summary>
-    private string ActionAfter(XlShutdownReason reason)
+    /// <summary>What xl does after a shutdown for <paramref name="reason"/>: the domain config's setting (from params) or xl's default; null when no setting applies.</summary>
+    private string? ActionAfter(XlShutdownReason reason)
     {
-        var setting = XlDomainState.ActionSetting(reason);
+        if (XlDomainState.ActionSetting(reason) is not { } setting) return null;
         return XenDomainConfig.WrittenActions.Contains(setting) && Params.Get(setting) is { Length: > 0 } value ? value : XlDomainState.DefaultAction(reason);
     }
 

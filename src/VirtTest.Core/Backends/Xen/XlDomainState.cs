@@ -40,14 +40,18 @@ public readonly record struct XlDomainState(bool Running, bool Blocked, bool Pau
             flags[5] == 'd');
     }
 
-    /// <summary>The domain config's setting that says what xl does after a shutdown for <paramref name="reason"/> (xl.cfg(5)).</summary>
-    public static string ActionSetting(XlShutdownReason reason) => reason switch
+    /// <summary>
+    /// The domain config's setting that says what xl does after a shutdown for <paramref name="reason"/>
+    /// (xl.cfg(5)), or null when none does (a suspend belongs to xl save or a migration).
+    /// </summary>
+    public static string? ActionSetting(XlShutdownReason reason) => reason switch
     {
+        XlShutdownReason.PowerOff => "on_poweroff",
         XlShutdownReason.Reboot => "on_reboot",
         XlShutdownReason.Crash => "on_crash",
         XlShutdownReason.Watchdog => "on_watchdog",
         XlShutdownReason.SoftReset => "on_soft_reset",
-        _ => "on_poweroff",
+        _ => null,
     };
 
     /// <summary>The default of <see cref="ActionSetting"/> in xl.cfg(5).</summary>
@@ -66,7 +70,7 @@ public readonly record struct XlDomainState(bool Running, bool Blocked, bool Pau
     {
         XlShutdownReason.PowerOff => "the guest powered the domain off",
         XlShutdownReason.Reboot => "the guest rebooted the domain",
-        XlShutdownReason.Suspend => "the guest suspended the domain",
+        XlShutdownReason.Suspend => "the domain was suspended (xl save, or a migration)",
         XlShutdownReason.Crash => "the domain crashed",
         XlShutdownReason.Watchdog => "the domain's watchdog fired",
         XlShutdownReason.SoftReset => "the guest soft-reset the domain",

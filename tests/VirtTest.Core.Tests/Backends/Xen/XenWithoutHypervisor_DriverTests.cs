@@ -172,6 +172,13 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         Assert.Equal(VmState.Dead, await rebootEnds.QueryStateAsync(default));
         Assert.Contains("the guest rebooted the domain (on_reboot=destroy", rebootEnds.DeathReason);
 
+        // A suspend has no action setting (xl save and migrations suspend): named as it is.
+        var suspended = Driver();
+        await suspended.StartAsync(false, default);
+        XlListsState("---ss-");
+        Assert.Equal(VmState.Dead, await suspended.QueryStateAsync(default));
+        Assert.Contains("the domain was suspended (xl save, or a migration) (xl list state ---ss-)", suspended.DeathReason);
+
         // on_crash=restart: xl builds a crashed domain again, so it lives on.
         var crashRestarts = Driver(("on_crash", "restart"));
         await crashRestarts.StartAsync(false, default);
