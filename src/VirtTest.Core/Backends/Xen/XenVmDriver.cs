@@ -28,6 +28,8 @@ internal sealed class XenVmDriver : VmDriverBase
     private bool _ownsDomain;
     /// <summary>When a state query first found the domain absent (null while it is listed).</summary>
     private DateTime? _absentSince;
+    /// <summary>When a state query first saw the domain restarting (shut down to come back, or absent); null once it runs again.</summary>
+    private DateTime? _restartSeenAt;
     private NicMacAddresses _macs = new();
 
     /// <summary>The NICs with their MACs (pool addresses are assigned on first use and kept until the VM is disposed).</summary>
@@ -176,7 +178,11 @@ internal sealed class XenVmDriver : VmDriverBase
             // xl destroys a rebooting domain before it builds it again: absent for a moment is not gone.
             var now = DateTime.UtcNow;
             _absentSince ??= now;
-            if (XlDomainState.DomainComesBack(ActionAfter(XlShutdownReason.Reboot)!) && now - _absentSince.Value < RestartWindow) return State;
+            if (XlDomainState.DomainComesBack(ActionAfter(XlShutdownReason.Reboot)!) && now - _absentSince.Value < RestartWindow)
+            {
+                _restartSeenAt ??= now;
+                return State;
+            }
             await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain no longer exists (it crashed or powered off and xl destroyed it (on_crash, on_poweroff), or it was destroyed outside the framework; see xl dmesg on the host)").ConfigureAwait(false);
             return State;
         }
@@ -187,7 +193,11 @@ internal sealed class XenVmDriver : VmDriverBase
             var setting = XlDomainState.ActionSetting(state.Reason);
             var action = ActionAfter(state.Reason);
             // A reboot (also a triple fault) with on_reboot=restart: xl builds the domain again under its name.
-            if (action is not null && XlDomainState.DomainComesBack(action)) return State;
+            if (action is not null && XlDomainState.DomainComesBack(action))
+            {
+                _restartSeenAt ??= DateTime.UtcNow;
+                return State;
+            }
             var reason = $"Xen domain {DomainName}: {XlDomainState.Describe(state.Reason)} ({(setting is null ? "" : setting + "=" + action + "; ")}xl list state {flags})";
             if (state.Reason == XlShutdownReason.PowerOff) await MarkGuestPoweredOffAsync(() => reason).ConfigureAwait(false);
             else await MarkDeadAsync(() => reason).ConfigureAwait(false);
@@ -198,6 +208,9 @@ internal sealed class XenVmDriver : VmDriverBase
             await MarkDeadAsync(() => $"Xen domain {DomainName}: the domain is being destroyed (xl list state {flags})").ConfigureAwait(false);
             return State;
         }
+        // xl builds the new domain of a restart paused and unpauses it when it is built (as long as a create may take).
+        if (state.Paused && _restartSeenAt is { } restarted && DateTime.UtcNow - restarted < CreateTimeout) return State;
+        _restartSeenAt = null;
         return state.Paused ? VmState.Paused : VmState.Running;
     }
 

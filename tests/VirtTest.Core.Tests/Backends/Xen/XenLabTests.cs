@@ -96,8 +96,9 @@ public sealed class XenLabTests
 
             // A reboot (on_reboot=restart) gives the domain a new id, which ends xl console: the
             // console follows, so the log and this session see the second boot.
-            // Asked often meanwhile, the state stays Running: the domain shut down to reboot, then
-            // absent while xl builds it again, is no end (CI once saw a triple fault's reboot as one).
+            // Asked often meanwhile, the state stays Running: the domain shut down to reboot, absent
+            // while xl destroys it, then built paused again, is no end and no pause (CI once saw a
+            // triple fault's reboot as an end).
             var beforeReboot = vm.ConsoleLogLength;
             var states = new List<VmState>();
             using var stopPolling = new CancellationTokenSource();

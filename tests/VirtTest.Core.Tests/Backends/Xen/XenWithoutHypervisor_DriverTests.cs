@@ -200,6 +200,14 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
         XlListsNoDomain();
         Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        // xl builds the new domain paused (the lab test saw this), then unpauses it.
+        XlListsState("--p---");
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        XlListsState("-b----");
+        Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
+        // The restart is over: a pause now is a pause.
+        XlListsState("--p---");
+        Assert.Equal(VmState.Paused, await d.QueryStateAsync(default));
         XlListsState("-b----");
         Assert.Equal(VmState.Running, await d.QueryStateAsync(default));
         // Back under its name: a later absence gets a window of its own.
