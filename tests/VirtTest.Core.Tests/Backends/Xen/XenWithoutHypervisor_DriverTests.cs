@@ -149,42 +149,29 @@ public sealed class XenWithoutHypervisor_DriverTests : IDisposable
         Assert.Contains("no longer exists", noRestart.DeathReason);
     }
 
-    [Fact]
-    public async Task ShutDownDomainEndsByItsReasonAndItsActionSetting()
+    [Theory]
+    [InlineData("", "---sc-", VmState.Dead, "the domain crashed (on_crash=destroy; xl list state ---sc-)")]
+    [InlineData("", "---s--", VmState.Stopped, "the guest powered the domain off (on_poweroff=destroy; xl list state ---s--)")]
+    [InlineData("on_reboot=destroy", "--psr-", VmState.Dead, "the guest rebooted the domain (on_reboot=destroy; xl list state --psr-)")]
+    // A suspend has no action setting (xl save and migrations suspend): named as it is.
+    [InlineData("", "---ss-", VmState.Dead, "the domain was suspended (xl save, or a migration) (xl list state ---ss-)")]
+    // on_crash=restart: xl builds a crashed domain again, so it lives on.
+    [InlineData("on_crash=restart", "---sc-", VmState.Running, null)]
+    public async Task ShutDownDomainEndsByItsReasonAndItsActionSetting(string setting, string flags, VmState expected, string? reason)
     {
         _xl.On("destroy", _ => RecordingXlRunner.Ok());
-        var crashed = Driver();
-        await crashed.StartAsync(false, default);
-        XlListsState("---sc-");
-        Assert.Equal(VmState.Dead, await crashed.QueryStateAsync(default));
-        Assert.Contains("the domain crashed (on_crash=destroy; xl list state ---sc-)", crashed.DeathReason);
-        Assert.Equal($"destroy {crashed.DomainName}", _xl.Commands[^1]); // what is left of it is cleaned up
-
-        var poweredOff = Driver();
-        await poweredOff.StartAsync(false, default);
-        XlListsState("---s--");
-        Assert.Equal(VmState.Stopped, await poweredOff.QueryStateAsync(default));
-        Assert.Contains("the guest powered the domain off (on_poweroff=destroy", poweredOff.DeathReason);
-
-        var rebootEnds = Driver(("on_reboot", "destroy"));
-        await rebootEnds.StartAsync(false, default);
-        XlListsState("--psr-");
-        Assert.Equal(VmState.Dead, await rebootEnds.QueryStateAsync(default));
-        Assert.Contains("the guest rebooted the domain (on_reboot=destroy", rebootEnds.DeathReason);
-
-        // A suspend has no action setting (xl save and migrations suspend): named as it is.
-        var suspended = Driver();
-        await suspended.StartAsync(false, default);
-        XlListsState("---ss-");
-        Assert.Equal(VmState.Dead, await suspended.QueryStateAsync(default));
-        Assert.Contains("the domain was suspended (xl save, or a migration) (xl list state ---ss-)", suspended.DeathReason);
-
-        // on_crash=restart: xl builds a crashed domain again, so it lives on.
-        var crashRestarts = Driver(("on_crash", "restart"));
-        await crashRestarts.StartAsync(false, default);
-        XlListsState("---sc-");
-        Assert.Equal(VmState.Running, await crashRestarts.QueryStateAsync(default));
-        await crashRestarts.KillAsync();
+        var d = setting == "" ? Driver() : Driver((setting.Split('=')[0], setting.Split('=')[1]));
+        await d.StartAsync(false, default);
+        XlListsState(flags);
+        Assert.Equal(expected, await d.QueryStateAsync(default));
+        if (reason is null)
+        {
+            Assert.Null(d.DeathReason);
+            await d.KillAsync();
+            return;
+        }
+        Assert.Contains(reason, d.DeathReason);
+        Assert.Equal($"destroy {d.DomainName}", _xl.Commands[^1]); // what is left of it is cleaned up
     }
 
     [Fact]
